@@ -1,0 +1,19 @@
+"""Exceptions that name where bad input came from."""
+
+
+class IngestError(ValueError):
+    """A raw file cannot be read as declared; the message names file and line."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        where = ", ".join(p for p in (f"file {file}" if file else "", f"line {line}" if line else "") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.line = line
+
+
+class ConfigError(ValueError):
+    """The configuration names something the data or the schema does not have."""
+
+
+class EstimationError(ValueError):
+    """A model cannot be estimated on the data given (rank, balance, infeasibility)."""
