@@ -1,0 +1,43 @@
+"""The tidy result format every estimator writes and every table reads.
+
+One row per (table, column, term). ``column`` identifies a model within a
+table (a stepwise column, a channel, a region, an inference method);
+``stat`` rows (term = "N", "r2_within", …) are not used: model-level facts
+are columns repeated on each row, so a table can be built from one frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+TIDY_COLUMNS: dict[str, str] = {
+    "table": "str",  # e.g. "baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"
+    "column": "str",  # model id within the table, e.g. "(1)", "innovation", "east"
+    "term": "str",  # regressor name, or a statistic name for non-coefficient rows
+    "estimate": "float64",
+    "se": "float64",
+    "t": "float64",
+    "p": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "nobs": "Int64",
+    "r2_within": "float64",
+    "entity_fe": "boolean",
+    "time_fe": "boolean",
+    "controls": "str",  # comma-separated control names of the model
+    "cov": "str",  # inference: clustered, driscoll_kraay, twoway_clustered, wild_bootstrap, ...
+    "dep_var": "str",
+}
+
+
+def tidy_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """Build a frame with exactly :data:`TIDY_COLUMNS` (missing fields become NA)."""
+    df = pd.DataFrame(list(rows))
+    for col in TIDY_COLUMNS:
+        if col not in df:
+            df[col] = pd.NA
+    extra = [c for c in df.columns if c not in TIDY_COLUMNS]
+    df = df[list(TIDY_COLUMNS) + extra]
+    return df.astype({c: t for c, t in TIDY_COLUMNS.items()})
