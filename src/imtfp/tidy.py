@@ -35,9 +35,9 @@ TIDY_COLUMNS: dict[str, str] = {
 def tidy_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
     """Build a frame with exactly :data:`TIDY_COLUMNS` (missing fields become NA)."""
     df = pd.DataFrame(list(rows))
-    for col in TIDY_COLUMNS:
+    for col, dtype in TIDY_COLUMNS.items():
         if col not in df:
-            df[col] = pd.NA
+            df[col] = pd.Series(pd.NA, index=df.index, dtype=dtype)
     extra = [c for c in df.columns if c not in TIDY_COLUMNS]
     df = df[list(TIDY_COLUMNS) + extra]
-    return df.astype({c: t for c, t in TIDY_COLUMNS.items()})
+    return df.astype(TIDY_COLUMNS)
