@@ -35,9 +35,9 @@ TIDY_COLUMNS: dict[str, str] = {
 def tidy_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
     """Build a frame with exactly :data:`TIDY_COLUMNS` (missing fields become NA)."""
     df = pd.DataFrame(list(rows))
-    for col, dtype in TIDY_COLUMNS.items():
+    for col in TIDY_COLUMNS:
         if col not in df:
-            df[col] = pd.Series(pd.NA, index=df.index, dtype=dtype)
+            df[col] = pd.Series(None, index=df.index, dtype=object)
     extra = [c for c in df.columns if c not in TIDY_COLUMNS]
     df = df[list(TIDY_COLUMNS) + extra]
     return df.astype(TIDY_COLUMNS)
