@@ -1,0 +1,190 @@
+"""Covariance estimators for least squares on partialled (within-transformed) data.
+
+All functions take the partialled design ``X`` (n, k), the residuals and
+:math:`(X'X)^{-1}`, so they serve the user-facing fits and the multiverse
+engine alike.
+
+Degrees of freedom (``k_df``) are chosen by the caller and documented where
+the caller decides them. The convention of :mod:`imtfp.models.panel` is
+Stata's: ``k_df`` counts the slope coefficients, the constant, and the
+fixed-effect dummies that are *not* nested in the cluster variable. With
+province effects and province clusters this is exactly ``xtreg, fe
+vce(cluster id)`` (and ``reghdfe``, which also drops nested effects from the
+count); with year effects as well it is ``xtreg y x i.year, fe vce(cluster
+id)``. ``areg ..., vce(cluster id)`` counts the nested effects too and so
+reports larger standard errors; that is not reproduced here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from imtfp.errors import EstimationError
+
+
+def group_sums(A: np.ndarray, codes: np.ndarray, n_groups: int | None = None) -> np.ndarray:
+    """Sum the rows of ``A`` within groups: returns (G, ...) with ``G = max(codes)+1``."""
+    A = np.asarray(A, dtype=float)
+    codes = np.asarray(codes, dtype=np.intp)
+    G = int(codes.max()) + 1 if n_groups is None else int(n_groups)
+    out = np.zeros((G,) + A.shape[1:])
+    np.add.at(out, codes, A)
+    return out
+
+
+def cluster_factor(nobs: int, k_df: int, n_clusters: int) -> float:
+    """Stata's small-sample factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`."""
+    if n_clusters < 2:
+        raise EstimationError(f"cluster-robust covariance needs at least 2 clusters, got {n_clusters}")
+    if nobs <= k_df:
+        raise EstimationError(f"no residual degrees of freedom: N = {nobs}, K = {k_df}")
+    return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - k_df)
+
+
+def _sandwich(xtx_inv: np.ndarray, meat: np.ndarray) -> np.ndarray:
+    V = xtx_inv @ meat @ xtx_inv
+    return (V + V.T) / 2
+
+
+def vcov_unadjusted(xtx_inv: np.ndarray, resid: np.ndarray, df_resid: int) -> np.ndarray:
+    """:math:`s^2 (X'X)^{-1}` with :math:`s^2 = \\hat e'\\hat e / \\text{df}`."""
+    if df_resid <= 0:
+        raise EstimationError(f"no residual degrees of freedom (df = {df_resid})")
+    return float(resid @ resid) / df_resid * xtx_inv
+
+
+def vcov_robust(X: np.ndarray, resid: np.ndarray, xtx_inv: np.ndarray, *, k_df: int) -> np.ndarray:
+    """Heteroskedasticity-robust HC1: :math:`\\frac{N}{N-K}(X'X)^{-1}\\sum_i x_i x_i' e_i^2 (X'X)^{-1}`."""
+    n = X.shape[0]
+    if n <= k_df:
+        raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_df}")
+    xe = X * resid[:, None]
+    return _sandwich(xtx_inv, xe.T @ xe) * n / (n - k_df)
+
+
+def cluster_meat(X: np.ndarray, resid: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_g (X_g'e_g)(X_g'e_g)'`."""
+    s = group_sums(X * resid[:, None], codes)
+    return s.T @ s
+
+
+def vcov_cluster(
+    X: np.ndarray,
+    resid: np.ndarray,
+    xtx_inv: np.ndarray,
+    codes: np.ndarray,
+    *,
+    k_df: int,
+    adjust: bool = True,
+) -> np.ndarray:
+    """One-way cluster-robust covariance (Liang–Zeger), Stata small-sample factor.
+
+    .. math::
+        \\hat V = \\frac{G}{G-1}\\frac{N-1}{N-K}(X'X)^{-1}
+        \\Big[\\sum_g X_g'\\hat e_g\\hat e_g'X_g\\Big](X'X)^{-1}
+    """
+    codes = np.asarray(codes, dtype=np.intp)
+    G = len(np.unique(codes))
+    V = _sandwich(xtx_inv, cluster_meat(X, resid, codes))
+    return V * cluster_factor(X.shape[0], k_df, G) if adjust else V
+
+
+def _intersection_codes(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
+    pairs = np.stack([np.asarray(c1), np.asarray(c2)], axis=1)
+    _, inv = np.unique(pairs, axis=0, return_inverse=True)
+    return inv.ravel().astype(np.intp)
+
+
+def vcov_twoway_cluster(
+    X: np.ndarray,
+    resid: np.ndarray,
+    xtx_inv: np.ndarray,
+    codes1: np.ndarray,
+    codes2: np.ndarray,
+    *,
+    k_df: int,
+    adjust: bool = True,
+) -> np.ndarray:
+    """Two-way clustered covariance of Cameron, Gelbach and Miller (2011).
+
+    :math:`\\hat V = \\hat V_1 + \\hat V_2 - \\hat V_{12}`, each term a one-way
+    clustered covariance with its own factor :math:`G_j/(G_j-1)\\cdot(N-1)/(N-K)`
+    (as in ``cgmreg``); :math:`V_{12}` clusters on the intersection. If the
+    sum is not positive semi-definite its negative eigenvalues are set to zero
+    (CGM 2011, section 2.3).
+    """
+    c12 = _intersection_codes(codes1, codes2)
+    V = (
+        vcov_cluster(X, resid, xtx_inv, codes1, k_df=k_df, adjust=adjust)
+        + vcov_cluster(X, resid, xtx_inv, codes2, k_df=k_df, adjust=adjust)
+        - vcov_cluster(X, resid, xtx_inv, c12, k_df=k_df, adjust=adjust)
+    )
+    w, Q = np.linalg.eigh(V)
+    if w.min() < 0:
+        V = (Q * np.clip(w, 0, None)) @ Q.T
+    return (V + V.T) / 2
+
+
+def dk_default_bandwidth(n_periods: int) -> int:
+    """Newey–West rule of thumb :math:`\\lfloor 4 (T/100)^{2/9} \\rfloor` (as in xtscc and linearmodels)."""
+    return int(np.floor(4 * (n_periods / 100) ** (2 / 9)))
+
+
+def vcov_driscoll_kraay(
+    X: np.ndarray,
+    resid: np.ndarray,
+    xtx_inv: np.ndarray,
+    time_codes: np.ndarray,
+    *,
+    k_df: int,
+    bandwidth: int | None = None,
+) -> np.ndarray:
+    """Driscoll–Kraay (1998) covariance: Newey–West on cross-sectional sums of scores.
+
+    .. math::
+        h_t = \\sum_i x_{it}\\hat e_{it},\\quad
+        \\hat S = \\sum_{j=-L}^{L} \\Big(1-\\frac{|j|}{L+1}\\Big)\\sum_t h_t h_{t-j}',\\quad
+        \\hat V = \\frac{N}{N-K}(X'X)^{-1}\\hat S(X'X)^{-1}
+
+    The factor :math:`N/(N-K)` with all absorbed effects in :math:`K` is the
+    convention of linearmodels' ``PanelOLS(cov_type="kernel", debiased=True)``.
+    The estimator needs many periods; with T < 20 it is unreliable.
+    """
+    n = X.shape[0]
+    h = group_sums(X * resid[:, None], time_codes)  # (T, k), periods in sorted order
+    T = h.shape[0]
+    L = dk_default_bandwidth(T) if bandwidth is None else int(bandwidth)
+    if L >= T:
+        raise EstimationError(f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}")
+    S = h.T @ h
+    for j in range(1, L + 1):
+        G = h[j:].T @ h[:-j]
+        S += (1 - j / (L + 1)) * (G + G.T)
+    if n <= k_df:
+        raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_df}")
+    return _sandwich(xtx_inv, S) * n / (n - k_df)
+
+
+def is_nested(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """True if every group of ``inner`` lies inside one group of ``outer``."""
+    inner = np.asarray(inner)
+    outer = np.asarray(outer)
+    pairs = np.unique(np.stack([inner, outer], axis=1), axis=0)
+    return len(pairs) == len(np.unique(inner))
+
+
+def absorbed_dof(groups: Sequence[np.ndarray], clusters: Sequence[np.ndarray] = ()) -> int:
+    """Dummies spent on absorbed effects, less those nested in a cluster variable.
+
+    Each factor with :math:`G_j` levels costs :math:`G_j - 1` (the constant is
+    counted separately by the caller); this assumes the factors are connected,
+    as in a panel where every province is observed in several years.
+    """
+    dof = 0
+    for codes in groups:
+        if any(is_nested(codes, c) for c in clusters):
+            continue
+        dof += len(np.unique(codes)) - 1
+    return dof

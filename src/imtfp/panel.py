@@ -1,0 +1,122 @@
+"""From warehouse observations to the analysis panel (province × year), in DuckDB SQL.
+
+Steps: pivot the long observations (one column per indicator code), lay the
+full province × year grid of the analysis window, fill gaps by the declared
+missing-value policy (each filled cell recorded in ``imputed``), then compute
+the derived variables declared in config as SQL expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from imtfp import provinces
+from imtfp.errors import ConfigError
+
+MissingPolicy = Literal["none", "interpolate", "carry"]
+_FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif"}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ALLOWED = re.compile(r"^[A-Za-z0-9_+\-*/().,\s]*$")
+
+
+def pivot(observations: pd.DataFrame) -> pd.DataFrame:
+    """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT)."""
+    with duckdb.connect() as con:
+        con.register("obs", observations[["province", "year", "indicator", "value"]])
+        wide = con.execute(
+            "PIVOT obs ON indicator USING first(value) GROUP BY province, year ORDER BY province, year"
+        ).df()
+    cols = ["province", "year"] + sorted(c for c in wide.columns if c not in ("province", "year"))
+    return wide[cols].astype({"province": "str", "year": "int64"})
+
+
+def _grid(wide: pd.DataFrame, years: tuple[int, int], drop: list[str]) -> pd.DataFrame:
+    codes = [c for c in provinces.codes() if c not in drop]
+    grid = pd.MultiIndex.from_product([codes, range(years[0], years[1] + 1)], names=["province", "year"])
+    return wide.set_index(["province", "year"]).reindex(grid).reset_index()
+
+
+def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill gaps within each province; return the filled panel and one row per filled cell.
+
+    ``interpolate``: linear in year between observed neighbours, and the
+    nearest observed value beyond the first/last observation (recorded as
+    ``carry``). ``carry``: last observation carried forward, then the first
+    carried backward. ``none``: nothing filled. A series with no observation
+    at all for a province stays missing.
+    """
+    if policy not in ("none", "interpolate", "carry"):
+        raise ValueError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
+    panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
+    records = []
+    if policy == "none":
+        return panel, pd.DataFrame(columns=["province", "year", "indicator", "method", "value"])
+    for col in columns:
+        before = panel[col]
+        grouped = panel.groupby("province", sort=False)[col]
+        if policy == "interpolate":
+            inner = grouped.transform(lambda s: s.interpolate(method="linear", limit_area="inside"))
+            filled = inner.groupby(panel["province"], sort=False).transform(lambda s: s.ffill().bfill())
+            method = np.where(inner.notna() & before.isna(), "interpolate", "carry")
+        else:
+            filled = grouped.transform(lambda s: s.ffill().bfill())
+            method = np.full(len(panel), "carry")
+        new = before.isna() & filled.notna()
+        for i in np.flatnonzero(new.to_numpy()):
+            records.append((panel.at[i, "province"], int(panel.at[i, "year"]), col, method[i], float(filled.iat[i])))
+        panel[col] = filled
+    imputed = pd.DataFrame(records, columns=["province", "year", "indicator", "method", "value"])
+    return panel, imputed.sort_values(["indicator", "province", "year"]).reset_index(drop=True)
+
+
+def _check_expression(name: str, expr: str, columns: set[str]) -> None:
+    if not _ALLOWED.match(expr):
+        raise ConfigError(f"panel.derived.{name}: expression {expr!r} has characters other than + - * / ( ) ,")
+    for ident in _IDENT.findall(expr):
+        if ident.lower() not in _FUNCTIONS and ident not in columns:
+            raise ConfigError(f"panel.derived.{name}: {ident!r} is not an indicator of the panel")
+
+
+def derive(panel: pd.DataFrame, derived: Mapping[str, str]) -> pd.DataFrame:
+    """Add derived variables given as SQL expressions over earlier columns (in declaration order)."""
+    out = panel
+    for name, expr in derived.items():
+        _check_expression(name, expr, set(out.columns))
+        with duckdb.connect() as con:
+            con.register("p", out)
+            col = con.execute(f"SELECT CAST(({expr}) AS DOUBLE) AS v FROM p").df()["v"]
+        out = out.assign(**{name: col.to_numpy()})
+    return out
+
+
+def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
+    """The analysis panel and its companions.
+
+    Parameters
+    ----------
+    observations : warehouse ``observations`` (province, year, indicator, value, …).
+    spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
+        policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names].
+
+    Returns
+    -------
+    ``panel`` (province, year, region, indicators…, derived…) for the window,
+    ``imputed`` (one row per filled cell) and ``series`` (all observed years,
+    unfilled: the long histories that the perpetual inventory needs).
+    """
+    series = pivot(observations)
+    drop = [provinces.to_code(p) for p in spec.get("drop_provinces", [])]
+    years = tuple(spec["years"])
+    panel = _grid(series, years, drop)
+    indicators = [c for c in panel.columns if c not in ("province", "year")]
+    panel, imputed = fill_missing(panel, indicators, spec.get("missing", "none"))
+    panel = derive(panel, spec.get("derived", {}))
+    panel.insert(2, "region", panel["province"].map(provinces.region))
+    series = series[~series["province"].isin(drop)].reset_index(drop=True)
+    return {"panel": panel, "imputed": imputed, "series": series}

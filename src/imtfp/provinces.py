@@ -1,0 +1,113 @@
+"""The 31 mainland provinces: GB/T 2260 codes, names, pinyin and NBS regions.
+
+Regions follow the NBS four-way division (东部, 中部, 西部, 东北). Rows that
+are not provincial observations — the national total (全国) and Hong Kong,
+Macao and Taiwan — are recognised by :func:`non_provincial` so readers can
+count them instead of failing on them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+REGIONS = ("east", "central", "west", "northeast")
+REGION_ZH = {"east": "东部", "central": "中部", "west": "西部", "northeast": "东北"}
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+# Spellings beyond the table's columns: English variants and romanisations seen in data.
+_EXTRA_ALIASES = {
+    "tibet": "54",
+    "xizang autonomous region": "54",
+    "nei mongol": "15",
+    "inner mongolia": "15",
+    "inner mongolia autonomous region": "15",
+    "guangxi zhuang autonomous region": "45",
+    "ningxia hui autonomous region": "64",
+    "xinjiang uygur autonomous region": "65",
+    "xinjiang uyghur autonomous region": "65",
+    "shensi": "61",
+    "shansi": "14",
+}
+
+_NON_PROVINCIAL = {
+    "全国": "national",
+    "中国": "national",
+    "全国合计": "national",
+    "national": "national",
+    "china": "national",
+    "香港": "hong_kong",
+    "香港特别行政区": "hong_kong",
+    "hong kong": "hong_kong",
+    "澳门": "macao",
+    "澳门特别行政区": "macao",
+    "macao": "macao",
+    "macau": "macao",
+    "台湾": "taiwan",
+    "台湾省": "taiwan",
+    "taiwan": "taiwan",
+}
+
+
+def _normalise(name: str) -> str:
+    # NBS files pad names with ideographic spaces (U+3000) and NBSPs; NFKC folds them.
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"[\s\-_]+", " ", text)
+
+
+@cache
+def table() -> pd.DataFrame:
+    """The province table: code, name_zh, short_zh, pinyin, name_en, region (codes as str)."""
+    with resources.files("imtfp.data").joinpath("provinces.csv").open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str)
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for row in table().itertuples(index=False):
+        for name in (row.code, row.name_zh, row.short_zh, row.pinyin, row.name_en):
+            out[_normalise(name)] = row.code
+        out[_normalise(row.name_en.replace(" ", ""))] = row.code
+    out.update(_EXTRA_ALIASES)
+    return out
+
+
+def non_provincial(name: str) -> str | None:
+    """``"national"``, ``"hong_kong"``, ``"macao"`` or ``"taiwan"`` for such rows, else ``None``."""
+    return _NON_PROVINCIAL.get(_normalise(name))
+
+
+def to_code(name: str) -> str:
+    """Two-digit GB/T 2260 code of a province from any common spelling.
+
+    Accepts full and short Chinese names (北京市, 北京, 内蒙古自治区), pinyin
+    (beijing, shaanxi ≠ shanxi), English names (Inner Mongolia, Tibet) and the
+    code itself, ignoring case and surrounding white space.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown spelling.
+    """
+    code = _aliases().get(_normalise(name))
+    if code is None:
+        raise ValueError(f"unknown province name {name!r}")
+    return code
+
+
+def region(code: str) -> str:
+    """NBS region (east, central, west, northeast) of a province code."""
+    regions = dict(zip(table()["code"], table()["region"]))
+    if code not in regions:
+        raise ValueError(f"unknown province code {code!r}")
+    return regions[code]
+
+
+def codes() -> list[str]:
+    """The 31 codes in GB/T 2260 order."""
+    return table()["code"].tolist()

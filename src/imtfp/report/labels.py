@@ -1,0 +1,222 @@
+"""Chinese and English labels for everything a table or figure prints.
+
+The catalog is one file, ``labels.yaml`` beside this module (package data).
+:class:`Labels` resolves a name in the chosen language; an unknown name
+falls back to the raw name with a :class:`LabelWarning`, never an error, so a
+new variable in config never breaks a table.
+
+``language="both"`` joins the two as ``中文 (English)`` (identical texts are
+printed once); titles and notes are handled by the table builder (Chinese
+title with an English subtitle, each note in Chinese then in English).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+from imtfp.report.options import Language, check_literal
+
+StatFormat = Literal["int", "decimal", "ci"]
+TermKind = Literal["coef", "stat"]
+
+# Names that are labels already (column numbers, years, periods): no warning.
+_SELF_LABELLED = re.compile(r"^\(\d+\)$|^\d{4}(\s*[-–]\s*\d{4})?$|^[A-Za-z]?\d+$")
+_INTERACTION = re.compile(r"\s*(?::|×|#|\*)\s*")
+_TERM_SECTIONS = ("variables", "paths", "statistics", "indicators")
+_COLUMN_SECTIONS = (
+    "columns",
+    "regions",
+    "inference",
+    "checks",
+    "methods",
+    "subsystems",
+    "variables",
+    "paths",
+    "statistics",
+)
+
+
+class LabelWarning(UserWarning):
+    """A name has no entry in the label catalog; its raw form is printed."""
+
+
+@cache
+def load_catalog() -> dict:
+    """The label catalog (``labels.yaml``), parsed once per process."""
+    text = resources.files("imtfp.report").joinpath("labels.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class Term:
+    """How a tidy ``term`` is printed: its label, whether it is a statistic, and its format."""
+
+    label: str
+    kind: TermKind
+    format: StatFormat = "decimal"
+
+
+class Labels:
+    """Label look-ups in one language.
+
+    Parameters
+    ----------
+    language : {"zh", "en", "both"}
+    catalog : mapping, optional
+        Defaults to the packaged ``labels.yaml``; tests may pass their own.
+    """
+
+    def __init__(self, language: Language = "zh", catalog: Mapping | None = None):
+        check_literal(language, Language, "language")
+        self.language = language
+        self.catalog = load_catalog() if catalog is None else catalog
+        self._warned: set[str] = set()
+        self._levels = list(self.catalog.get("coupling_levels", []))
+        self._patterns = [
+            (re.compile(p["re"]), p) for p in self.catalog.get("patterns", [])
+        ]
+
+    # -- basic look-ups -------------------------------------------------
+    def pick(self, entry: Mapping, prefix: str = "") -> str:
+        """The text of a catalog entry in this language (``prefix`` selects e.g. ``se_zh``)."""
+        zh, en = str(entry[prefix + "zh"]), str(entry[prefix + "en"])
+        if self.language == "zh":
+            return zh
+        if self.language == "en":
+            return en
+        return zh if zh == en else f"{zh} ({en})"
+
+    def entry(self, section: str, key: str) -> Mapping | None:
+        """The raw catalog entry ``section.key``, or None."""
+        found = self.catalog.get(section, {}).get(str(key))
+        return found if isinstance(found, Mapping) else None
+
+    def get(self, section: str, key: str) -> str:
+        """Label of ``section.key``; the raw key with a warning when absent."""
+        found = self.entry(section, key)
+        return self.pick(found) if found else self.unknown(key, section)
+
+    def find(self, key: object, sections: Iterable[str]) -> str | None:
+        """Label of ``key`` from the first section that has it, or None."""
+        for section in sections:
+            found = self.entry(section, str(key))
+            if found:
+                return self.pick(found)
+        return None
+
+    def unknown(self, name: object, where: str) -> str:
+        """Warn once per name that it has no label, and return it raw."""
+        name = str(name)
+        if name not in self._warned and not _SELF_LABELLED.match(name):
+            self._warned.add(name)
+            warnings.warn(
+                f"no {where} label for {name!r}; printing the raw name "
+                f"(add it to imtfp/report/labels.yaml)",
+                LabelWarning,
+                stacklevel=3,
+            )
+        return name
+
+    # -- domain look-ups ------------------------------------------------
+    def var(self, name: object) -> str:
+        """Label of a variable, indicator, path or statistic name (or raw, with a warning)."""
+        return self.term(str(name)).label
+
+    def term(self, name: str) -> Term:
+        """Label, kind and format of a tidy ``term``.
+
+        Order: variables, mediation paths, statistics, indicators, patterns,
+        interactions ``a:b`` (``a × b``), then the raw name with a warning.
+        """
+        for section in _TERM_SECTIONS:
+            found = self.entry(section, name)
+            if found:
+                kind: TermKind = "stat" if section == "statistics" else "coef"
+                return Term(self.pick(found), kind, found.get("format", "decimal"))
+        for regex, spec in self._patterns:
+            m = regex.fullmatch(name)
+            if m:
+                return Term(self._fill(spec, m), spec.get("kind", "coef"), spec.get("format", "decimal"))
+        parts = [p for p in _INTERACTION.split(name) if p]
+        if len(parts) > 1:
+            return Term(" × ".join(self.var(p) for p in parts), "coef")
+        return Term(self.unknown(name, "variable"), "coef")
+
+    def _fill(self, spec: Mapping, m: re.Match) -> str:
+        langs = ("zh", "en") if self.language == "both" else (self.language,)
+        zh_en = [self._fill_one(str(spec[lang]), m, lang) for lang in langs]
+        if len(zh_en) == 1 or zh_en[0] == zh_en[1]:
+            return zh_en[0]
+        return f"{zh_en[0]} ({zh_en[1]})"
+
+    def _fill_one(self, template: str, m: re.Match, lang: str) -> str:
+        def sub(g: re.Match) -> str:
+            raw = m.group(int(g.group(2))) or ""
+            return self._sibling(lang).var(raw) if g.group(1) else raw
+
+        return re.sub(r"\{(var:)?(\d+)\}", sub, template)
+
+    def _sibling(self, lang: str) -> Labels:
+        """These labels in one language, sharing the set of names already warned about."""
+        if lang == self.language:
+            return self
+        other = Labels(lang, self.catalog)  # type: ignore[arg-type]
+        other._warned = self._warned
+        return other
+
+    def column(self, name: object) -> str:
+        """Label of a table column (a region, inference method, check, stage, variable …)."""
+        found = self.find(name, _COLUMN_SECTIONS)
+        return found if found is not None else self.unknown(name, "column")
+
+    def region(self, name: object) -> str:
+        found = self.find(name, ("regions",))
+        return found if found is not None else self.unknown(name, "region")
+
+    def row(self, key: str) -> str:
+        return self.get("rows", key)
+
+    def title(self, key: str) -> str:
+        return self.get("titles", key)
+
+    def title_pair(self, key: str) -> tuple[str, str]:
+        """(title, subtitle): the subtitle is the English title when ``language == "both"``."""
+        found = self.entry("titles", key)
+        if not found:
+            return self.unknown(key, "title"), ""
+        if self.language == "both":
+            return str(found["zh"]), str(found["en"])
+        return self.pick(found), ""
+
+    def note(self, key: str, **fields: object) -> str:
+        """A note sentence, formatted; both languages give Chinese then English."""
+        entry = self.catalog["notes"][key]
+        zh, en = str(entry["zh"]).format(**fields), str(entry["en"]).format(**fields)
+        return {"zh": zh, "en": en, "both": f"{zh} {en}"}[self.language]
+
+    def inference_se(self, cov: str) -> tuple[str, str] | None:
+        """(zh, en) phrase for the standard errors of an inference method, or None if unknown."""
+        found = self.entry("inference", cov)
+        return (str(found["se_zh"]), str(found["se_en"])) if found else None
+
+    def coupling_level(self, value: object) -> str:
+        """Label of a coupling-coordination level given as key, zh/en name or band 0–9."""
+        for i, lvl in enumerate(self._levels):
+            is_band = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if (is_band and float(value) == i) or value in (lvl["key"], lvl["zh"], lvl["en"]):
+                return self.pick(lvl)
+        return self.unknown(value, "coupling level")
+
+    def level_of(self, d: float) -> str:
+        """Label of the band of width 0.1 containing a coupling degree ``d`` in [0, 1]."""
+        band = min(max(int(d * 10 + 1e-12), 0), len(self._levels) - 1)
+        return self.pick(self._levels[band])

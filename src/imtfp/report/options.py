@@ -1,0 +1,121 @@
+"""Typed options of the report layer, built from the ``report:`` config section.
+
+Options are checked at construction (a bad value raises :class:`ValueError`
+naming it), so a table or figure function never sees an invalid setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Literal, get_args
+
+Language = Literal["zh", "en", "both"]
+TableFormat = Literal["tex", "docx", "md", "csv"]
+FigureFormat = Literal["png", "pdf"]
+FontKey = Literal["noto_serif_sc", "noto_sans_sc"]
+ControlTerms = Literal["hide", "show"]
+
+TABLE_KEYS = (
+    "descriptive",
+    "correlation",
+    "weights",
+    "coupling",
+    "baseline",
+    "inference",
+    "mediation",
+    "heterogeneity",
+    "iv",
+    "threshold",
+    "robustness",
+)
+FIGURE_KEYS = (
+    "coupling_heatmap",
+    "index_density",
+    "tfp_by_region",
+    "heterogeneity_coef",
+    "mediation_path",
+    "specification_curve",
+)
+
+
+def check_literal(value: object, allowed: object, what: str) -> None:
+    """Raise ValueError naming ``what`` and ``value`` unless ``value`` is one of a Literal's args."""
+    choices = get_args(allowed)
+    if value not in choices:
+        raise ValueError(f"{what}={value!r} is not one of {list(choices)}")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Everything the tables and figures may vary, with journal defaults.
+
+    Parameters
+    ----------
+    language : {"zh", "en", "both"}
+        ``both``: Chinese title with an English subtitle, every label written
+        ``中文 (English)``, and each note given in Chinese then in English.
+    stars : tuple of float
+        Significance levels; a coefficient gets one star for each level with
+        ``p < level`` (default 0.1, 0.05, 0.01 → ``*``, ``**``, ``***``).
+    decimals : int
+        Decimals of estimates, standard errors, R² and statistics.
+    separate_stats : bool
+        Add a rule between coefficients and model statistics. Off by default:
+        the strict three-line table (三线表) has only top, header and bottom rules.
+    control_terms : {"hide", "show"}
+        Hide the coefficients of control variables (an indicator row says
+        whether controls are included) or show them.
+    """
+
+    language: Language = "zh"
+    stars: tuple[float, ...] = (0.1, 0.05, 0.01)
+    decimals: int = 3
+    separate_stats: bool = False
+    control_terms: ControlTerms = "hide"
+    formats: tuple[TableFormat, ...] = ("tex", "docx", "md", "csv")
+    figure_formats: tuple[FigureFormat, ...] = ("png", "pdf")
+    font: FontKey = "noto_serif_sc"
+    dpi: int = 300
+    docx_east_asia_font: str = "SimSun"
+    docx_latin_font: str = "Times New Roman"
+    tables: tuple[str, ...] = TABLE_KEYS
+    figures: tuple[str, ...] = FIGURE_KEYS
+    extra: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check_literal(self.language, Language, "report.language")
+        check_literal(self.control_terms, ControlTerms, "report.control_terms")
+        check_literal(self.font, FontKey, "report.font")
+        for f in self.formats:
+            check_literal(f, TableFormat, "report.formats")
+        for f in self.figure_formats:
+            check_literal(f, FigureFormat, "report.figure_formats")
+        levels = tuple(self.stars)
+        if not levels or any(not 0 < s < 1 for s in levels) or len(set(levels)) != len(levels):
+            raise ValueError(f"report.stars={list(levels)!r} must be distinct levels in (0, 1)")
+        object.__setattr__(self, "stars", tuple(sorted(levels, reverse=True)))
+        if not (isinstance(self.decimals, int) and 0 <= self.decimals <= 8):
+            raise ValueError(f"report.decimals={self.decimals!r} must be an integer in [0, 8]")
+        if not (isinstance(self.dpi, int) and 50 <= self.dpi <= 1200):
+            raise ValueError(f"report.dpi={self.dpi!r} must be an integer in [50, 1200]")
+        for t in self.tables:
+            if t not in TABLE_KEYS:
+                raise ValueError(f"report.tables: {t!r} is not one of {list(TABLE_KEYS)}")
+        for g in self.figures:
+            if g not in FIGURE_KEYS:
+                raise ValueError(f"report.figures: {g!r} is not one of {list(FIGURE_KEYS)}")
+
+
+def options_from_config(section: Mapping[str, object] | None) -> ReportOptions:
+    """Build :class:`ReportOptions` from the ``report:`` section of the config.
+
+    Unknown keys raise ValueError (the schema forbids them too); lists become tuples.
+    """
+    section = dict(section or {})
+    known = {f.name for f in fields(ReportOptions)} - {"extra"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ValueError(f"report: unknown option(s) {unknown}; known: {sorted(known)}")
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    return ReportOptions(**kwargs)
