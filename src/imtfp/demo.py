@@ -378,3 +378,19 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     (out / "truth.yaml").write_text(yaml.safe_dump(truth(seed), allow_unicode=True, sort_keys=False), encoding="utf-8")
     cols = ["province", "year", "L", "S_technology", "S_factors", "S_industry", "im_index", "lnA", "capital", "gdp_real"]
     sim["latent"][cols].to_csv(out / "latent.csv", index=False, float_format="%.10g")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write the SIMULATED demo panel in NBS export formats.")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config holding `seed`")
+    args = parser.parse_args(argv)
+    seed = yaml.safe_load(args.config.read_text(encoding="utf-8"))["seed"]
+    write_demo(args.out_dir, seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -169,3 +169,12 @@ def read_table(path: str | Path, name: str) -> pd.DataFrame:
     """One table of the warehouse, opened read-only."""
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(f"SELECT * FROM {name}").df()
+
+
+def load_warehouse(path: str | Path) -> Warehouse:
+    """The warehouse tables back as a :class:`Warehouse` (read-only)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        frames = {n: con.execute(f"SELECT * FROM {n}").df() for n in
+                  ("observations", "rejects", "excluded", "accounting", "conflicts")}  # fmt: skip
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    return Warehouse(**frames, dataset=meta["dataset"], simulated=meta["simulated"] == "true")

@@ -1,0 +1,19 @@
+# imtfp: raw provincial statistics in, publication tables out.
+# Every rule calls one function of the imtfp package (src/imtfp); see README.md.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        final_targets(),
+    default_target: True

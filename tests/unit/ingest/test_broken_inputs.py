@@ -1,0 +1,91 @@
+"""The corpus of broken inputs in tests/data/broken: each gives a documented error or reject."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imtfp.errors import IngestError
+from imtfp.ingest import read_nbs, read_nbs_file
+from imtfp.ingest.manifest import load_manifest
+from imtfp.warehouse import ingest
+
+pytestmark = pytest.mark.unit
+BROKEN = Path(__file__).resolve().parents[2] / "data" / "broken"
+
+
+@pytest.mark.parametrize(
+    "name, message, line",
+    [
+        ("truncated.csv", "row of 河北省 has 2 cells but the header has 3", 7),
+        ("wrong_encoding.csv", "cannot decode", None),
+        ("unknown_province.csv", "unknown province name '火星省'", 7),
+        ("dash_cells.csv", "non-numeric cell", 7),
+        ("duplicate_rows.csv", "duplicate row for province 北京市 \\(first at line 5\\)", 7),
+        ("bad_year.csv", "column header '合计' is not a year", 4),
+        ("not_nbs.csv", "not an NBS export", 1),
+        ("portal_no_indicator.csv", "has no '指标：' line", None),
+    ],
+)
+def test_error_names_file_and_line(name, message, line):
+    with pytest.raises(IngestError, match=message) as info:
+        read_nbs(BROKEN / name)
+    err = info.value
+    assert err.file.endswith(name) and name in str(err)
+    if line is not None:
+        assert err.line == line and f"line {line}" in str(err)
+
+
+def test_dash_cells_rejected_when_config_allows():
+    r = read_nbs_file(BROKEN / "dash_cells.csv", on_bad_cell="reject")
+    assert len(r.observations) == 4
+    assert r.rejects[["source_line", "year", "raw_value", "reason"]].values.tolist() == [
+        [7, 2020, "—", "non-numeric cell"],
+        [7, 2019, "…", "non-numeric cell"],
+    ]
+    assert r.nonempty_cells == len(r.observations) + len(r.rejects)
+
+
+def test_unknown_province_rejected_when_config_allows():
+    r = read_nbs_file(BROKEN / "unknown_province.csv", on_bad_cell="reject")
+    assert set(r.rejects["reason"]) == {"unknown province name '火星省'"}
+    assert r.nonempty_cells == len(r.observations) + len(r.rejects) == 6
+
+
+def test_national_and_hk_macao_taiwan_are_counted_exclusions():
+    r = read_nbs_file(BROKEN / "national_and_hk.csv")
+    assert r.observations["province"].unique().tolist() == ["11"]
+    assert r.excluded[["label", "kind", "cells"]].values.tolist() == [
+        ["全国", "national", 2], ["香港特别行政区", "hong_kong", 0], ["澳门特别行政区", "macao", 1], ["台湾省", "taiwan", 2]
+    ]  # fmt: skip
+    assert r.nonempty_cells == len(r.observations) + r.excluded["cells"].sum()
+
+
+def _manifest(tmp_path, files, **extra):
+    doc = {"dataset": "t", "files": files}
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return load_manifest(path, root=BROKEN, **extra)
+
+
+def test_unknown_unit_is_an_error(tmp_path):
+    m = _manifest(tmp_path, [{"path": "unknown_unit.csv", "reader": "nbs", "indicator": "gdp", "vintage": "x"}])
+    with pytest.raises(IngestError, match="unknown unit '亿美元' for indicator 'gdp'"):
+        ingest(m)
+
+
+def test_conflicting_vintages_error_unless_config_names_winner(tmp_path):
+    files = [
+        {"path": "gdp_vintage_a.csv", "reader": "nbs", "indicator": "gdp", "vintage": "2020"},
+        {"path": "gdp_vintage_b.csv", "reader": "nbs", "indicator": "gdp", "vintage": "2024"},
+    ]
+    m = _manifest(tmp_path, files)
+    with pytest.raises(IngestError, match=r"province 11, year 2019, indicator gdp: gdp_vintage_a.csv line 5"):
+        ingest(m)
+    wh = ingest(m, vintage_priority={"gdp": ["2024", "2020"]})
+    kept = wh.observations.set_index(["province", "year"])["value"]
+    assert kept[("11", 2019)] == pytest.approx(35445.1e8 / 1e8)
+    # identical cells are duplicates, the differing one superseded: every cell stays accounted for
+    assert sorted(wh.rejects["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "duplicate", "superseded"]
+    assert wh.accounting["balanced"].all()
+    assert len(wh.conflicts) == 4

@@ -1,0 +1,22 @@
+# Helpers shared by the rules: config validation, inputs from the manifest, final targets.
+
+import imtfp.config
+from imtfp.ingest.manifest import load_manifest
+
+imtfp.config.validate(config)
+
+
+def manifest():
+    return load_manifest(config["dataset"]["manifest"], root=config["dataset"].get("root"))
+
+
+def raw_files():
+    """The manifest and every raw file it names: the ingest rule's inputs."""
+    return [config["dataset"]["manifest"], *map(str, manifest().paths())]
+
+
+def final_targets():
+    return [
+        "data/derived/panel/panel.parquet",
+        "data/derived/quality/report.md",
+    ]

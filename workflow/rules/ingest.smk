@@ -1,0 +1,47 @@
+# raw files -> warehouse (DuckDB) -> analysis panel, and the quality report.
+
+
+rule ingest:
+    input:
+        raw_files(),
+    output:
+        "data/derived/warehouse.duckdb",
+    log:
+        "logs/ingest.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        dataset=config["dataset"],
+    script:
+        "../scripts/ingest.py"
+
+
+rule build_panel:
+    input:
+        "data/derived/warehouse.duckdb",
+    output:
+        panel="data/derived/panel/panel.parquet",
+        imputed="data/derived/panel/imputed.parquet",
+        series="data/derived/panel/series.parquet",
+    log:
+        "logs/panel/build_panel.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        spec=config["panel"],
+    script:
+        "../scripts/build_panel.py"
+
+
+rule quality_report:
+    input:
+        warehouse="data/derived/warehouse.duckdb",
+        imputed="data/derived/panel/imputed.parquet",
+    output:
+        report("data/derived/quality/report.md", caption="../report/quality.rst", category="1 Data"),
+    log:
+        "logs/quality/quality_report.log",
+    conda:
+        "../envs/imtfp.yaml"
+    script:
+        "../scripts/quality_report.py"
