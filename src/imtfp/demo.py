@@ -47,7 +47,7 @@ CHANNELS = {  # name: (mediator column, a, b)
 }
 CONTROL_EFFECTS = {"gov": -0.004, "open": 0.002, "urban_rate": 0.003}
 SIGMA_LNA = 0.01
-RESCALE = (0.0001, 1.0001)
+RESCALE = (0.002, 0.998)
 
 # Approximate 2011 GRP (亿元) and resident population (万人): calibration only.
 _GDP_2011 = dict(zip(provinces.codes(), [

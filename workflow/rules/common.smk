@@ -15,8 +15,14 @@ def raw_files():
     return [config["dataset"]["manifest"], *map(str, manifest().paths())]
 
 
+def index_spec():
+    """The ``index`` section with ``coupling`` merged in, as imtfp.index.build_index takes it."""
+    return {**config["index"], "coupling": config.get("coupling", {})}
+
+
 def final_targets():
     return [
         "data/derived/panel/panel.parquet",
         "data/derived/quality/report.md",
+        "data/derived/measure/index.parquet",
     ]
