@@ -24,5 +24,5 @@ def final_targets():
     return [
         "data/derived/panel/panel.parquet",
         "data/derived/quality/report.md",
-        "data/derived/measure/index.parquet",
+        "data/derived/measure/analysis.parquet",
     ]

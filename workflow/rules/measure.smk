@@ -17,3 +17,50 @@ rule build_index:
         spec=index_spec(),
     script:
         "../scripts/build_index.py"
+
+
+rule build_capital:
+    input:
+        "data/derived/panel/series.parquet",
+    output:
+        "data/derived/measure/capital.parquet",
+    log:
+        "logs/measure/build_capital.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        spec=config["tfp"],
+    script:
+        "../scripts/build_capital.py"
+
+
+rule build_tfp:
+    input:
+        panel="data/derived/panel/panel.parquet",
+        capital="data/derived/measure/capital.parquet",
+    output:
+        "data/derived/measure/tfp.parquet",
+    log:
+        "logs/measure/build_tfp.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        spec=config["tfp"],
+    script:
+        "../scripts/build_tfp.py"
+
+
+rule analysis_frame:
+    input:
+        panel="data/derived/panel/panel.parquet",
+        index="data/derived/measure/index.parquet",
+        coupling="data/derived/measure/coupling.parquet",
+        tfp="data/derived/measure/tfp.parquet",
+    output:
+        "data/derived/measure/analysis.parquet",
+    log:
+        "logs/measure/analysis_frame.log",
+    conda:
+        "../envs/imtfp.yaml"
+    script:
+        "../scripts/analysis_frame.py"
