@@ -23,6 +23,8 @@ The dataset root is the manifest's folder unless the config names another.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,7 +37,11 @@ from imtfp.errors import IngestError
 from imtfp.ingest import catalog
 from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading, read_nbs_file
 
-_ENTRY_KEYS = {"path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note"}
+_ENTRY_KEYS = {
+    "path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note",
+    "province_column", "year_column", "columns", "units",
+}  # fmt: skip
+READERS = ("nbs", "tidy", "wide")
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,14 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
         unknown = set(entry) - _ENTRY_KEYS
         if unknown:
             raise IngestError(f"files[{i}] has unknown keys {sorted(unknown)}", file=str(path))
-        if entry.get("reader") not in ("nbs", "tidy"):
-            raise IngestError(f"files[{i}] reader must be nbs or tidy, not {entry.get('reader')!r}", file=str(path))
+        if entry.get("reader") not in READERS:
+            raise IngestError(f"files[{i}] reader must be one of {READERS}, not {entry.get('reader')!r}", file=str(path))
+        if entry["reader"] == "wide" and not entry.get("columns"):
+            raise IngestError(f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path))
         if "vintage" not in entry:
             raise IngestError(f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path))
-        for code in [entry.get("indicator"), *(entry.get("indicators") or {}).values()]:
+        codes = [entry.get("indicator"), *(entry.get("indicators") or {}).values(), *(entry.get("columns") or {}).values()]
+        for code in codes:
             if code is not None:
                 try:
                     catalog.canonical_unit(code)
@@ -96,10 +105,16 @@ def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "er
     missing = {"province", "year", "indicator", "value", "unit"} - set(df.columns)
     if missing:
         raise IngestError(f"tidy CSV lacks columns {sorted(missing)}", file=file, line=1)
+    return _read_long(df.assign(line=range(2, len(df) + 2)), file, on_bad_cell)
+
+
+def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
+    """Check and convert long rows (province, year, indicator, value, unit, line) into a Reading."""
     obs, rejects, excluded = [], [], []
     nonempty = 0
-    for i, row in enumerate(df.itertuples(index=False), start=2):
-        raw = row.value.strip()
+    for row in df.itertuples(index=False):
+        i = int(row.line)
+        raw = str(row.value).strip()
         if raw == "":
             continue
         nonempty += 1
@@ -129,12 +144,63 @@ def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "er
             continue
         obs.append((code, year, row.indicator, value, row.unit, file, i))
     return Reading(
-        observations=pd.DataFrame(obs, columns=OBS_COLUMNS),
+        observations=pd.DataFrame(obs, columns=OBS_COLUMNS).astype({"value": "float64", "source_line": "int64"}),
         rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
         excluded=pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS),
         nonempty_cells=nonempty,
         meta={"layout": "tidy"},
     )
+
+
+def read_wide(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str],
+    units: Mapping[str, str],
+    province_column: str = "province",
+    year_column: str = "year",
+    on_bad_cell: Literal["error", "reject"] = "error",
+) -> Reading:
+    """Read a wide table (one row per province-year, one column per series), UTF-8 or GB18030.
+
+    ``columns`` maps the table's column names to catalog codes and ``units``
+    gives each mapped column's unit. Non-empty cells of columns the manifest
+    does not map are counted as exclusions (one row per column), so the
+    accounting still covers the whole file.
+    """
+    path = Path(path)
+    file = str(path)
+    raw = path.read_bytes()
+    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="strict")
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    need = {province_column, year_column, *columns}
+    if missing := need - set(df.columns):
+        raise IngestError(f"wide table lacks columns {sorted(missing)}", file=file, line=1)
+    if missing_units := set(columns) - set(units):
+        raise IngestError(f"no unit declared for columns {sorted(missing_units)}", file=file, line=1)
+    long = df.melt(id_vars=[province_column, year_column], var_name="column", value_name="value")
+    long = long.assign(value=long["value"].str.strip(), line=long.index % len(df) + 2)
+    long = long[long["value"] != ""]
+    mapped = long["column"].isin(list(columns))
+    excluded = [
+        (file, 1, col, "column not in manifest", int(n))
+        for col, n in long.loc[~mapped].groupby("column", sort=True).size().items()
+        if col not in (province_column, year_column)
+    ]
+    tidy = pd.DataFrame({
+        "province": long.loc[mapped, province_column], "year": long.loc[mapped, year_column],
+        "indicator": long.loc[mapped, "column"].map(columns), "value": long.loc[mapped, "value"],
+        "unit": long.loc[mapped, "column"].map(units), "line": long.loc[mapped, "line"],
+    })  # fmt: skip
+    reading = _read_long(tidy, file, on_bad_cell)
+    reading.excluded = pd.concat([reading.excluded, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)], ignore_index=True)
+    reading.nonempty_cells += sum(n for *_, n in excluded)
+    reading.meta["layout"] = "wide"
+    return reading
 
 
 def _map_indicators(reading: Reading, entry: dict, file: str) -> Reading:
@@ -180,6 +246,15 @@ def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error",
     file = str(entry["path"])
     if entry["reader"] == "tidy":
         reading = read_tidy(path, on_bad_cell=on_bad_cell)
+    elif entry["reader"] == "wide":
+        reading = read_wide(
+            path,
+            columns=entry["columns"],
+            units=entry.get("units", {}),
+            province_column=entry.get("province_column", "province"),
+            year_column=entry.get("year_column", "year"),
+            on_bad_cell=on_bad_cell,
+        )
     else:
         reading = read_nbs_file(
             path,

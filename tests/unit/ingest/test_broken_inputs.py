@@ -89,3 +89,17 @@ def test_conflicting_vintages_error_unless_config_names_winner(tmp_path):
     assert sorted(wh.rejects["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "duplicate", "superseded"]
     assert wh.accounting["balanced"].all()
     assert len(wh.conflicts) == 4
+
+
+def test_wide_table_counts_unmapped_columns(tmp_path):
+    (tmp_path / "w.csv").write_text("地区,年份,GDP,备注数\n北京,2020,1.5,7\n天津市,2020,—,\n全国,2020,9,1\n", encoding="utf-8")
+    files = [{"path": "w.csv", "reader": "wide", "province_column": "地区", "year_column": "年份",
+              "columns": {"GDP": "gdp"}, "units": {"GDP": "亿元"}, "vintage": "v"}]  # fmt: skip
+    doc = tmp_path / "m.yaml"
+    doc.write_text(yaml.safe_dump({"dataset": "w", "files": files}, allow_unicode=True), encoding="utf-8")
+    m = load_manifest(doc)
+    with pytest.raises(IngestError, match="line 3: non-numeric cell"):
+        ingest(m)
+    wh = ingest(m, on_bad_cell="reject")
+    acc = wh.accounting.iloc[0]
+    assert (acc["nonempty_cells"], acc["observations"], acc["rejects"], acc["excluded_cells"]) == (5, 1, 1, 3)  # GDP: 1 kept, — rejected, 全国 excluded; 备注数: 2 unmapped
