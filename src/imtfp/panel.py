@@ -20,7 +20,7 @@ from imtfp import provinces
 from imtfp.errors import ConfigError
 
 MissingPolicy = Literal["none", "interpolate", "carry"]
-_FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif"}
+_FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif", "coalesce"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALLOWED = re.compile(r"^[A-Za-z0-9_+\-*/().,\s]*$")
 

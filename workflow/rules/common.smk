@@ -6,8 +6,13 @@ from imtfp.ingest.manifest import load_manifest
 imtfp.config.validate(config)
 
 
+def dataset_root():
+    """Where the manifest's paths point: dataset.root, else data_root, else the manifest's folder."""
+    return config["dataset"].get("root") or config.get("data_root")
+
+
 def manifest():
-    return load_manifest(config["dataset"]["manifest"], root=config["dataset"].get("root"))
+    return load_manifest(config["dataset"]["manifest"], root=dataset_root())
 
 
 def raw_files():

@@ -11,7 +11,7 @@ rule ingest:
     conda:
         "../envs/imtfp.yaml"
     params:
-        dataset=config["dataset"],
+        dataset={**config["dataset"], "root": dataset_root()},
     script:
         "../scripts/ingest.py"
 
