@@ -10,6 +10,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
+# The empty variant is the baseline; a named robustness check writes under robustness/<name>/.
+wildcard_constraints:
+    variant="(robustness/[A-Za-z0-9_]+/)?",
+
+
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/measure.smk"
 

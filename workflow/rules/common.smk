@@ -1,9 +1,21 @@
-# Helpers shared by the rules: config validation, inputs from the manifest, final targets.
+# Helpers shared by the rules: config validation, variants (named robustness checks), inputs, targets.
+#
+# Outputs after ingest sit under data/derived/{variant}, where the empty variant is the baseline
+# (data/derived/panel/panel.parquet), a named check writes under data/derived/robustness/<name>/ with
+# the config overlay of `robustness.<name>` merged onto the baseline.
 
 import imtfp.config
 from imtfp.ingest.manifest import load_manifest
 
-imtfp.config.validate(config)
+
+def validate_config():
+    """The baseline and every named robustness check, each validated against the schema."""
+    imtfp.config.validate(config)
+    for overlay in config.get("robustness", {}).values():
+        imtfp.config.validate(imtfp.config.merge(config, overlay))
+
+
+validate_config()
 
 
 def dataset_root():
@@ -20,14 +32,30 @@ def raw_files():
     return [config["dataset"]["manifest"], *map(str, manifest().paths())]
 
 
-def index_spec():
+def variant_config(wildcards):
+    """The baseline config, or the baseline with a named robustness check's overlay merged on."""
+    if not wildcards.variant:
+        return config
+    name = wildcards.variant.split("/")[1]
+    return imtfp.config.merge(config, config["robustness"][name])
+
+
+def panel_spec(wildcards):
+    return variant_config(wildcards)["panel"]
+
+
+def index_spec(wildcards):
     """The ``index`` section with ``coupling`` merged in, as imtfp.index.build_index takes it."""
-    return {**config["index"], "coupling": config.get("coupling", {})}
+    cfg = variant_config(wildcards)
+    return {**cfg["index"], "coupling": cfg.get("coupling", {})}
+
+
+def tfp_spec(wildcards):
+    return variant_config(wildcards)["tfp"]
 
 
 def final_targets():
     return [
-        "data/derived/panel/panel.parquet",
         "data/derived/quality/report.md",
         "data/derived/measure/analysis.parquet",
     ]

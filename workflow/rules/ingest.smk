@@ -20,15 +20,15 @@ rule build_panel:
     input:
         "data/derived/warehouse.duckdb",
     output:
-        panel="data/derived/panel/panel.parquet",
-        imputed="data/derived/panel/imputed.parquet",
-        series="data/derived/panel/series.parquet",
+        panel="data/derived/{variant}panel/panel.parquet",
+        imputed="data/derived/{variant}panel/imputed.parquet",
+        series="data/derived/{variant}panel/series.parquet",
     log:
-        "logs/panel/build_panel.log",
+        "logs/{variant}panel/build_panel.log",
     conda:
         "../envs/imtfp.yaml"
     params:
-        spec=config["panel"],
+        spec=panel_spec,
     script:
         "../scripts/build_panel.py"
 

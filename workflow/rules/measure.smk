@@ -3,63 +3,63 @@
 
 rule build_index:
     input:
-        "data/derived/panel/panel.parquet",
+        "data/derived/{variant}panel/panel.parquet",
     output:
-        index="data/derived/measure/index.parquet",
-        weights="data/derived/measure/weights.parquet",
-        coupling="data/derived/measure/coupling.parquet",
-        obstacle="data/derived/measure/obstacle.parquet",
+        index="data/derived/{variant}measure/index.parquet",
+        weights="data/derived/{variant}measure/weights.parquet",
+        coupling="data/derived/{variant}measure/coupling.parquet",
+        obstacle="data/derived/{variant}measure/obstacle.parquet",
     log:
-        "logs/measure/build_index.log",
+        "logs/{variant}measure/build_index.log",
     conda:
         "../envs/imtfp.yaml"
     params:
-        spec=index_spec(),
+        spec=index_spec,
     script:
         "../scripts/build_index.py"
 
 
 rule build_capital:
     input:
-        "data/derived/panel/series.parquet",
+        "data/derived/{variant}panel/series.parquet",
     output:
-        "data/derived/measure/capital.parquet",
+        "data/derived/{variant}measure/capital.parquet",
     log:
-        "logs/measure/build_capital.log",
+        "logs/{variant}measure/build_capital.log",
     conda:
         "../envs/imtfp.yaml"
     params:
-        spec=config["tfp"],
+        spec=tfp_spec,
     script:
         "../scripts/build_capital.py"
 
 
 rule build_tfp:
     input:
-        panel="data/derived/panel/panel.parquet",
-        capital="data/derived/measure/capital.parquet",
+        panel="data/derived/{variant}panel/panel.parquet",
+        capital="data/derived/{variant}measure/capital.parquet",
     output:
-        "data/derived/measure/tfp.parquet",
+        "data/derived/{variant}measure/tfp.parquet",
     log:
-        "logs/measure/build_tfp.log",
+        "logs/{variant}measure/build_tfp.log",
     conda:
         "../envs/imtfp.yaml"
     params:
-        spec=config["tfp"],
+        spec=tfp_spec,
     script:
         "../scripts/build_tfp.py"
 
 
 rule analysis_frame:
     input:
-        panel="data/derived/panel/panel.parquet",
-        index="data/derived/measure/index.parquet",
-        coupling="data/derived/measure/coupling.parquet",
-        tfp="data/derived/measure/tfp.parquet",
+        panel="data/derived/{variant}panel/panel.parquet",
+        index="data/derived/{variant}measure/index.parquet",
+        coupling="data/derived/{variant}measure/coupling.parquet",
+        tfp="data/derived/{variant}measure/tfp.parquet",
     output:
-        "data/derived/measure/analysis.parquet",
+        "data/derived/{variant}measure/analysis.parquet",
     log:
-        "logs/measure/analysis_frame.log",
+        "logs/{variant}measure/analysis_frame.log",
     conda:
         "../envs/imtfp.yaml"
     script:
