@@ -52,7 +52,9 @@ def numeric_matrix(X: pd.DataFrame, *, min_rows: int = 2) -> np.ndarray:
     if X.shape[1] == 0:
         raise ValueError("X has no indicator columns")
     if X.columns.has_duplicates:
-        raise ValueError(f"X has duplicated indicator names: {list(X.columns[X.columns.duplicated()])}")
+        raise ValueError(
+            f"X has duplicated indicator names: {list(X.columns[X.columns.duplicated()])}"
+        )
     if X.shape[0] < min_rows:
         raise ValueError(f"X has {X.shape[0]} rows; at least {min_rows} are needed")
     try:

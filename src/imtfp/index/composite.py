@@ -1,4 +1,4 @@
-"""Composite index of a panel: weights by one method, then a weighted sum of normalised indicators."""
+"""Composite index of a panel: weights by one method, weighted sum of normalised indicators."""
 
 from __future__ import annotations
 

@@ -26,7 +26,9 @@ LEVELS_EN: tuple[str, ...] = (
 _BAND_EDGES = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
 
 
-def coordination_level(D: Sequence[float] | np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def coordination_level(
+    D: Sequence[float] | np.ndarray | pd.Series,
+) -> tuple[np.ndarray, np.ndarray]:
     """Chinese and English level names of coupling coordination degrees D in [0, 1].
 
     Band k (k = 0..9) is [k/10, (k+1)/10), the last one closed: [0.9, 1].
@@ -92,9 +94,9 @@ def coupling_coordination(
     T = A @ alpha
     D = np.sqrt(np.clip(C * T, 0.0, 1.0))
     zh, en = coordination_level(D)
-    return pd.DataFrame({"C": C, "T": T, "D": D, "level": zh, "level_en": en}, index=U.index).astype(
-        {"level": "str", "level_en": "str"}
-    )
+    return pd.DataFrame(
+        {"C": C, "T": T, "D": D, "level": zh, "level_en": en}, index=U.index
+    ).astype({"level": "str", "level_en": "str"})
 
 
 def _subsystem_matrix(U: pd.DataFrame) -> np.ndarray:
@@ -178,7 +180,9 @@ def relative_development(
     x = U[lead].to_numpy(dtype=float)
     y = U[base].to_numpy(dtype=float)
     if np.isnan(x).any() or np.isnan(y).any() or (x < 0).any() or (y < 0).any():
-        raise ValueError(f"subsystem scores {lead!r}, {base!r} must be non-negative, no missing values")
+        raise ValueError(
+            f"subsystem scores {lead!r}, {base!r} must be non-negative, no missing values"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         E = np.where(y > 0, x / np.where(y > 0, y, 1.0), np.where(x > 0, np.inf, 1.0))
     lag = np.where(E < a, f"{lead} lagging", np.where(E > b, f"{base} lagging", "synchronous"))

@@ -1,4 +1,4 @@
-"""CRITIC weights (Criteria Importance Through Intercriteria Correlation; Diakoulaki et al. 1995)."""
+"""CRITIC weights (Criteria Importance Through Intercriteria Correlation; Diakoulaki 1995)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def critic_weights(
 
     A constant indicator gets weight 0 (with a
     :class:`~imtfp.index.ConstantIndicatorWarning`) and is left out of the
-    correlations. If every remaining :math:`c_j` is 0 (one informative
-    indicator, or all perfectly correlated) the conflict term carries no
-    information and the weights fall back to :math:`\sigma_j / \sum_k \sigma_k`,
-    with a warning.
+    correlations. A single informative indicator gets weight 1. If every
+    :math:`c_j` is 0 otherwise (all informative indicators perfectly
+    correlated) the conflict term carries no information and the weights fall
+    back to :math:`\sigma_j / \sum_k \sigma_k`, with a warning.
 
     Returns
     -------
@@ -51,11 +51,11 @@ def critic_weights(
     keep = ~const
     Zk = Z[:, keep]
     sigma = Zk.std(axis=0, ddof=1)
-    if Zk.shape[1] > 1:
+    if Zk.shape[1] == 1:
+        c = np.ones(1)
+    else:
         R = np.corrcoef(Zk, rowvar=False)
         c = sigma * (1.0 - R).sum(axis=0)
-    else:
-        c = np.zeros(1)
     if c.sum() <= 1e-15 * max(sigma.sum(), 1.0):
         warnings.warn(
             "critic_weights: no conflict between the informative indicators; "

@@ -37,7 +37,11 @@ def obstacle_degree(Z: pd.DataFrame, weights: Mapping[str, float] | pd.Series) -
         raise ValueError(f"weights missing for indicators {missing}")
     A = Z.to_numpy(dtype=float)
     if np.isnan(A).any() or (A < 0).any() or (A > 1).any():
-        bad = [str(c) for c, col in zip(Z.columns, A.T) if np.isnan(col).any() or (col < 0).any() or (col > 1).any()]
+        bad = [
+            str(c)
+            for c, col in zip(Z.columns, A.T)
+            if np.isnan(col).any() or (col < 0).any() or (col > 1).any()
+        ]
         raise ValueError(f"normalised indicators {bad} must lie in [0, 1] with no missing values")
     w = np.array([float(weights[c]) for c in Z.columns])
     if not np.isfinite(w).all() or (w < 0).any():
@@ -65,4 +69,6 @@ def subsystem_obstacle(O: pd.DataFrame, groups: Mapping[str, Sequence[str]]) -> 
         if overlap:
             raise ValueError(f"indicators {sorted(overlap)} belong to more than one subsystem")
         seen.update(cols)
-    return pd.DataFrame({name: O[list(cols)].sum(axis=1) for name, cols in groups.items()}, index=O.index)
+    return pd.DataFrame(
+        {name: O[list(cols)].sum(axis=1) for name, cols in groups.items()}, index=O.index
+    )

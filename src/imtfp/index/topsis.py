@@ -67,14 +67,19 @@ def topsis_closeness(
     return pd.Series(closeness, index=X.index, name="closeness")
 
 
-def _weight_vector(columns: pd.Index, weights: Mapping[str, float] | pd.Series | None) -> np.ndarray:
+def _weight_vector(
+    columns: pd.Index, weights: Mapping[str, float] | pd.Series | None
+) -> np.ndarray:
     if weights is None:
         return np.full(len(columns), 1.0 / len(columns))
-    missing = [c for c in columns if c not in weights]
-    extra = [k for k in weights.keys() if k not in columns]
+    names = list(weights.index) if isinstance(weights, pd.Series) else list(weights)
+    missing = [c for c in columns if c not in names]
+    extra = [k for k in names if k not in columns]
     if missing or extra:
         raise ValueError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
     w = np.array([float(weights[c]) for c in columns])
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(f"weights must be finite, non-negative and not all zero: {dict(zip(columns, w))}")
+        raise ValueError(
+            f"weights must be finite, non-negative and not all zero: {dict(zip(columns, w))}"
+        )
     return w / w.sum()
