@@ -1,0 +1,44 @@
+"""Split samples, centred moderation and the equality test."""
+
+import numpy as np
+import pytest
+
+from imtfp.errors import ConfigError
+from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
+from imtfp.models.panel import twfe
+
+pytestmark = pytest.mark.unit
+
+
+def test_split_equals_subset_fit(panel):
+    out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
+    east = out[(out["column"] == "region=east") & (out["term"] == "x")].iloc[0]
+    ref = twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"]).set_index("term").loc["x"]
+    assert east.estimate == pytest.approx(ref.estimate) and east.se == pytest.approx(ref.se)
+    early = out[out["column"] == "period=early"]
+    assert early["nobs"].iloc[0] == 31 * 6
+    assert set(out["column"]) == {"region=central", "region=east", "region=northeast", "region=west", "period=early"}
+
+
+def test_bad_period(panel):
+    with pytest.raises(ConfigError, match="start <= end"):
+        split_samples(panel, y="y", x="x", by=None, periods={"bad": [2020, 2012]})
+
+
+def test_moderation_marginal_effects(panel):
+    df = panel.assign(xz_true=0)
+    out = moderation(df, y="y", x="x", moderator="z", quantiles=(0.5,)).set_index("term")
+    beta, theta = out.loc["x", "estimate"], out.loc["x_x_z_c", "estimate"]
+    zc = np.quantile(panel["z"], 0.5) - panel["z"].mean()
+    assert out.loc["me_q50", "estimate"] == pytest.approx(beta + theta * zc)
+    # the interaction is absent in the simulation: a 4-se band
+    assert abs(theta) < 4 * out.loc["x_x_z_c", "se"]
+
+
+def test_equality_test_detects_difference(panel):
+    same = group_equality_test(panel, y="y", x="x", group="region", controls=["z"])
+    assert same["df_num"] == 3 and same["F"] >= 0 and 0 <= same["p"] <= 1
+    df = panel.copy()
+    df.loc[df.region == "west", "y"] += 2.0 * df.loc[df.region == "west", "x"]
+    diff = group_equality_test(df, y="y", x="x", group="region", controls=["z"])
+    assert diff["p"] < 1e-3 and diff["differences"]["west"] == pytest.approx(2.0 + same["differences"]["west"], abs=0.3)

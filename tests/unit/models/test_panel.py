@@ -1,0 +1,87 @@
+"""twfe / inference_panel: recovery of a known slope, invariants and error paths."""
+
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.formula.api as smf
+
+from imtfp.errors import ConfigError, EstimationError
+from imtfp.models.panel import fit_twfe, inference_panel, twfe
+from imtfp.tidy import TIDY_COLUMNS
+
+pytestmark = pytest.mark.unit
+
+
+def test_tidy_format_and_recovery(panel):
+    out = twfe(panel, y="y", x="x", controls=["z", "m"])
+    assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
+    row = out.set_index("term").loc["x"]
+    # truth 0.5; with 31 clusters a 4-se band fails with probability < 1e-4
+    assert abs(row.estimate - 0.5) < 4 * row.se
+    assert row.entity_fe and row.time_fe and row.nobs == 372 and row["cov"] == "clustered"
+    assert row.ci_low < row.estimate < row.ci_high
+
+
+def test_lsdv_equivalence(panel):
+    """Two-way within estimates equal OLS with explicit province and year dummies."""
+    fit = fit_twfe(panel, y="y", x="x", controls=["z"], cov="unadjusted")
+    ref = smf.ols("y ~ x + z + C(province) + C(year)", data=panel).fit()
+    np.testing.assert_allclose(fit.params, ref.params[["x", "z"]], rtol=1e-9)
+    np.testing.assert_allclose(fit.se, ref.bse[["x", "z"]], rtol=1e-9)  # same K: slopes + dummies + constant
+
+
+def test_no_effects_matches_statsmodels_cluster(panel):
+    fit = fit_twfe(panel, y="y", x="x", controls=["z"], effects="none")
+    ref = smf.ols("y ~ x + z", data=panel).fit(cov_type="cluster", cov_kwds={"groups": panel["province"].astype("category").cat.codes})
+    np.testing.assert_allclose(fit.params, ref.params[["x", "z"]], rtol=1e-9)
+    np.testing.assert_allclose(fit.se, ref.bse[["x", "z"]], rtol=1e-9)  # statsmodels uses the same Stata factor
+
+
+def test_driscoll_kraay_warns_short_panel(panel):
+    with pytest.warns(UserWarning, match="T = 12"):
+        fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
+
+
+def test_inference_panel_columns(panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = inference_panel(panel, y="y", x="x", controls=["z"], B=199, seed=3)
+    assert list(out["column"]) == ["clustered", "driscoll_kraay", "twoway_clustered", "wild_bootstrap"]
+    assert out["estimate"].nunique() == 1
+    wild = out.iloc[3]
+    assert 0 <= wild.p <= 1 and wild.ci_low < wild.estimate < wild.ci_high
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(effects="both"), ValueError, "'both'"),
+        (dict(cov="hc3"), ValueError, "'hc3'"),
+        (dict(x="nope"), ConfigError, "nope"),
+        (dict(x="y"), ValueError, "also a regressor"),
+        (dict(entity=None, effects="entity"), ValueError, "entity"),
+    ],
+)
+def test_bad_options(panel, kwargs, err, match):
+    args = dict(y="y", x="x") | kwargs
+    with pytest.raises(err, match=match):
+        twfe(panel, **args)
+
+
+def test_absorbed_regressor(panel):
+    df = panel.assign(const_in_prov=panel["province"].astype(int) * 1.0)
+    with pytest.raises(EstimationError):
+        twfe(df, y="y", x="const_in_prov")
+
+
+def test_duplicates_rejected(panel):
+    with pytest.raises(EstimationError, match="duplicate"):
+        twfe(panel.iloc[[0, 0, 1, 2]].reset_index(drop=True), y="y", x="x")
+
+
+def test_missing_rows_dropped(panel):
+    df = panel.copy()
+    df.loc[:9, "z"] = np.nan
+    fit = fit_twfe(df, y="y", x="x", controls=["z"])
+    assert fit.nobs == len(panel) - 10

@@ -1,0 +1,171 @@
+"""Specialised tables: numbers checked against independent computations (pandas, closed forms)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from imtfp.report import (
+    ReportOptions,
+    correlation_table,
+    coupling_table,
+    descriptive_table,
+    inference_table,
+    iv_table,
+    mediation_table,
+    select_table,
+    threshold_table,
+    weights_table,
+)
+from imtfp.report.builders import MODEL_TABLES
+
+pytestmark = pytest.mark.unit
+EN = ReportOptions(language="en")
+
+
+def _cells(table):
+    return {r[0]: r[1:] for r in table.body_grid() if r[0]}
+
+
+def test_descriptive_matches_pandas_describe(panel):
+    table = descriptive_table(panel, variables=["im_index", "urban"], options=EN)
+    assert [h.text for h in table.header[0]] == ["N", "Mean", "SD", "Min", "Max"]
+    got = _cells(table)["Urbanisation"]
+    ref = panel["urban"].describe()  # pandas: count, mean, std (ddof 1), min, max
+    assert got == [str(int(ref["count"]))] + [
+        f"{ref[k]:.3f}" for k in ("mean", "std", "min", "max")
+    ]
+
+
+def test_correlation_lower_triangle_r_and_stars_match_t_test(panel):
+    table = correlation_table(panel, variables=["im_index", "tfp", "urban"], options=EN)
+    grid = table.body_grid()
+    assert grid[0] == ["(1) IM index", "1.000", "", ""]
+    r = panel["urban"].corr(panel["tfp"])
+    n = len(panel)
+    # two-sided p of t = r√((n−2)/(1−r²)) with n−2 df, an independent route to scipy.stats.pearsonr
+    from scipy.stats import t as student
+
+    p = 2 * student.sf(abs(r) * math.sqrt((n - 2) / (1 - r * r)), n - 2)
+    stars = "*" * sum(p < lvl for lvl in (0.1, 0.05, 0.01))
+    assert grid[2][2] == f"{r:.3f}{stars}"
+    assert grid[2][3] == "1.000"
+
+
+def test_weights_grouped_with_subtotals(weights):
+    table = weights_table(weights, options=EN)
+    grid = table.body_grid()
+    assert table.stub == "Indicator"
+    assert [h.text for h in table.header[0]] == ["Entropy", "CRITIC"]
+    assert grid[0] == ["Technology subsystem", "0.6000", "0.5000"]  # 0.4 + 0.2, 0.25 + 0.25
+    assert grid[1][0] == "R&D expenditure"
+    assert [r.kind for r in table.rows].count("section") == 3
+
+
+def test_weights_several_schemes_make_separate_columns(weights):
+    per_year = weights.assign(scheme="per_year")
+    table = weights_table(
+        __import__("pandas").concat([weights, per_year]), options=ReportOptions(language="zh")
+    )
+    assert [h.text for h in table.header[0]] == [
+        "熵值法（全局）",
+        "CRITIC 法（全局）",
+        "熵值法（逐年）",
+        "CRITIC 法（逐年）",
+    ]
+
+
+def test_coupling_means_and_levels(coupling):
+    table = coupling_table(coupling, options=EN)
+    grid = table.body_grid()
+    east = coupling[coupling["region"] == "east"].groupby("year")["D"].mean()
+    assert grid[0][0] == "East"
+    assert grid[0][1:] == [f"{v:.3f}" for v in east]
+    # the level row: band floor(10·D̄) of the ten coordination levels
+    names = [
+        "Extreme imbalance",
+        "Serious imbalance",
+        "Moderate imbalance",
+        "Mild imbalance",
+        "Verge of imbalance",
+        "Barely coordinated",
+        "Primary coordination",
+        "Intermediate coordination",
+        "Good coordination",
+        "High-quality coordination",
+    ]
+    assert grid[1][1:] == [names[int(np.floor(v * 10))] for v in east]
+    assert [r[0] for r in grid if r[0]] == ["East", "Central", "West", "Northeast", "National"]
+    national = coupling.groupby("year")["D"].mean()
+    assert grid[-2][1:] == [f"{v:.3f}" for v in national]
+
+
+def test_select_table_errors_name_the_tables_present(results):
+    with pytest.raises(ValueError, match="'baseline'"):
+        select_table(results, "nonexistent")
+
+
+def test_every_model_table_builds(results):
+    for key, build in MODEL_TABLES.items():
+        table = build(results, options=EN)
+        assert table.name == key and table.rows
+
+
+def test_inference_table_columns_are_methods_and_wild_column_has_no_se(results):
+    table = inference_table(results, options=EN)
+    assert [h.text for h in table.header[table.stub_row]] == [
+        "Clustered (province)",
+        "Driscoll–Kraay",
+        "Two-way clustered",
+        "Wild cluster bootstrap",
+    ]
+    grid = table.body_grid()
+    assert grid[0] == ["IM index", "0.410**", "0.410***", "0.410**", "0.410*"]
+    assert grid[1][4] == "" and grid[2][4] == "[0.062]" and grid[3][4] == "[-0.020, 0.850]"
+    assert "Inference" not in [r[0] for r in grid]
+
+
+def test_mediation_rows_in_path_order_and_statistics_without_stars(results):
+    table = mediation_table(results, options=EN)
+    labels = [r[0] for r in table.body_grid() if r[0]]
+    assert labels == [
+        "Total effect c",
+        "Path a (X→M)",
+        "Path b (M→Y)",
+        "Direct effect c′",
+        "Indirect effect a·b",
+        "Sobel z",
+        "Bootstrap 95% CI (percentile)",
+        "Proportion mediated",
+    ]
+    cells = _cells(table)
+    assert cells["Sobel z"] == ["2.400", "2.400"]
+    assert cells["Bootstrap 95% CI (percentile)"] == ["[0.030, 0.220]"] * 2
+    assert [h.text for h in table.header[0]] == [
+        "Technological innovation",
+        "Factor-allocation efficiency",
+    ]
+
+
+def test_mediation_column_blocks_from_group_separator(results):
+    med = select_table(results, "mediation")
+    med = med.assign(column=med["column"] + ":(1)")
+    table = mediation_table(med, options=EN)
+    assert [(h.text, h.span) for h in table.header[0]] == [
+        ("Technological innovation", 1),
+        ("Factor-allocation efficiency", 1),
+    ]
+    assert [h.text for h in table.header[1]] == ["(1)", "(1)"]
+
+
+def test_iv_and_threshold_statistic_rows(results):
+    iv = _cells(iv_table(results, options=EN))
+    assert iv["First-stage F"] == ["23.400"]
+    assert iv["Kleibergen–Paap rk LM"] == ["12.100"]
+    th = threshold_table(results, options=EN)
+    grid = th.body_grid()
+    i = [r[0] for r in grid].index("Threshold γ1")
+    assert grid[i][1] == "0.450" and grid[i + 1][1] == "[0.410, 0.490]"
+    assert _cells(th)["F (single threshold)"] == ["18.200"]
