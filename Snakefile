@@ -19,6 +19,7 @@ wildcard_constraints:
 
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/measure.smk"
+include: "workflow/rules/estimate.smk"
 
 
 rule all:

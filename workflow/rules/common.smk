@@ -54,8 +54,20 @@ def tfp_spec(wildcards):
     return variant_config(wildcards)["tfp"]
 
 
+def models_spec(wildcards):
+    return variant_config(wildcards)["models"]
+
+
+MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
+
+
+def model_tables():
+    """The models configured: baseline always, the others when their section is present."""
+    return [m for m in MODEL_TABLES if m == "baseline" or m in config["models"]]
+
+
 def final_targets():
     return [
         "data/derived/quality/report.md",
-        "data/derived/measure/analysis.parquet",
+        *expand("data/derived/models/{model}.parquet", model=model_tables()),
     ]

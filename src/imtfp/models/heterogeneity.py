@@ -1,0 +1,202 @@
+"""Heterogeneity and moderation: split samples, centred interactions, equality tests.
+
+* Split samples: the baseline model fitted separately by region (east,
+  central, west, northeast: the panel's ``region`` column) and by named
+  periods ``{name: [start, end]}`` (inclusive years).
+* Moderation: :math:`y = \\beta x + \\delta \\tilde m + \\theta\\, x\\tilde m + \\gamma'Z + \\mu_i + \\lambda_t + e`
+  with :math:`\\tilde m = m - \\bar m` (sample mean), so β is the effect of x
+  at the mean of the moderator. Marginal effects
+  :math:`\\partial y/\\partial x = \\beta + \\theta(m_q - \\bar m)` at moderator
+  quantiles q, with :math:`\\operatorname{Var} = V_{\\beta\\beta} + (m_q-\\bar m)^2V_{\\theta\\theta} + 2(m_q-\\bar m)V_{\\beta\\theta}`.
+* Equality of coefficients across groups (Chow-type, interaction based):
+  the pooled model with :math:`x\\cdot D_g` for every group but the first
+  (and, with ``interact_controls``, every control interacted too, so that
+  all slopes differ by group as in a Chow test; fixed effects are common),
+  and the Wald test :math:`H_0: \\theta_g = 0\\;\\forall g`,
+  :math:`F = \\hat\\theta'\\hat V^{-1}\\hat\\theta/q` with the clustered
+  covariance, referred to F(q, G−1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from imtfp.errors import ConfigError, EstimationError
+from imtfp.models._common import CovType, Effects, as_list, unique
+from imtfp.models.panel import fit_twfe, inference_row
+from imtfp.tidy import tidy_frame
+
+DEFAULT_QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
+
+
+def _check_periods(periods: Mapping[str, Sequence[int]]) -> dict[str, tuple[int, int]]:
+    out = {}
+    for name, span in periods.items():
+        if len(span) != 2 or int(span[0]) > int(span[1]):
+            raise ConfigError(f"period {name!r} must be [start, end] with start <= end, got {span!r}")
+        out[str(name)] = (int(span[0]), int(span[1]))
+    return out
+
+
+def split_samples(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: str | Sequence[str],
+    controls: Sequence[str] = (),
+    by: str | None = "region",
+    periods: Mapping[str, Sequence[int]] | None = None,
+    entity: str = "province",
+    time: str = "year",
+    effects: Effects = "twoway",
+    cov: CovType = "clustered",
+    cluster: str | None = None,
+    table: str = "heterogeneity",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The model fitted on each group of ``by`` and on each named period.
+
+    ``column`` is ``"<by>=<value>"`` (e.g. ``region=east``) or
+    ``"period=<name>"``. Groups in which the model cannot be estimated (too
+    few clusters, absorbed regressors) raise :class:`EstimationError`
+    naming the group.
+    """
+    subsets: list[tuple[str, pd.DataFrame]] = []
+    if by is not None:
+        if by not in data.columns:
+            raise ConfigError(f"heterogeneity: the data have no column {by!r}")
+        for value in sorted(data[by].dropna().unique(), key=str):
+            subsets.append((f"{by}={value}", data[data[by] == value]))
+    for name, (start, end) in _check_periods(periods or {}).items():
+        subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))
+    if not subsets:
+        raise ValueError("split_samples needs `by` or `periods`")
+    frames = []
+    for column, sub in subsets:
+        try:
+            fit = fit_twfe(
+                sub, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov,
+                cluster=cluster, what=f"heterogeneity {column}",
+            )
+        except EstimationError as err:
+            raise EstimationError(f"heterogeneity group {column}: {err}") from err
+        frames.append(fit.tidy(table=table, column=column, level=level))
+    return pd.concat(frames, ignore_index=True)
+
+
+def moderation(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: str,
+    moderator: str,
+    controls: Sequence[str] = (),
+    entity: str = "province",
+    time: str = "year",
+    effects: Effects = "twoway",
+    cov: CovType = "clustered",
+    cluster: str | None = None,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    table: str = "heterogeneity",
+    column: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Centred interaction x × moderator and marginal effects of x at moderator quantiles.
+
+    Rows: the coefficients (``x``, ``<moderator>_c``, ``<x>_x_<moderator>_c``
+    and the controls), then ``me_q10`` … (the marginal effect of ``x`` at
+    each quantile of the moderator, estimation sample). The moderator is
+    removed from the controls if listed there.
+    """
+    if moderator == x:
+        raise ValueError("the moderator must differ from x")
+    ctrl = [c for c in as_list(controls) if c not in (x, moderator, y)]
+    cols = unique([y, x, moderator] + ctrl)
+    keys = [entity, time] + ([cluster] if cluster and cluster not in (entity, time) else [])
+    missing = [c for c in cols + keys if c not in data.columns]
+    if missing:
+        raise ConfigError(f"moderation: the data have no column(s) {missing}")
+    df = data[unique(keys + cols)].dropna().copy()
+    mc, inter = f"{moderator}_c", f"{x}_x_{moderator}_c"
+    mbar = float(df[moderator].mean())
+    df[mc] = df[moderator] - mbar
+    df[inter] = df[x] * df[mc]
+    fit = fit_twfe(
+        df, y=y, x=[x, mc, inter], controls=ctrl, entity=entity, time=time, effects=effects, cov=cov,
+        cluster=cluster, what=f"moderation by {moderator}",
+    )
+    column = column if column is not None else f"moderator={moderator}"
+    out = fit.tidy(table=table, column=column, level=level)
+    i, j = fit.terms.index(x), fit.terms.index(inter)
+    rows = []
+    for q in quantiles:
+        mq = float(np.quantile(df[moderator], q)) - mbar
+        est = fit.params[i] + mq * fit.params[j]
+        var = fit.cov[i, i] + mq * mq * fit.cov[j, j] + 2 * mq * fit.cov[i, j]
+        row = out.iloc[0].to_dict()
+        row.update(term=f"me_q{round(100 * q):02d}", **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level))
+        rows.append(row)
+    return pd.concat([out, tidy_frame(rows)], ignore_index=True)
+
+
+def group_equality_test(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    x: str,
+    group: str,
+    controls: Sequence[str] = (),
+    entity: str = "province",
+    time: str = "year",
+    effects: Effects = "twoway",
+    cov: CovType = "clustered",
+    cluster: str | None = None,
+    interact_controls: bool = True,
+) -> dict:
+    """Wald/Chow test that the coefficient of ``x`` is equal across the groups of ``group``.
+
+    Returns ``{"F", "df_num", "df_den", "p", "groups", "differences"}`` where
+    ``differences`` maps each non-base group to its estimated difference
+    from the base (first sorted) group.
+    """
+    if group not in data.columns:
+        raise ConfigError(f"equality test: the data have no column {group!r}")
+    ctrl = [c for c in as_list(controls) if c not in (x, y)]
+    df = data.dropna(subset=[group]).copy()
+    levels = sorted(df[group].unique(), key=str)
+    if len(levels) < 2:
+        raise EstimationError(f"equality test: {group!r} has fewer than 2 groups")
+    tested, extra = [], []
+    for g in levels[1:]:
+        dg = (df[group] == g).astype(float)
+        name = f"{x}_x_{group}={g}"
+        df[name] = df[x] * dg
+        tested.append(name)
+        if interact_controls:
+            for c in ctrl:
+                cname = f"{c}_x_{group}={g}"
+                df[cname] = df[c] * dg
+                extra.append(cname)
+    fit = fit_twfe(
+        df, y=y, x=[x] + tested, controls=ctrl + extra, entity=entity, time=time, effects=effects, cov=cov,
+        cluster=cluster, what=f"equality test across {group}",
+    )
+    idx = [fit.terms.index(t) for t in tested]
+    theta = fit.params[idx]
+    V = fit.cov[np.ix_(idx, idx)]
+    q = len(idx)
+    F = float(theta @ np.linalg.solve(V, theta)) / q
+    den = fit.df_inf
+    p = float(stats.f.sf(F, q, den)) if den is not None else float(stats.chi2.sf(F * q, q))
+    return {
+        "F": F,
+        "df_num": q,
+        "df_den": den,
+        "p": p,
+        "groups": [str(v) for v in levels],
+        "differences": {str(g): float(t) for g, t in zip(levels[1:], theta)},
+    }

@@ -1,0 +1,19 @@
+# analysis frame -> tidy model results: baseline, inference, mediation, heterogeneity, IV, threshold.
+
+
+rule estimate:
+    input:
+        "data/derived/{variant}measure/analysis.parquet",
+    output:
+        "data/derived/{variant}models/{model}.parquet",
+    log:
+        "logs/{variant}models/{model}.log",
+    conda:
+        "../envs/imtfp.yaml"
+    wildcard_constraints:
+        model="baseline|inference|mediation|heterogeneity|iv|threshold",
+    params:
+        spec=models_spec,
+        seed=config["seed"],
+    script:
+        "../scripts/estimate.py"
