@@ -20,6 +20,7 @@ wildcard_constraints:
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
+include: "workflow/rules/robustness.smk"
 
 
 rule all:

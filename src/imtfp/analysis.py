@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 KEY = ["province", "year"]
 
 
-def analysis_frame(panel: pd.DataFrame, index: pd.DataFrame, coupling: pd.DataFrame, tfp: pd.DataFrame) -> pd.DataFrame:
+def analysis_frame(
+    panel: pd.DataFrame,
+    index: pd.DataFrame,
+    coupling: pd.DataFrame,
+    tfp: pd.DataFrame,
+    *,
+    drop_years: Sequence[int] = (),
+) -> pd.DataFrame:
     """One row per province-year: panel columns, IM and subsystem indices, coupling (C, T, D as ``ccd``), TFP.
 
-    Raises ``ValueError`` if a measure does not cover exactly the panel's rows
-    (a silent inner join would drop province-years).
+    ``drop_years`` leaves years out of the models' sample (a robustness check such as dropping
+    2020); the measures themselves were built on every year. Raises ``ValueError`` if a measure
+    does not cover exactly the panel's rows (a silent inner join would drop province-years).
     """
     parts = {
         "index": index,
@@ -28,4 +38,5 @@ def analysis_frame(panel: pd.DataFrame, index: pd.DataFrame, coupling: pd.DataFr
         if len(missing):
             raise ValueError(f"{name} lacks {len(missing)} province-years of the panel, e.g. {missing.iloc[0].tolist()}")
         out = merged.drop(columns="_merge")
+    out = out[~out["year"].isin(list(drop_years))]
     return out.sort_values(KEY).reset_index(drop=True)

@@ -102,7 +102,9 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     ----------
     observations : warehouse ``observations`` (province, year, indicator, value, …).
     spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
-        policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names].
+        policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names],
+        (``drop_years`` is not used here: measures are built on every year, and
+        :func:`imtfp.analysis.analysis_frame` leaves those years out of the models' sample).
 
     Returns
     -------

@@ -4,6 +4,10 @@
 # (data/derived/panel/panel.parquet), a named check writes under data/derived/robustness/<name>/ with
 # the config overlay of `robustness.<name>` merged onto the baseline.
 
+from pathlib import Path
+
+import yaml
+
 import imtfp.config
 from imtfp.ingest.manifest import load_manifest
 
@@ -40,6 +44,27 @@ def variant_config(wildcards):
     return imtfp.config.merge(config, config["robustness"][name])
 
 
+# Config sections each stage depends on: a named check re-runs a stage only if it changes one of them,
+# and otherwise reads the baseline's output.
+STAGE_SECTIONS = {
+    "panel": {"panel"},
+    "index": {"panel", "index", "coupling"},
+    "tfp": {"panel", "tfp"},
+}
+
+
+def stage_input(stage, path):
+    """Input function: ``path`` under the variant's folder if the check touches the stage, else the baseline's."""
+
+    def resolve(wildcards):
+        name = wildcards.variant.split("/")[1] if wildcards.variant else None
+        touched = set(config["robustness"][name]) if name else set()
+        prefix = wildcards.variant if touched & STAGE_SECTIONS[stage] else ""
+        return f"data/derived/{prefix}{path}"
+
+    return resolve
+
+
 def panel_spec(wildcards):
     return variant_config(wildcards)["panel"]
 
@@ -66,8 +91,44 @@ def model_tables():
     return [m for m in MODEL_TABLES if m == "baseline" or m in config["models"]]
 
 
+def robustness_inputs(wildcards):
+    """Baseline table of the baseline and of every named check, keyed by check name."""
+    paths = {"baseline": "data/derived/models/baseline.parquet"}
+    for name in config.get("robustness", {}):
+        paths[name] = f"data/derived/robustness/{name}/models/baseline.parquet"
+    return paths
+
+
+def robustness_terms():
+    """The core regressor of each check (a check may change models.x)."""
+    terms = {"baseline": config["models"]["x"]}
+    for name, overlay in config.get("robustness", {}).items():
+        x = imtfp.config.merge(config, overlay)["models"]["x"]
+        terms[name] = x if isinstance(x, str) else x[0]
+    return terms
+
+
+def multiverse_chunks():
+    n = int(config["multiverse"]["chunks"])
+    return expand("data/derived/robustness/multiverse/chunks/{chunk}.parquet", chunk=range(n))
+
+
+def simulated_truth():
+    """The simulated total effect (truth.yaml beside a simulated dataset's manifest), else None."""
+    if not manifest().simulated:
+        return None
+    truth = Path(config["dataset"]["manifest"]).parent / "truth.yaml"
+    return yaml.safe_load(truth.read_text(encoding="utf-8"))["total_effect"] if truth.is_file() else None
+
+
 def final_targets():
     return [
         "data/derived/quality/report.md",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
+        *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
+        *(["data/derived/robustness/multiverse/summary.parquet"] if config.get("multiverse") else []),
     ]
+
+
+def drop_years(wildcards):
+    return variant_config(wildcards)["panel"].get("drop_years", [])

@@ -3,7 +3,7 @@
 
 rule build_index:
     input:
-        "data/derived/{variant}panel/panel.parquet",
+        stage_input("panel", "panel/panel.parquet"),
     output:
         index="data/derived/{variant}measure/index.parquet",
         weights="data/derived/{variant}measure/weights.parquet",
@@ -21,7 +21,7 @@ rule build_index:
 
 rule build_capital:
     input:
-        "data/derived/{variant}panel/series.parquet",
+        stage_input("panel", "panel/series.parquet"),
     output:
         "data/derived/{variant}measure/capital.parquet",
     log:
@@ -36,8 +36,8 @@ rule build_capital:
 
 rule build_tfp:
     input:
-        panel="data/derived/{variant}panel/panel.parquet",
-        capital="data/derived/{variant}measure/capital.parquet",
+        panel=stage_input("panel", "panel/panel.parquet"),
+        capital=stage_input("tfp", "measure/capital.parquet"),
     output:
         "data/derived/{variant}measure/tfp.parquet",
     log:
@@ -52,15 +52,17 @@ rule build_tfp:
 
 rule analysis_frame:
     input:
-        panel="data/derived/{variant}panel/panel.parquet",
-        index="data/derived/{variant}measure/index.parquet",
-        coupling="data/derived/{variant}measure/coupling.parquet",
-        tfp="data/derived/{variant}measure/tfp.parquet",
+        panel=stage_input("panel", "panel/panel.parquet"),
+        index=stage_input("index", "measure/index.parquet"),
+        coupling=stage_input("index", "measure/coupling.parquet"),
+        tfp=stage_input("tfp", "measure/tfp.parquet"),
     output:
         "data/derived/{variant}measure/analysis.parquet",
     log:
         "logs/{variant}measure/analysis_frame.log",
     conda:
         "../envs/imtfp.yaml"
+    params:
+        drop_years=drop_years,
     script:
         "../scripts/analysis_frame.py"
