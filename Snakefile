@@ -6,7 +6,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# config.yaml is the default; `--configfile FILE...` replaces it (FILE holds a complete config, and
+# further files are overlays merged onto it), so a real-data config never inherits the demo's indicators.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"

@@ -114,10 +114,15 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     """
     series = pivot(observations)
     drop = [provinces.to_code(p) for p in spec.get("drop_provinces", [])]
-    years = tuple(spec["years"])
-    panel = _grid(series, years, drop)
+    first, last = spec["years"]
+    # Fill over every observed year, then cut the window: a gap is bridged by the observations on
+    # both sides of it even when they lie outside the window (e.g. employment between census years).
+    span = (min(first, int(series["year"].min())), max(last, int(series["year"].max())))
+    panel = _grid(series, span, drop)
     indicators = [c for c in panel.columns if c not in ("province", "year")]
     panel, imputed = fill_missing(panel, indicators, spec.get("missing", "none"))
+    panel = panel[panel["year"].between(first, last)].reset_index(drop=True)
+    imputed = imputed[imputed["year"].between(first, last)].reset_index(drop=True)
     panel = derive(panel, spec.get("derived", {}))
     panel.insert(2, "region", panel["province"].map(provinces.region))
     series = series[~series["province"].isin(drop)].reset_index(drop=True)

@@ -17,9 +17,18 @@ def test_base_config_validates():
     cfg.validate(BASE)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "tests" / "configs").glob("*.yaml")))
-def test_overlays_validate_on_the_base(path):
-    cfg.validate(cfg.merge(BASE, yaml.safe_load(path.read_text(encoding="utf-8"))))
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_complete_configs_validate_with_every_named_check(path):
+    # A file given with --configfile replaces config.yaml; its robustness checks are overlays on it.
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cfg.validate(config)
+    for overlay in config.get("robustness", {}).values():
+        cfg.validate(cfg.merge(config, overlay))
+
+
+def test_named_checks_of_the_base_config_validate():
+    for overlay in BASE["robustness"].values():
+        cfg.validate(cfg.merge(BASE, overlay))
 
 
 @pytest.mark.parametrize(

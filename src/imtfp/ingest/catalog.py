@@ -29,12 +29,17 @@ def units() -> pd.DataFrame:
     return df.set_index("unit")
 
 
+@cache
+def _canonical_units() -> dict[str, str]:
+    return dict(zip(indicators()["code"], indicators()["unit"]))
+
+
 def canonical_unit(code: str) -> str:
     """Canonical unit of a catalog code; ``KeyError`` naming the code if unknown."""
-    cat = indicators().set_index("code")
-    if code not in cat.index:
+    units_of = _canonical_units()
+    if code not in units_of:
         raise KeyError(f"indicator code {code!r} is not in the catalog (src/imtfp/data/indicators.csv)")
-    return cat.at[code, "unit"]
+    return units_of[code]
 
 
 def conversion_factor(unit: str, code: str, *, file: str | None = None) -> float:

@@ -39,7 +39,7 @@ from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Read
 
 _ENTRY_KEYS = {
     "path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note",
-    "province_column", "year_column", "columns", "units",
+    "province_column", "year_column", "columns", "units", "exclude_cells",
 }  # fmt: skip
 READERS = ("nbs", "tidy", "wide")
 
@@ -268,4 +268,33 @@ def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error",
         df["source_file"] = file
     reading = _map_indicators(reading, entry, file)
     obs = _to_canonical(reading.observations, file).assign(vintage=str(entry["vintage"]))
-    return Reading(obs, reading.rejects, reading.excluded, reading.nonempty_cells, reading.meta)
+    obs, dropped = _exclude_cells(obs, entry.get("exclude_cells", []), file)
+    rejects = pd.concat([reading.rejects, dropped], ignore_index=True) if len(dropped) else reading.rejects
+    return Reading(obs, rejects, reading.excluded, reading.nonempty_cells, reading.meta)
+
+
+def _exclude_cells(obs: pd.DataFrame, rules: list[dict], file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move cells the manifest declares wrong in the source (``exclude_cells``) to rejects, with the reason.
+
+    Each rule: ``province`` (any spelling), ``years`` (list) or ``year``, ``indicator`` (catalog code), ``reason``.
+    """
+    drop = pd.Series(False, index=obs.index)
+    reasons = pd.Series("", index=obs.index, dtype=object)
+    for rule in rules:
+        missing = {"province", "indicator", "reason"} - set(rule)
+        if missing or not ({"year", "years"} & set(rule)):
+            raise IngestError(f"exclude_cells rule {rule} needs province, year(s), indicator and reason", file=file)
+        years = rule.get("years", [rule.get("year")])
+        hit = (obs["province"] == provinces.to_code(rule["province"])) & obs["year"].isin(years)
+        hit &= obs["code"] == rule["indicator"]
+        if not hit.any():
+            raise IngestError(f"exclude_cells rule {rule} matches no cell of the file", file=file)
+        drop |= hit
+        reasons[hit] = f"excluded by manifest: {rule['reason']}"
+    rejected = obs[drop]
+    rejects = pd.DataFrame({
+        "source_file": rejected["source_file"], "source_line": rejected["source_line"],
+        "province": rejected["province"], "year": rejected["year"], "indicator": rejected["code"],
+        "raw_value": rejected["raw_value"].astype(str), "reason": reasons[drop],
+    })  # fmt: skip
+    return obs[~drop], rejects

@@ -103,3 +103,15 @@ def test_wide_table_counts_unmapped_columns(tmp_path):
     wh = ingest(m, on_bad_cell="reject")
     acc = wh.accounting.iloc[0]
     assert (acc["nonempty_cells"], acc["observations"], acc["rejects"], acc["excluded_cells"]) == (5, 1, 1, 3)  # GDP: 1 kept, — rejected, 全国 excluded; 备注数: 2 unmapped
+
+
+def test_manifest_excludes_known_bad_cells_into_rejects(tmp_path):
+    entry = {"path": "gdp_vintage_a.csv", "reader": "nbs", "indicator": "gdp", "vintage": "x",
+             "exclude_cells": [{"province": "天津", "years": [2019], "indicator": "gdp", "reason": "unit error"}]}  # fmt: skip
+    wh = ingest(_manifest(tmp_path, [entry]))
+    assert len(wh.observations) == 3
+    assert wh.rejects[["province", "year", "reason"]].values.tolist() == [["12", 2019, "excluded by manifest: unit error"]]
+    assert wh.accounting["balanced"].all()
+    entry["exclude_cells"][0]["province"] = "河北"
+    with pytest.raises(IngestError, match="matches no cell"):
+        ingest(_manifest(tmp_path, [entry]))
