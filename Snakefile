@@ -25,6 +25,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

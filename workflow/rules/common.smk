@@ -10,6 +10,7 @@ import yaml
 
 import imtfp.config
 from imtfp.ingest.manifest import load_manifest
+from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS
 
 
 def validate_config():
@@ -121,13 +122,71 @@ def simulated_truth():
     return yaml.safe_load(truth.read_text(encoding="utf-8"))["total_effect"] if truth.is_file() else None
 
 
-def final_targets():
-    return [
+# ---- report -------------------------------------------------------------------------------------
+
+TABLE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"]) if fmt != "csv"]
+
+
+def table_inputs(wildcards):
+    return {k: f"data/derived/{v}" for k, v in TABLE_INPUTS[wildcards.table].items()}
+
+
+def figure_inputs(wildcards):
+    kind = next(k for k in FIGURE_INPUTS if wildcards.figure == k or wildcards.figure.startswith(f"{k}_"))
+    return {k: f"data/derived/{v}" for k, v in FIGURE_INPUTS[kind].items()}
+
+
+def exhibit_config():
+    """The config sections tables and figures read (a change elsewhere does not redraw them)."""
+    return {k: config[k] for k in ("report", "models", "tfp", "multiverse", "seed") if k in config}
+
+
+def data_source():
+    """Dataset name, its vintages and whether it is simulated, for every table's notes."""
+    m = manifest()
+    vintages = sorted({str(f["vintage"]) for f in m.files})
+    source = f"{m.dataset}: " + (m.description or "see the dataset manifest")
+    return {"source": source, "vintage": ", ".join(vintages), "simulated": m.simulated}
+
+
+def report_tables():
+    wanted = config.get("report", {}).get("tables", list(TABLE_INPUTS))
+    available = set(model_tables()) | {"descriptive", "correlation", "weights", "coupling"}
+    if config.get("robustness") and config.get("multiverse"):
+        available.add("robustness")
+    return [t for t in wanted if t in available]
+
+
+def report_figures():
+    wanted = config.get("report", {}).get("figures", list(FIGURE_INPUTS))
+    stems = []
+    for kind in wanted:
+        if kind == "mediation_path" and "mediation" in config["models"]:
+            stems += [f"mediation_path_{ch}" for ch in config["models"]["mediation"]["channels"]]
+        elif kind == "heterogeneity_coef" and "heterogeneity" in config["models"]:
+            stems.append(kind)
+        elif kind == "specification_curve" and config.get("multiverse"):
+            stems.append(kind)
+        elif kind in ("coupling_heatmap", "index_density", "tfp_by_region"):
+            stems.append(kind)
+    return stems
+
+
+def exhibits():
+    """Every table and figure file, and the results they come from."""
+    tables = expand("data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS])
+    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"])
+    results = [
         "data/derived/quality/report.md",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
         *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
-        *(["data/derived/robustness/multiverse/summary.parquet"] if config.get("multiverse") else []),
+        *(["data/derived/robustness/multiverse/results.parquet"] if config.get("multiverse") else []),
     ]
+    return [*tables, *figures, *results]
+
+
+def final_targets():
+    return ["data/derived/manifest.json", *exhibits()]
 
 
 def drop_years(wildcards):

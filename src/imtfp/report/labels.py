@@ -29,20 +29,37 @@ StatFormat = Literal["int", "decimal", "ci"]
 TermKind = Literal["coef", "stat"]
 
 # Names that are labels already (column numbers, years, periods): no warning.
-_SELF_LABELLED = re.compile(r"^\(\d+\)$|^\d{4}(\s*[-–]\s*\d{4})?$|^[A-Za-z]?\d+$")
+_SELF_LABELLED = re.compile(r"^\(\d+\)$|^\d{4}(\s*[-–]\s*\d{4})?$|^[A-Za-z]?\d+$|^-?\d+\.\d+$")
 _INTERACTION = re.compile(r"\s*(?::|×|#|\*)\s*")
+_BASE_METHOD = re.compile(r"[A-Za-z_]+")
 _TERM_SECTIONS = ("variables", "paths", "statistics", "indicators")
 _COLUMN_SECTIONS = (
     "columns",
     "regions",
     "inference",
     "checks",
+    "choices",
     "methods",
     "subsystems",
     "variables",
     "paths",
     "statistics",
 )
+
+
+def regime_range(text: str) -> str:
+    """``"-inf<q<=0.45"`` → ``"q ≤ 0.45"``, ``"0.45<q<=inf"`` → ``"q > 0.45"``, else ``"a < q ≤ b"``."""
+    m = re.fullmatch(r"\s*(\S+?)\s*<\s*(\w+)\s*<=\s*(\S+?)\s*", text)
+    if not m:
+        return text
+    lo, q, hi = m.groups()
+    if lo in ("-inf", "-Inf") and hi in ("inf", "Inf"):
+        return q
+    if lo in ("-inf", "-Inf"):
+        return f"{q} ≤ {hi}"
+    if hi in ("inf", "Inf"):
+        return f"{q} > {lo}"
+    return f"{lo} < {q} ≤ {hi}"
 
 
 class LabelWarning(UserWarning):
@@ -81,9 +98,7 @@ class Labels:
         self.catalog = load_catalog() if catalog is None else catalog
         self._warned: set[str] = set()
         self._levels = list(self.catalog.get("coupling_levels", []))
-        self._patterns = [
-            (re.compile(p["re"]), p) for p in self.catalog.get("patterns", [])
-        ]
+        self._patterns = [(re.compile(p["re"]), p) for p in self.catalog.get("patterns", [])]
 
     # -- basic look-ups -------------------------------------------------
     def pick(self, entry: Mapping, prefix: str = "") -> str:
@@ -145,7 +160,9 @@ class Labels:
         for regex, spec in self._patterns:
             m = regex.fullmatch(name)
             if m:
-                return Term(self._fill(spec, m), spec.get("kind", "coef"), spec.get("format", "decimal"))
+                return Term(
+                    self._fill(spec, m), spec.get("kind", "coef"), spec.get("format", "decimal")
+                )
         parts = [p for p in _INTERACTION.split(name) if p]
         if len(parts) > 1:
             return Term(" × ".join(self.var(p) for p in parts), "coef")
@@ -161,9 +178,11 @@ class Labels:
     def _fill_one(self, template: str, m: re.Match, lang: str) -> str:
         def sub(g: re.Match) -> str:
             raw = m.group(int(g.group(2))) or ""
-            return self._sibling(lang).var(raw) if g.group(1) else raw
+            if g.group(1) == "var:":
+                return self._sibling(lang).var(raw)
+            return regime_range(raw) if g.group(1) == "range:" else raw
 
-        return re.sub(r"\{(var:)?(\d+)\}", sub, template)
+        return re.sub(r"\{(var:|range:)?(\d+)\}", sub, template)
 
     def _sibling(self, lang: str) -> Labels:
         """These labels in one language, sharing the set of names already warned about."""
@@ -174,9 +193,35 @@ class Labels:
         return other
 
     def column(self, name: object) -> str:
-        """Label of a table column (a region, inference method, check, stage, variable …)."""
+        """Label of a table column (a region, inference method, check, stage, variable …).
+
+        Also ``key=value`` columns of split samples (``region=east`` → the
+        label of ``east``), ``moderator=<var>`` and ``equality:<group>``.
+        """
         found = self.find(name, _COLUMN_SECTIONS)
-        return found if found is not None else self.unknown(name, "column")
+        if found is not None:
+            return found
+        text = str(name)
+        base = _BASE_METHOD.match(text)
+        if base and base.group(0) != text and self.entry("inference", base.group(0)):
+            return self.column(base.group(0))  # "wild_bootstrap (webb, B=9999)" → its method
+        key, sep, value = text.partition("=")
+        if sep and key == "moderator":
+            return self._template("moderator", value)
+        if sep and value:
+            return self.column(value)
+        if text.startswith("equality:"):
+            return self._template("equality")
+        return self.unknown(name, "column")
+
+    def _template(self, key: str, var: str = "") -> str:
+        """A ``templates`` entry with ``{name}`` filled by the label of ``var`` in each language."""
+        entry = self.catalog["templates"][key]
+        texts = {
+            lang: str(entry[lang]).format(name=self._sibling(lang).var(var) if var else "")
+            for lang in (("zh", "en") if self.language == "both" else (self.language,))
+        }
+        return self.pick({"zh": texts.get("zh", ""), "en": texts.get("en", ""), **texts})
 
     def region(self, name: object) -> str:
         found = self.find(name, ("regions",))
@@ -204,8 +249,12 @@ class Labels:
         return {"zh": zh, "en": en, "both": f"{zh} {en}"}[self.language]
 
     def inference_se(self, cov: str) -> tuple[str, str] | None:
-        """(zh, en) phrase for the standard errors of an inference method, or None if unknown."""
-        found = self.entry("inference", cov)
+        """(zh, en) phrase for the standard errors of an inference method, or None if unknown.
+
+        A described method (``"clustered; bootstrap CI, B=999"``) is looked up by its leading name.
+        """
+        base = _BASE_METHOD.match(str(cov))
+        found = self.entry("inference", base.group(0)) if base else None
         return (str(found["se_zh"]), str(found["se_en"])) if found else None
 
     def coupling_level(self, value: object) -> str:

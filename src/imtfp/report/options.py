@@ -7,7 +7,7 @@ naming it), so a table or figure function never sees an invalid setting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Literal, get_args
 
 Language = Literal["zh", "en", "both"]
@@ -40,7 +40,7 @@ FIGURE_KEYS = (
 
 
 def check_literal(value: object, allowed: object, what: str) -> None:
-    """Raise ValueError naming ``what`` and ``value`` unless ``value`` is one of a Literal's args."""
+    """Raise ValueError naming ``what`` and ``value`` unless ``value`` is an arg of ``allowed``."""
     choices = get_args(allowed)
     if value not in choices:
         raise ValueError(f"{what}={value!r} is not one of {list(choices)}")
@@ -81,7 +81,6 @@ class ReportOptions:
     docx_latin_font: str = "Times New Roman"
     tables: tuple[str, ...] = TABLE_KEYS
     figures: tuple[str, ...] = FIGURE_KEYS
-    extra: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_literal(self.language, Language, "report.language")
@@ -113,7 +112,7 @@ def options_from_config(section: Mapping[str, object] | None) -> ReportOptions:
     Unknown keys raise ValueError (the schema forbids them too); lists become tuples.
     """
     section = dict(section or {})
-    known = {f.name for f in fields(ReportOptions)} - {"extra"}
+    known = {f.name for f in fields(ReportOptions)}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ValueError(f"report: unknown option(s) {unknown}; known: {sorted(known)}")

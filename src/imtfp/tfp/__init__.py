@@ -1,0 +1,42 @@
+"""Capital stock and total factor productivity.
+
+* :mod:`~imtfp.tfp.capital` — perpetual-inventory capital stock (Zhang et al. 2004; Hall–Jones);
+* :mod:`~imtfp.tfp.growth` — real output, Solow residual, Törnqvist TFP growth;
+* :mod:`~imtfp.tfp.dea` — radial DEA (CCR/BCC), slacks and peers;
+* :mod:`~imtfp.tfp.malmquist` — Malmquist index (DEAP 2.1 conventions), three frontiers;
+* :mod:`~imtfp.tfp.green` — SBM with undesirable outputs, DDF, Malmquist–Luenberger (``gtfpch``);
+* :mod:`~imtfp.tfp.stages` — the functions the Snakemake rules call.
+"""
+
+from imtfp.tfp.capital import capital_stock
+from imtfp.tfp.dea import DEADetails, dea, dea_details
+from imtfp.tfp.green import (
+    SBMDetails,
+    directional_distance,
+    malmquist_luenberger,
+    sbm,
+    sbm_details,
+)
+from imtfp.tfp.growth import estimate_alpha, real_output, solow_residual, tornqvist_tfp_growth
+from imtfp.tfp.malmquist import malmquist, malmquist_distances
+from imtfp.tfp.stages import build_capital, build_tfp
+
+__all__ = [
+    "DEADetails",
+    "SBMDetails",
+    "build_capital",
+    "build_tfp",
+    "capital_stock",
+    "dea",
+    "dea_details",
+    "directional_distance",
+    "estimate_alpha",
+    "malmquist",
+    "malmquist_distances",
+    "malmquist_luenberger",
+    "real_output",
+    "sbm",
+    "sbm_details",
+    "solow_residual",
+    "tornqvist_tfp_growth",
+]

@@ -37,7 +37,8 @@ def require_positive(values: pd.DataFrame, *, where: pd.Series | pd.DataFrame, w
     rows, cols = np.nonzero(bad)
     labels = where.astype(str).agg(", ".join, axis=1) if isinstance(where, pd.DataFrame) else where
     cells = [
-        f"{labels.iloc[r]} {values.columns[c]}={arr[r, c]!r}" for r, c in list(zip(rows, cols))[:5]
+        f"{labels.iloc[r]} {values.columns[c]}={float(arr[r, c])!r}"
+        for r, c in list(zip(rows, cols))[:5]
     ]
     more = f" (and {bad.sum() - len(cells)} more)" if bad.sum() > len(cells) else ""
     raise EstimationError(

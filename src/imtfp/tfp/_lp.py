@@ -74,7 +74,9 @@ class LinearProgram:
         self.col_lo = np.array(col_lo, dtype=float)
         self.col_hi = np.array(col_hi, dtype=float)
         if self.engine == "highspy":
-            self._h = _highs_model(self.c, self.A, self.row_lo, self.row_hi, self.col_lo, self.col_hi)
+            self._h = _highs_model(
+                self.c, self.A, self.row_lo, self.row_hi, self.col_lo, self.col_hi
+            )
 
     def set_column(self, col: int, rows: np.ndarray, values: np.ndarray) -> None:
         rows = np.asarray(rows, dtype=np.int32)

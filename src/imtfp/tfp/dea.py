@@ -193,7 +193,9 @@ def dea(
     check_option("orientation", orientation, ORIENTATIONS)
     X, Y = _dea_arrays(data, inputs, outputs)
     labels = [f"DMU {label!s}" for label in data.index]
-    scores = radial_scores(X, Y, X, Y, rts=rts, orientation=orientation, labels=labels, engine=engine)
+    scores = radial_scores(
+        X, Y, X, Y, rts=rts, orientation=orientation, labels=labels, engine=engine
+    )
     return pd.Series(np.minimum(scores, 1.0), index=data.index, name="efficiency")
 
 
@@ -228,9 +230,7 @@ def dea_details(
         A[-1, :n] = 1.0
     rhs = np.ones(A.shape[0])
     c = np.r_[np.zeros(n), -np.ones(m + s)]
-    lp = LinearProgram(
-        c, A, rhs, rhs, np.zeros(n + m + s), np.full(n + m + s, _INF), engine=engine
-    )
+    lp = LinearProgram(c, A, rhs, rhs, np.zeros(n + m + s), np.full(n + m + s, _INF), engine=engine)
     rows = np.arange(m + s)
     lambdas = np.empty((n, n))
     slacks = np.empty((n, m + s))
@@ -243,7 +243,7 @@ def dea_details(
         sol = lp.solve()
         if sol.status != "optimal":
             raise EstimationError(f"DEA slack stage is {sol.status} for DMU {data.index[o]!s}")
-        lambdas[o] = sol.z[:n]
+        lambdas[o] = np.where(np.abs(sol.z[:n]) > 1e-10, sol.z[:n], 0.0)
         # slacks below solver tolerance are zero, never negative
         slacks[o] = np.where(sol.z[n:] > 1e-10, sol.z[n:], 0.0)
         targets[o] = target + np.r_[-slacks[o, :m], slacks[o, m:]]

@@ -26,8 +26,7 @@ def test_bad_period(panel):
 
 
 def test_moderation_marginal_effects(panel):
-    df = panel.assign(xz_true=0)
-    out = moderation(df, y="y", x="x", moderator="z", quantiles=(0.5,)).set_index("term")
+    out = moderation(panel, y="y", x="x", moderator="z", quantiles=(0.5,)).set_index("term")
     beta, theta = out.loc["x", "estimate"], out.loc["x_x_z_c", "estimate"]
     zc = np.quantile(panel["z"], 0.5) - panel["z"].mean()
     assert out.loc["me_q50", "estimate"] == pytest.approx(beta + theta * zc)

@@ -1,7 +1,6 @@
 """Mediation: decomposition identity, bootstrap paths, coverage of the cluster bootstrap."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from imtfp.core.bootstrap import cluster_draws, draw_counts, percentile_ci, resampled_moments

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from imtfp.report import (
@@ -15,6 +16,7 @@ from imtfp.report import (
     inference_table,
     iv_table,
     mediation_table,
+    robustness_table,
     select_table,
     threshold_table,
     weights_table,
@@ -136,8 +138,8 @@ def test_mediation_rows_in_path_order_and_statistics_without_stars(results):
         "Path b (M→Y)",
         "Direct effect c′",
         "Indirect effect a·b",
-        "Sobel z",
         "Bootstrap 95% CI (percentile)",
+        "Sobel z",
         "Proportion mediated",
     ]
     cells = _cells(table)
@@ -169,3 +171,31 @@ def test_iv_and_threshold_statistic_rows(results):
     i = [r[0] for r in grid].index("Threshold γ1")
     assert grid[i][1] == "0.450" and grid[i + 1][1] == "[0.410, 0.490]"
     assert _cells(th)["F (single threshold)"] == ["18.200"]
+
+
+def test_robustness_with_multiverse_summary_column(results):
+    summary = pd.DataFrame(
+        [
+            {
+                "n_specs": 144,
+                "baseline_spec_id": 0,
+                "baseline_estimate": 0.41,
+                "share_same_sign": 0.9375,
+                "share_significant": 0.8125,
+                "median": 0.3861,
+                "q25": 0.31,
+                "q75": 0.47,
+                "truth": np.nan,
+                "most_influential_choice": "sample",
+            }
+        ]
+    )
+    table = robustness_table(results, summary=summary, options=EN)
+    assert table.header[table.stub_row][-1].text == "Multiverse"
+    cells = _cells(table)
+    assert cells["Specifications"][-1] == "144"  # a count: no decimals
+    assert cells["Share with baseline sign"][-1] == "0.938"
+    assert cells["Median estimate"][-1] == "0.386"
+    assert "Simulated truth" not in cells  # NaN statistics are left out
+    with pytest.raises(ValueError, match="one row"):
+        robustness_table(results, summary=pd.concat([summary, summary]))

@@ -28,6 +28,14 @@ def test_every_entry_has_string_key_and_both_languages():
         assert str(entry.get("zh", "")).strip() and str(entry.get("en", "")).strip(), (section, key)
 
 
+def test_entries_have_only_known_fields():
+    # an unquoted comma inside a YAML flow mapping silently splits a value into a new key
+    allowed = {"zh", "en", "format", "kind", "re", "key", "se_zh", "se_en"}
+    for section, key, entry in _entries(load_catalog()):
+        assert set(entry) <= allowed, (section, key, set(entry) - allowed)
+        assert entry.get("format", "decimal") in ("int", "decimal", "ci"), (section, key)
+
+
 def test_unknown_variable_falls_back_to_raw_name_with_one_warning():
     labels = Labels("zh")
     with pytest.warns(LabelWarning, match="no_such_var"):

@@ -18,8 +18,10 @@ def _invest(seed: int = 0) -> pd.DataFrame:
     for unit, first in (("a", 1990), ("b", 1990), ("c", 1995)):
         price = np.cumprod(rng.uniform(1.0, 1.08, 2010 - first + 1))
         inv = np.cumprod(rng.uniform(1.0, 1.15, 2010 - first + 1)) * rng.uniform(5, 50)
-        rows += [{"province": unit, "year": first + i, "invest": inv[i], "price": price[i]}
-                 for i in range(len(inv))]
+        rows += [
+            {"province": unit, "year": first + i, "invest": inv[i], "price": price[i]}
+            for i in range(len(inv))
+        ]
     return pd.DataFrame(rows)
 
 
@@ -38,8 +40,9 @@ def test_recursion_and_zhang_start():
 def test_hall_jones_start_recovers_constant_growth():
     # real investment growing exactly 6 % a year: g = 0.06 and K0 = I0 / (0.06 + δ)
     years = np.arange(2000, 2012)
-    df = pd.DataFrame({"province": "a", "year": years, "invest": 10 * 1.06 ** (years - 2000),
-                       "price": 1.0})
+    df = pd.DataFrame(
+        {"province": "a", "year": years, "invest": 10 * 1.06 ** (years - 2000), "price": 1.0}
+    )
     k = capital_stock(df, base="hall_jones", delta=0.05, hj_years=5)
     assert k["capital"].iloc[0] == pytest.approx(10 / 0.11, rel=1e-12)
 
@@ -78,13 +81,16 @@ def test_gap_is_named():
         capital_stock(df)
 
 
-@pytest.mark.parametrize(("col", "value", "msg"), [
-    ("invest", -1.0, r"invest is not > 0 \(-1.0\) for province a, year 1993"),
-    ("invest", 0.0, r"invest is not > 0 \(0.0\) for province a, year 1993"),
-    ("invest", np.nan, "invest is missing for province a, year 1993"),
-    ("price", np.nan, "price is missing for province a, year 1993"),
-    ("price", 0.0, r"price is not > 0 \(0.0\) for province a, year 1993"),
-])
+@pytest.mark.parametrize(
+    ("col", "value", "msg"),
+    [
+        ("invest", -1.0, r"invest is not > 0 \(-1.0\) for province a, year 1993"),
+        ("invest", 0.0, r"invest is not > 0 \(0.0\) for province a, year 1993"),
+        ("invest", np.nan, "invest is missing for province a, year 1993"),
+        ("price", np.nan, "price is missing for province a, year 1993"),
+        ("price", 0.0, r"price is not > 0 \(0.0\) for province a, year 1993"),
+    ],
+)
 def test_bad_cells_are_named(col, value, msg):
     df = _invest()
     df.loc[(df["province"] == "a") & (df["year"] == 1993), col] = value

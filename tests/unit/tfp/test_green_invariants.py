@@ -18,8 +18,9 @@ FRONTIERS = ["global", "contemporaneous", "sequential"]
 
 def _cross(seed: int, n: int = 15) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({"k": rng.uniform(5, 20, n), "l": rng.uniform(2, 8, n)},
-                      index=[f"p{i}" for i in range(n)])
+    df = pd.DataFrame(
+        {"k": rng.uniform(5, 20, n), "l": rng.uniform(2, 8, n)}, index=[f"p{i}" for i in range(n)]
+    )
     df["y"] = df["k"] ** 0.4 * df["l"] ** 0.6 * rng.uniform(0.6, 1.0, n)
     df["co2"] = df["y"] * rng.uniform(0.3, 0.9, n)
     return df
@@ -78,8 +79,17 @@ def test_ml_identities(frontier, rts):
     # contemporaneous and sequential frontiers; "missing" reports them as gtfpch does
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ml = malmquist_luenberger(_panel(5), ["k", "l"], ["y"], ["co2"], id="dmu", time="year",
-                                  frontier=frontier, rts=rts, on_infeasible="missing")
+        ml = malmquist_luenberger(
+            _panel(5),
+            ["k", "l"],
+            ["y"],
+            ["co2"],
+            id="dmu",
+            time="year",
+            frontier=frontier,
+            rts=rts,
+            on_infeasible="missing",
+        )
     ok = ml["tfpch"].notna()
     assert ok.any()
     assert (not ok.all()) == bool(caught)  # NaN only with a warning that lists them
@@ -94,8 +104,9 @@ def test_ml_identities(frontier, rts):
 
 @pytest.mark.parametrize("frontier", FRONTIERS)
 def test_ml_is_one_when_nothing_changes(frontier):
-    ml = malmquist_luenberger(_panel(6, same=True), ["k", "l"], ["y"], ["co2"], id="dmu",
-                              time="year", frontier=frontier)
+    ml = malmquist_luenberger(
+        _panel(6, same=True), ["k", "l"], ["y"], ["co2"], id="dmu", time="year", frontier=frontier
+    )
     np.testing.assert_allclose(ml[["tfpch", "effch", "techch"]], 1.0, atol=1e-9)
 
 
@@ -104,11 +115,15 @@ def test_infeasible_cross_period_ddf_names_dmu_and_period():
     # (y = 5, b = 5) cannot be projected on the period-2 technology (max b there is 4)
     Y = [[7, 5, 1, 3, 4], [8, 5.5, 2, 2, 4]]
     B = [[2, 5, 3, 3, 2], [1, 3, 2, 4, 1]]
-    p = pd.DataFrame([{"dmu": i, "t": t, "x": 1.0, "y": Y[t][i], "b": B[t][i]}
-                      for t in range(2) for i in range(5)])
+    p = pd.DataFrame(
+        [
+            {"dmu": i, "t": t, "x": 1.0, "y": Y[t][i], "b": B[t][i]}
+            for t in range(2)
+            for i in range(5)
+        ]
+    )
     with pytest.raises(EstimationError, match="DMU 1, period 0, against the contemporaneous"):
-        malmquist_luenberger(p, ["x"], ["y"], ["b"], id="dmu", time="t",
-                             frontier="contemporaneous")
+        malmquist_luenberger(p, ["x"], ["y"], ["b"], id="dmu", time="t", frontier="contemporaneous")
     ml = malmquist_luenberger(p, ["x"], ["y"], ["b"], id="dmu", time="t")  # global: feasible
     assert np.isfinite(ml.to_numpy()).all()
 
@@ -116,8 +131,9 @@ def test_infeasible_cross_period_ddf_names_dmu_and_period():
 def test_green_option_errors():
     p = _panel(1)
     with pytest.raises(ValueError, match="bad_disposability='free'"):
-        malmquist_luenberger(p, ["k"], ["y"], ["co2"], id="dmu", time="year",
-                             bad_disposability="free")
+        malmquist_luenberger(
+            p, ["k"], ["y"], ["co2"], id="dmu", time="year", bad_disposability="free"
+        )
     with pytest.raises(ValueError, match="frontier='window'"):
         malmquist_luenberger(p, ["k"], ["y"], ["co2"], id="dmu", time="year", frontier="window")
     with pytest.raises(ConfigError, match="bad_outputs"):

@@ -61,14 +61,22 @@ def _cobb_douglas(alpha: float, seed: int = 5, sigma: float = 0.05) -> pd.DataFr
     ln_l = rng.normal(7, 0.5, n * T)
     ln_kl = rng.normal(1.5, 0.4, n * T) + 0.5 * mu  # capital deepening correlated with μ
     ln_yl = alpha * ln_kl + mu + tau + rng.normal(0, sigma, n * T)
-    return pd.DataFrame({"province": prov, "year": year, "employment": np.exp(ln_l),
-                         "capital": np.exp(ln_kl + ln_l), "gdp_real": np.exp(ln_yl + ln_l)})
+    return pd.DataFrame(
+        {
+            "province": prov,
+            "year": year,
+            "employment": np.exp(ln_l),
+            "capital": np.exp(ln_kl + ln_l),
+            "gdp_real": np.exp(ln_yl + ln_l),
+        }
+    )
 
 
 def test_estimated_alpha_recovers_the_truth():
     df = _cobb_douglas(0.35)
-    a = estimate_alpha(df, output="gdp_real", capital="capital", labour="employment",
-                       id="province", time="year")
+    a = estimate_alpha(
+        df, output="gdp_real", capital="capital", labour="employment", id="province", time="year"
+    )
     # bound: 4 standard errors of the within slope, σ / sqrt(Σ k̃²) with the known σ = 0.05
     k = np.log(df["capital"] / df["employment"]).to_numpy()
     kt = demean(k, [group_codes(df["province"]), group_codes(df["year"])])
@@ -116,8 +124,15 @@ def test_alpha_errors():
 
 def test_tornqvist_with_constant_share_equals_solow_growth():
     df = _cobb_douglas(0.3).assign(labsh=0.7)
-    t = tornqvist_tfp_growth(df, output="gdp_real", capital="capital", labour="employment",
-                             labour_share="labsh", id="province", time="year")
+    t = tornqvist_tfp_growth(
+        df,
+        output="gdp_real",
+        capital="capital",
+        labour="employment",
+        labour_share="labsh",
+        id="province",
+        time="year",
+    )
     s = solow_residual(df, alpha=0.3).dropna(subset=["tfp_growth"])
     merged = t.merge(s, on=["province", "year"])
     assert len(merged) == len(t) == 31 * 14

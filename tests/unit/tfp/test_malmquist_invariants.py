@@ -31,8 +31,15 @@ def _panel(seed: int, n: int = 12, periods: int = 4, shift: float | None = None)
 @pytest.mark.parametrize("frontier", FRONTIERS)
 @pytest.mark.parametrize("orientation", ["input", "output"])
 def test_decomposition_identities(frontier, orientation):
-    m = malmquist(_panel(3), ["k", "l"], ["y"], id="dmu", time="year", orientation=orientation,
-                  frontier=frontier)
+    m = malmquist(
+        _panel(3),
+        ["k", "l"],
+        ["y"],
+        id="dmu",
+        time="year",
+        orientation=orientation,
+        frontier=frontier,
+    )
     np.testing.assert_allclose(m["tfpch"], m["effch"] * m["techch"], rtol=1e-12)
     np.testing.assert_allclose(m["effch"], m["pech"] * m["sech"], rtol=1e-12)
     level = m["tfpch"].groupby(level="dmu").cumprod()
@@ -46,10 +53,12 @@ def test_decomposition_identities(frontier, orientation):
 @pytest.mark.parametrize("frontier", FRONTIERS)
 def test_crs_index_does_not_depend_on_orientation(frontier):
     p = _panel(5)
-    mi = malmquist(p, ["k", "l"], ["y"], id="dmu", time="year", orientation="input",
-                   frontier=frontier)
-    mo = malmquist(p, ["k", "l"], ["y"], id="dmu", time="year", orientation="output",
-                   frontier=frontier)
+    mi = malmquist(
+        p, ["k", "l"], ["y"], id="dmu", time="year", orientation="input", frontier=frontier
+    )
+    mo = malmquist(
+        p, ["k", "l"], ["y"], id="dmu", time="year", orientation="output", frontier=frontier
+    )
     for col in ("tfpch", "effch", "techch"):
         np.testing.assert_allclose(mi[col], mo[col], rtol=1e-9)
 
@@ -59,8 +68,15 @@ def test_crs_index_does_not_depend_on_orientation(frontier):
 def test_recovers_a_known_neutral_technical_change(frontier, orientation):
     # every unit's output grows 4 % a year with unchanged inputs: the frontier shifts by
     # exactly 1.04, nobody catches up (effch = pech = 1) and tfpch = techch = 1.04
-    m = malmquist(_panel(7, shift=1.04), ["k", "l"], ["y"], id="dmu", time="year",
-                  orientation=orientation, frontier=frontier)
+    m = malmquist(
+        _panel(7, shift=1.04),
+        ["k", "l"],
+        ["y"],
+        id="dmu",
+        time="year",
+        orientation=orientation,
+        frontier=frontier,
+    )
     np.testing.assert_allclose(m["tfpch"], 1.04, rtol=1e-9)
     np.testing.assert_allclose(m["techch"], 1.04, rtol=1e-9)
     np.testing.assert_allclose(m[["effch", "pech", "sech"]], 1.0, rtol=1e-9)

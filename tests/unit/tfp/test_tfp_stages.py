@@ -22,13 +22,26 @@ CODES = ["11", "12", "31", "50", "51"]
 def _invest_chn() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = []
-    for prv, first in (("beijing", 1990), ("tianjin", 1990), ("shanghai", 1990),
-                       ("sichuan", 1990), ("chongqing", 1996)):
+    for prv, first in (
+        ("beijing", 1990),
+        ("tianjin", 1990),
+        ("shanghai", 1990),
+        ("sichuan", 1990),
+        ("chongqing", 1996),
+    ):
         price = 1.0
         for y in range(first, 2021):
             price *= rng.uniform(1.0, 1.06)
-            rows.append({"prv": prv, "yr": y, "invest": rng.uniform(50, 500),
-                         "InvestIndex": np.nan, "InvestPrice": price, "depr": np.nan})
+            rows.append(
+                {
+                    "prv": prv,
+                    "yr": y,
+                    "invest": rng.uniform(50, 500),
+                    "InvestIndex": np.nan,
+                    "InvestPrice": price,
+                    "depr": np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -40,15 +53,27 @@ def _panel() -> pd.DataFrame:
         for y in range(2008, 2016):
             gdp *= rng.uniform(1.05, 1.15)
             emp *= rng.uniform(0.98, 1.03)
-            rows.append({"province": code, "year": y, "region": "east", "gdp": gdp,
-                         "gdp_index": rng.uniform(105, 111), "employment": emp,
-                         "co2": gdp * rng.uniform(0.2, 0.5)})
+            rows.append(
+                {
+                    "province": code,
+                    "year": y,
+                    "region": "east",
+                    "gdp": gdp,
+                    "gdp_index": rng.uniform(105, 111),
+                    "employment": emp,
+                    "co2": gdp * rng.uniform(0.2, 0.5),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 SPEC = {
-    "capital": {"delta": 0.096, "base": "zhang", "base_year": 2008,
-                "split": {"chongqing": "sichuan"}},
+    "capital": {
+        "delta": 0.096,
+        "base": "zhang",
+        "base_year": 2008,
+        "split": {"chongqing": "sichuan"},
+    },
     "real_gdp_base_year": 2008,
     "alpha": 0.4,
     "methods": ["solow", "malmquist", "ml"],
@@ -65,8 +90,9 @@ def test_build_capital_layouts_and_codes():
     assert sorted(cap["province"].unique()) == CODES
     assert cap.loc[cap["province"] == "50", "year"].min() == 1996
     tidy = chn.rename(columns={"prv": "province", "yr": "year", "InvestPrice": "price"})
-    pd.testing.assert_frame_equal(build_capital(tidy[["province", "year", "invest", "price"]],
-                                                SPEC), cap)
+    pd.testing.assert_frame_equal(
+        build_capital(tidy[["province", "year", "invest", "price"]], SPEC), cap
+    )
     # price rebased to the base year
     np.testing.assert_allclose(cap.loc[cap["year"] == 2008, "price"], 1.0, rtol=1e-14)
 
@@ -98,18 +124,23 @@ def test_build_tfp_columns_and_levels():
     m = malmquist(merged, ["capital", "employment"], ["gdp_real"], id="province", time="year")
     got = out.set_index(["province", "year"])["tfp_malmquist"].loc[m.index]
     np.testing.assert_allclose(got, m["tfp_level"], rtol=1e-12)
-    ln_a = np.log(merged["gdp_real"]) - 0.4 * np.log(merged["capital"]) - 0.6 * np.log(
-        merged["employment"]
+    ln_a = (
+        np.log(merged["gdp_real"])
+        - 0.4 * np.log(merged["capital"])
+        - 0.6 * np.log(merged["employment"])
     )
     solow = out.set_index(["province", "year"])["tfp_solow"]
-    np.testing.assert_allclose(solow.loc[list(zip(merged["province"], merged["year"]))], ln_a,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        solow.loc[list(zip(merged["province"], merged["year"]))], ln_a, rtol=1e-12
+    )
 
 
 def test_build_tfp_errors():
     panel, cap = _panel(), build_capital(_invest_chn(), SPEC)
     late = panel.assign(year=panel["year"] + 6)  # 2014–2021; capital data end in 2020
-    with pytest.raises(ConfigError, match=r"no capital stock for 5 panel row\(s\), e.g. \[\['11', 2021\]"):
+    with pytest.raises(
+        ConfigError, match=r"no capital stock for 5 panel row\(s\), e.g. \[\['11', 2021\]"
+    ):
         build_tfp(late, cap, {**SPEC, "real_gdp_base_year": 2014})
     with pytest.raises(ConfigError, match="tfp.outcome 'gtfp_ml'"):
         build_tfp(panel, cap, {**SPEC, "methods": ["solow"], "outcome": "gtfp_ml"})
@@ -125,11 +156,19 @@ def test_config_fragment_validates_and_runs():
     config = yaml.safe_load((NOTES / "config_tfp.yaml").read_text(encoding="utf-8"))["tfp"]
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(config, schema)
-    for bad in ({**config, "alpha": 1.5}, {**config, "methods": ["dea"]},
-                {**config, "dea": {"orientation": "both"}}, {**config, "extra": 1}):
+    for bad in (
+        {**config, "alpha": 1.5},
+        {**config, "methods": ["dea"]},
+        {**config, "dea": {"orientation": "both"}},
+        {**config, "extra": 1},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
-    spec = {**config, "capital": {**config["capital"], "base_year": 2008},
-            "real_gdp_base_year": 2008, "methods": ["solow", "malmquist", "ml"]}
+    spec = {
+        **config,
+        "capital": {**config["capital"], "base_year": 2008},
+        "real_gdp_base_year": 2008,
+        "methods": ["solow", "malmquist", "ml"],
+    }
     out = build_tfp(_panel(), build_capital(_invest_chn(), spec), spec)
     assert out[config["outcome"]].notna().all()

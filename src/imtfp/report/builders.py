@@ -1,0 +1,447 @@
+"""Specialised tables, each a thin layer over :func:`~imtfp.report.table.format_table`.
+
+Model tables (baseline, inference, mediation, heterogeneity, IV, threshold,
+robustness) take the stored tidy results (:mod:`imtfp.tidy`), keep the rows
+of their ``table`` key and format them; their extra rows need no code here —
+a term that the label catalog marks as a statistic (``sobel_z``,
+``first_stage_F``, ``threshold_1`` …) prints as a statistic row. Data tables
+(descriptive statistics, correlations, index weights) are computed into the
+same tidy layout first; the coupling table adds the coordination level of
+each mean beneath it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from imtfp.report.labels import Labels
+from imtfp.report.options import ReportOptions, check_literal
+from imtfp.report.table import (
+    Cell,
+    Provenance,
+    Row,
+    Table,
+    assemble_table,
+    format_table,
+    num_cell,
+    standard_notes,
+)
+
+CorrMethod = Literal["pearson", "spearman"]
+MEDIATION_TERMS = (
+    "c_total",
+    "total",
+    "a",
+    "b",
+    "c_prime",
+    "indirect",
+    "indirect_ci",
+    "boot_ci",
+    "indirect_bc",
+    "boot_ci_bc",
+    "sobel_z",
+    "aroian_z",
+    "goodman_z",
+    "sobel_p",
+    "proportion_mediated",
+    "proportion",
+)
+MULTIVERSE_TERMS = (
+    "n_specs",
+    "baseline_estimate",
+    "share_same_sign",
+    "share_significant",
+    "share_significant_same_sign",
+    "share_significant_wild",
+    "median",
+    "q25",
+    "q75",
+    "min",
+    "max",
+    "truth",
+    "share_ci_cover_truth",
+)
+_ID_COLUMNS = {"province", "year", "code", "region", "province_code", "name"}
+
+
+def select_table(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of stored results that belong to table ``key``.
+
+    A frame whose ``table`` column is absent or holds one value (or only NA) is
+    taken whole; otherwise rows with ``table == key``. Raises ValueError naming
+    the tables present when there are none.
+    """
+    if "table" not in results or results["table"].dropna().nunique() <= 1:
+        return results
+    picked = results[results["table"] == key]
+    if picked.empty:
+        present = sorted(results["table"].dropna().unique().tolist())
+        raise ValueError(f"no results for table {key!r}; tables present: {present}")
+    return picked
+
+
+def _common(options: ReportOptions | None, labels: Labels | None) -> tuple[ReportOptions, Labels]:
+    options = options or ReportOptions()
+    return options, labels or Labels(options.language)
+
+
+# -- data tables ---------------------------------------------------------------
+
+
+def _numeric_variables(panel: pd.DataFrame, variables: Sequence[str] | None) -> list[str]:
+    if variables is not None:
+        missing = [v for v in variables if v not in panel]
+        if missing:
+            raise ValueError(f"variables {missing} are not columns of the panel")
+        return list(variables)
+    return [
+        c for c in panel.columns if c not in _ID_COLUMNS and pd.api.types.is_numeric_dtype(panel[c])
+    ]
+
+
+def descriptive_table(
+    panel: pd.DataFrame,
+    *,
+    variables: Sequence[str] | None = None,
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    provenance: Provenance | None = None,
+    simulated: bool = False,
+    notes: Sequence[str] = (),
+) -> Table:
+    """N, mean, standard deviation (n − 1), min and max of each variable.
+
+    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them.
+    """
+    options, labels = _common(options, labels)
+    rows = []
+    for v in _numeric_variables(panel, variables):
+        x = pd.to_numeric(panel[v], errors="coerce").dropna().to_numpy(dtype=float)
+        described = {
+            "nobs": float(x.size),
+            "mean": x.mean() if x.size else np.nan,
+            "sd": x.std(ddof=1) if x.size > 1 else np.nan,
+            "min": x.min() if x.size else np.nan,
+            "max": x.max() if x.size else np.nan,
+        }
+        rows += [{"column": k, "term": v, "estimate": val} for k, val in described.items()]
+    return format_table(
+        pd.DataFrame(rows),
+        name="descriptive",
+        options=options,
+        labels=labels,
+        show=(),
+        model_rows=(),
+        classify_terms=False,
+        decimals_by_column={"nobs": 0},
+        notes=notes,
+        provenance=provenance,
+        simulated=simulated,
+    )
+
+
+def correlation_table(
+    panel: pd.DataFrame,
+    *,
+    variables: Sequence[str] | None = None,
+    method: CorrMethod = "pearson",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    provenance: Provenance | None = None,
+    simulated: bool = False,
+) -> Table:
+    """Lower-triangular correlation matrix with significance stars.
+
+    r and its two-sided p from :func:`scipy.stats.pearsonr` (t = r√((n−2)/(1−r²)))
+    or :func:`scipy.stats.spearmanr`, on the pairwise complete observations.
+    Rows are numbered ``(k) label``, columns ``(k)``.
+    """
+    check_literal(method, CorrMethod, "method")
+    options, labels = _common(options, labels)
+    names = _numeric_variables(panel, variables)
+    test = stats.pearsonr if method == "pearson" else stats.spearmanr
+    rows = []
+    for i, vi in enumerate(names):
+        for j, vj in enumerate(names[: i + 1]):
+            pair = panel[[vi, vj]].apply(pd.to_numeric, errors="coerce").dropna()
+            if i == j:
+                rows.append({"column": f"({j + 1})", "term": vi, "estimate": 1.0})
+                continue
+            if len(pair) < 3:
+                r, p = np.nan, np.nan
+            else:
+                res = test(pair[vi].to_numpy(float), pair[vj].to_numpy(float))
+                r, p = float(res.statistic), float(res.pvalue)
+            rows.append({"column": f"({j + 1})", "term": vi, "estimate": r, "p": p})
+    term_labels = {v: f"({k + 1}) {labels.var(v)}" for k, v in enumerate(names)}
+    method_name = "Pearson" if method == "pearson" else "Spearman"
+    return format_table(
+        pd.DataFrame(rows),
+        name="correlation",
+        options=options,
+        labels=labels,
+        show=(),
+        model_rows=(),
+        classify_terms=False,
+        term_labels=term_labels,
+        notes=(labels.note("correlation", method=method_name),),
+        provenance=provenance,
+        simulated=simulated,
+    )
+
+
+def weights_table(
+    weights: pd.DataFrame,
+    *,
+    decimals: int | None = None,
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    provenance: Provenance | None = None,
+    simulated: bool = False,
+) -> Table:
+    """Indicator weights grouped by subsystem, one column per method (and scheme).
+
+    ``weights`` has columns method, scheme, level, indicator, weight; ``level``
+    is the subsystem (criterion layer) an indicator belongs to. Each subsystem
+    row shows the sum of its indicators' weights. Default decimals:
+    max(report.decimals, 4), since single weights are often below 0.01.
+    """
+    options, labels = _common(options, labels)
+    required = {"method", "indicator", "weight", "level"}
+    missing = sorted(required - set(weights.columns))
+    if missing:
+        raise ValueError(f"weights frame lacks columns {missing}")
+    w = weights.copy()
+    w["scheme"] = w["scheme"].fillna("") if "scheme" in w else ""
+    several_schemes = w["scheme"].nunique() > 1
+    w["column"] = w["method"].astype(str) + (
+        "|" + w["scheme"].astype(str) if several_schemes else ""
+    )
+    col_labels = {}
+    for c, m, s in w[["column", "method", "scheme"]].drop_duplicates().itertuples(index=False):
+        base = labels.column(m)
+        col_labels[c] = f"{base}（{labels.column(s)}）" if several_schemes and s else base
+    tidy = w.rename(columns={"indicator": "term", "weight": "estimate"})[
+        ["column", "term", "estimate"]
+    ]
+    groups = dict(zip(w["indicator"].astype(str), w["level"].astype(str), strict=True))
+    dec = max(options.decimals, 4) if decimals is None else decimals
+    return format_table(
+        tidy,
+        name="weights",
+        options=options,
+        labels=labels,
+        show=(),
+        model_rows=(),
+        classify_terms=False,
+        row_groups=groups,
+        group_totals=True,
+        stub=labels.row("indicator"),
+        column_labels=col_labels,
+        decimals_by_column={c: dec for c in col_labels},
+        notes=(labels.note("weights_subtotal"),),
+        provenance=provenance,
+        simulated=simulated,
+    )
+
+
+def coupling_table(
+    coupling: pd.DataFrame,
+    *,
+    years: Sequence[int] | None = None,
+    value: str = "D",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    provenance: Provenance | None = None,
+    simulated: bool = False,
+) -> Table:
+    """Mean coupling coordination degree by region (rows) and year (columns).
+
+    Each mean D̄ over the region's provinces is followed by the coordination
+    level of D̄ (ten bands of width 0.1); the last row is the national mean.
+    ``coupling`` has columns province, year, ``value`` (D), level, region.
+    """
+    options, labels = _common(options, labels)
+    missing = sorted({"year", "region", value} - set(coupling.columns))
+    if missing:
+        raise ValueError(f"coupling frame lacks columns {missing}")
+    df = coupling[["region", "year", value]].copy()
+    if years is not None:
+        df = df[df["year"].isin(list(years))]
+    if df.empty:
+        raise ValueError(f"coupling frame has no rows for years {list(years or [])}")
+    means = df.groupby(["region", "year"], sort=False)[value].mean().unstack("year")
+    national = df.groupby("year")[value].mean()
+    year_cols = sorted(df["year"].unique().tolist())
+    known = list(labels.catalog.get("regions", {}))
+    regions = sorted(
+        means.index, key=lambda r: (known.index(r) if r in known else len(known), str(r))
+    )
+    rows: list[Row] = []
+    for name, series in [(r, means.loc[r]) for r in regions] + [("national", national)]:
+        vals = [series.get(y, np.nan) for y in year_cols]
+        rows.append(
+            Row(labels.region(name), tuple(num_cell(v, options.decimals) for v in vals), "coef")
+        )
+        levels = tuple(Cell(labels.level_of(v)) if pd.notna(v) else Cell() for v in vals)
+        rows.append(Row("", levels, "text"))
+    columns = [str(y) for y in year_cols]
+    return assemble_table(
+        name="coupling",
+        labels=labels,
+        columns=columns,
+        rows=rows,
+        stub=labels.row("region"),
+        notes=standard_notes(
+            labels, body=[labels.note("coupling_level")], simulated=simulated, provenance=provenance
+        ),
+    )
+
+
+# -- model tables ----------------------------------------------------------------
+
+
+def _model_table(results: pd.DataFrame, key: str, **kw) -> Table:
+    return format_table(select_table(results, key), name=key, **kw)
+
+
+def baseline_table(results: pd.DataFrame, **kw) -> Table:
+    """Two-way FE baseline, controls added stepwise across columns.
+
+    Keywords are those of :func:`~imtfp.report.table.format_table`.
+    """
+    return _model_table(results, "baseline", **kw)
+
+
+def inference_table(results: pd.DataFrame, **kw) -> Table:
+    """One model under each inference method side by side (columns = ``cov``):
+    (se), [p] and [95% CI] beneath each estimate."""
+    df = select_table(results, "inference")
+    kw.setdefault("show", ("se", "p", "ci"))
+    kw.setdefault("drop_model_rows", ("inference",))
+    if df["column"].astype(str).str.startswith("wild_bootstrap").any():
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        kw["notes"] = (*kw.get("notes", ()), labels.note("wild_column"))
+    return format_table(df, name="inference", **kw)
+
+
+def mediation_table(results: pd.DataFrame, **kw) -> Table:
+    """One column (or column block ``channel:sub``) per channel.
+
+    Rows: total effect c, a, b, c′, indirect a·b (Sobel se), its bootstrap
+    CIs (percentile, derived from the ``indirect`` row's ci_low/ci_high when
+    no CI row is given; bias-corrected ``indirect_bc``), Sobel/Aroian/Goodman
+    z with p, proportion mediated, then any other term. Dependent variables
+    differ by path, so no dependent-variable header.
+    """
+    df = _with_indirect_ci(select_table(results, "mediation"))
+    present = list(dict.fromkeys(df["term"].astype(str)))
+    kw.setdefault(
+        "terms",
+        [t for t in MEDIATION_TERMS if t in present]
+        + [t for t in present if t not in MEDIATION_TERMS],
+    )
+    kw.setdefault("group_sep", ":")
+    kw.setdefault("show_dep_var", False)
+    if "indirect" in present:
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        kw["notes"] = (labels.note("mediation_indirect"), *kw.get("notes", ()))
+    return format_table(df, name="mediation", **kw)
+
+
+def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:
+    """Add an ``indirect_ci`` row per column from the CI of its ``indirect`` row (if any, and none given)."""
+    if "ci_low" not in df or "ci_high" not in df:
+        return df
+    extra = []
+    for column, rows in df.groupby("column", sort=False):
+        terms = set(rows["term"].astype(str))
+        ind = rows[rows["term"].astype(str) == "indirect"]
+        if (
+            ind.empty
+            or terms & {"indirect_ci", "boot_ci"}
+            or ind[["ci_low", "ci_high"]].isna().any(axis=None)
+        ):
+            continue
+        extra.append(
+            {
+                "column": column,
+                "term": "indirect_ci",
+                "ci_low": ind["ci_low"].iloc[0],
+                "ci_high": ind["ci_high"].iloc[0],
+            }
+        )
+    if not extra:
+        return df
+    add = pd.DataFrame(extra)
+    if "table" in df:
+        add["table"] = "mediation"
+    return pd.concat(
+        [df, add.astype({c: df[c].dtype for c in add.columns if c in df})], ignore_index=True
+    )
+
+
+def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
+    """Split samples (``region=east``, ``period=early``), moderation
+    (``moderator=<var>``: centred interaction and marginal effects ``me_qNN``)
+    and the equality test (``equality:<group>``), one column each."""
+    return _model_table(results, "heterogeneity", **kw)
+
+
+def iv_table(results: pd.DataFrame, **kw) -> Table:
+    """Lagged regressor (``lag1``), IV-2SLS (``2sls``), its first stages
+    (``first_stage:<x>``, grouped under one header) and FE OLS (``ols``);
+    first-stage F, Kleibergen–Paap and endogeneity-test rows are statistics."""
+    kw.setdefault("group_sep", ":")
+    return _model_table(results, "iv", **kw)
+
+
+def threshold_table(results: pd.DataFrame, **kw) -> Table:
+    """Hansen (1999) threshold model: regime coefficients, thresholds ``threshold<k>``
+    with their LR confidence interval, and ``F<k>`` with bootstrap p-values."""
+    return _model_table(results, "threshold", **kw)
+
+
+def robustness_table(results: pd.DataFrame, *, summary: pd.DataFrame | None = None, **kw) -> Table:
+    """Named robustness checks side by side (columns = checks).
+
+    ``summary``: the one-row specification-curve summary of the multiverse
+    (:func:`imtfp.models.multiverse.specification_curve_summary`); its
+    statistics (number of specifications, shares with the baseline sign and
+    significant, median and quartiles …) form an extra column ``multiverse``.
+    """
+    df = select_table(results, "robustness")
+    if summary is not None:
+        df = pd.concat([df, multiverse_rows(summary)], ignore_index=True)
+    return format_table(df, name="robustness", **kw)
+
+
+def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:
+    """Tidy statistic rows (table ``robustness``) from the one-row multiverse summary."""
+    if len(summary) != 1:
+        raise ValueError(f"multiverse summary must have one row, got {len(summary)}")
+    row = summary.iloc[0]
+    rows = [
+        {"table": "robustness", "column": column, "term": k, "estimate": float(row[k])}
+        for k in MULTIVERSE_TERMS
+        if k in summary and pd.notna(row[k])
+    ]
+    return pd.DataFrame(rows)
+
+
+MODEL_TABLES: Mapping[str, object] = {
+    "baseline": baseline_table,
+    "inference": inference_table,
+    "mediation": mediation_table,
+    "heterogeneity": heterogeneity_table,
+    "iv": iv_table,
+    "threshold": threshold_table,
+    "robustness": robustness_table,
+}

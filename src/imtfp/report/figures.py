@@ -1,0 +1,454 @@
+"""Publication figures (matplotlib), Chinese-capable and byte-reproducible.
+
+At import the Simplified-Chinese Noto fonts shipped by the PyPI package
+``pylopdf-fonts-zh-cn`` (Noto Sans SC / Noto Serif SC, SIL OFL 1.1) are
+registered with matplotlib's font manager, so figures never depend on fonts
+installed on the machine. Figures are built on :class:`matplotlib.figure.Figure`
+(no pyplot state) inside :func:`figure_rc`; :func:`save_figure` is the only
+function here that writes files: PNG without the ``Software`` stamp and PDF
+without ``CreationDate``, so equal inputs give equal bytes.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from scipy.stats import gaussian_kde
+
+from imtfp.report.labels import Labels
+from imtfp.report.options import FigureFormat, FontKey, ReportOptions, check_literal
+from imtfp.report.table import fmt_number, stars_for
+
+FONT_FAMILIES: Mapping[str, str] = {
+    "noto_serif_sc": "Noto Serif SC",
+    "noto_sans_sc": "Noto Sans SC",
+}
+FONT_PACKAGE = "pylopdf-fonts-zh-cn"
+
+
+def _font_files() -> dict[str, pathlib.Path]:
+    try:
+        import pylopdf_fonts_zh_cn as fonts
+    except ImportError:  # the dependency is declared; say what is missing, do not crash at import
+        return {}
+    return {"noto_serif_sc": fonts.serif_path(), "noto_sans_sc": fonts.sans_path()}
+
+
+def register_fonts() -> dict[str, pathlib.Path]:
+    """Add the packaged CJK fonts to matplotlib's font manager; returns key → file."""
+    files = _font_files()
+    for path in files.values():
+        font_manager.fontManager.addfont(str(path))
+    return files
+
+
+FONT_FILES = register_fonts()
+
+
+def font_path(font: FontKey) -> pathlib.Path:
+    """The font file of a configured font key; RuntimeError if the font package is missing."""
+    check_literal(font, FontKey, "font")
+    if font not in FONT_FILES:
+        raise RuntimeError(
+            f"CJK font {font!r} unavailable: install the PyPI package {FONT_PACKAGE}"
+        )
+    return FONT_FILES[font]
+
+
+def rc_params(options: ReportOptions) -> dict[str, object]:
+    """matplotlib settings of every figure: the CJK font first, DejaVu Sans as glyph fallback."""
+    font_path(options.font)
+    return {
+        "font.family": [FONT_FAMILIES[options.font], "DejaVu Sans"],
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "axes.unicode_minus": True,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+        "figure.dpi": 100,
+        "savefig.dpi": options.dpi,
+        "pdf.compression": 6,
+        "svg.hashsalt": "imtfp",
+    }
+
+
+@contextmanager
+def figure_rc(options: ReportOptions) -> Iterator[None]:
+    """Context in which figures are built and saved.
+
+    Font names are explicit, so drawing later needs no look-up of generic families.
+    """
+    with matplotlib.rc_context(rc_params(options)):
+        yield
+
+
+def _setup(options: ReportOptions | None, labels: Labels | None) -> tuple[ReportOptions, Labels]:
+    options = options or ReportOptions()
+    return options, labels or Labels(options.language)
+
+
+def _finish(fig: Figure, labels: Labels, key: str, simulated: bool, title: bool) -> Figure:
+    if title:
+        text, sub = labels.title_pair(key)
+        fig.suptitle(f"{text}\n{sub}" if sub else text)
+    if simulated:
+        fig.text(
+            0.99, 0.005, labels.note("simulated"), ha="right", va="bottom", fontsize=6, color="0.4"
+        )
+    return fig
+
+
+# -- figures -------------------------------------------------------------------
+
+
+def coupling_heatmap(
+    coupling: pd.DataFrame,
+    *,
+    value: str = "D",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    annotate: bool = False,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Heat map of the coupling coordination degree, provinces (rows) × years.
+
+    Provinces are ordered by region (catalog order) and, within a region, by
+    mean D descending; colours span [0, 1], the range of D.
+    """
+    options, labels = _setup(options, labels)
+    with figure_rc(options):
+        grid = coupling.pivot_table(index="province", columns="year", values=value, aggfunc="mean")
+        order = grid.mean(axis=1)
+        if "region" in coupling:
+            known = list(labels.catalog.get("regions", {}))
+            region = coupling.drop_duplicates("province").set_index("province")["region"]
+            rank = {
+                p: known.index(region[p]) if region[p] in known else len(known) for p in grid.index
+            }
+        else:
+            rank = {p: 0 for p in grid.index}
+        provinces = sorted(grid.index, key=lambda p: (rank[p], -order[p], str(p)))
+        grid = grid.loc[provinces]
+        fig = Figure(figsize=(6.5, 0.2 * len(provinces) + 1.6), layout="constrained")
+        ax = fig.add_subplot()
+        im = ax.imshow(grid.to_numpy(float), aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0)
+        ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns], rotation=45, ha="right")
+        ax.set_yticks(range(grid.shape[0]), [str(p) for p in grid.index])
+        ax.set_xlabel(labels.row("year"))
+        ax.set_ylabel(labels.row("province"))
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        if annotate:
+            for (i, j), d in np.ndenumerate(grid.to_numpy(float)):
+                if np.isfinite(d):
+                    ax.text(
+                        j,
+                        i,
+                        fmt_number(d, 2),
+                        ha="center",
+                        va="center",
+                        fontsize=5,
+                        color="white" if d > 0.6 else "black",
+                    )
+        fig.colorbar(im, ax=ax, label=labels.var(value), shrink=0.8)
+        return _finish(fig, labels, "coupling_heatmap", simulated, title)
+
+
+def index_density(
+    index: pd.DataFrame,
+    *,
+    value: str = "im_index",
+    years: Sequence[int] | None = None,
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    grid_points: int = 256,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Gaussian kernel densities of an index across provinces, one curve per year.
+
+    f̂(x) = (1/n) Σ_i φ((x − x_i)/h)/h with Scott's bandwidth (scipy.stats.gaussian_kde);
+    default years: up to four, evenly spaced from first to last.
+    """
+    options, labels = _setup(options, labels)
+    all_years = sorted(index["year"].dropna().unique().tolist())
+    if years is None:
+        pick = np.unique(
+            np.linspace(0, len(all_years) - 1, min(4, len(all_years))).round().astype(int)
+        )
+        years = [all_years[k] for k in pick]
+    x = index[value].dropna().to_numpy(float)
+    pad = 0.1 * (x.max() - x.min() or 1.0)
+    grid = np.linspace(x.min() - pad, x.max() + pad, grid_points)
+    with figure_rc(options):
+        fig = Figure(figsize=(5.5, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        styles = ["-", "--", "-.", ":"]
+        for k, year in enumerate(years):
+            xs = index.loc[index["year"] == year, value].dropna().to_numpy(float)
+            if xs.size < 2 or np.ptp(xs) == 0:
+                continue  # a density needs spread
+            ax.plot(grid, gaussian_kde(xs)(grid), styles[k % 4], color=f"C{k}", label=str(year))
+        ax.set_xlabel(labels.var(value))
+        ax.set_ylabel(labels.row("density"))
+        ax.legend(title=labels.row("year"))
+        return _finish(fig, labels, "index_density", simulated, title)
+
+
+def tfp_by_region(
+    frame: pd.DataFrame,
+    *,
+    value: str = "tfp",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Mean of ``value`` by region and year (lines), with the national mean dashed."""
+    options, labels = _setup(options, labels)
+    means = frame.groupby(["region", "year"])[value].mean().unstack("region")
+    national = frame.groupby("year")[value].mean()
+    known = list(labels.catalog.get("regions", {}))
+    regions = sorted(
+        means.columns, key=lambda r: (known.index(r) if r in known else len(known), str(r))
+    )
+    with figure_rc(options):
+        fig = Figure(figsize=(5.5, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        markers = "osD^v<>"
+        for k, r in enumerate(regions):
+            ax.plot(
+                means.index,
+                means[r],
+                marker=markers[k % 7],
+                ms=3,
+                color=f"C{k}",
+                label=labels.region(r),
+            )
+        ax.plot(national.index, national, "--", color="0.3", label=labels.region("national"))
+        ax.set_xlabel(labels.row("year"))
+        ax.set_ylabel(labels.var(value))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncols=min(5, len(regions) + 1), loc="upper left", fontsize=7)
+        return _finish(fig, labels, "tfp_by_region", simulated, title)
+
+
+def _ci(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """CI bounds: ci_low/ci_high where given, else estimate ± 1.96·se."""
+    est = rows["estimate"].to_numpy(float)
+    se = pd.to_numeric(
+        rows.get("se", pd.Series(np.nan, index=rows.index)), errors="coerce"
+    ).to_numpy(float)
+    lo = pd.to_numeric(
+        rows.get("ci_low", pd.Series(np.nan, index=rows.index)), errors="coerce"
+    ).to_numpy(float)
+    hi = pd.to_numeric(
+        rows.get("ci_high", pd.Series(np.nan, index=rows.index)), errors="coerce"
+    ).to_numpy(float)
+    lo = np.where(np.isfinite(lo), lo, est - 1.96 * se)
+    hi = np.where(np.isfinite(hi), hi, est + 1.96 * se)
+    return lo, hi
+
+
+def heterogeneity_coef_plot(
+    tidy: pd.DataFrame,
+    *,
+    term: str = "im_index",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Coefficient of ``term`` in each group (tidy ``column``) with its 95% CI."""
+    options, labels = _setup(options, labels)
+    rows = tidy[tidy["term"].astype(str) == term]
+    if rows.empty:
+        raise ValueError(f"no rows with term {term!r} to plot")
+    lo, hi = _ci(rows)
+    est = rows["estimate"].to_numpy(float)
+    with figure_rc(options):
+        fig = Figure(figsize=(5.0, 0.45 * len(rows) + 1.4), layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(len(rows))[::-1]
+        ax.hlines(y, lo, hi, color="0.2", lw=1.2)
+        ax.plot(est, y, "o", color="C0", ms=5)
+        ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
+        ax.set_yticks(y, [labels.column(c) for c in rows["column"].astype(str)])
+        ax.set_xlabel(
+            f"{labels.var(term)}（{labels.row('ci95')}）"
+            if labels.language != "en"
+            else f"{labels.var(term)} ({labels.row('ci95')})"
+        )
+        return _finish(fig, labels, "heterogeneity_coef", simulated, title)
+
+
+def mediation_path(
+    tidy: pd.DataFrame,
+    *,
+    channel: str,
+    x: str = "im_index",
+    y: str = "tfp",
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Path diagram X → M → Y with a, b, c′ (stars from p), total c and indirect a·b.
+
+    Reads the mediation rows of one channel (tidy ``column == channel``, or
+    ``channel:…``) with terms total, a, b, c_prime, indirect and optionally boot_ci.
+    """
+    options, labels = _setup(options, labels)
+    col = tidy["column"].astype(str)
+    rows = tidy[(col == channel) | col.str.startswith(channel + ":")]
+    by_term = {str(r.term): r for r in rows.itertuples(index=False)}
+    dec = options.decimals
+
+    def coef(term: str) -> str:
+        r = by_term.get(term)
+        if r is None or pd.isna(r.estimate):
+            return "—"
+        return fmt_number(float(r.estimate), dec) + stars_for(
+            getattr(r, "p", np.nan), options.stars
+        )
+
+    with figure_rc(options):
+        fig = Figure(figsize=(6.0, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 6)
+        ax.axis("off")
+        places = {
+            "x": (1.5, 1.2, labels.var(x)),
+            "m": (5.0, 4.6, labels.var(channel)),
+            "y": (8.5, 1.2, labels.var(y)),
+        }
+        boxes = {
+            k: ax.text(
+                bx,
+                by,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox={"boxstyle": "round,pad=0.5", "fc": "white", "ec": "0.2"},
+            )
+            for k, (bx, by, text) in places.items()
+        }
+        for a, b in (("x", "m"), ("m", "y"), ("x", "y")):
+            # arrows run between the boxes' outlines (patchA/patchB clip them)
+            arrow = {
+                "arrowstyle": "-|>",
+                "color": "0.2",
+                "lw": 1.0,
+                "shrinkA": 2,
+                "shrinkB": 2,
+                "patchA": boxes[a].get_bbox_patch(),
+                "patchB": boxes[b].get_bbox_patch(),
+            }
+            ax.annotate("", xy=places[b][:2], xytext=places[a][:2], arrowprops=arrow)
+        ax.text(2.9, 3.3, f"a = {coef('a')}", ha="right", fontsize=8)
+        ax.text(7.1, 3.3, f"b = {coef('b')}", ha="left", fontsize=8)
+        ax.text(5.0, 0.75, f"c′ = {coef('c_prime')}", ha="center", fontsize=8)
+        summary = [
+            f"{labels.var('total')} = {coef('total')}",
+            f"{labels.var('indirect')} = {coef('indirect')}",
+        ]
+        ci = by_term.get("boot_ci")
+        if ci is not None and pd.notna(getattr(ci, "ci_low", np.nan)):
+            summary.append(
+                f"{labels.var('boot_ci')}: [{fmt_number(float(ci.ci_low), dec)}, "
+                f"{fmt_number(float(ci.ci_high), dec)}]"
+            )
+        ax.text(
+            5.0,
+            0.05,
+            "；".join(summary) if labels.language != "en" else "; ".join(summary),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+        return _finish(fig, labels, "mediation_path", simulated, title)
+
+
+def specification_curve(
+    specs: pd.DataFrame,
+    *,
+    choices: Sequence[str],
+    baseline: float | None = None,
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    simulated: bool = False,
+    title: bool = True,
+) -> Figure:
+    """Specification curve: estimates sorted with their CIs (black where the CI
+    excludes 0), and below, for each choice and option, a mark at the
+    specifications that use it (Simonsohn, Simmons & Nelson 2020)."""
+    options, labels = _setup(options, labels)
+    missing = [c for c in ("estimate", "ci_low", "ci_high", *choices) if c not in specs]
+    if missing:
+        raise ValueError(f"specification frame lacks columns {missing}")
+    s = specs.sort_values("estimate", kind="mergesort").reset_index(drop=True)
+    xs = np.arange(len(s))
+    lo, hi = s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float)
+    sig = (lo > 0) | (hi < 0)
+    pairs = [(c, o) for c in choices for o in dict.fromkeys(s[c].astype(str))]
+    with figure_rc(options):
+        fig = Figure(figsize=(7.0, 3.0 + 0.18 * len(pairs)), layout="constrained")
+        top, bottom = fig.subplots(
+            2, 1, sharex=True, height_ratios=[3.0, max(1.0, 0.18 * len(pairs))]
+        )
+        colours = np.where(sig, "black", "0.65")
+        top.vlines(xs, lo, hi, colors=colours, lw=0.6)
+        top.scatter(xs, s["estimate"], c=colours, s=6, zorder=3)
+        top.axhline(0.0, color="0.5", lw=0.8, ls="--")
+        if baseline is not None:
+            top.axhline(baseline, color="C3", lw=0.8)
+        top.set_ylabel(labels.row("estimate"))
+        for k, (c, o) in enumerate(pairs):
+            used = xs[s[c].astype(str).to_numpy() == o]
+            bottom.plot(used, np.full(used.size, k), "|", color="0.15", ms=6)
+        bottom.set_yticks(
+            range(len(pairs)), [f"{labels.column(c)}: {labels.column(o)}" for c, o in pairs]
+        )
+        bottom.set_ylim(len(pairs) - 0.5, -0.5)
+        bottom.set_xlabel(labels.row("specification"))
+        bottom.tick_params(axis="y", labelsize=7)
+        return _finish(fig, labels, "specification_curve", simulated, title)
+
+
+# -- saving -------------------------------------------------------------------------
+
+
+def save_figure(
+    fig: Figure,
+    stem: pathlib.Path,
+    formats: Sequence[FigureFormat] = ("png", "pdf"),
+    *,
+    options: ReportOptions | None = None,
+) -> list[pathlib.Path]:
+    """Write ``stem.png`` / ``stem.pdf`` reproducibly (no time or software stamps)."""
+    options = options or ReportOptions()
+    for fmt in formats:
+        check_literal(fmt, FigureFormat, "figure formats")
+    stem = pathlib.Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with figure_rc(options):
+        for fmt in formats:
+            path = stem.with_name(stem.name + "." + fmt)
+            meta = {"Software": None} if fmt == "png" else {"CreationDate": None, "ModDate": None}
+            fig.savefig(path, format=fmt, dpi=options.dpi, metadata=meta)
+            written.append(path)
+    return written

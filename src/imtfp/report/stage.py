@@ -1,0 +1,147 @@
+"""The report stage: which stored results make which table or figure, with the config's options.
+
+The Snakemake rules ``table`` and ``figure`` call :func:`make_table` and :func:`make_figure` with the
+inputs named in :data:`TABLE_INPUTS` / :data:`FIGURE_INPUTS` read into DataFrames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+
+import pandas as pd
+
+from imtfp.provinces import region
+from imtfp.report import builders
+from imtfp.report.options import options_from_config
+from imtfp.report.table import Provenance, Table
+
+# Stored results each exhibit is built from: {argument: path under data/derived/}.
+TABLE_INPUTS: dict[str, dict[str, str]] = {
+    "descriptive": {"panel": "measure/analysis.parquet"},
+    "correlation": {"panel": "measure/analysis.parquet"},
+    "weights": {"weights": "measure/weights.parquet"},
+    "coupling": {"coupling": "measure/coupling.parquet"},
+    "baseline": {"results": "models/baseline.parquet"},
+    "inference": {"results": "models/inference.parquet"},
+    "mediation": {"results": "models/mediation.parquet"},
+    "heterogeneity": {"results": "models/heterogeneity.parquet"},
+    "iv": {"results": "models/iv.parquet"},
+    "threshold": {"results": "models/threshold.parquet"},
+    "robustness": {"results": "robustness/checks.parquet", "summary": "robustness/multiverse/summary.parquet"},
+}
+FIGURE_INPUTS: dict[str, dict[str, str]] = {
+    "coupling_heatmap": {"coupling": "measure/coupling.parquet"},
+    "index_density": {"index": "measure/index.parquet"},
+    "tfp_by_region": {"frame": "measure/analysis.parquet"},
+    "heterogeneity_coef": {"tidy": "models/heterogeneity.parquet"},
+    "mediation_path": {"tidy": "models/mediation.parquet"},
+    "specification_curve": {"specs": "robustness/multiverse/results.parquet"},
+}
+PACKAGES = ("imtfp", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "duckdb", "matplotlib")
+
+
+def config_hash(config: Mapping) -> str:
+    """First 12 hex digits of the SHA-256 of the config as canonical JSON."""
+    text = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def provenance(config: Mapping, *, source: str, vintage: str) -> Provenance:
+    """Data source and vintage, config hash and package versions for every table's last note."""
+    versions = {p: metadata.version(p) for p in PACKAGES}
+    return Provenance(source=source, vintage=vintage, config_hash=config_hash(config), versions=versions)
+
+
+def _variables(models: Mapping) -> list[str]:
+    """The variables a descriptive table shows: outcome, regressor, controls, mediators, moderators."""
+    x = models["x"] if isinstance(models["x"], str) else models["x"][0]
+    names = [models["y"], x, "technology", "factors", "industry", "ccd", *models.get("controls", [])]
+    names += list(models.get("mediation", {}).get("channels", {}).values())
+    names += list(models.get("heterogeneity", {}).get("moderators", {}).values())
+    return list(dict.fromkeys(names))
+
+
+def make_table(
+    name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, prov: Provenance, simulated: bool
+) -> Table:
+    """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs."""
+    options = options_from_config(config.get("report"))
+    common = {"options": options, "provenance": prov, "simulated": simulated}
+    if name in ("descriptive", "correlation"):
+        panel = inputs["panel"]
+        variables = [v for v in _variables(config["models"]) if v in panel]
+        return getattr(builders, f"{name}_table")(panel, variables=variables, **common)
+    if name == "weights":
+        return builders.weights_table(_two_level_weights(inputs["weights"]), **common)
+    if name == "coupling":
+        coupling = inputs["coupling"]
+        return builders.coupling_table(coupling.assign(region=coupling["province"].map(region)), **common)
+    if name == "robustness":
+        return builders.robustness_table(inputs["results"], summary=inputs.get("summary"), **common)
+    if name in builders.MODEL_TABLES:
+        return builders.MODEL_TABLES[name](inputs["results"], **common)
+    raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
+
+
+def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, simulated: bool) -> dict:
+    """Figures of kind ``name`` (a key of :data:`FIGURE_INPUTS`): {file stem: matplotlib Figure}.
+
+    One figure per kind, except the mediation path diagram: one per channel.
+    """
+    from imtfp.report import figures
+
+    options = options_from_config(config.get("report"))
+    common = {"options": options, "simulated": simulated}
+    models = config["models"]
+    x = models["x"] if isinstance(models["x"], str) else models["x"][0]
+    if name == "coupling_heatmap":
+        return {name: figures.coupling_heatmap(inputs["coupling"], **common)}
+    if name == "index_density":
+        return {name: figures.index_density(inputs["index"], **common)}
+    if name == "tfp_by_region":
+        return {name: figures.tfp_by_region(inputs["frame"], value=config["tfp"]["outcome"], **common)}
+    if name == "heterogeneity_coef":
+        return {name: figures.heterogeneity_coef_plot(inputs["tidy"], term=x, **common)}
+    if name == "mediation_path":
+        channels: Sequence[str] = list(models["mediation"]["channels"])
+        return {
+            f"{name}_{ch}": figures.mediation_path(inputs["tidy"], channel=ch, x=x, y=models["y"], **common)
+            for ch in channels
+        }
+    if name == "specification_curve":
+        mv = config["multiverse"]
+        choices = [c for c, levels in mv["choices"].items() if len(levels) > 1]
+        specs = inputs["specs"]
+        baseline = specs.loc[_baseline_rows(specs, mv["baseline"]), "estimate"]
+        return {name: figures.specification_curve(
+            specs, choices=choices, baseline=float(baseline.iloc[0]) if len(baseline) else None, **common)}  # fmt: skip
+    raise ValueError(f"unknown figure {name!r}; known: {sorted(FIGURE_INPUTS)}")
+
+
+def _two_level_weights(weights: pd.DataFrame) -> pd.DataFrame:
+    """Within-subsystem weights and the overall IM index's weights as two columns, rows by subsystem."""
+    sub = weights[weights["level"] != "im"]
+    subsystem_of = dict(zip(sub["indicator"], sub["level"]))
+    im = weights[weights["level"] == "im"].assign(level=lambda d: d["indicator"].map(subsystem_of), method="im")
+    keep = sub["level"].isin(set(subsystem_of.values()))
+    return pd.concat([sub[keep].assign(method="within"), im], ignore_index=True)
+
+
+def _baseline_rows(specs: pd.DataFrame, baseline: Mapping) -> pd.Series:
+    hit = pd.Series(True, index=specs.index)
+    for key, value in baseline.items():
+        if key in specs:
+            hit &= specs[key].astype(str) == str(value)
+    return hit
+
+
+def output_manifest(paths: Sequence[str]) -> dict[str, str]:
+    """``{path: sha256}`` of every output, in sorted order (``data/derived/manifest.json``)."""
+    out = {}
+    for path in sorted(paths):
+        with open(path, "rb") as fh:
+            out[path] = hashlib.sha256(fh.read()).hexdigest()
+    return out

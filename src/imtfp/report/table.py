@@ -1,0 +1,665 @@
+"""One formatter for all model tables: tidy results → a journal-layout :class:`Table`.
+
+A :class:`Table` is plain data (title, header rows, body rows of cells,
+notes); the writers in :mod:`imtfp.report.writers` turn it into LaTeX, Word,
+Markdown and CSV. Every specialised table (:mod:`imtfp.report.builders`)
+goes through :func:`format_table` or, for the few cells that are not a
+number (coordination levels), through :func:`assemble_table`.
+
+Layout of a model table (columns = the tidy ``column`` values in order)::
+
+    变量            (1)         (2)          <- column labels
+                    TFP         TFP          <- dependent variable (if known)
+    智能制造指数    0.123***    0.101**      <- estimate + stars, p < level
+                    (0.045)     (0.040)      <- (se); optional [p], [lo, hi]
+    Sobel z         2.310                    <- statistic term: no stars, no se
+    观测值          372         372          <- nobs
+    组内 R²         0.512       0.530        <- r2_within
+    省份固定效应    是          是           <- entity_fe
+    年份固定效应    是          是           <- time_fe
+    控制变量        否          是           <- controls non-empty
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from imtfp.report.labels import Labels, Term
+from imtfp.report.options import ReportOptions, check_literal
+from imtfp.tidy import TIDY_COLUMNS
+
+Show = Literal["se", "t", "p", "ci"]
+ModelRow = Literal["nobs", "r2_within", "entity_fe", "time_fe", "controls", "inference"]
+RowKind = Literal["coef", "se", "p", "ci", "stat", "model", "indicator", "section", "text"]
+MODEL_ROWS: tuple[ModelRow, ...] = (
+    "nobs",
+    "r2_within",
+    "entity_fe",
+    "time_fe",
+    "controls",
+    "inference",
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One printed cell. ``number`` is the bare numeric part (aligned on the
+    decimal point by siunitx); ``None`` marks a text cell."""
+
+    text: str = ""
+    number: str | None = None
+    stars: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+    kind: RowKind = "coef"
+    rule_above: bool = False
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    span: int = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """A journal-layout table, independent of the output format.
+
+    ``header`` rows each span all data columns; ``stub`` heads the row-label
+    column on the header row ``stub_row``; ``notes`` are printed beneath, the
+    first one carrying the "注：" / "Notes:" prefix.
+    """
+
+    name: str
+    title: str
+    subtitle: str
+    stub: str
+    stub_row: int
+    header: tuple[tuple[HeaderCell, ...], ...]
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def ncols(self) -> int:
+        """Number of data columns (the row-label column not counted)."""
+        return sum(h.span for h in self.header[-1]) if self.header else len(self.rows[0].cells)
+
+    def header_grid(self) -> list[list[str]]:
+        """Header rows expanded to one string per column (a spanned text in its first column)."""
+        grid = []
+        for i, hrow in enumerate(self.header):
+            line = [self.stub if i == self.stub_row else ""]
+            for h in hrow:
+                line += [h.text] + [""] * (h.span - 1)
+            grid.append(line)
+        return grid
+
+    def body_grid(self) -> list[list[str]]:
+        return [[r.label] + [c.text for c in r.cells] for r in self.rows]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the numbers come from, printed as the last note of every table.
+
+    ``versions`` maps package → version (passed in by the rule; the report
+    layer never inspects the environment itself).
+    """
+
+    source: str
+    vintage: str
+    config_hash: str
+    versions: Mapping[str, str]
+
+
+# -- number formatting ---------------------------------------------------------
+
+
+def fmt_number(x: float, decimals: int) -> str:
+    """Fixed-point text of ``x`` with ``decimals`` places; "-0.000" prints as "0.000"."""
+    s = f"{x:.{decimals}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0 else s
+
+
+def stars_for(p: float, levels: Sequence[float]) -> str:
+    """One ``*`` for each significance level with ``p < level`` (NaN p: no stars)."""
+    if p is None or (isinstance(p, float) and math.isnan(p)) or pd.isna(p):
+        return ""
+    return "*" * sum(p < lvl for lvl in levels)
+
+
+def _isna(x: object) -> bool:
+    return x is None or bool(pd.isna(x))
+
+
+def num_cell(x: object, decimals: int, stars: str = "") -> Cell:
+    if _isna(x):
+        return Cell()
+    n = fmt_number(float(x), decimals)  # type: ignore[arg-type]
+    return Cell(n + stars, n, stars)
+
+
+def int_cell(x: object) -> Cell:
+    """A count, printed centred as text (not decimal-aligned with the estimates)."""
+    if _isna(x):
+        return Cell()
+    return Cell(str(round(float(x))))  # type: ignore[arg-type]
+
+
+def ci_text(lo: object, hi: object, decimals: int) -> str:
+    if _isna(lo) or _isna(hi):
+        return ""
+    return f"[{fmt_number(float(lo), decimals)}, {fmt_number(float(hi), decimals)}]"  # type: ignore[arg-type]
+
+
+# -- notes --------------------------------------------------------------------
+
+
+def _pair(language: str, zh: str, en: str) -> str:
+    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[language]
+
+
+def stars_note(labels: Labels, levels: Sequence[float]) -> str:
+    """'*、**、*** 分别表示在 10%、5%、1% 的水平上显著。' for the configured levels."""
+    ordered = sorted(levels, reverse=True)
+    symbols = ["*" * (i + 1) for i in range(len(ordered))]
+    pct = [f"{lvl * 100:g}%" for lvl in ordered]
+
+    def en_join(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    zh = labels.catalog["notes"]["stars"]["zh"].format(
+        stars="、".join(symbols), levels="、".join(pct)
+    )
+    en = labels.catalog["notes"]["stars"]["en"].format(stars=en_join(symbols), levels=en_join(pct))
+    if len(symbols) == 1:
+        en = en.replace(" denote ", " denotes ")
+    return _pair(labels.language, zh, en)
+
+
+def inference_note(
+    labels: Labels, covs: Sequence[str], stat: Literal["se", "t"], *, by_row: bool = True
+) -> str:
+    """The note saying what is in parentheses, from the inference method(s) used.
+
+    Several methods: the "Inference" row names them (``by_row``), or the
+    column headers do (an inference-comparison table).
+    """
+    if len(covs) > 1:
+        return labels.note("se_mixed" if by_row else "se_by_column")
+    phrase = labels.inference_se(covs[0]) if covs else None
+    zh, en = phrase if phrase else ("标准误", "standard errors")
+    tpl = labels.catalog["notes"][stat]
+    zh_text = tpl["zh"].format(se=zh)
+    en_text = tpl["en"].format(se=en)
+    return _pair(labels.language, zh_text, en_text[:1].upper() + en_text[1:])
+
+
+def provenance_note(labels: Labels, prov: Provenance) -> str:
+    versions = sorted(prov.versions.items())
+    tpl = labels.catalog["notes"]["provenance"]
+    fields = {"source": prov.source, "vintage": prov.vintage, "config_hash": prov.config_hash}
+    zh = tpl["zh"].format(versions="，".join(f"{k} {v}" for k, v in versions), **fields)
+    en = tpl["en"].format(versions=", ".join(f"{k} {v}" for k, v in versions), **fields)
+    return _pair(labels.language, zh, en)
+
+
+def standard_notes(
+    labels: Labels,
+    *,
+    body: Sequence[str] = (),
+    simulated: bool = False,
+    provenance: Provenance | None = None,
+) -> tuple[str, ...]:
+    """Body notes, then the simulated-data notice and provenance; "注：" on the first."""
+    notes = list(body)
+    if simulated:
+        notes.append(labels.note("simulated"))
+    if provenance is not None:
+        notes.append(provenance_note(labels, provenance))
+    if notes:
+        prefix = "Notes: " if labels.language == "en" else "注："
+        notes[0] = prefix + notes[0]
+    return tuple(notes)
+
+
+# -- assembling ----------------------------------------------------------------
+
+
+def assemble_table(
+    *,
+    name: str,
+    labels: Labels,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    column_labels: Mapping[str, str] | None = None,
+    column_groups: Mapping[str, str] | None = None,
+    dep_vars: Mapping[str, str] | None = None,
+    stub: str | None = None,
+    notes: Sequence[str] = (),
+    title: str | None = None,
+) -> Table:
+    """Put header, body and notes together (shared by every table builder).
+
+    Header rows: column groups (spanning consecutive equal groups) if given,
+    the column labels, then the dependent variables (spanning) if given.
+    """
+    if not rows:
+        raise ValueError(f"table {name!r}: no rows to print")
+    column_labels = dict(column_labels or {})
+    header: list[tuple[HeaderCell, ...]] = []
+    if column_groups:
+        header.append(
+            _spans(
+                [labels.column(column_groups[c]) if column_groups.get(c) else "" for c in columns]
+            )
+        )
+    stub_row = len(header)
+    header.append(tuple(HeaderCell(column_labels.get(c, c)) for c in columns))
+    if dep_vars and any(dep_vars.get(c) for c in columns):
+        header.append(_spans([labels.var(dep_vars[c]) if dep_vars.get(c) else "" for c in columns]))
+    if title is None:
+        title, subtitle = labels.title_pair(name)
+    else:
+        subtitle = ""
+    return Table(
+        name=name,
+        title=title,
+        subtitle=subtitle,
+        stub=labels.row("variable") if stub is None else stub,
+        stub_row=stub_row,
+        header=tuple(header),
+        rows=tuple(rows),
+        notes=tuple(notes),
+    )
+
+
+def _spans(texts: Sequence[str]) -> tuple[HeaderCell, ...]:
+    """Merge runs of equal consecutive texts into spanning header cells."""
+    out: list[HeaderCell] = []
+    for t in texts:
+        if out and out[-1].text == t and t:
+            out[-1] = HeaderCell(t, out[-1].span + 1)
+        else:
+            out.append(HeaderCell(t))
+    return tuple(out)
+
+
+# -- the formatter ---------------------------------------------------------------
+
+
+def normalise_tidy(tidy: pd.DataFrame, *, name: str) -> pd.DataFrame:
+    """Tidy frame with every :data:`TIDY_COLUMNS` present (missing ones NA), one row per cell.
+
+    Raises ValueError on an empty frame, a missing ``column``/``term``/``estimate``,
+    or a duplicated (column, term) pair.
+    """
+    for required in ("column", "term", "estimate"):
+        if required not in tidy:
+            raise ValueError(f"table {name!r}: tidy frame has no {required!r} column")
+    if len(tidy) == 0:
+        raise ValueError(f"table {name!r}: tidy frame is empty")
+    df = tidy.copy()
+    for col in TIDY_COLUMNS:
+        if col not in df:
+            df[col] = pd.NA
+    df["column"] = df["column"].astype(str)
+    df["term"] = df["term"].astype(str)
+    dup = df.duplicated(["column", "term"])
+    if dup.any():
+        first = df.loc[dup, ["column", "term"]].iloc[0].tolist()
+        raise ValueError(f"table {name!r}: (column, term) {first} appears more than once")
+    return df.reset_index(drop=True)
+
+
+def format_table(
+    tidy: pd.DataFrame,
+    *,
+    name: str,
+    options: ReportOptions | None = None,
+    labels: Labels | None = None,
+    terms: Sequence[str] | None = None,
+    show: Sequence[Show] = ("se",),
+    model_rows: Sequence[ModelRow] | None = None,
+    row_groups: Mapping[str, str] | None = None,
+    group_totals: bool = False,
+    group_sep: str | None = None,
+    column_labels: Mapping[str, str] | None = None,
+    term_labels: Mapping[str, str] | None = None,
+    decimals_by_column: Mapping[str, int] | None = None,
+    show_dep_var: bool = True,
+    drop_model_rows: Sequence[ModelRow] = (),
+    classify_terms: bool = True,
+    stub: str | None = None,
+    notes: Sequence[str] = (),
+    provenance: Provenance | None = None,
+    simulated: bool = False,
+    title: str | None = None,
+) -> Table:
+    """Build the journal table of a tidy result frame (:mod:`imtfp.tidy`).
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Rows (column, term, estimate, se, t, p, ci_low, ci_high, nobs,
+        r2_within, entity_fe, time_fe, controls, cov, dep_var); missing
+        columns are treated as NA. Columns print in order of appearance.
+    name : str
+        Table key: title from the label catalog, LaTeX label ``tab:<name>``.
+    terms : sequence of str, optional
+        Terms to print, in order (default: all, coefficients first).
+    show : subset of {"se", "t", "p", "ci"}
+        Lines beneath each estimate: ``(se)`` or ``(t)``, ``[p]``, ``[lo, hi]``.
+    model_rows : subset of MODEL_ROWS, optional
+        Default: each model fact that is known for some column; ``inference``
+        only when columns differ in ``cov``.
+    row_groups, group_totals : mapping term → group, bool
+        Section rows before each group (with the sum of the group's estimates).
+    group_sep : str, optional
+        Split ``column`` values "group<sep>sub" into a spanning group header.
+    column_labels, term_labels : mapping, optional
+        Printed names that override the catalog (an overridden term prints as a value row).
+    decimals_by_column : mapping column → int, optional
+        Decimals of the estimates of a column (e.g. 0 for counts).
+    show_dep_var : bool
+        Header row with the dependent variable of each column (when known).
+    drop_model_rows : subset of MODEL_ROWS
+        Model rows never to print (e.g. ``inference`` when columns are methods).
+    classify_terms : bool
+        False prints every term as a value row (data tables: an indicator
+        named ``x_p`` is not a p-value).
+    stub : str, optional
+        Head of the row-label column (default 变量 / Variable).
+    notes : sequence of str
+        Extra notes (already in the table's language), after the inference
+        and stars notes and before the simulated-data and provenance notes.
+
+    Stars: one ``*`` per level in ``options.stars`` with p < level. A term is a
+    statistic (no stars, no se) when the label catalog says so
+    (``statistics`` or a ``kind: stat`` pattern, e.g. ``sobel_z``,
+    ``first_stage_F``, ``threshold_1``); its ``ci`` format prints
+    ``[ci_low, ci_high]``.
+    """
+    options = options or ReportOptions()
+    labels = labels or Labels(options.language)
+    for s in show:
+        check_literal(s, Show, "show")
+    if "se" in show and "t" in show:
+        raise ValueError("show: 'se' and 't' both go in parentheses; choose one")
+    for m in model_rows or ():
+        check_literal(m, ModelRow, "model_rows")
+    df = normalise_tidy(tidy, name=name)
+    dec = options.decimals
+    dec_col = dict(decimals_by_column or {})
+    columns = list(dict.fromkeys(df["column"]))
+    cells = {(r.column, r.term): r for r in df.itertuples(index=False)}
+    term_labels = dict(term_labels or {})
+    # an overridden label is never looked up (no warning) and prints as a value row
+    term_info = {
+        t: Term(term_labels[t], "coef") if t in term_labels else labels.term(t)
+        for t in dict.fromkeys(df["term"])
+    }
+    if not classify_terms:
+        term_info = {t: Term(i.label, "coef") for t, i in term_info.items()}
+    ordered = _ordered_terms(df, term_info, terms, options, row_groups)
+
+    rows: list[Row] = []
+    group = object()
+    any_p = False
+    any_se = False
+    any_ci = False
+    for term in ordered:
+        info = term_info[term]
+        if row_groups is not None and row_groups.get(term) != group:
+            group = row_groups.get(term)
+            if group is not None:
+                rows.append(
+                    _section_row(
+                        labels,
+                        group,
+                        ordered,
+                        row_groups,
+                        columns,
+                        cells,
+                        dec_col,
+                        dec,
+                        group_totals,
+                    )
+                )
+        if info.kind == "stat":
+            stat_rows = _stat_rows(term, info, columns, cells, dec)
+            any_ci |= info.format == "ci" or any(r.kind == "ci" for r in stat_rows)
+            rows += stat_rows
+            continue
+        line = []
+        for c in columns:
+            r = cells.get((c, term))
+            stars = stars_for(r.p, options.stars) if r is not None else ""
+            any_p |= r is not None and not _isna(r.p)
+            line.append(
+                num_cell(r.estimate, dec_col.get(c, dec), stars) if r is not None else Cell()
+            )
+        rows.append(Row(info.label, tuple(line), "coef"))
+        below = _below_rows(term, show, columns, cells, dec)
+        any_se |= any(r.kind == "se" for r in below)
+        any_ci |= any(r.kind == "ci" for r in below)
+        rows += below
+
+    facts = _model_facts(df, columns)
+    wanted = _auto_model_rows(facts) if model_rows is None else list(model_rows)
+    wanted = [m for m in wanted if m not in drop_model_rows]
+    stats_start = len(rows)
+    rows += _model_rows(wanted, facts, columns, labels, dec)
+    if options.separate_stats and stats_start < len(rows) and stats_start > 0:
+        rows[stats_start] = Row(
+            rows[stats_start].label, rows[stats_start].cells, rows[stats_start].kind, True
+        )
+
+    body_notes: list[str] = []
+    covs = [v for v in dict.fromkeys(facts["cov"].values()) if v]
+    kinds = {r.kind for r in rows}
+    if any_se:
+        stat = "t" if "t" in show else "se"
+        body_notes.append(inference_note(labels, covs, stat, by_row="inference" in wanted))
+    if "p" in kinds:
+        body_notes.append(labels.note("p"))
+    if any_ci or "ci" in kinds:
+        body_notes.append(labels.note("ci"))
+    if any_p:
+        body_notes.append(stars_note(labels, options.stars))
+    body_notes += list(notes)
+
+    groups = _column_groups(columns, group_sep)
+    shown = {c: (groups[c][1] if groups else c) for c in columns}
+    column_labels = dict(column_labels or {})
+    col_labels = {
+        c: column_labels[c] if c in column_labels else labels.column(shown[c]) for c in columns
+    }
+    dep = facts["dep_var"] if show_dep_var else None
+    return assemble_table(
+        name=name,
+        labels=labels,
+        columns=columns,
+        rows=rows,
+        column_labels=col_labels,
+        column_groups={c: g for c, (g, _) in groups.items()} if groups else None,
+        dep_vars=dep,
+        stub=stub,
+        notes=standard_notes(labels, body=body_notes, simulated=simulated, provenance=provenance),
+        title=title,
+    )
+
+
+def _ordered_terms(
+    df: pd.DataFrame,
+    info: Mapping[str, Term],
+    terms: Sequence[str] | None,
+    options: ReportOptions,
+    row_groups: Mapping[str, str] | None,
+) -> list[str]:
+    present = list(info)
+    if terms is not None:
+        ordered = [t for t in terms if t in info]
+    else:
+        controls = _control_names(df) if options.control_terms == "hide" else set()
+        ordered = [t for t in present if info[t].kind == "coef" and t not in controls]
+        ordered += [t for t in present if info[t].kind == "stat"]
+    if row_groups is not None:
+        # keep each group contiguous, groups in order of first appearance
+        order = list(dict.fromkeys(row_groups.get(t) for t in ordered))
+        ordered = sorted(ordered, key=lambda t: order.index(row_groups.get(t)))
+    return ordered
+
+
+def _control_names(df: pd.DataFrame) -> set[str]:
+    names: set[str] = set()
+    for v in df["controls"].dropna():
+        names.update(s.strip() for s in str(v).split(",") if s.strip())
+    return names
+
+
+def _below_rows(
+    term: str, show: Sequence[Show], columns: Sequence[str], cells: Mapping, dec: int
+) -> list[Row]:
+    out: list[Row] = []
+    for what in show:
+        line = []
+        for c in columns:
+            r = cells.get((c, term))
+            if r is None:
+                line.append(Cell())
+            elif what in ("se", "t"):
+                v = getattr(r, what)
+                line.append(Cell(f"({fmt_number(float(v), dec)})") if not _isna(v) else Cell())
+            elif what == "p":
+                line.append(Cell(f"[{fmt_number(float(r.p), dec)}]") if not _isna(r.p) else Cell())
+            else:
+                line.append(Cell(ci_text(r.ci_low, r.ci_high, dec)))
+        if any(c.text for c in line):
+            out.append(Row("", tuple(line), "se" if what in ("se", "t") else what))
+    return out
+
+
+def _stat_rows(
+    term: str, info: Term, columns: Sequence[str], cells: Mapping, dec: int
+) -> list[Row]:
+    """A statistic: its value (int, decimal or CI), then its CI and p beneath if given."""
+    main, ci_line, p_line = [], [], []
+    for c in columns:
+        r = cells.get((c, term))
+        if r is None:
+            main.append(Cell())
+            ci_line.append(Cell())
+            p_line.append(Cell())
+            continue
+        ci = ci_text(r.ci_low, r.ci_high, dec)
+        if info.format == "ci" or (_isna(r.estimate) and ci):
+            main.append(Cell(ci))
+            ci_line.append(Cell())
+        else:
+            main.append(int_cell(r.estimate) if info.format == "int" else num_cell(r.estimate, dec))
+            ci_line.append(Cell(ci))
+        p_line.append(Cell(f"[{fmt_number(float(r.p), dec)}]") if not _isna(r.p) else Cell())
+    rows = [Row(info.label, tuple(main), "stat")]
+    if any(c.text for c in ci_line):
+        rows.append(Row("", tuple(ci_line), "ci"))
+    if any(c.text for c in p_line):
+        rows.append(Row("", tuple(p_line), "p"))
+    return rows
+
+
+def _section_row(
+    labels: Labels,
+    group: object,
+    ordered: Sequence[str],
+    row_groups: Mapping[str, str],
+    columns: Sequence[str],
+    cells: Mapping,
+    dec_col: Mapping[str, int],
+    dec: int,
+    totals: bool,
+) -> Row:
+    found = labels.find(group, ("subsystems", "regions", "variables", "columns"))
+    label = found if found is not None else labels.unknown(group, "group")
+    line = []
+    for c in columns:
+        vals = [
+            cells[(c, t)].estimate
+            for t in ordered
+            if row_groups.get(t) == group and (c, t) in cells
+        ]
+        vals = [v for v in vals if not _isna(v)]
+        line.append(num_cell(math.fsum(vals), dec_col.get(c, dec)) if totals and vals else Cell())
+    return Row(label, tuple(line), "section")
+
+
+def _model_facts(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, dict[str, object]]:
+    """Model-level facts per column: the first non-NA value of each fact column."""
+    facts: dict[str, dict[str, object]] = {}
+    for fact in ("nobs", "r2_within", "entity_fe", "time_fe", "controls", "cov", "dep_var"):
+        per_col = {}
+        for c in columns:
+            vals = df.loc[df["column"] == c, fact].dropna()
+            per_col[c] = vals.iloc[0] if len(vals) else None
+        facts[fact] = per_col
+    return facts
+
+
+def _auto_model_rows(facts: Mapping[str, Mapping[str, object]]) -> list[ModelRow]:
+    rows: list[ModelRow] = [
+        m
+        for m in ("nobs", "r2_within", "entity_fe", "time_fe", "controls")
+        if any(v is not None for v in facts[m].values())
+    ]
+    if len({v for v in facts["cov"].values() if v}) > 1:
+        rows.append("inference")
+    return rows
+
+
+def _model_rows(
+    wanted: Sequence[ModelRow],
+    facts: Mapping[str, Mapping[str, object]],
+    columns: Sequence[str],
+    labels: Labels,
+    dec: int,
+) -> list[Row]:
+    yes, no = labels.row("yes"), labels.row("no")
+    out = []
+    for m in wanted:
+        vals = [facts["cov" if m == "inference" else m][c] for c in columns]
+        if m == "nobs":
+            out.append(Row(labels.var("nobs"), tuple(int_cell(v) for v in vals), "model"))
+        elif m == "r2_within":
+            out.append(Row(labels.var("r2_within"), tuple(num_cell(v, dec) for v in vals), "model"))
+        elif m in ("entity_fe", "time_fe"):
+            cells = tuple(Cell("" if v is None else (yes if bool(v) else no)) for v in vals)
+            out.append(Row(labels.row(m), cells, "indicator"))
+        elif m == "controls":
+            # NA controls mean "none" for a column whose model facts are known, else "unknown"
+            known = [
+                facts["entity_fe"][c] is not None or facts["nobs"][c] is not None for c in columns
+            ]
+            cells = tuple(
+                Cell(yes if v is not None and str(v).strip() else (no if k else ""))
+                for v, k in zip(vals, known, strict=True)
+            )
+            out.append(Row(labels.row("controls"), cells, "indicator"))
+        else:
+            cells = tuple(Cell(labels.column(v) if v else "") for v in vals)
+            out.append(Row(labels.row("inference"), cells, "indicator"))
+    return out
+
+
+def _column_groups(columns: Sequence[str], sep: str | None) -> dict[str, tuple[str, str]] | None:
+    if not sep or not any(sep in c for c in columns):
+        return None
+    return {c: tuple(c.split(sep, 1)) if sep in c else ("", c) for c in columns}  # type: ignore[misc]

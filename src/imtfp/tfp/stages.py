@@ -1,0 +1,163 @@
+"""Stage functions the Snakemake rules call: capital stock and TFP from the ``tfp:`` config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from imtfp.errors import ConfigError
+from imtfp.provinces import to_code
+from imtfp.tfp._checks import check_option, require_columns
+from imtfp.tfp.capital import capital_stock
+from imtfp.tfp.green import malmquist_luenberger
+from imtfp.tfp.growth import real_output, solow_residual
+from imtfp.tfp.malmquist import malmquist
+
+METHOD_COLUMNS = {"solow": "tfp_solow", "malmquist": "tfp_malmquist", "ml": "gtfp_ml"}
+CAPITAL_DEFAULTS = {
+    "delta": 0.096,
+    "base": "zhang",
+    "base_year": None,
+    "hj_years": 5,
+    "split": {"chongqing": "sichuan"},
+    "nonpositive": "raise",
+}
+
+
+def _code(name) -> str:
+    """GB/T 2260 code of a province spelled as CHNCapitalStock does (pinyin; shaanxi = 陕西)."""
+    try:
+        return to_code(name)
+    except ValueError:
+        raise ConfigError(f"unknown province {name!r}: expected a province name or code") from None
+
+
+def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+    """Capital stock stage: ``invest`` → (province, year, invest, price, capital).
+
+    Parameters
+    ----------
+    invest : either the CHNCapitalStock layout (``prv`` pinyin, ``yr``,
+        ``invest``, ``InvestPrice``) or (``province``, ``year``, ``invest``,
+        ``price``); provinces in any spelling :func:`imtfp.provinces.to_code` knows.
+    spec : the ``tfp:`` configuration section; its ``capital`` mapping holds
+        delta, base, base_year, hj_years, split and nonpositive (see
+        :func:`imtfp.tfp.capital.capital_stock`).
+
+    Returns
+    -------
+    Frame with province as 2-digit code strings, capital in ``base_year`` prices.
+    """
+    cfg = {**CAPITAL_DEFAULTS, **dict(spec.get("capital", {}))}
+    unknown = set(cfg) - set(CAPITAL_DEFAULTS)
+    if unknown:
+        raise ConfigError(f"tfp.capital: unknown keys {sorted(unknown)}")
+    if {"prv", "yr", "invest", "InvestPrice"} <= set(invest.columns):
+        df = invest.rename(columns={"prv": "province", "yr": "year", "InvestPrice": "price"})
+    else:
+        require_columns(invest, ["province", "year", "invest", "price"], what="build_capital")
+        df = invest
+    df = df[["province", "year", "invest", "price"]].assign(
+        province=lambda d: d["province"].map(_code).astype(str)
+    )
+    split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items()}
+    out = capital_stock(
+        df,
+        delta=float(cfg["delta"]),
+        base=cfg["base"],
+        base_year=cfg["base_year"],
+        hj_years=int(cfg["hj_years"]),
+        split=split,
+        nonpositive=cfg["nonpositive"],
+    )
+    return out[["province", "year", "invest", "price", "capital"]].reset_index(drop=True)
+
+
+def _level_with_base(index: pd.DataFrame, keys: pd.DataFrame, col: str) -> np.ndarray:
+    """Cumulative index levels on the panel's rows, 1 in each province's first year."""
+    merged = keys.merge(
+        index[col].rename("level").reset_index(), on=["province", "year"], how="left"
+    )
+    first = merged["year"] == merged.groupby("province")["year"].transform("min")
+    if (merged["level"].isna() != first).any():
+        rows = merged.loc[merged["level"].isna() != first, ["province", "year"]].head(5)
+        raise ConfigError(f"TFP index does not cover panel rows {rows.values.tolist()}")
+    return merged["level"].fillna(1.0).to_numpy()
+
+
+def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+    """TFP stage: one column per configured method on the panel's (province, year) rows.
+
+    Y is real GDP at ``real_gdp_base_year`` prices (:func:`real_output` from
+    ``gdp`` and ``gdp_index``), K the ``capital`` stage output, L ``employment``.
+
+    * ``tfp_solow`` — ln A of :func:`solow_residual` with ``alpha``;
+    * ``tfp_malmquist`` — cumulative Malmquist index (inputs K, L; output Y;
+      ``dea.orientation``, ``dea.frontier``), 1 in each province's first year;
+    * ``gtfp_ml`` — cumulative Malmquist–Luenberger index with bad outputs
+      ``ml.bad_outputs`` (panel columns), 1 in the first year.
+
+    Raises ConfigError when a panel row has no capital stock or a needed
+    column is missing (the message names the rows).
+    """
+    methods = list(spec.get("methods", ["solow"]))
+    for m in methods:
+        check_option("tfp.methods item", m, tuple(METHOD_COLUMNS))
+    outcome = spec.get("outcome")
+    if outcome is not None and outcome not in [METHOD_COLUMNS[m] for m in methods]:
+        raise ConfigError(f"tfp.outcome {outcome!r} is not produced by tfp.methods {methods}")
+    require_columns(panel, ["province", "year", "gdp", "gdp_index", "employment"], what="TFP panel")
+    df = panel.copy()
+    df["province"] = df["province"].astype(str)
+    keys = pd.MultiIndex.from_frame(df[["province", "year"]])
+    df["gdp_real"] = real_output(
+        pd.Series(df["gdp"].to_numpy(), index=keys),
+        pd.Series(df["gdp_index"].to_numpy(), index=keys),
+        base_year=int(spec["real_gdp_base_year"]),
+    ).to_numpy()
+    cap = capital[["province", "year", "capital"]].assign(
+        province=lambda d: d["province"].astype(str)
+    )
+    df = df.merge(cap, on=["province", "year"], how="left", validate="one_to_one")
+    missing = df[df["capital"].isna()]
+    if len(missing):
+        rows = missing[["province", "year"]].head(5).values.tolist()
+        raise ConfigError(
+            f"TFP: no capital stock for {len(missing)} panel row(s), e.g. {rows}; "
+            "restrict the panel years to those of the capital data"
+        )
+    out = df[["province", "year"]].copy()
+    if "solow" in methods:
+        out["tfp_solow"] = solow_residual(df, alpha=spec.get("alpha", "estimate"))["ln_tfp"]
+    dea_cfg = dict(spec.get("dea", {}))
+    if "malmquist" in methods:
+        mq = malmquist(
+            df,
+            ["capital", "employment"],
+            ["gdp_real"],
+            id="province",
+            time="year",
+            orientation=dea_cfg.get("orientation", "output"),
+            frontier=dea_cfg.get("frontier", "contemporaneous"),
+        )
+        out["tfp_malmquist"] = _level_with_base(mq, out[["province", "year"]], "tfp_level")
+    if "ml" in methods:
+        ml_cfg = dict(spec.get("ml", {}))
+        bad = list(ml_cfg.get("bad_outputs", []))
+        if not bad:
+            raise ConfigError("tfp.ml.bad_outputs must name at least one panel column")
+        ml = malmquist_luenberger(
+            df,
+            ["capital", "employment"],
+            ["gdp_real"],
+            bad,
+            id="province",
+            time="year",
+            frontier=ml_cfg.get("frontier", "global"),
+            rts=ml_cfg.get("rts", "crs"),
+            bad_disposability=ml_cfg.get("bad_disposability", "weak"),
+        )
+        out["gtfp_ml"] = _level_with_base(ml, out[["province", "year"]], "tfp_level")
+    return out.sort_values(["province", "year"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,59 @@
+# stored results -> tables (tex/docx/md/csv), figures (png/pdf), the output manifest.
+
+
+rule table:
+    input:
+        unpack(table_inputs),
+    output:
+        report(
+            "data/derived/report/tables/{table}.csv",
+            caption="../report/table.rst",
+            category="5 Tables",
+            labels={"table": "{table}"},
+        ),
+        multiext("data/derived/report/tables/{table}", *TABLE_EXTS),
+    log:
+        "logs/report/tables/{table}.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        exhibit=exhibit_config(),
+        source=data_source(),
+    script:
+        "../scripts/table.py"
+
+
+rule figure:
+    input:
+        unpack(figure_inputs),
+    output:
+        report(
+            "data/derived/report/figures/{figure}.png",
+            caption="../report/figure.rst",
+            category="6 Figures",
+            labels={"figure": "{figure}"},
+        ),
+        "data/derived/report/figures/{figure}.pdf",
+    log:
+        "logs/report/figures/{figure}.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        exhibit=exhibit_config(),
+        simulated=data_source()["simulated"],
+        kinds=list(FIGURE_INPUTS),
+    script:
+        "../scripts/figure.py"
+
+
+rule output_manifest:
+    input:
+        exhibits(),
+    output:
+        "data/derived/manifest.json",
+    log:
+        "logs/report/output_manifest.log",
+    conda:
+        "../envs/imtfp.yaml"
+    script:
+        "../scripts/output_manifest.py"
