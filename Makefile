@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 CORES ?= all
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo report lint clean
+REAL_DATA ?= ../shared/data
+
+.PHONY: run test real demo report lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,14 @@ report: run
 test: $(STAMP)
 	$(BIN)/pytest
 
+# The whole pipeline on the real statistics (configs/real_nbs.yaml), in runs/real so the demo's
+# outputs stay apart. REAL_DATA points at the folder of the real files.
+real: $(STAMP)
+	mkdir -p runs/real
+	cd runs/real && ln -sfn ../../Snakefile Snakefile && ln -sfn ../../workflow workflow && ln -sfn ../../configs configs
+	cd runs/real && ../../$(BIN)/snakemake --cores $(CORES) --configfile configs/real_nbs.yaml \
+		--config data_root=$(abspath $(REAL_DATA))
+
 demo: $(STAMP)
 	$(BIN)/python -m imtfp.demo data/raw/demo --config config.yaml
 
@@ -31,4 +41,4 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 clean:
-	rm -rf data/derived logs .snakemake report.html
+	rm -rf data/derived logs .snakemake report.html runs

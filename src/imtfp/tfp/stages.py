@@ -62,7 +62,9 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     df = df[["province", "year", "invest", "price"]].assign(
         province=lambda d: d["province"].map(_code).astype(str)
     )
-    split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items()}
+    # A split whose child province is not in the sample (e.g. a check dropping Chongqing) does not apply.
+    present = set(df["province"])
+    split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items() if _code(c) in present}
     out = capital_stock(
         df,
         delta=float(cfg["delta"]),
