@@ -5,6 +5,8 @@ suite stays fast; everything else is the repository's config.yaml.
 """
 
 import hashlib
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +83,41 @@ def test_full_run_is_byte_identical_twice(workdir, first_run):
     assert second.returncode == 0, second.stderr[-5000:]
     changed = [str(p.relative_to(workdir)) for p, h in first_run.items() if not p.exists() or _sha(p) != h]
     assert not changed, f"outputs differ between two runs: {changed}"
+
+
+def test_every_exhibit_in_every_format_and_the_manifest(workdir, first_run):
+    derived = workdir / "data" / "derived"
+    cfg = small_config()
+    for table in cfg["report"]["tables"]:
+        for ext in cfg["report"]["formats"]:
+            assert (derived / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0, (table, ext)
+    figures = {p.name for p in (derived / "report" / "figures").iterdir()}
+    assert {"coupling_heatmap.png", "coupling_heatmap.pdf", "specification_curve.png"} <= figures
+    assert {f"mediation_path_{c}.pdf" for c in cfg["models"]["mediation"]["channels"]} <= figures
+    manifest = json.loads((derived / "manifest.json").read_text(encoding="utf-8"))
+    for path, sha in manifest.items():
+        assert _sha(workdir / path) == sha, path
+    assert "SIMULATED" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8") or \
+        "模拟数据" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
+
+
+def test_language_change_reruns_only_the_report_stage(workdir, first_run):
+    cfg = small_config()
+    cfg["report"]["language"] = "en"
+    other = workdir / "english.yaml"
+    other.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    dry = _snakemake(workdir, "-n", "--configfile", str(other))
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    stats = dry.stdout + dry.stderr
+    jobs = set(re.findall(r"^(\w+)\s+\d+$", stats[stats.index("Job stats"):], flags=re.M)) - {"total"}
+    assert jobs and jobs <= {"table", "figure", "output_manifest", "all"}, jobs
+
+
+def test_html_report(workdir, first_run):
+    run = _snakemake(workdir, "--report", "report.html")
+    assert run.returncode == 0, run.stderr[-3000:]
+    html = (workdir / "report.html").read_text(encoding="utf-8", errors="replace")
+    assert "coupling_heatmap" in html and "baseline" in html
 
 
 def test_multiverse_through_cluster_executor_equals_local_run(workdir, first_run):
