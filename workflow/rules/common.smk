@@ -138,7 +138,7 @@ def figure_inputs(wildcards):
 
 def exhibit_config():
     """The config sections tables and figures read (a change elsewhere does not redraw them)."""
-    return {k: config[k] for k in ("report", "models", "tfp", "multiverse", "seed") if k in config}
+    return {k: config[k] for k in ("report", "models", "tfp", "multiverse", "panel", "seed") if k in config}
 
 
 def data_source():

@@ -6,13 +6,12 @@ import pandas as pd
 
 from imtfp.logs import to_file
 from imtfp.report import write_table
-from imtfp.report.options import options_from_config
-from imtfp.report.stage import make_table, provenance
+from imtfp.report.stage import make_table, provenance, report_options
 
 to_file(snakemake.log[0])
 cfg, src = snakemake.params.exhibit, snakemake.params.source
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 prov = provenance(cfg, source=src["source"], vintage=src["vintage"])
 table = make_table(snakemake.wildcards.table, inputs, cfg, prov=prov, simulated=src["simulated"])
-options = options_from_config(cfg.get("report"))
+options, _ = report_options(cfg)
 write_table(table, Path(snakemake.output[0]).with_suffix(""), options.formats, options=options)

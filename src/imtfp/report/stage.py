@@ -15,7 +15,8 @@ import pandas as pd
 
 from imtfp.provinces import region
 from imtfp.report import builders
-from imtfp.report.options import options_from_config
+from imtfp.report.labels import Labels, load_catalog
+from imtfp.report.options import ReportOptions, options_from_config
 from imtfp.report.table import Provenance, Table
 
 # Stored results each exhibit is built from: {argument: path under data/derived/}.
@@ -24,13 +25,17 @@ TABLE_INPUTS: dict[str, dict[str, str]] = {
     "correlation": {"panel": "measure/analysis.parquet"},
     "weights": {"weights": "measure/weights.parquet"},
     "coupling": {"coupling": "measure/coupling.parquet"},
-    "baseline": {"results": "models/baseline.parquet"},
-    "inference": {"results": "models/inference.parquet"},
-    "mediation": {"results": "models/mediation.parquet"},
-    "heterogeneity": {"results": "models/heterogeneity.parquet"},
-    "iv": {"results": "models/iv.parquet"},
-    "threshold": {"results": "models/threshold.parquet"},
-    "robustness": {"results": "robustness/checks.parquet", "summary": "robustness/multiverse/summary.parquet"},
+    "baseline": {"results": "models/baseline.parquet", "imputed": "panel/imputed.parquet"},
+    "inference": {"results": "models/inference.parquet", "imputed": "panel/imputed.parquet"},
+    "mediation": {"results": "models/mediation.parquet", "imputed": "panel/imputed.parquet"},
+    "heterogeneity": {"results": "models/heterogeneity.parquet", "imputed": "panel/imputed.parquet"},
+    "iv": {"results": "models/iv.parquet", "imputed": "panel/imputed.parquet"},
+    "threshold": {"results": "models/threshold.parquet", "imputed": "panel/imputed.parquet"},
+    "robustness": {
+        "results": "robustness/checks.parquet",
+        "summary": "robustness/multiverse/summary.parquet",
+        "imputed": "panel/imputed.parquet",
+    },
 }
 FIGURE_INPUTS: dict[str, dict[str, str]] = {
     "coupling_heatmap": {"coupling": "measure/coupling.parquet"},
@@ -64,12 +69,39 @@ def _variables(models: Mapping) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def report_options(config: Mapping) -> tuple[ReportOptions, Labels]:
+    """Options of the ``report`` section, and the label catalog with its ``variable_labels`` overrides.
+
+    ``report.variable_labels: {name: {zh: …, en: …}}`` renames variables for one dataset (e.g. an index
+    that measures less than the full intelligent-manufacturing system) without touching the catalog.
+    """
+    section = dict(config.get("report") or {})
+    overrides = section.pop("variable_labels", {}) or {}
+    options = options_from_config(section)
+    catalog = load_catalog()
+    if overrides:
+        catalog = {**catalog, "variables": {**catalog.get("variables", {}), **overrides}}
+    return options, Labels(options.language, catalog)
+
+
+def sample_note(config: Mapping, imputed: pd.DataFrame) -> str:
+    """Analysis window, provinces left out and the imputed cells of the variables the models use."""
+    panel = config.get("panel", {})
+    first, last = panel.get("years", ["?", "?"])
+    dropped = ", ".join(map(str, panel.get("drop_provinces", []))) or "none"
+    years_out = ", ".join(map(str, panel.get("drop_years", [])))
+    counts = imputed.groupby("indicator").size()
+    filled = "; ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+    text = f"Sample {first}–{last}; provinces dropped: {dropped}; imputed cells (by indicator): {filled}."
+    return text + (f" Years left out: {years_out}." if years_out else "")
+
+
 def make_table(
     name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, prov: Provenance, simulated: bool
 ) -> Table:
     """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs."""
-    options = options_from_config(config.get("report"))
-    common = {"options": options, "provenance": prov, "simulated": simulated}
+    options, labels = report_options(config)
+    common = {"options": options, "labels": labels, "provenance": prov, "simulated": simulated}
     if name in ("descriptive", "correlation"):
         panel = inputs["panel"]
         variables = [v for v in _variables(config["models"]) if v in panel]
@@ -79,10 +111,12 @@ def make_table(
     if name == "coupling":
         coupling = inputs["coupling"]
         return builders.coupling_table(coupling.assign(region=coupling["province"].map(region)), **common)
+    note = sample_note(config, inputs["imputed"]) if "imputed" in inputs else None
+    notes = (note,) if note else ()
     if name == "robustness":
-        return builders.robustness_table(inputs["results"], summary=inputs.get("summary"), **common)
+        return builders.robustness_table(inputs["results"], summary=inputs.get("summary"), notes=notes, **common)
     if name in builders.MODEL_TABLES:
-        return builders.MODEL_TABLES[name](inputs["results"], **common)
+        return builders.MODEL_TABLES[name](inputs["results"], notes=notes, **common)
     raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
 
 
@@ -93,8 +127,8 @@ def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping,
     """
     from imtfp.report import figures
 
-    options = options_from_config(config.get("report"))
-    common = {"options": options, "simulated": simulated}
+    options, labels = report_options(config)
+    common = {"options": options, "labels": labels, "simulated": simulated}
     models = config["models"]
     x = models["x"] if isinstance(models["x"], str) else models["x"][0]
     if name == "coupling_heatmap":
