@@ -6,16 +6,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from imtfp.config import merge
 from imtfp.index.build import build_index
 
 KEY = ["province", "year"]
-
-
-def _merge(base: Mapping, overlay: Mapping) -> dict:
-    out = dict(base)
-    for key, value in overlay.items():
-        out[key] = _merge(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) else value
-    return out
 
 
 def measure_variants(panel: pd.DataFrame, spec: Mapping, variants: Mapping[str, Mapping]) -> pd.DataFrame:
@@ -35,8 +29,8 @@ def measure_variants(panel: pd.DataFrame, spec: Mapping, variants: Mapping[str, 
     """
     out = panel[KEY].copy()
     for name, variant in variants.items():
-        v_spec = _merge(spec, variant.get("index", {}))
-        v_spec["coupling"] = _merge(spec.get("coupling", {}), variant.get("coupling", {}))
+        v_spec = merge(spec, variant.get("index", {}))
+        v_spec["coupling"] = merge(spec.get("coupling", {}), variant.get("coupling", {}))
         built = build_index(panel, v_spec)
         column = variant.get("column", "im_index")
         source = built["coupling"] if column in ("C", "T", "D") else built["index"]

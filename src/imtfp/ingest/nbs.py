@@ -262,27 +262,36 @@ def _resolve_indicator(meta: dict, indicator: str | None, unit: str | None, file
     return indicator, unit
 
 
+def _body(rows: list[Row], header_idx: int, file: str) -> tuple[list[tuple[int, str, list[str]]], int]:
+    """The table's data rows (line, label, cells) up to the footer, and the footer's index.
+
+    Every row must have as many cells as the header; a file without a footer is truncated.
+    """
+    width = len(rows[header_idx][1])
+    body = []
+    for idx in range(header_idx + 1, len(rows)):
+        line, cells = rows[idx]
+        label = cells[0] if cells else ""
+        if _is_footer(label):
+            return body, idx
+        if len(cells) != width:
+            raise IngestError(
+                f"row of {label} has {len(cells)} cells but the header has {width} (truncated or mis-split file?)",
+                file=file,
+                line=line,
+            )
+        body.append((line, label, cells[1:]))
+    raise IngestError("file ends inside the table, without the 数据来源 footer (truncated?)", file=file)
+
+
 def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> int:
     hline, header = rows[header_idx]
     years = _years(header, hline, file)
     indicator, unit = _resolve_indicator(meta, indicator, unit, file)
     meta.update(indicator=indicator, unit=unit, layout="by_province")
     seen: dict[str, int] = {}
-    end = len(rows)
-    for idx in range(header_idx + 1, len(rows)):
-        line, cells = rows[idx]
-        label = cells[0] if cells else ""
-        if _is_footer(label):
-            end = idx
-            break
-        if len(cells) != len(header):
-            raise IngestError(
-                f"row of {label} has {len(cells)} cells but the header has {len(header)} "
-                "(truncated or mis-split file?)",
-                file=file,
-                line=line,
-            )
-        values = cells[1:]
+    body, end = _body(rows, header_idx, file)
+    for line, label, values in body:
         kind = provinces.non_provincial(label)
         if kind:
             n = sum(v.lower() not in _MISSING for v in values)
@@ -291,7 +300,6 @@ def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> int:
             continue
         code = _province_code(label)
         if code is not None and code in seen:
-            n = sum(v.lower() not in _MISSING for v in values)
             if sink.on_bad_cell == "error":
                 raise IngestError(
                     f"duplicate row for province {label} (first at line {seen[code]})", file=file, line=line
@@ -305,8 +313,6 @@ def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> int:
             seen[code] = line
         for year, raw in zip(years, values):
             sink.cell(line, code, label, year, indicator, unit, raw)
-    else:
-        raise IngestError("file ends inside the table, without the 数据来源 footer (truncated?)", file=file)
     meta.update(_parse_footer(rows[end:]))
     return end
 
@@ -323,24 +329,13 @@ def _by_region(rows, header_idx, meta, sink, province, file) -> int:
     if code is None:
         raise IngestError(f"unknown province name {province!r}", file=file, line=hline)
     meta.update(province=code, layout="by_region")
-    end = len(rows)
-    for idx in range(header_idx + 1, len(rows)):
-        line, cells = rows[idx]
-        label = cells[0] if cells else ""
-        if _is_footer(label):
-            end = idx
-            break
-        if len(cells) != len(header):
-            raise IngestError(
-                f"row {label!r} has {len(cells)} cells but the header has {len(header)}", file=file, line=line
-            )
+    body, end = _body(rows, header_idx, file)
+    for line, label, values in body:
         indicator, unit = split_unit(label)
         if unit is None:
             raise IngestError(f"indicator row {label!r} has no unit in parentheses", file=file, line=line)
-        for year, raw in zip(years, cells[1:]):
+        for year, raw in zip(years, values):
             sink.cell(line, code, province, year, indicator, unit, raw)
-    else:
-        raise IngestError("file ends inside the table, without the 数据来源 footer (truncated?)", file=file)
     meta.update(_parse_footer(rows[end:]))
     return end
 
