@@ -2,10 +2,10 @@
 
 Each is ``(panel, spec, *, seed) -> DataFrame`` in the tidy format of
 :mod:`imtfp.tidy`, with ``table`` set to the stage name. ``spec`` is the
-``models:`` section of the configuration (see ``notes/config_models.yaml``
-and ``notes/schema_models.yaml``). Model-level statistics are rows with a
-descriptive ``term`` (documented per stage); the threshold stage adds the
-extra columns ``crit10``, ``crit5``, ``crit1``.
+``models:`` section of the configuration (example: ``config.yaml``; schema:
+``workflow/schemas/config.schema.yaml``). Model-level statistics are rows
+with a descriptive ``term`` (documented per stage); the threshold stage adds
+the extra columns ``crit10``, ``crit5``, ``crit1``.
 
 Seeds: a stage with several bootstraps gives the k-th one (0-based, in the
 order of the spec) the seed ``seed + k``, so results do not depend on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from imtfp.config import merge, validate
 from imtfp.errors import ConfigError
 from imtfp.index import (
     SUBSYSTEMS,
@@ -203,36 +205,34 @@ def test_panel_problems_are_value_errors(panel):
         build_index(panel.drop(columns="year"), SPEC)
 
 
-def test_config_example_validates_against_schema_and_runs():
-    """notes/config_index.yaml is valid under notes/schema_index.yaml and drives build_index."""
-    import jsonschema
+# The repository configs have no nqpf index; this example (indicators may repeat IM ones) is
+# merged onto them so the schema's `index.nqpf` and build_index's nqpf output are exercised
+# from a real config.
+NQPF_EXAMPLE = {
+    "labourers": {"info_emp_share": "+", "rd_personnel_per_10k": "+"},
+    "means_of_labour": {"broadband_pc": "+", "robot_density": "+"},
+    "objects_of_labour": {"new_energy_share": "+", "energy_intensity": "-"},
+}
 
-    cfg_path, schema_path = (
-        ROOT / "notes" / "config_index.yaml",
-        ROOT / "notes" / "schema_index.yaml",
-    )
-    if not (cfg_path.exists() and schema_path.exists()):
-        pytest.skip(
-            "notes/config_index.yaml or notes/schema_index.yaml moved into the workflow config"
-        )
-    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    validator.validate(cfg)
-    for bad in (
-        {**cfg, "index": {**cfg["index"], "method": "ahp"}},
-        {**cfg, "index": {**cfg["index"], "unknown": 1}},
-        {**cfg, "coupling": {**cfg["coupling"], "formula": "new"}},
-        {
-            **cfg,
-            "index": {
-                **cfg["index"],
-                "subsystems": {**cfg["index"]["subsystems"], "industry": {"x": "up"}},
-            },
-        },
+
+@pytest.mark.parametrize("path", ["config.yaml", "configs/real_nbs.yaml"])
+def test_config_example_validates_against_schema_and_runs(path):
+    """config.yaml / configs/real_nbs.yaml with an nqpf section validate and drive build_index."""
+    base = yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+    cfg = merge(base, {"index": {"nqpf": NQPF_EXAMPLE}})
+    validate(cfg)
+    for overlay, key in (
+        ({"index": {"method": "ahp"}}, "index.method"),
+        ({"index": {"unknown": 1}}, "index.unknown"),
+        ({"coupling": {"formula": "new"}}, "coupling.formula"),
+        ({"index": {"subsystems": {"industry": {"x": "up"}}}}, "index.subsystems.industry.x"),
+        ({"index": {"nqpf": {"capital": {"k": "+"}}}}, "index.nqpf.capital"),
     ):
-        assert not validator.is_valid(bad)
+        with pytest.raises(ConfigError, match=re.escape(f"config key '{key}'")):
+            validate(merge(cfg, overlay))
     spec = {**cfg["index"], "coupling": cfg["coupling"]}
     out = _run(make_panel(_all_indicators(spec)), spec)
     assert "lag_factors_industry" in out["coupling"].columns
-    assert "nqpf" in out["index"].columns
+    assert {"nqpf", "nqpf_labourers", "nqpf_means_of_labour", "nqpf_objects_of_labour"} <= set(
+        out["index"].columns
+    )
