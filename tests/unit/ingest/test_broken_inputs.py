@@ -115,3 +115,19 @@ def test_manifest_excludes_known_bad_cells_into_rejects(tmp_path):
     entry["exclude_cells"][0]["province"] = "河北"
     with pytest.raises(IngestError, match="matches no cell"):
         ingest(_manifest(tmp_path, [entry]))
+
+
+def test_native_xlsx_export_with_the_same_layout(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["数据库：分省年度数据"], ["指标：地区生产总值(亿元)"], ["时间：最近20年"], ["地区", "2020年", "2019年"],
+                ["北京市", 36102.6, 35371.3], ["全国", 1015986.2, None], ["天津市", None, 14104.3],
+                ["数据来源：国家统计局"]):  # fmt: skip
+        ws.append(row)
+    wb.save(tmp_path / "gdp.xlsx")
+    df = read_nbs(tmp_path / "gdp.xlsx")
+    assert df[["province", "year", "value", "source_line"]].values.tolist() == [
+        ["11", 2020, 36102.6, 5], ["11", 2019, 35371.3, 5], ["12", 2019, 14104.3, 7]]  # fmt: skip
+    assert df.attrs["excluded_cells"] == 1 and df.attrs["unit"] == "亿元"
