@@ -17,7 +17,7 @@ from imtfp.core.fe import demean, group_codes
 from imtfp.index import build_index
 from imtfp.ingest.manifest import load_manifest
 from imtfp.panel import build_panel
-from imtfp.tfp import build_capital, build_tfp
+from imtfp.tfp import build_tfp, capital_from_series
 from imtfp.warehouse import ingest
 
 pytestmark = pytest.mark.e2e
@@ -40,8 +40,7 @@ def frame(config):
     wh = ingest(load_manifest(DEMO / "manifest.yaml"))
     panel = build_panel(wh.observations, config["panel"])
     idx = build_index(panel["panel"], {**config["index"], "coupling": config["coupling"]})
-    series = panel["series"].rename(columns={"gfcf": "invest", "invest_price": "price"})
-    capital = build_capital(series.dropna(subset=["invest", "price"]), config["tfp"])
+    capital = capital_from_series(panel["series"], config["tfp"])
     tfp = build_tfp(panel["panel"], capital, config["tfp"])
     out = analysis_frame(panel["panel"], idx["index"], idx["coupling"], tfp)
     latent = pd.read_csv(DEMO / "latent.csv", dtype={"province": str})

@@ -30,7 +30,7 @@ import yaml
 import imtfp.config
 from imtfp.ingest.manifest import load_manifest
 from imtfp.panel import build_panel
-from imtfp.tfp import build_capital, build_tfp
+from imtfp.tfp import build_tfp, capital_from_series
 from imtfp.warehouse import ingest
 
 pytestmark = [pytest.mark.reference, pytest.mark.realdata]
@@ -68,8 +68,7 @@ def panel(warehouse, overlay) -> dict[str, pd.DataFrame]:
 
 
 def _capital(panel, tfp_spec) -> pd.DataFrame:
-    series = panel["series"].rename(columns={"gfcf": "invest", "invest_price": "price"})
-    return build_capital(series.dropna(subset=["invest", "price"]), tfp_spec)
+    return capital_from_series(panel["series"], tfp_spec)
 
 
 @pytest.fixture(scope="module")

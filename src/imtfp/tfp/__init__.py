@@ -19,12 +19,13 @@ from imtfp.tfp.green import (
 )
 from imtfp.tfp.growth import estimate_alpha, real_output, solow_residual, tornqvist_tfp_growth
 from imtfp.tfp.malmquist import malmquist, malmquist_distances
-from imtfp.tfp.stages import build_capital, build_tfp
+from imtfp.tfp.stages import build_capital, build_tfp, capital_from_series
 
 __all__ = [
     "DEADetails",
     "SBMDetails",
     "build_capital",
+    "capital_from_series",
     "build_tfp",
     "capital_stock",
     "dea",

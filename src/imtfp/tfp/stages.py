@@ -77,6 +77,18 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     return out[["province", "year", "invest", "price", "capital"]].reset_index(drop=True)
 
 
+def capital_from_series(series: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
+    """Capital stage on the panel's long series: GFCF (catalog code ``gfcf``) and the fixed-base
+    investment price index (``invest_price``), every observed year, provinces' own first years.
+
+    Years where either series is missing are not part of the perpetual inventory (a province's
+    series starts at its first complete year; an interior gap raises in :func:`capital_stock`).
+    """
+    require_columns(series, ["province", "year", "gfcf", "invest_price"], what="capital inputs")
+    invest = series.rename(columns={"gfcf": "invest", "invest_price": "price"})
+    return build_capital(invest.dropna(subset=["invest", "price"]), spec)
+
+
 def _level_with_base(index: pd.DataFrame, keys: pd.DataFrame, col: str) -> np.ndarray:
     """Cumulative index levels on the panel's rows, 1 in each province's first year."""
     merged = keys.merge(
