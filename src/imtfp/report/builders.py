@@ -64,6 +64,7 @@ MULTIVERSE_TERMS = (
     "min",
     "max",
     "truth",
+    "truth_in_estimate_range",
     "share_ci_cover_truth",
 )
 _ID_COLUMNS = {"province", "year", "code", "region", "province_code", "name"}
