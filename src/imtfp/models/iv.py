@@ -42,7 +42,7 @@ from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, vcov_cluster, vcov_robust, vcov_unadjusted
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import CovType, Effects, as_list, check_option, effect_groups, lag_within, prepare_sample, unique
-from imtfp.models.panel import fit_twfe, inference_row
+from imtfp.models.panel import coef_rows, fit_twfe
 from imtfp.tidy import tidy_frame
 
 IVCov = CovType  # driscoll_kraay / twoway_clustered fall back to clustered (documented in iv_2sls)
@@ -191,11 +191,8 @@ def iv_2sls(
         "cov": cov,
         "dep_var": y,
     }
-    rows = []
-    for i, name in enumerate(names):
-        if name == "const":
-            continue
-        rows.append({**common, "column": "2sls", "term": name, **inference_row(beta[i], float(np.sqrt(V[i, i])), df_inf, level)})
+    keep = [t for t in names if t != "const"]
+    rows = coef_rows({**common, "column": "2sls"}, names, beta, V, df_inf, level, keep=keep)
 
     # first stages
     fs_kdf = Z.shape[1] + W.shape[1] + const + absorbed_dof(groups, [codes] if codes is not None else [])
@@ -216,8 +213,7 @@ def iv_2sls(
         F_cl = (ssr_r - ssr_u) / L / (ssr_u / (n - fs_kdf))
         fs_F.append(F_rob)
         fcol = f"first_stage:{e}"
-        for i, z in enumerate(zs):
-            rows.append({**common, "dep_var": e, "column": fcol, "term": z, **inference_row(pi[i], float(np.sqrt(Vpi[i, i])), df_inf, level)})
+        rows += coef_rows({**common, "dep_var": e, "column": fcol}, zs, pi, Vpi, df_inf, level)
         suffix = "" if len(en) == 1 else f":{e}"
         den = df_inf if df_inf is not None else n - fs_kdf
         rows.append({**common, "column": "2sls", "term": f"first_stage_F{suffix}", "estimate": F_rob, "p": float(stats.f.sf(F_rob, L, den))})

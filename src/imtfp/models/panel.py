@@ -36,7 +36,7 @@ dependent variable with all absorbed effects partialled out (reghdfe's
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,24 +108,18 @@ class PanelFit:
     def tidy(self, *, table: str = "", column: str = "", level: float = 0.95, terms: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per coefficient in the :mod:`imtfp.tidy` format."""
         keep = list(self.terms) if terms is None else [t for t in terms if t in self.terms]
-        rows = []
-        for term in keep:
-            est, se = self.coef(term), self.stderr(term)
-            rows.append(
-                {
-                    "table": table,
-                    "column": column,
-                    "term": term,
-                    **inference_row(est, se, self.df_inf, level),
-                    "nobs": self.nobs,
-                    "r2_within": self.r2_within,
-                    "entity_fe": self.entity_fe,
-                    "time_fe": self.time_fe,
-                    "controls": ",".join(self.controls),
-                    "cov": self.cov_type,
-                    "dep_var": self.dep_var,
-                }
-            )
+        meta = {
+            "table": table,
+            "column": column,
+            "nobs": self.nobs,
+            "r2_within": self.r2_within,
+            "entity_fe": self.entity_fe,
+            "time_fe": self.time_fe,
+            "controls": ",".join(self.controls),
+            "cov": self.cov_type,
+            "dep_var": self.dep_var,
+        }
+        rows = coef_rows(meta, self.terms, self.params, self.cov, self.df_inf, level, keep=keep)
         return tidy_frame(rows)
 
 
@@ -136,6 +130,33 @@ def inference_row(est: float, se: float, df: int | None, level: float = 0.95) ->
     p = 2 * dist.sf(abs(t)) if np.isfinite(t) else np.nan
     q = dist.ppf(1 - (1 - level) / 2)
     return {"estimate": est, "se": se, "t": t, "p": p, "ci_low": est - q * se, "ci_high": est + q * se}
+
+
+def coef_rows(
+    meta: Mapping,
+    terms: Sequence[str],
+    params: np.ndarray,
+    vcov: np.ndarray,
+    df: int | None,
+    level: float = 0.95,
+    *,
+    keep: Sequence[str] | None = None,
+) -> list[dict]:
+    """Tidy rows ``{**meta, term, estimate, se, t, p, ci_low, ci_high}``, one per coefficient.
+
+    ``terms`` name ``params`` (and the rows/columns of ``vcov``) in order; rows
+    follow ``keep`` (default: all ``terms``).
+    """
+    names = list(terms)
+    order = range(len(names)) if keep is None else [names.index(t) for t in keep]
+    return [
+        {
+            **meta,
+            "term": names[i],
+            **inference_row(float(params[i]), float(np.sqrt(vcov[i, i])), df, level),
+        }
+        for i in order
+    ]
 
 
 def _effects_for(entity: str | None, time: str | None, effects: str) -> tuple[bool, bool]:

@@ -52,7 +52,7 @@ from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, vcov_cluster
 from imtfp.errors import EstimationError
 from imtfp.models._common import as_list, is_balanced, logger, prepare_sample, unique
-from imtfp.models.panel import inference_row
+from imtfp.models.panel import coef_rows
 from imtfp.tidy import tidy_frame
 
 
@@ -355,17 +355,13 @@ def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl, leve
     V = vcov_cluster(Xt, resid, xtx_inv, codes, k_df=k_df)
     G = int(codes.max()) + 1
     r2 = 1 - float(resid @ resid) / float(yt @ yt)
-    rows = []
-    for i, name in enumerate(names + ctrl):
-        rows.append({
-            "term": name,
-            **inference_row(float(beta[i]), float(np.sqrt(V[i, i])), G - 1, level),
-            "nobs": len(df),
-            "r2_within": r2,
-            "entity_fe": True,
-            "time_fe": len(groups) > 1,
-            "controls": ",".join(ctrl),
-            "cov": "clustered",
-            "dep_var": y,
-        })
-    return tidy_frame(rows)
+    meta = {
+        "nobs": len(df),
+        "r2_within": r2,
+        "entity_fe": True,
+        "time_fe": len(groups) > 1,
+        "controls": ",".join(ctrl),
+        "cov": "clustered",
+        "dep_var": y,
+    }
+    return tidy_frame(coef_rows(meta, names + ctrl, beta, V, G - 1, level))

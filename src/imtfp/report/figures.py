@@ -12,7 +12,7 @@ without ``CreationDate``, so equal inputs give equal bytes.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import matplotlib
@@ -107,6 +107,12 @@ def _finish(fig: Figure, labels: Labels, key: str, simulated: bool, title: bool)
     return fig
 
 
+def _region_rank(labels: Labels) -> Callable[[object], int]:
+    """Position of a region in the catalog order; regions not in the catalog come last."""
+    known = list(labels.catalog.get("regions", {}))
+    return lambda r: known.index(r) if r in known else len(known)
+
+
 # -- figures -------------------------------------------------------------------
 
 
@@ -130,11 +136,9 @@ def coupling_heatmap(
         grid = coupling.pivot_table(index="province", columns="year", values=value, aggfunc="mean")
         order = grid.mean(axis=1)
         if "region" in coupling:
-            known = list(labels.catalog.get("regions", {}))
+            region_rank = _region_rank(labels)
             region = coupling.drop_duplicates("province").set_index("province")["region"]
-            rank = {
-                p: known.index(region[p]) if region[p] in known else len(known) for p in grid.index
-            }
+            rank = {p: region_rank(region[p]) for p in grid.index}
         else:
             rank = {p: 0 for p in grid.index}
         provinces = sorted(grid.index, key=lambda p: (rank[p], -order[p], str(p)))
@@ -219,10 +223,8 @@ def tfp_by_region(
     options, labels = _setup(options, labels)
     means = frame.groupby(["region", "year"])[value].mean().unstack("region")
     national = frame.groupby("year")[value].mean()
-    known = list(labels.catalog.get("regions", {}))
-    regions = sorted(
-        means.columns, key=lambda r: (known.index(r) if r in known else len(known), str(r))
-    )
+    region_rank = _region_rank(labels)
+    regions = sorted(means.columns, key=lambda r: (region_rank(r), str(r)))
     with figure_rc(options):
         fig = Figure(figsize=(5.5, 3.6), layout="constrained")
         ax = fig.add_subplot()
@@ -247,15 +249,12 @@ def tfp_by_region(
 def _ci(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """CI bounds: ci_low/ci_high where given, else estimate ± 1.96·se."""
     est = rows["estimate"].to_numpy(float)
-    se = pd.to_numeric(
-        rows.get("se", pd.Series(np.nan, index=rows.index)), errors="coerce"
-    ).to_numpy(float)
-    lo = pd.to_numeric(
-        rows.get("ci_low", pd.Series(np.nan, index=rows.index)), errors="coerce"
-    ).to_numpy(float)
-    hi = pd.to_numeric(
-        rows.get("ci_high", pd.Series(np.nan, index=rows.index)), errors="coerce"
-    ).to_numpy(float)
+
+    def numeric(col: str) -> np.ndarray:
+        values = rows.get(col, pd.Series(np.nan, index=rows.index))
+        return pd.to_numeric(values, errors="coerce").to_numpy(float)
+
+    se, lo, hi = numeric("se"), numeric("ci_low"), numeric("ci_high")
     lo = np.where(np.isfinite(lo), lo, est - 1.96 * se)
     hi = np.where(np.isfinite(hi), hi, est + 1.96 * se)
     return lo, hi

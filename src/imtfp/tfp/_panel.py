@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,20 @@ class PanelArrays:
     def stack(self, columns: Sequence[str], period: int) -> np.ndarray:
         """(dmus, len(columns)) matrix of one period."""
         return np.column_stack([self.values[c][period] for c in columns])
+
+    def frame(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        id: str,
+        time: str,
+        periods: Sequence | None = None,
+    ) -> pd.DataFrame:
+        """Long frame indexed by (id, time) from (periods, dmus) arrays; ``periods`` default all."""
+        idx = pd.MultiIndex.from_product(
+            [self.dmus, self.periods if periods is None else periods], names=[id, time]
+        )
+        return pd.DataFrame({k: v.T.ravel() for k, v in arrays.items()}, index=idx)
 
 
 def panel_arrays(

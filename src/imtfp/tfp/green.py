@@ -24,7 +24,7 @@ from imtfp.tfp._checks import check_option, require_columns, require_positive
 from imtfp.tfp._lp import Engine, LinearProgram
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import RTS, RTS_OPTIONS
-from imtfp.tfp.malmquist import FRONTIERS, Frontier, reference_periods
+from imtfp.tfp.malmquist import FRONTIERS, Frontier, adjacent_sweep
 
 _INF = np.inf
 Disposability = Literal["weak", "strong"]
@@ -247,8 +247,6 @@ def malmquist_luenberger(
         what="Malmquist–Luenberger panel",
     )
     T = len(pa.periods)
-    own = "contemporaneous" if frontier == "global" else frontier
-    beta = np.empty((T, len(pa.dmus)))
     failures: list[str] = []
     opts = {
         "rts": rts,
@@ -257,23 +255,12 @@ def malmquist_luenberger(
         "on_infeasible": on_infeasible,
         "failures": failures,
     }
-    prev = np.full_like(beta, np.nan)  # period t data against frontier t-1
-    nxt = np.full_like(beta, np.nan)  # period t data against frontier t+1
-    for k in range(T):
-        evals = [k] if frontier == "global" else [p for p in (k - 1, k, k + 1) if 0 <= p < T]
-        b = _ddf_block(
-            pa,
-            cols,
-            ref=reference_periods(own, k, T),
-            evals=evals,
-            ref_name=f"{own} period-{pa.periods[k]!s}",
-            **opts,
-        )
-        beta[k] = b[k]
-        if k + 1 in b:
-            prev[k + 1] = b[k + 1]
-        if k - 1 in b:
-            nxt[k - 1] = b[k - 1]
+
+    def block(k, ref, evals, name):
+        return _ddf_block(pa, cols, ref=ref, evals=evals, ref_name=name, **opts)
+
+    # beta: own frontier; prev/nxt: period t data against frontier t-1 / t+1
+    beta, prev, nxt = adjacent_sweep(pa, frontier, block)
     effch = (1 + beta[:-1]) / (1 + beta[1:])
     if frontier == "global":
         g = _ddf_block(pa, cols, ref=range(T), evals=range(T), ref_name="global", **opts)
@@ -290,8 +277,7 @@ def malmquist_luenberger(
             stacklevel=2,
         )
     out = {"tfpch": tfpch, "effch": effch, "techch": techch, "tfp_level": np.cumprod(tfpch, 0)}
-    idx = pd.MultiIndex.from_product([pa.dmus, pa.periods[1:]], names=[id, time])
-    return pd.DataFrame({k: v.T.ravel() for k, v in out.items()}, index=idx)[ML_COLUMNS]
+    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[ML_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- SBM

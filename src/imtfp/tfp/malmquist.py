@@ -6,7 +6,7 @@ index above 1 means progress in either orientation, as DEAP reports it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -76,6 +76,33 @@ def _score_blocks(
     return out
 
 
+def adjacent_sweep(
+    pa: PanelArrays,
+    frontier: Frontier,
+    block: Callable[[int, Sequence[int], Sequence[int], str], dict[int, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores of period-t units against the frontiers of t, t−1 and t+1, each (periods, dmus).
+
+    ``block(k, ref, evals, ref_name)`` scores the units of the periods ``evals``
+    against the technology spanned by the periods ``ref`` (the own frontier of
+    period k: contemporaneous or sequential; contemporaneous for ``global``,
+    which needs no cross-period scores) and returns ``{period: scores}``.
+    Returns (own, prev, next); prev/next are NaN where undefined.
+    """
+    T, n = len(pa.periods), len(pa.dmus)
+    own = "contemporaneous" if frontier == "global" else frontier
+    cur, prev, nxt = (np.full((T, n), np.nan) for _ in range(3))
+    for k in range(T):
+        evals = [k] if frontier == "global" else [p for p in (k - 1, k, k + 1) if 0 <= p < T]
+        b = block(k, reference_periods(own, k, T), evals, f"{own} period-{pa.periods[k]!s}")
+        cur[k] = b[k]
+        if k + 1 in b:  # period k+1 units against the period-k frontier
+            prev[k + 1] = b[k + 1]
+        if k - 1 in b:  # period k-1 units against the period-k frontier
+            nxt[k - 1] = b[k - 1]
+    return cur, prev, nxt
+
+
 def _distances(
     pa: PanelArrays,
     inputs: Sequence[str],
@@ -87,51 +114,24 @@ def _distances(
 ) -> dict[str, np.ndarray]:
     """Distance arrays of shape (periods, dmus): crs, vrs (own frontier), crs_prev, crs_next,
     and crs_global for the global frontier."""
-    T, n = len(pa.periods), len(pa.dmus)
-    own = "contemporaneous" if frontier == "global" else frontier
-    d = {k: np.full((T, n), np.nan) for k in ("crs", "vrs", "crs_prev", "crs_next")}
-    for k in range(T):
-        ref = reference_periods(own, k, T)
-        name = f"{own} period-{pa.periods[k]!s}"
-        evals = [k] if frontier == "global" else [p for p in (k - 1, k, k + 1) if 0 <= p < T]
+    T = len(pa.periods)
+    opts = {"orientation": orientation, "engine": engine}
+    vrs = np.full((T, len(pa.dmus)), np.nan)
+
+    def crs_and_vrs(k, ref, evals, name):
         crs = _score_blocks(
-            pa,
-            inputs,
-            outputs,
-            ref=ref,
-            evals=evals,
-            rts="crs",
-            orientation=orientation,
-            engine=engine,
-            ref_name=name,
+            pa, inputs, outputs, ref=ref, evals=evals, rts="crs", ref_name=name, **opts
         )
-        vrs = _score_blocks(
-            pa,
-            inputs,
-            outputs,
-            ref=ref,
-            evals=[k],
-            rts="vrs",
-            orientation=orientation,
-            engine=engine,
-            ref_name=name,
-        )
-        d["crs"][k], d["vrs"][k] = crs[k], vrs[k]
-        if k + 1 in crs:  # period k+1 units against the period-k frontier
-            d["crs_prev"][k + 1] = crs[k + 1]
-        if k - 1 in crs:  # period k-1 units against the period-k frontier
-            d["crs_next"][k - 1] = crs[k - 1]
+        vrs[k] = _score_blocks(
+            pa, inputs, outputs, ref=ref, evals=[k], rts="vrs", ref_name=name, **opts
+        )[k]
+        return crs
+
+    crs, prev, nxt = adjacent_sweep(pa, frontier, crs_and_vrs)
+    d = {"crs": crs, "vrs": vrs, "crs_prev": prev, "crs_next": nxt}
     if frontier == "global":
         glob = _score_blocks(
-            pa,
-            inputs,
-            outputs,
-            ref=range(T),
-            evals=range(T),
-            rts="crs",
-            orientation=orientation,
-            engine=engine,
-            ref_name="global",
+            pa, inputs, outputs, ref=range(T), evals=range(T), rts="crs", ref_name="global", **opts
         )
         d["crs_global"] = np.vstack([glob[k] for k in range(T)])
     return d
@@ -166,8 +166,7 @@ def malmquist_distances(
     d = _distances(pa, inputs, outputs, orientation=orientation, frontier=frontier, engine=engine)
     if frontier == "global":
         d = {k: v for k, v in d.items() if k not in ("crs_prev", "crs_next")}
-    idx = pd.MultiIndex.from_product([pa.dmus, pa.periods], names=[id, time])
-    return pd.DataFrame({k: v.T.ravel() for k, v in d.items()}, index=idx)
+    return pa.frame(d, id=id, time=time)
 
 
 def malmquist(
@@ -237,5 +236,4 @@ def malmquist(
         "tfpch": tfpch,
         "tfp_level": np.cumprod(tfpch, axis=0),
     }
-    idx = pd.MultiIndex.from_product([pa.dmus, pa.periods[1:]], names=[id, time])
-    return pd.DataFrame({k: v.T.ravel() for k, v in out.items()}, index=idx)[MALMQUIST_COLUMNS]
+    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[MALMQUIST_COLUMNS]
