@@ -13,6 +13,7 @@ from importlib import metadata
 
 import pandas as pd
 
+from imtfp import provinces
 from imtfp.provinces import region
 from imtfp.report import builders
 from imtfp.report.labels import Labels, load_catalog
@@ -132,7 +133,7 @@ def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping,
     models = config["models"]
     x = models["x"] if isinstance(models["x"], str) else models["x"][0]
     if name == "coupling_heatmap":
-        return {name: figures.coupling_heatmap(inputs["coupling"], **common)}
+        return {name: figures.coupling_heatmap(_named_provinces(inputs["coupling"], options.language), **common)}
     if name == "index_density":
         return {name: figures.index_density(inputs["index"], **common)}
     if name == "tfp_by_region":
@@ -153,6 +154,13 @@ def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping,
         return {name: figures.specification_curve(
             specs, choices=choices, baseline=float(baseline.iloc[0]) if len(baseline) else None, **common)}  # fmt: skip
     raise ValueError(f"unknown figure {name!r}; known: {sorted(FIGURE_INPUTS)}")
+
+
+def _named_provinces(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Province codes replaced by short names in the report's language (region kept for ordering)."""
+    table = provinces.table().set_index("code")
+    names = table["name_en"] if language == "en" else table["short_zh"]
+    return frame.assign(region=frame["province"].map(region), province=frame["province"].map(names))
 
 
 def _two_level_weights(weights: pd.DataFrame) -> pd.DataFrame:
