@@ -10,7 +10,7 @@ import yaml
 
 import imtfp.config
 from imtfp.ingest.manifest import load_manifest
-from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS
+from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
 
 def validate_config():
@@ -132,8 +132,7 @@ def table_inputs(wildcards):
 
 
 def figure_inputs(wildcards):
-    kind = next(k for k in FIGURE_INPUTS if wildcards.figure == k or wildcards.figure.startswith(f"{k}_"))
-    return {k: f"data/derived/{v}" for k, v in FIGURE_INPUTS[kind].items()}
+    return {k: f"data/derived/{v}" for k, v in FIGURE_INPUTS[figure_kind(wildcards.figure)].items()}
 
 
 def exhibit_config():

@@ -41,7 +41,6 @@ rule figure:
     params:
         exhibit=exhibit_config(),
         simulated=data_source()["simulated"],
-        kinds=list(FIGURE_INPUTS),
     script:
         "../scripts/figure.py"
 

@@ -121,6 +121,14 @@ def make_table(
     raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
 
 
+def figure_kind(stem: str) -> str:
+    """The figure kind (a key of :data:`FIGURE_INPUTS`) of a file stem such as ``mediation_path_upgrading``."""
+    for kind in FIGURE_INPUTS:
+        if stem == kind or stem.startswith(f"{kind}_"):
+            return kind
+    raise ValueError(f"unknown figure {stem!r}; known kinds: {sorted(FIGURE_INPUTS)}")
+
+
 def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, simulated: bool) -> dict:
     """Figures of kind ``name`` (a key of :data:`FIGURE_INPUTS`): {file stem: matplotlib Figure}.
 
