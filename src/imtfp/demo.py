@@ -235,7 +235,7 @@ def simulate(seed: int) -> dict:
     gamma_z = sum(CONTROL_EFFECTS[c] * Z[c].to_numpy() for c in CONTROL_EFFECTS)
     lna = _fe(rng, codes, years, 0.15, 0.01, lat) + BETA * im + gamma_z + rng.normal(0, SIGMA_LNA, n)
     mediators = {}
-    for name, (col, a, b) in CHANNELS.items():
+    for col, a, _ in CHANNELS.values():
         base = {"innov": 5.0, "factor_alloc": 1.0, "ind_upgrade": 1.0}[col]
         m = base + _fe(rng, codes, years, 0.3 * base, 0.02 * base, lat) + a * im + 0.01 * Z["urban_rate"].to_numpy()
         m = m + rng.normal(0, 0.05 * base, n)

@@ -14,4 +14,5 @@ inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 prov = provenance(cfg, source=src["source"], vintage=src["vintage"])
 table = make_table(snakemake.wildcards.table, inputs, cfg, prov=prov, simulated=src["simulated"])
 options, _ = report_options(cfg)
-write_table(table, Path(snakemake.output[0]).with_suffix(""), options.formats, options=options)
+formats = tuple(dict.fromkeys(["csv", *options.formats]))  # the CSV is the rule's report() output
+write_table(table, Path(snakemake.output[0]).with_suffix(""), formats, options=options)
