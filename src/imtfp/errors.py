@@ -1,7 +1,11 @@
-"""Exceptions that name where bad input came from."""
+"""Exceptions that name where bad input came from; all derive from :class:`ImtfpError`."""
 
 
-class IngestError(ValueError):
+class ImtfpError(Exception):
+    """Base class of every error imtfp raises on purpose (catch this to catch them all)."""
+
+
+class IngestError(ImtfpError, ValueError):
     """A raw file cannot be read as declared; the message names file and line."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
@@ -11,9 +15,9 @@ class IngestError(ValueError):
         self.line = line
 
 
-class ConfigError(ValueError):
+class ConfigError(ImtfpError, ValueError):
     """The configuration names something the data or the schema does not have."""
 
 
-class EstimationError(ValueError):
+class EstimationError(ImtfpError, ValueError):
     """A model cannot be estimated on the data given (rank, balance, infeasibility)."""
