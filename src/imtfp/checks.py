@@ -1,0 +1,306 @@
+"""Plausibility checks of the analysis panel: a stage between panel and measures.
+
+Each check is declared in config (``checks: {name: {kind, severity, ...}}``) and evaluated on the
+panel (province × year, one column per indicator). A check lists the province-years that break it;
+its status is ``pass`` when it lists none that count, else its declared ``severity`` (``warn`` or
+``fail``). :func:`run_checks` returns one row per check and indicator; :func:`raise_on_failure`
+stops a run on any ``fail``, naming indicator, provinces and years.
+
+Kinds (parameters in brackets):
+
+``deflator`` [nominal, index, bounds]
+    implied GDP deflator growth ``100·(Y_t/Y_{t−1}) / (I_t/100) − 100`` (%) within ``bounds``, where
+    ``Y`` is nominal GRP and ``I`` the real index (previous year = 100) of the same vintage.
+``shock`` [indicator, year, min_share]
+    a common shock shows: in at least ``min_share`` of provinces ``indicator`` (a growth index) dips
+    in ``year`` (below the years before and after, e.g. 2020); provinces without the dip are listed.
+``sum`` [parts, total, bounds]
+    ``100·Σ parts / total`` (%) within ``bounds``: sector value added adds up to GRP.
+``breaks`` [thresholds]
+    year-on-year change ``|x_t/x_{t−1} − 1|·100`` above the indicator's threshold (%): counting
+    breaks, unit slips and source changes.
+``leadlag`` [series, against, series_as, against_as, lags, margin]
+    alignment in time: the pooled within-province correlation ``r_k = corr(s_t, a_{t+k})`` is
+    largest at ``k = 0``; a series shifted by a year peaks at ``k = ±1`` instead.
+``range`` [indicators, bounds]
+    every value of each indicator within ``bounds`` (e.g. shares in [0, 100]).
+
+The checks are hand-written vectorised pandas rather than pandera or pointblank schemas: all but
+``range`` are grouped, lagged or correlational panel statistics with a graded status and named
+province-year cells, which those libraries express only as opaque custom callables (see
+``docs/checks.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from imtfp import provinces
+from imtfp.errors import ConfigError, ImtfpError
+
+Severity = Literal["warn", "fail"]
+Status = Literal["pass", "warn", "fail"]
+Kind = Literal["deflator", "shock", "sum", "breaks", "leadlag", "range"]
+Transform = Literal["level", "index", "growth"]
+
+COLUMNS = [
+    "check", "kind", "indicator", "status", "severity", "n_cells", "n_tested", "detail", "cells",
+    "provinces", "years",
+]  # fmt: skip
+_SHOWN = 12  # cells spelled out in a detail / error message; the lists hold all of them
+
+
+class PlausibilityError(ImtfpError, ValueError):
+    """A plausibility check declared ``fail`` found cells; the message names them."""
+
+
+def province_name(code: str) -> str:
+    """Short Chinese name of a province code (``"42"`` → ``"湖北"``); unknown codes unchanged."""
+    names = dict(zip(provinces.table()["code"], provinces.table()["short_zh"]))
+    return names.get(str(code), str(code))
+
+
+def _option(value: Any, alias: Any, where: str) -> None:
+    if value not in get_args(alias):
+        raise ConfigError(f"{where} must be one of {get_args(alias)}, got {value!r}")
+
+
+def _columns(panel: pd.DataFrame, name: str, cols: Sequence[str]) -> None:
+    if missing := [c for c in cols if c not in panel.columns]:
+        raise ConfigError(f"checks.{name}: {missing} not in the panel (columns: {sorted(panel.columns)})")
+
+
+def _lagged(panel: pd.DataFrame, col: str) -> pd.Series:
+    """The value of ``col`` in the same province one year earlier (NaN where that year is absent)."""
+    prev = panel[["province", "year", col]].assign(year=panel["year"] + 1)
+    merged = panel[["province", "year"]].merge(prev, on=["province", "year"], how="left")
+    return pd.Series(merged[col].to_numpy(dtype=float), index=panel.index)
+
+
+def _growth(panel: pd.DataFrame, col: str) -> pd.Series:
+    """``100·(x_t/x_{t−1} − 1)``; NaN where the previous value is missing or not positive."""
+    prev = _lagged(panel, col)
+    return 100 * (panel[col].astype(float) / prev.where(prev > 0) - 1)
+
+
+def _transform(panel: pd.DataFrame, col: str, how: Transform) -> pd.Series:
+    if how == "growth":
+        return _growth(panel, col)
+    values = panel[col].astype(float)
+    return values - 100 if how == "index" else values
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}".replace("-", "−")
+
+
+def _row(name, kind, indicator, severity, cells: pd.DataFrame, n_tested, detail, *, counts=True) -> dict:
+    """One result row; ``cells`` has province (code), year and a ``note`` per listed cell."""
+    cells = cells.sort_values(["province", "year"], na_position="first")
+    names = [province_name(p) for p in cells["province"]]
+    years = [None if pd.isna(y) else int(y) for y in cells["year"]]
+    text = [
+        f"{n}{'' if y is None else f' {y}'}{f' ({note})' if note else ''}"
+        for n, y, note in zip(names, years, cells["note"])
+    ]
+    shown = "; ".join(text[:_SHOWN]) + (f"; … and {len(text) - _SHOWN} more" if len(text) > _SHOWN else "")
+    status = severity if counts and len(cells) else "pass"
+    return {
+        "check": name, "kind": kind, "indicator": indicator, "status": status, "severity": severity,
+        "n_cells": len(cells), "n_tested": int(n_tested), "detail": detail, "cells": shown,
+        "provinces": names, "years": years,
+    }  # fmt: skip
+
+
+def _outside(panel: pd.DataFrame, values: pd.Series, bounds: Sequence[float], unit: str) -> pd.DataFrame:
+    lo, hi = bounds
+    bad = values.notna() & ~values.between(lo, hi)
+    out = panel.loc[bad, ["province", "year"]]
+    return out.assign(note=[f"{_fmt(v)}{unit}" for v in values[bad]])
+
+
+def check_deflator(panel, name, spec) -> list[dict]:
+    """Implied deflator growth ``100·(Y_t/Y_{t−1})/(I_t/100) − 100`` (%) within ``bounds``."""
+    nominal, index, bounds = spec.get("nominal", "gdp"), spec.get("index", "gdp_index"), spec["bounds"]
+    _columns(panel, name, [nominal, index])
+    ratio = panel[nominal].astype(float) / _lagged(panel, nominal)
+    deflator = 100 * ratio / (panel[index].astype(float) / 100) - 100
+    cells = _outside(panel, deflator, bounds, " %")
+    detail = (
+        f"implied deflator growth 100·({nominal}_t/{nominal}_t−1)/({index}_t/100) − 100 outside "
+        f"[{_fmt(bounds[0])}, {_fmt(bounds[1])}] % in {len(cells)} of {deflator.notna().sum()} "
+        f"province-years; median by year: "
+        + ", ".join(f"{y}: {_fmt(v)}" for y, v in deflator.groupby(panel["year"]).median().dropna().items())
+    )
+    return [_row(name, "deflator", index, spec["severity"], cells, deflator.notna().sum(), detail)]
+
+
+def check_shock(panel, name, spec) -> list[dict]:
+    """At least ``min_share`` of provinces show a dip in ``year``: ``x_year < x_{year±1}``.
+
+    A dip is a value below both neighbouring years (below the previous one where the next is not
+    observed). A growth index shifted by a year dips a year late and fails this.
+    """
+    col, year, min_share = spec["indicator"], int(spec["year"]), float(spec.get("min_share", 0.8))
+    _columns(panel, name, [col])
+    wide = panel.pivot(index="province", columns="year", values=col)
+    if year not in wide.columns or year - 1 not in wide.columns:
+        raise ConfigError(f"checks.{name}: the panel has no {col} for {year - 1} and {year}")
+    at, before = wide[year], wide[year - 1]
+    after = wide[year + 1] if year + 1 in wide.columns else pd.Series(np.inf, index=wide.index)
+    tested = at.notna() & before.notna()
+    dip = tested & (at < before) & (at < after.fillna(np.inf))
+    none = wide.index[tested & ~dip]
+    share = float(dip.sum() / tested.sum()) if tested.any() else 0.0
+    notes = [
+        f"{year - 1}–{year + 1}: " + " → ".join(_fmt(wide.at[p, y]) for y in (year - 1, year, year + 1) if y in wide)
+        for p in none
+    ]
+    cells = pd.DataFrame({"province": none, "year": year, "note": notes})
+    detail = (
+        f"{int(dip.sum())} of {int(tested.sum())} provinces ({100 * share:.0f} %) have {col} in {year} "
+        f"below {year - 1} and {year + 1} (at least {100 * min_share:.0f} % expected); listed: provinces "
+        "without the dip"
+    )
+    row = _row(name, "shock", col, spec["severity"], cells, tested.sum(), detail, counts=share < min_share)
+    return [row]
+
+
+def check_sum(panel, name, spec) -> list[dict]:
+    """``100·Σ parts / total`` (%) within ``bounds``."""
+    parts, total, bounds = list(spec["parts"]), spec.get("total", "gdp"), spec["bounds"]
+    _columns(panel, name, [*parts, total])
+    ratio = 100 * panel[parts].astype(float).sum(axis=1, min_count=len(parts)) / panel[total].astype(float)
+    cells = _outside(panel, ratio, bounds, " %")
+    detail = (
+        f"100·({' + '.join(parts)})/{total} outside [{_fmt(bounds[0])}, {_fmt(bounds[1])}] % in "
+        f"{len(cells)} of {ratio.notna().sum()} province-years"
+    )
+    return [_row(name, "sum", total, spec["severity"], cells, ratio.notna().sum(), detail)]
+
+
+def check_breaks(panel, name, spec) -> list[dict]:
+    """Year-on-year change ``|x_t/x_{t−1} − 1|·100`` above each indicator's threshold (%)."""
+    thresholds = dict(spec["thresholds"])
+    _columns(panel, name, list(thresholds))
+    rows = []
+    for col, threshold in thresholds.items():
+        change = _growth(panel, col)
+        cells = _outside(panel, change, (-threshold, threshold), " %")
+        per_year = cells.groupby("year").size()
+        detail = (
+            f"|{col}_t/{col}_t−1 − 1| > {_fmt(threshold)} % in {len(cells)} of {change.notna().sum()} "
+            "year pairs" + (f"; by year: {', '.join(f'{y}: {n}' for y, n in per_year.items())}" if len(cells) else "")
+        )
+        rows.append(_row(name, "breaks", col, spec["severity"], cells, change.notna().sum(), detail))
+    return rows
+
+
+def _lag_correlations(panel: pd.DataFrame, s: pd.Series, a: pd.Series, lags: int) -> dict[int, float]:
+    """Pooled correlation of province-demeaned ``s_t`` and ``a_{t+k}`` for ``k = −lags..lags``."""
+    frame = panel[["province", "year"]].assign(s=s.to_numpy(), a=a.to_numpy())
+    out = {}
+    for k in range(-lags, lags + 1):
+        ahead = frame[["province", "year", "a"]].assign(year=frame["year"] - k)
+        pair = frame[["province", "year", "s"]].merge(ahead, on=["province", "year"]).dropna()
+        pair[["s", "a"]] = pair[["s", "a"]] - pair.groupby("province")[["s", "a"]].transform("mean")
+        out[k] = float(pair["s"].corr(pair["a"])) if len(pair) > 2 else float("nan")
+    return out
+
+
+def check_leadlag(panel, name, spec) -> list[dict]:
+    """``r_0 ≥ max_{k≠0} r_k − margin`` for ``r_k = corr(s_t, a_{t+k})`` pooled within provinces.
+
+    A series that lags the truth by a year (``s_t`` = true value of ``t − 1``) peaks at ``k = −1``.
+    Provinces whose own best lag is not 0 are listed (their year is blank).
+    """
+    series, against = spec["series"], spec["against"]
+    how_s, how_a = spec.get("series_as", "index"), spec.get("against_as", "growth")
+    for how, key in ((how_s, "series_as"), (how_a, "against_as")):
+        _option(how, Transform, f"checks.{name}.{key}")
+    lags, margin = int(spec.get("lags", 1)), float(spec.get("margin", 0.0))
+    _columns(panel, name, [series, against])
+    s, a = _transform(panel, series, how_s), _transform(panel, against, how_a)
+    r = _lag_correlations(panel, s, a, lags)
+    best_other = max((k for k in r if k != 0), key=lambda k: r[k] if np.isfinite(r[k]) else -np.inf)
+    shifted = not np.isfinite(r[0]) or r[best_other] > r[0] + margin
+    own = []
+    for code, idx in panel.groupby("province").groups.items():
+        rp = _lag_correlations(panel.loc[idx], s.loc[idx], a.loc[idx], lags)
+        finite = {k: v for k, v in rp.items() if np.isfinite(v)}
+        if finite and max(finite, key=finite.get) != 0:
+            k = max(finite, key=finite.get)
+            own.append((code, np.nan, f"best lag {k:+d}: r = {_fmt(finite[k])} vs {_fmt(rp[0])} at 0"))
+    cells = pd.DataFrame(own, columns=["province", "year", "note"])
+    n = int((s.notna() & a.notna()).sum())
+    detail = (
+        f"corr({series} [{how_s}]_t, {against} [{how_a}]_t+k), within provinces: "
+        + ", ".join(f"k={k:+d}: {_fmt(v)}" for k, v in r.items())
+        + (f"; peaks at k={best_other:+d}, not 0: {series} is shifted by {abs(best_other)} year(s)" if shifted
+           else "; peaks at k=0 (aligned)")
+        + f"; {len(own)} provinces peak elsewhere on their own"
+    )  # fmt: skip
+    return [_row(name, "leadlag", series, spec["severity"], cells, n, detail, counts=shifted)]
+
+
+def check_range(panel, name, spec) -> list[dict]:
+    """Every value of each indicator within ``bounds``."""
+    bounds = spec.get("bounds", [0, 100])
+    _columns(panel, name, list(spec["indicators"]))
+    rows = []
+    for col in spec["indicators"]:
+        values = panel[col].astype(float)
+        cells = _outside(panel, values, bounds, "")
+        detail = f"{col} outside [{_fmt(bounds[0])}, {_fmt(bounds[1])}] in {len(cells)} of {values.notna().sum()} cells"
+        rows.append(_row(name, "range", col, spec["severity"], cells, values.notna().sum(), detail))
+    return rows
+
+
+CHECKS: dict[str, Callable[[pd.DataFrame, str, Mapping], list[dict]]] = {
+    "deflator": check_deflator,
+    "shock": check_shock,
+    "sum": check_sum,
+    "breaks": check_breaks,
+    "leadlag": check_leadlag,
+    "range": check_range,
+}
+
+
+def run_checks(panel: pd.DataFrame, spec: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Evaluate the declared plausibility checks on the panel.
+
+    Parameters
+    ----------
+    panel : province (GB/T 2260 code), year and one column per indicator.
+    spec : the config's ``checks`` section, ``{name: {kind, severity, parameters…}}`` (module doc).
+
+    Returns
+    -------
+    One row per check and indicator, in declaration order: ``check``, ``kind``, ``indicator``,
+    ``status`` (pass/warn/fail), ``severity``, ``n_cells`` (cells listed), ``n_tested`` (cells or
+    pairs evaluated), ``detail``, ``cells`` (the first listed cells, with province names), and the
+    full lists ``provinces`` (names) and ``years`` (None where a cell is a whole province).
+    """
+    rows: list[dict] = []
+    panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
+    for name, check in (spec or {}).items():
+        _option(check.get("kind"), Kind, f"checks.{name}.kind")
+        _option(check.get("severity"), Severity, f"checks.{name}.severity")
+        rows += CHECKS[check["kind"]](panel, name, check)
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"n_cells": "int64", "n_tested": "int64"})
+
+
+def raise_on_failure(results: pd.DataFrame) -> None:
+    """Raise :class:`PlausibilityError` naming check, indicator, provinces and years of every ``fail``."""
+    failed = results[results["status"] == "fail"]
+    if failed.empty:
+        return
+    lines = [
+        f"- {r.check} ({r.kind}) on {r.indicator}: {r.n_cells} cells: {r.cells}. {r.detail}"
+        for r in failed.itertuples(index=False)
+    ]
+    raise PlausibilityError(f"{len(failed)} plausibility check(s) failed:\n" + "\n".join(lines))
