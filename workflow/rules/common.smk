@@ -177,6 +177,7 @@ def exhibits():
     figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"])
     results = [
         "data/derived/quality/report.md",
+        "data/derived/quality/checks.parquet",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
         *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
         *(["data/derived/robustness/multiverse/results.parquet"] if config.get("multiverse") else []),

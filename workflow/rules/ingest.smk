@@ -37,6 +37,7 @@ rule quality_report:
     input:
         warehouse="data/derived/warehouse.duckdb",
         imputed="data/derived/panel/imputed.parquet",
+        checks="data/derived/quality/checks.parquet",
     output:
         report("data/derived/quality/report.md", caption="../report/quality.rst", category="1 Data"),
     log:

@@ -4,6 +4,7 @@
 rule build_index:
     input:
         stage_input("panel", "panel/panel.parquet"),
+        checks=stage_input("panel", "quality/checks.parquet"),
     output:
         index="data/derived/{variant}measure/index.parquet",
         weights="data/derived/{variant}measure/weights.parquet",
@@ -22,6 +23,7 @@ rule build_index:
 rule build_capital:
     input:
         stage_input("panel", "panel/series.parquet"),
+        checks=stage_input("panel", "quality/checks.parquet"),
     output:
         "data/derived/{variant}measure/capital.parquet",
     log:

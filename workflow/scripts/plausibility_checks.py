@@ -1,0 +1,13 @@
+"""Rule plausibility_checks: panel -> data/derived/quality/checks.parquet; stops the run on a `fail`."""
+
+import pandas as pd
+
+from imtfp.checks import raise_on_failure, run_checks
+from imtfp.logs import to_file
+
+log = to_file(snakemake.log[0])
+results = run_checks(pd.read_parquet(snakemake.input[0]), snakemake.params.spec)
+results.to_parquet(snakemake.output[0], index=False)
+for row in results.itertuples(index=False):
+    (log.warning if row.status != "pass" else log.info)("%s %s on %s: %d cells. %s %s", row.status, row.check, row.indicator, row.n_cells, row.detail, row.cells)
+raise_on_failure(results)
