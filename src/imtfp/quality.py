@@ -133,6 +133,8 @@ def summary(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataF
     parts = ["## Summary\n", _md(summary_table(wh, imputed, checks))]
     if checks is not None and len(checks):
         flagged = _flagged_checks(checks)
+        if flagged.empty:
+            return "".join([*parts, "\nAll plausibility checks pass.\n"])
         parts.append("\n**Checks that warn or fail** (first cells; all of them under *Plausibility checks*)\n")
         parts.append(_md(flagged.head(_SUMMARY_CHECK_ROWS)))
         if len(flagged) > _SUMMARY_CHECK_ROWS:

@@ -78,6 +78,7 @@ def first_run(workdir):
 
 def test_full_run_is_byte_identical_twice(workdir, first_run):
     assert workdir / "data" / "derived" / "panel" / "panel.parquet" in first_run
+    assert workdir / "data" / "derived" / "quality" / "checks.parquet" in first_run
     shutil.rmtree(workdir / "data" / "derived")
     second = _snakemake(workdir)
     assert second.returncode == 0, second.stderr[-5000:]

@@ -1,11 +1,6 @@
 # panel -> plausibility checks (quality/checks.parquet); a `fail` stops the run before any measure.
 
 
-def checks_spec(wildcards):
-    """The ``checks`` section of the baseline or of a named robustness check ({} when absent)."""
-    return variant_config(wildcards).get("checks", {})
-
-
 rule plausibility_checks:
     input:
         "data/derived/{variant}panel/panel.parquet",

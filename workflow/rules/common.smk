@@ -70,6 +70,11 @@ def panel_spec(wildcards):
     return variant_config(wildcards)["panel"]
 
 
+def checks_spec(wildcards):
+    """The ``checks`` section of the baseline or of a named robustness check ({} when absent)."""
+    return variant_config(wildcards).get("checks", {})
+
+
 def index_spec(wildcards):
     """The ``index`` section with ``coupling`` merged in, as imtfp.index.build_index takes it."""
     cfg = variant_config(wildcards)
