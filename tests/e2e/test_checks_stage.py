@@ -1,8 +1,8 @@
 """The plausibility-checks stage in the DAG: it writes quality/checks.parquet, and a `fail` stops the run.
 
 Runs the demo (config.yaml) up to the quality report in a temporary copy of the workflow, then the
-same workflow with one check made to fail: the run stops at the checks, names the cells, and no
-measure is built.
+same workflow with one check made to fail: the run stops at the checks' gate, names the cells, no
+measure is built, and the quality report (scheduled before the gate) shows the failure.
 """
 
 import re
@@ -46,16 +46,25 @@ def test_demo_run_writes_the_checks_and_the_report_summarises_them(workdir):
     report = (workdir / "data" / "derived" / "quality" / "report.md").read_text(encoding="utf-8")
     assert report.index("## Summary") < report.index("## Plausibility checks") < report.index("## Row accounting")
     assert f"{len(checks)} results: {len(checks)} pass, 0 warn, 0 fail" in report
+    assert not (workdir / "data" / "derived" / "quality" / "checks.passed").exists()  # no measure asked for
 
 
 def test_a_failing_check_stops_the_run_naming_the_cells(workdir):
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     cfg["checks"]["shares"]["bounds"] = [0, 60]  # the demo's urban rates exceed 60 % in some provinces
     (workdir / "failing.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    run = _snakemake(workdir, "data/derived/measure/index.parquet", "--configfile", "failing.yaml")
+    run = _snakemake(workdir, "data/derived/measure/index.parquet", "data/derived/quality/report.md",
+                     "--configfile", "failing.yaml")  # fmt: skip
     assert run.returncode != 0
-    log = (workdir / "logs" / "quality" / "checks.log").read_text(encoding="utf-8")
+    log = (workdir / "logs" / "quality" / "checks_gate.log").read_text(encoding="utf-8")
     assert "PlausibilityError" in log and "shares (range) on urban_rate" in log
     assert re.search(r"cells: [\u4e00-\u9fff]{2,3} 20\d\d \(\d", log)  # province name, year (value)
-    assert not (workdir / "data" / "derived" / "measure" / "index.parquet").exists()
-    assert not (workdir / "data" / "derived" / "quality" / "checks.parquet").exists()
+    derived = workdir / "data" / "derived"
+    assert not (derived / "measure" / "index.parquet").exists()
+    assert not (derived / "quality" / "checks.passed").exists()
+    checks = pd.read_parquet(derived / "quality" / "checks.parquet")
+    assert checks.set_index("indicator").loc["urban_rate", "status"] == "fail"
+    # The quality report runs before the gate and still shows the failure at its top.
+    report = (derived / "quality" / "report.md").read_text(encoding="utf-8")
+    summary = report[: report.index("## Plausibility checks")]
+    assert "| shares | urban_rate | fail |" in summary

@@ -1,4 +1,6 @@
-# panel -> plausibility checks (quality/checks.parquet); a `fail` stops the run before any measure.
+# panel -> plausibility checks (quality/checks.parquet), then the gate: a `fail` stops the run before
+# any measure (measures depend on quality/checks.passed), while the quality report, which reads
+# checks.parquet, can still show the failing cells.
 
 
 rule plausibility_checks:
@@ -14,3 +16,16 @@ rule plausibility_checks:
         spec=checks_spec,
     script:
         "../scripts/plausibility_checks.py"
+
+
+rule plausibility_gate:
+    input:
+        "data/derived/{variant}quality/checks.parquet",
+    output:
+        "data/derived/{variant}quality/checks.passed",
+    log:
+        "logs/{variant}quality/checks_gate.log",
+    conda:
+        "../envs/imtfp.yaml"
+    script:
+        "../scripts/plausibility_gate.py"

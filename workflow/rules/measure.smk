@@ -4,7 +4,7 @@
 rule build_index:
     input:
         stage_input("panel", "panel/panel.parquet"),
-        checks=stage_input("panel", "quality/checks.parquet"),
+        checks=stage_input("panel", "quality/checks.passed"),
     output:
         index="data/derived/{variant}measure/index.parquet",
         weights="data/derived/{variant}measure/weights.parquet",
@@ -23,7 +23,7 @@ rule build_index:
 rule build_capital:
     input:
         stage_input("panel", "panel/series.parquet"),
-        checks=stage_input("panel", "quality/checks.parquet"),
+        checks=stage_input("panel", "quality/checks.passed"),
     output:
         "data/derived/{variant}measure/capital.parquet",
     log:

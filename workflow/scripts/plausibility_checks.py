@@ -1,13 +1,14 @@
-"""Rule plausibility_checks: panel -> data/derived/quality/checks.parquet; stops the run on a `fail`."""
+"""Rule plausibility_checks: panel -> data/derived/quality/checks.parquet (the gate rule acts on it)."""
 
 import pandas as pd
 
-from imtfp.checks import raise_on_failure, run_checks
+from imtfp.checks import run_checks
 from imtfp.logs import to_file
 
 log = to_file(snakemake.log[0])
 results = run_checks(pd.read_parquet(snakemake.input[0]), snakemake.params.spec)
 results.to_parquet(snakemake.output[0], index=False)
 for row in results.itertuples(index=False):
-    (log.warning if row.status != "pass" else log.info)("%s %s on %s: %d cells. %s %s", row.status, row.check, row.indicator, row.n_cells, row.detail, row.cells)
-raise_on_failure(results)
+    (log.warning if row.status != "pass" else log.info)(
+        "%s %s on %s: %d cells. %s %s", row.status, row.check, row.indicator, row.n_cells, row.detail, row.cells
+    )
