@@ -34,6 +34,7 @@ province-year cells, which those libraries express only as opaque custom callabl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -58,10 +59,14 @@ class PlausibilityError(ImtfpError, ValueError):
     """A plausibility check declared ``fail`` found cells; the message names them."""
 
 
+@cache
+def _short_names() -> dict[str, str]:
+    return dict(zip(provinces.table()["code"], provinces.table()["short_zh"]))
+
+
 def province_name(code: str) -> str:
     """Short Chinese name of a province code (``"42"`` → ``"湖北"``); unknown codes unchanged."""
-    names = dict(zip(provinces.table()["code"], provinces.table()["short_zh"]))
-    return names.get(str(code), str(code))
+    return _short_names().get(str(code), str(code))
 
 
 def _option(value: Any, alias: Any, where: str) -> None:
@@ -98,7 +103,10 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}".replace("-", "−")
 
 
-def _row(name, kind, indicator, severity, cells: pd.DataFrame, n_tested, detail, *, counts=True) -> dict:
+def _row(
+    name: str, kind: str, indicator: str, severity: Severity, cells: pd.DataFrame, n_tested: int,
+    detail: str, *, counts: bool = True,
+) -> dict:
     """One result row; ``cells`` has province (code), year and a ``note`` per listed cell."""
     cells = cells.sort_values(["province", "year"], na_position="first")
     names = [province_name(p) for p in cells["province"]]
@@ -123,7 +131,7 @@ def _outside(panel: pd.DataFrame, values: pd.Series, bounds: Sequence[float], un
     return out.assign(note=[f"{_fmt(v)}{unit}" for v in values[bad]])
 
 
-def check_deflator(panel, name, spec) -> list[dict]:
+def check_deflator(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """Implied deflator growth ``100·(Y_t/Y_{t−1})/(I_t/100) − 100`` (%) within ``bounds``."""
     nominal, index, bounds = spec.get("nominal", "gdp"), spec.get("index", "gdp_index"), spec["bounds"]
     _columns(panel, name, [nominal, index])
@@ -139,7 +147,7 @@ def check_deflator(panel, name, spec) -> list[dict]:
     return [_row(name, "deflator", index, spec["severity"], cells, deflator.notna().sum(), detail)]
 
 
-def check_shock(panel, name, spec) -> list[dict]:
+def check_shock(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """At least ``min_share`` of provinces show a dip in ``year``: ``x_year < x_{year±1}``.
 
     A dip is a value below both neighbouring years (below the previous one where the next is not
@@ -170,7 +178,7 @@ def check_shock(panel, name, spec) -> list[dict]:
     return [row]
 
 
-def check_sum(panel, name, spec) -> list[dict]:
+def check_sum(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """``100·Σ parts / total`` (%) within ``bounds``."""
     parts, total, bounds = list(spec["parts"]), spec.get("total", "gdp"), spec["bounds"]
     _columns(panel, name, [*parts, total])
@@ -183,7 +191,7 @@ def check_sum(panel, name, spec) -> list[dict]:
     return [_row(name, "sum", total, spec["severity"], cells, ratio.notna().sum(), detail)]
 
 
-def check_breaks(panel, name, spec) -> list[dict]:
+def check_breaks(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """Year-on-year change ``|x_t/x_{t−1} − 1|·100`` above each indicator's threshold (%)."""
     thresholds = dict(spec["thresholds"])
     _columns(panel, name, list(thresholds))
@@ -212,7 +220,7 @@ def _lag_correlations(panel: pd.DataFrame, s: pd.Series, a: pd.Series, lags: int
     return out
 
 
-def check_leadlag(panel, name, spec) -> list[dict]:
+def check_leadlag(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """``r_0 ≥ max_{k≠0} r_k − margin`` for ``r_k = corr(s_t, a_{t+k})`` pooled within provinces.
 
     A series that lags the truth by a year (``s_t`` = true value of ``t − 1``) peaks at ``k = −1``.
@@ -247,7 +255,7 @@ def check_leadlag(panel, name, spec) -> list[dict]:
     return [_row(name, "leadlag", series, spec["severity"], cells, n, detail, counts=shifted)]
 
 
-def check_range(panel, name, spec) -> list[dict]:
+def check_range(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """Every value of each indicator within ``bounds``."""
     bounds = spec.get("bounds", [0, 100])
     _columns(panel, name, list(spec["indicators"]))
