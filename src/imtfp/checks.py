@@ -25,6 +25,11 @@ Kinds (parameters in brackets):
 ``range`` [indicators, bounds]
     every value of each indicator within ``bounds`` (e.g. shares in [0, 100]).
 
+Every kind takes ``accept``: a list of ``{province, year, indicator (optional), reason}`` naming
+documented defects (e.g. a counting break the source explains). Such cells are reported in the
+``accepted`` column with their reason and do not set the status; for ``shock`` and ``leadlag``,
+whose status is a statistic over all provinces, they are only moved to that column.
+
 The checks are hand-written vectorised pandas rather than pandera or pointblank schemas: all but
 ``range`` are grouped, lagged or correlational panel statistics with a graded status and named
 province-year cells, which those libraries express only as opaque custom callables (see
@@ -50,7 +55,7 @@ Transform = Literal["level", "index", "growth"]
 
 COLUMNS = [
     "check", "kind", "indicator", "status", "severity", "n_cells", "n_tested", "detail", "cells",
-    "provinces", "years",
+    "accepted", "provinces", "years",
 ]  # fmt: skip
 _SHOWN = 12  # cells spelled out in a detail / error message; the lists hold all of them
 
@@ -103,12 +108,40 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}".replace("-", "−")
 
 
+def _acceptance(name: str, indicator: str, accept: Sequence[Mapping]) -> dict[tuple, str]:
+    """``{(province code, year or None): reason}`` of the cells a check accepts for ``indicator``."""
+    out = {}
+    for entry in accept:
+        if entry.get("indicator") not in (None, indicator):
+            continue
+        try:
+            code = provinces.to_code(entry["province"])
+        except ValueError as err:
+            raise ConfigError(f"checks.{name}.accept: {err}") from None
+        year = entry.get("year")
+        out[(code, None if year is None else int(year))] = str(entry["reason"])
+    return out
+
+
 def _row(
-    name: str, kind: str, indicator: str, severity: Severity, cells: pd.DataFrame, n_tested: int,
+    name: str, kind: str, indicator: str, spec: Mapping, cells: pd.DataFrame, n_tested: int,
     detail: str, *, counts: bool = True,
 ) -> dict:
-    """One result row; ``cells`` has province (code), year and a ``note`` per listed cell."""
+    """One result row; ``cells`` has province (code), year and a ``note`` per listed cell.
+
+    Cells the check's ``accept`` list names (documented breaks, with a reason) are moved to the
+    ``accepted`` column: they are reported but do not set the status.
+    """
     cells = cells.sort_values(["province", "year"], na_position="first")
+    accept = _acceptance(name, indicator, spec.get("accept", []))
+    keys = [(p, None if pd.isna(y) else int(y)) for p, y in zip(cells["province"], cells["year"])]
+    taken = np.array([k in accept for k in keys], dtype=bool)
+    accepted = "; ".join(
+        f"{province_name(p)}{'' if y is None else f' {y}'}: {accept[(p, y)]}"
+        for (p, y), t in zip(keys, taken) if t
+    )
+    cells = cells[~taken]
+    severity = spec["severity"]
     names = [province_name(p) for p in cells["province"]]
     years = [None if pd.isna(y) else int(y) for y in cells["year"]]
     text = [
@@ -120,7 +153,7 @@ def _row(
     return {
         "check": name, "kind": kind, "indicator": indicator, "status": status, "severity": severity,
         "n_cells": len(cells), "n_tested": int(n_tested), "detail": detail, "cells": shown,
-        "provinces": names, "years": years,
+        "accepted": accepted, "provinces": names, "years": years,
     }  # fmt: skip
 
 
@@ -144,7 +177,7 @@ def check_deflator(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         f"province-years; median by year: "
         + ", ".join(f"{y}: {_fmt(v)}" for y, v in deflator.groupby(panel["year"]).median().dropna().items())
     )
-    return [_row(name, "deflator", index, spec["severity"], cells, deflator.notna().sum(), detail)]
+    return [_row(name, "deflator", index, spec, cells, deflator.notna().sum(), detail)]
 
 
 def check_shock(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
@@ -174,7 +207,7 @@ def check_shock(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         f"below {year - 1} and {year + 1} (at least {100 * min_share:.0f} % expected); listed: provinces "
         "without the dip"
     )
-    row = _row(name, "shock", col, spec["severity"], cells, tested.sum(), detail, counts=share < min_share)
+    row = _row(name, "shock", col, spec, cells, tested.sum(), detail, counts=share < min_share)
     return [row]
 
 
@@ -188,7 +221,7 @@ def check_sum(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         f"100·({' + '.join(parts)})/{total} outside [{_fmt(bounds[0])}, {_fmt(bounds[1])}] % in "
         f"{len(cells)} of {ratio.notna().sum()} province-years"
     )
-    return [_row(name, "sum", total, spec["severity"], cells, ratio.notna().sum(), detail)]
+    return [_row(name, "sum", total, spec, cells, ratio.notna().sum(), detail)]
 
 
 def check_breaks(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
@@ -204,7 +237,7 @@ def check_breaks(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
             f"|{col}_t/{col}_t−1 − 1| > {_fmt(threshold)} % in {len(cells)} of {change.notna().sum()} "
             "year pairs" + (f"; by year: {', '.join(f'{y}: {n}' for y, n in per_year.items())}" if len(cells) else "")
         )
-        rows.append(_row(name, "breaks", col, spec["severity"], cells, change.notna().sum(), detail))
+        rows.append(_row(name, "breaks", col, spec, cells, change.notna().sum(), detail))
     return rows
 
 
@@ -252,7 +285,7 @@ def check_leadlag(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
            else "; peaks at k=0 (aligned)")
         + f"; {len(own)} provinces peak elsewhere on their own"
     )  # fmt: skip
-    return [_row(name, "leadlag", series, spec["severity"], cells, n, detail, counts=shifted)]
+    return [_row(name, "leadlag", series, spec, cells, n, detail, counts=shifted)]
 
 
 def check_range(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
@@ -264,7 +297,7 @@ def check_range(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         values = panel[col].astype(float)
         cells = _outside(panel, values, bounds, "")
         detail = f"{col} outside [{_fmt(bounds[0])}, {_fmt(bounds[1])}] in {len(cells)} of {values.notna().sum()} cells"
-        rows.append(_row(name, "range", col, spec["severity"], cells, values.notna().sum(), detail))
+        rows.append(_row(name, "range", col, spec, cells, values.notna().sum(), detail))
     return rows
 
 
@@ -290,8 +323,9 @@ def run_checks(panel: pd.DataFrame, spec: Mapping[str, Mapping]) -> pd.DataFrame
     -------
     One row per check and indicator, in declaration order: ``check``, ``kind``, ``indicator``,
     ``status`` (pass/warn/fail), ``severity``, ``n_cells`` (cells listed), ``n_tested`` (cells or
-    pairs evaluated), ``detail``, ``cells`` (the first listed cells, with province names), and the
-    full lists ``provinces`` (names) and ``years`` (None where a cell is a whole province).
+    pairs evaluated), ``detail``, ``cells`` (the first listed cells, with province names),
+    ``accepted`` (cells the check's ``accept`` list names, with the reason), and the full lists
+    ``provinces`` (names) and ``years`` (None where a cell is a whole province) of the listed cells.
     """
     rows: list[dict] = []
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)

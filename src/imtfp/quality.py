@@ -78,7 +78,9 @@ def _counts(series: pd.Series, weights: pd.Series | None = None) -> str:
 
 def _check_counts(checks: pd.DataFrame) -> str:
     n = checks["status"].value_counts()
-    return ", ".join(f"{int(n.get(s, 0))} {s}" for s in ("pass", "warn", "fail"))
+    text = ", ".join(f"{int(n.get(s, 0))} {s}" for s in ("pass", "warn", "fail"))
+    accepted = int((checks["accepted"] != "").sum()) if "accepted" in checks else 0
+    return text + (f"; {accepted} with documented cells accepted" if accepted else "")
 
 
 def summary_table(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -165,7 +167,8 @@ def quality_report(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: p
         summary(wh, imputed, checks),
     ]
     if checks is not None:
-        cols = ["check", "kind", "indicator", "status", "n_cells", "n_tested", "detail", "cells"]
+        cols = ["check", "kind", "indicator", "status", "n_cells", "n_tested", "detail", "cells", "accepted"]
+        cols = [c for c in cols if c in checks.columns]
         parts += ["\n## Plausibility checks (quality/checks.parquet)\n", _md(checks[cols])]
     parts += [
         "\n## Row accounting (non-empty cells = observations + rejects + excluded cells)\n",

@@ -220,3 +220,22 @@ def test_config_sections_validate_and_a_misspelled_parameter_does_not(tmp_path):
     cfg["checks"]["gdp_deflator"]["bound"] = [-1, 1]
     with pytest.raises(ConfigError, match="checks.gdp_deflator"):
         imtfp.config.validate(cfg)
+
+
+def test_accepted_cells_are_reported_with_their_reason_and_do_not_set_the_status():
+    panel = _panel()
+    drop = panel.loc[(panel["province"] == "23") & (panel["year"] == 2017), "software_rev"].iat[0] * 0.25
+    panel = _set(panel, "23", 2018, "software_rev", drop)
+    spec = {"kind": "breaks", "severity": "fail", "thresholds": {"software_rev": 50},
+            "accept": [{"province": "黑龙江", "year": 2018, "indicator": "software_rev",
+                        "reason": "counting break (NBS)"}]}  # fmt: skip
+    row = _one(panel, **spec)
+    # 2018 is accepted; the rebound of 2019 (+300 %) still counts.
+    assert row["status"] == "fail" and list(zip(row["provinces"], row["years"])) == [("黑龙江", 2019)]
+    assert row["accepted"] == "黑龙江 2018: counting break (NBS)"
+    spec["accept"].append({"province": "23", "year": 2019, "reason": "same break"})
+    row = _one(panel, **spec)
+    assert (row["status"], row["n_cells"]) == ("pass", 0) and "黑龙江 2019: same break" in row["accepted"]
+    spec["accept"].append({"province": "Atlantis", "reason": "x"})
+    with pytest.raises(ConfigError, match="checks.c.accept"):
+        _one(panel, **spec)
