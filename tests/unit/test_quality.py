@@ -94,3 +94,14 @@ def test_observed_share():
     share = observed_share(_warehouse().observations).set_index("indicator")
     # 5 cells of 2 provinces x 3 years (2019-2021)
     assert share.loc["gdp", "share"] == pytest.approx(100 * 5 / 6)
+
+
+def test_accepted_cells_are_counted_in_the_summary_and_listed_in_the_detail():
+    checks = _checks()
+    panel = pd.DataFrame({"province": ["42", "42"], "year": [2019, 2020], "gdp": [1.0, 3.0]})
+    spec = {"kind": "breaks", "severity": "fail", "thresholds": {"gdp": 50},
+            "accept": [{"province": "湖北", "year": 2020, "reason": "documented break"}]}  # fmt: skip
+    checks = pd.concat([checks, run_checks(panel, {"known": spec})], ignore_index=True)
+    text = quality_report(_warehouse(), _imputed(), checks)
+    assert "3 results: 2 pass" not in text and "4 results: 2 pass, 1 warn, 1 fail; 1 with documented" in text
+    assert "湖北 2020: documented break" in text[text.index("## Plausibility checks"):]
