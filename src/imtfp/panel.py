@@ -52,7 +52,7 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
     at all for a province stays missing.
     """
     if policy not in ("none", "interpolate", "carry"):
-        raise ValueError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
+        raise ConfigError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     records = []
     if policy == "none":

@@ -27,6 +27,7 @@ from typing import Literal, get_args
 
 import numpy as np
 from scipy import stats
+from imtfp.errors import ConfigError
 
 Effects = Literal["twoway", "entity", "time", "none"]
 
@@ -71,7 +72,7 @@ def resampled_moments(P: np.ndarray, counts: np.ndarray, *, effects: Effects) ->
     (B, p, p) array :math:`\\ddot W_b'\\ddot W_b` for each draw.
     """
     if effects not in get_args(Effects):
-        raise ValueError(f"effects must be one of {get_args(Effects)}, got {effects!r}")
+        raise ConfigError(f"effects must be one of {get_args(Effects)}, got {effects!r}")
     P = np.asarray(P, dtype=float)
     counts = np.asarray(counts, dtype=float)
     G, T, _ = P.shape

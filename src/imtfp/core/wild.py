@@ -36,7 +36,7 @@ import numpy as np
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import cluster_factor, group_sums
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 
 WildWeights = Literal["webb", "rademacher", "mammen"]
 PValueType = Literal["symmetric", "equal_tailed"]
@@ -53,7 +53,7 @@ def bootstrap_weights(n_clusters: int, B: int, kind: WildWeights, rng: np.random
     Mammen (1993).
     """
     if kind not in get_args(WildWeights):
-        raise ValueError(f"weights must be one of {get_args(WildWeights)}, got {kind!r}")
+        raise ConfigError(f"weights must be one of {get_args(WildWeights)}, got {kind!r}")
     if kind == "webb":
         return _WEBB[rng.integers(0, 6, size=(n_clusters, B))]
     if kind == "rademacher":
@@ -190,9 +190,9 @@ def wild_cluster_bootstrap(
     p_type : ``symmetric`` (:math:`P(|t^*| > |\\hat t|)`) or ``equal_tailed``
     """
     if p_type not in get_args(PValueType):
-        raise ValueError(f"p_type must be one of {get_args(PValueType)}, got {p_type!r}")
+        raise ConfigError(f"p_type must be one of {get_args(PValueType)}, got {p_type!r}")
     if B < 99:
-        raise ValueError(f"B must be at least 99, got {B}")
+        raise ConfigError(f"B must be at least 99, got {B}")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     codes = group_codes(clusters)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.index.composite import METHODS, SCHEMES, composite_index
 from imtfp.index.coupling import coupling_coordination, relative_development
 from imtfp.index.normalize import minmax_normalize
@@ -240,16 +240,16 @@ def _checked_panel(panel: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
     dup = P.duplicated(["province", "year"])
     if dup.any():
         first = P.loc[dup.idxmax(), ["province", "year"]].tolist()
-        raise ValueError(f"panel has duplicated province-year rows, e.g. {first}")
+        raise EstimationError(f"panel has duplicated province-year rows, e.g. {first}")
     for col in needed:
         try:
             x = P[col].to_numpy(dtype=float)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"indicator {col!r} is not numeric: {err}") from err
+            raise EstimationError(f"indicator {col!r} is not numeric: {err}") from err
         bad = ~np.isfinite(x)
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(
+            raise EstimationError(
                 f"indicator {col!r} is missing or not finite for province {P.at[i, 'province']!r}, "
                 f"year {P.at[i, 'year']!r} ({int(bad.sum())} cell(s) in all); "
                 "impute or drop it upstream, an index is never computed over NaN"

@@ -15,6 +15,7 @@ from imtfp.index.equal import equal_weights
 from imtfp.index.normalize import minmax_normalize
 from imtfp.index.pca import pca_weights
 from imtfp.index.topsis import topsis_closeness
+from imtfp.errors import ConfigError, EstimationError
 
 Method = Literal["entropy", "critic", "pca", "pca_variance", "equal", "topsis"]
 Scheme = Literal["global", "per_year"]
@@ -109,7 +110,7 @@ def composite_index(
     check_option("scheme", scheme, SCHEMES)
     check_rescale(rescale)
     if not indicators:
-        raise ValueError("indicators is empty")
+        raise ConfigError("indicators is empty")
     missing = [c for c in indicators if c not in panel.columns]
     if missing:
         raise ValueError(f"indicators not in the panel: {missing}")
@@ -118,9 +119,9 @@ def composite_index(
         s, w = score_block(panel[cols], indicators, method=method, rescale=rescale)
         return s, pd.DataFrame({"indicator": cols, "weight": w.to_numpy()})
     if time not in panel.columns:
-        raise ValueError(f"scheme='per_year' needs the time column {time!r} in the panel")
+        raise ConfigError(f"scheme='per_year' needs the time column {time!r} in the panel")
     if panel[time].isna().any():
-        raise ValueError(f"time column {time!r} has missing values")
+        raise EstimationError(f"time column {time!r} has missing values")
     out = np.empty(len(panel))
     tables = []
     positions = panel.groupby(time, sort=True).indices  # by position: robust to a non-unique index

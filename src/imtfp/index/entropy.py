@@ -10,6 +10,7 @@ import pandas as pd
 
 from imtfp.index._checks import check_option, check_rescale, direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
+from imtfp.errors import ConfigError, EstimationError
 
 EntropyNormalize = Literal["minmax", "none"]
 
@@ -60,12 +61,12 @@ def entropy_weights(
     signs = direction_vector(X.columns, directions)
     if normalize == "minmax":
         if lo < 0:
-            raise ValueError(f"rescale={rescale!r}: entropy needs lo >= 0 (proportions)")
+            raise ConfigError(f"rescale={rescale!r}: entropy needs lo >= 0 (proportions)")
         Zp = lo + (hi - lo) * minmax_unit(A, signs)
     else:
         nonpos = (A <= 0).any(axis=0)
         if nonpos.any():
-            raise ValueError(
+            raise EstimationError(
                 f"normalize='none' needs positive values; indicator(s) "
                 f"{[str(c) for c in X.columns[nonpos]]} have values <= 0"
             )
@@ -73,7 +74,7 @@ def entropy_weights(
     const = constant_mask(A)
     warn_constant(X.columns, const, method="entropy_weights")
     if const.all():
-        raise ValueError("entropy_weights: every indicator is constant; weights undefined")
+        raise EstimationError("entropy_weights: every indicator is constant; weights undefined")
     d = 1.0 - _entropy(Zp)
     d[const] = 0.0
     d = np.clip(d, 0.0, None)  # e_j can exceed 1 by rounding only

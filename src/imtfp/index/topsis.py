@@ -10,6 +10,7 @@ import pandas as pd
 
 from imtfp.index._checks import check_option, direction_vector, numeric_matrix
 from imtfp.index.normalize import minmax_unit
+from imtfp.errors import ConfigError
 
 TopsisNormalize = Literal["vector", "minmax"]
 
@@ -76,10 +77,10 @@ def _weight_vector(
     missing = [c for c in columns if c not in names]
     extra = [k for k in names if k not in columns]
     if missing or extra:
-        raise ValueError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
+        raise ConfigError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
     w = np.array([float(weights[c]) for c in columns])
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(
+        raise ConfigError(
             f"weights must be finite, non-negative and not all zero: {dict(zip(columns, w))}"
         )
     return w / w.sum()

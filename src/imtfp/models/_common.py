@@ -82,11 +82,11 @@ def effect_groups(df: pd.DataFrame, *, entity: str | None, time: str | None, eff
     groups = []
     if effects in ("twoway", "entity"):
         if entity is None:
-            raise ValueError(f"effects={effects!r} needs an entity column")
+            raise ConfigError(f"effects={effects!r} needs an entity column")
         groups.append(group_codes(df[entity].to_numpy()))
     if effects in ("twoway", "time"):
         if time is None:
-            raise ValueError(f"effects={effects!r} needs a time column")
+            raise ConfigError(f"effects={effects!r} needs a time column")
         groups.append(group_codes(df[time].to_numpy()))
     return groups
 
@@ -98,7 +98,7 @@ def lag_within(df: pd.DataFrame, column: str, *, entity: str, time: str, lag: in
     rather than the value of an older year.
     """
     if lag < 1:
-        raise ValueError(f"lag must be a positive integer, got {lag}")
+        raise ConfigError(f"lag must be a positive integer, got {lag}")
     key = df[[entity, time]].copy()
     shifted = pd.DataFrame({entity: df[entity], time: df[time] + lag, "_v": df[column]})
     merged = key.merge(shifted, on=[entity, time], how="left")

@@ -74,7 +74,7 @@ def split_samples(
     for name, (start, end) in _check_periods(periods or {}).items():
         subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))
     if not subsets:
-        raise ValueError("split_samples needs `by` or `periods`")
+        raise ConfigError("split_samples needs `by` or `periods`")
     frames = []
     for column, sub in subsets:
         try:
@@ -113,7 +113,7 @@ def moderation(
     removed from the controls if listed there.
     """
     if moderator == x:
-        raise ValueError("the moderator must differ from x")
+        raise ConfigError("the moderator must differ from x")
     ctrl = [c for c in as_list(controls) if c not in (x, moderator, y)]
     cols = unique([y, x, moderator] + ctrl)
     keys = [entity, time] + ([cluster] if cluster and cluster not in (entity, time) else [])

@@ -51,7 +51,7 @@ from imtfp.core.bootstrap import (
 )
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import CovType, as_list, check_option, is_balanced, logger, prepare_sample, unique
 from imtfp.models.panel import fit_twfe, inference_row
 from imtfp.tidy import tidy_frame
@@ -297,10 +297,10 @@ def mediation(
     check_option(mode, Mode, "mode")
     check_option(cov, CovType, "cov")
     if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}")
     controls = [c for c in as_list(controls) if c not in (x, m, y)]
     if len({y, x, m}) < 3:
-        raise ValueError(f"y, x and m must be three different columns, got {y!r}, {x!r}, {m!r}")
+        raise ConfigError(f"y, x and m must be three different columns, got {y!r}, {x!r}, {m!r}")
     effects = {(True, True): "twoway", (True, False): "entity", (False, True): "time", (False, False): "none"}[
         (entity is not None, time is not None)
     ]

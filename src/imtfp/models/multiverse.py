@@ -106,9 +106,9 @@ def chunk_specs(specs: pd.DataFrame, n_chunks: int, chunk: int) -> pd.DataFrame:
     results, concatenated in chunk order, equal a serial run.
     """
     if int(n_chunks) < 1:
-        raise ValueError(f"n_chunks must be a positive integer, got {n_chunks!r}")
+        raise ConfigError(f"n_chunks must be a positive integer, got {n_chunks!r}")
     if not 0 <= int(chunk) < int(n_chunks):
-        raise ValueError(f"chunk must be in 0..{n_chunks - 1}, got {chunk!r}")
+        raise ConfigError(f"chunk must be in 0..{n_chunks - 1}, got {chunk!r}")
     n = len(specs)
     lo, hi = (int(chunk) * n) // int(n_chunks), ((int(chunk) + 1) * n) // int(n_chunks)
     return specs.iloc[lo:hi]
@@ -216,9 +216,9 @@ def _normalise_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mappin
         if value not in get_args(CovChoice):
             raise ValueError(f"cov must be one of {get_args(CovChoice)}, got {value!r}")
     if ((out["winsor"] < 0) | (out["winsor"] >= 0.5)).any():
-        raise ValueError(f"winsor must be in [0, 0.5), got {sorted(out['winsor'].unique())}")
+        raise ConfigError(f"winsor must be in [0, 0.5), got {sorted(out['winsor'].unique())}")
     if not out["lag"].isin([0, 1]).all():
-        raise ValueError(f"lag must be 0 or 1, got {sorted(out['lag'].unique())}")
+        raise ConfigError(f"lag must be 0 or 1, got {sorted(out['lag'].unique())}")
     for value in out["sample"].unique():
         if value is not None and value not in samples:
             raise ConfigError(f"sample {value!r} is not declared; known: {sorted(samples)}")
@@ -392,7 +392,7 @@ def estimate_specifications(
     if dof not in get_args(DofConvention):
         raise ValueError(f"dof must be one of {get_args(DofConvention)}, got {dof!r}")
     if wild_bootstrap and wild_bootstrap < 99:
-        raise ValueError(f"wild_bootstrap must be 0 or at least 99, got {wild_bootstrap}")
+        raise ConfigError(f"wild_bootstrap must be 0 or at least 99, got {wild_bootstrap}")
     samples = dict(samples or {})
     control_sets = dict(control_sets or {})
     original = specs.reset_index(drop=True)
@@ -618,7 +618,7 @@ def specification_curve_summary(
     """
     hit = results.loc[results["spec_id"] == baseline_spec_id]
     if hit.empty:
-        raise ValueError(f"baseline_spec_id {baseline_spec_id} is not among the results")
+        raise ConfigError(f"baseline_spec_id {baseline_spec_id} is not among the results")
     est = results["estimate"].to_numpy(dtype=float)
     base = float(hit["estimate"].iloc[0])
     sig = results["p"].to_numpy(dtype=float) < alpha

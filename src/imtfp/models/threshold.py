@@ -50,7 +50,7 @@ import pandas as pd
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, vcov_cluster
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import as_list, is_balanced, logger, prepare_sample, unique
 from imtfp.models.panel import coef_rows
 from imtfp.tidy import tidy_frame
@@ -59,9 +59,9 @@ from imtfp.tidy import tidy_frame
 def hansen_grid(q: np.ndarray, *, trim: float, grid: int) -> np.ndarray:
     """Candidate thresholds: quantiles trim … 1−trim of the distinct values of q (Hansen's rule)."""
     if not 0 <= trim < 0.5:
-        raise ValueError(f"trim must be in [0, 0.5), got {trim}")
+        raise ConfigError(f"trim must be in [0, 0.5), got {trim}")
     if grid < 2:
-        raise ValueError(f"grid must be at least 2, got {grid}")
+        raise ConfigError(f"grid must be at least 2, got {grid}")
     dd = np.unique(np.asarray(q, dtype=float))
     npts = int(round(grid * (1 - 2 * trim))) + 1
     sq = trim + np.arange(npts) / grid
@@ -199,12 +199,12 @@ def threshold(
         If the panel is not balanced (Hansen's estimator requires it).
     """
     if n_thresholds not in (1, 2, 3):
-        raise ValueError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds}")
+        raise ConfigError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds}")
     trims = [float(trim)] * n_thresholds if np.isscalar(trim) else [float(t) for t in trim]
     if len(trims) != n_thresholds:
-        raise ValueError(f"trim needs one value or {n_thresholds} values, got {trim!r}")
+        raise ConfigError(f"trim needs one value or {n_thresholds} values, got {trim!r}")
     if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}")
     ctrl = [c for c in as_list(controls) if c not in (y, x_regime)]
     cl = cluster if cluster is not None else entity
     df = prepare_sample(

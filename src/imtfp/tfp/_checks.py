@@ -14,7 +14,7 @@ def check_option(name: str, value: object, allowed: Iterable[str]) -> None:
     """Raise ValueError naming the option and the bad value unless ``value`` is allowed."""
     allowed = tuple(allowed)
     if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not one of {allowed}")
+        raise ConfigError(f"{name}={value!r} is not one of {allowed}")
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], *, what: str) -> None:

@@ -160,9 +160,9 @@ def capital_stock(
     check_option("base", base, BASES)
     check_option("nonpositive", nonpositive, NONPOSITIVE)
     if not 0 < delta < 1:
-        raise ValueError(f"delta={delta!r} must lie in (0, 1)")
+        raise ConfigError(f"delta={delta!r} must lie in (0, 1)")
     if int(hj_years) != hj_years or hj_years < 1:
-        raise ValueError(f"hj_years={hj_years!r} must be a positive integer")
+        raise ConfigError(f"hj_years={hj_years!r} must be a positive integer")
     split = dict(split or {})
     initial = dict(initial or {})
     df = _province_frame(

@@ -134,7 +134,7 @@ def solow_residual(
     require_positive(df[[output, capital, labour]], where=where, what="solow_residual")
     if isinstance(alpha, str):
         if alpha != "estimate":
-            raise ValueError(f"alpha={alpha!r} is not a number or 'estimate'")
+            raise ConfigError(f"alpha={alpha!r} is not a number or 'estimate'")
         alpha = estimate_alpha(df, output=output, capital=capital, labour=labour, id=id, time=time)
         if not 0 < alpha < 1:
             raise EstimationError(
@@ -142,7 +142,7 @@ def solow_residual(
                 "set alpha in the configuration"
             )
     elif not 0 < float(alpha) < 1:
-        raise ValueError(f"alpha={alpha!r} must lie in (0, 1)")
+        raise ConfigError(f"alpha={alpha!r} must lie in (0, 1)")
     alpha = float(alpha)
     ln_a = (
         np.log(df[output].to_numpy(float))
