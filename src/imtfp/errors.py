@@ -30,7 +30,7 @@ class MissingColumnError(ConfigError):
     --------
     >>> err = MissingColumnError("baseline", ["tfp"], available=["province", "year"])
     >>> str(err)
-    "baseline: the data have no column(s) ['tfp']; available: ['province', 'year']"
+    "baseline: missing column(s) ['tfp']; available: ['province', 'year']"
     >>> isinstance(err, ImtfpError), err.columns
     (True, ['tfp'])
     """
@@ -39,4 +39,4 @@ class MissingColumnError(ConfigError):
         self.what = what
         self.columns = list(columns)
         tail = f"; available: {list(available)}" if available is not None else ""
-        super().__init__(f"{what}: the data have no column(s) {self.columns}{tail}")
+        super().__init__(f"{what}: missing column(s) {self.columns}{tail}")

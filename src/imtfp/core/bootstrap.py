@@ -23,13 +23,11 @@ draws at once, with no loop over draws.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
 
 import numpy as np
 from scipy import stats
-from imtfp.errors import ConfigError
+from imtfp.options import check_option, Effects
 
-Effects = Literal["twoway", "entity", "time", "none"]
 
 
 def cluster_draws(n_clusters: int, B: int, rng: np.random.Generator) -> np.ndarray:
@@ -71,8 +69,7 @@ def resampled_moments(P: np.ndarray, counts: np.ndarray, *, effects: Effects) ->
     -------
     (B, p, p) array :math:`\\ddot W_b'\\ddot W_b` for each draw.
     """
-    if effects not in get_args(Effects):
-        raise ConfigError(f"effects must be one of {get_args(Effects)}, got {effects!r}")
+    check_option(effects, Effects, "effects")
     P = np.asarray(P, dtype=float)
     counts = np.asarray(counts, dtype=float)
     G, T, _ = P.shape

@@ -30,16 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 
+from imtfp.options import check_option, PValueType, WildWeights
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import cluster_factor, group_sums
 from imtfp.errors import ConfigError, EstimationError
 
-WildWeights = Literal["webb", "rademacher", "mammen"]
-PValueType = Literal["symmetric", "equal_tailed"]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
@@ -52,8 +50,7 @@ def bootstrap_weights(n_clusters: int, B: int, kind: WildWeights, rng: np.random
     ``rademacher``: :math:`\\pm 1`; ``mammen``: the two-point distribution of
     Mammen (1993).
     """
-    if kind not in get_args(WildWeights):
-        raise ConfigError(f"weights must be one of {get_args(WildWeights)}, got {kind!r}")
+    check_option(kind, WildWeights, "weights")
     if kind == "webb":
         return _WEBB[rng.integers(0, 6, size=(n_clusters, B))]
     if kind == "rademacher":
@@ -189,8 +186,7 @@ def wild_cluster_bootstrap(
     level : confidence level of the interval; ``None`` skips the inversion
     p_type : ``symmetric`` (:math:`P(|t^*| > |\\hat t|)`) or ``equal_tailed``
     """
-    if p_type not in get_args(PValueType):
-        raise ConfigError(f"p_type must be one of {get_args(PValueType)}, got {p_type!r}")
+    check_option(p_type, PValueType, "p_type")
     if B < 99:
         raise ConfigError(f"B must be at least 99, got {B}")
     X = np.asarray(X, dtype=float)

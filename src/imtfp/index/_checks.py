@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from imtfp.errors import ConfigError, EstimationError
-
-
-def check_option(name: str, value: object, allowed: Collection[str]) -> None:
-    """Raise ``ValueError`` naming ``value`` when it is not one of ``allowed``."""
-    if value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not one of {sorted(allowed)}")
 
 
 def check_rescale(rescale: tuple[float, float]) -> tuple[float, float]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.index.composite import METHODS, SCHEMES, composite_index
 from imtfp.index.coupling import coupling_coordination, relative_development
 from imtfp.index.normalize import minmax_normalize
@@ -230,11 +230,11 @@ def _long(keys: pd.DataFrame, values: pd.DataFrame, kind: str) -> pd.DataFrame:
 def _checked_panel(panel: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
     missing_keys = [c for c in ("province", "year") if c not in panel.columns]
     if missing_keys:
-        raise ValueError(f"panel lacks the column(s) {missing_keys}")
+        raise MissingColumnError("index panel", missing_keys, available=list(panel.columns))
     needed = list(dict.fromkeys([*s.im_indicators, *s.nqpf_indicators]))
     absent = [c for c in needed if c not in panel.columns]
     if absent:
-        raise ConfigError(f"indicator(s) named in the index config are not in the panel: {absent}")
+        raise MissingColumnError("index config: indicator(s) not in the panel", absent)
     P = panel[["province", "year", *needed]].sort_values(["province", "year"], kind="stable")
     P = P.reset_index(drop=True)
     dup = P.duplicated(["province", "year"])

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option
+from imtfp.options import check_option, CouplingFormula
 from imtfp.errors import ConfigError, EstimationError
 
-CouplingFormula = Literal["classic", "corrected"]
 
 # Ten bands of width 0.1 for D: [0, 0.1), [0.1, 0.2), ..., [0.9, 1].
 LEVELS_ZH: tuple[str, ...] = (
@@ -84,7 +82,7 @@ def coupling_coordination(
         A value outside [0, 1] or missing (naming the column), fewer than two
         columns, bad weights or formula.
     """
-    check_option("formula", formula, get_args(CouplingFormula))
+    check_option(formula, CouplingFormula, "formula")
     A = _subsystem_matrix(U)
     n = A.shape[1]
     alpha = _coupling_weights(weights, n)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, check_rescale, direction_vector, numeric_matrix
+from imtfp.options import check_option, EntropyNormalize
+from imtfp.index._checks import check_rescale, direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
 from imtfp.errors import ConfigError, EstimationError
 
-EntropyNormalize = Literal["minmax", "none"]
 
 
 def entropy_weights(
@@ -55,7 +54,7 @@ def entropy_weights(
     -------
     Series of weights indexed by the columns of ``X``; non-negative, sum 1.
     """
-    check_option("normalize", normalize, get_args(EntropyNormalize))
+    check_option(normalize, EntropyNormalize, "normalize")
     lo, hi = check_rescale(rescale)
     A = numeric_matrix(X, min_rows=2)
     signs = direction_vector(X.columns, directions)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, direction_vector, numeric_matrix
+from imtfp.options import check_option, PcaVariant
+from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
 from imtfp.errors import ConfigError, EstimationError
 
-PcaVariant = Literal["first", "variance"]
 
 
 def pca_components(
@@ -95,7 +94,7 @@ def pca_weights(
     -------
     Series of weights indexed by the columns of ``X``; non-negative, sum 1.
     """
-    check_option("variant", variant, get_args(PcaVariant))
+    check_option(variant, PcaVariant, "variant")
     A = numeric_matrix(X, min_rows=2)
     const = constant_mask(A)
     warn_constant(X.columns, const, method="pca_weights")

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, direction_vector, numeric_matrix
+from imtfp.options import check_option, TopsisNormalize
+from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import minmax_unit
 from imtfp.errors import ConfigError
 
-TopsisNormalize = Literal["vector", "minmax"]
 
 
 def topsis_closeness(
@@ -48,7 +47,7 @@ def topsis_closeness(
     -------
     Series of closeness values indexed like ``X``, named "closeness".
     """
-    check_option("normalize", normalize, get_args(TopsisNormalize))
+    check_option(normalize, TopsisNormalize, "normalize")
     A = numeric_matrix(X, min_rows=1)
     signs = direction_vector(X.columns, directions)
     w = _weight_vector(X.columns, weights)

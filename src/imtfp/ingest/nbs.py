@@ -33,14 +33,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
+from imtfp.options import OnBadCell
 from imtfp import provinces
 from imtfp.errors import ConfigError, IngestError
 
-OnBadCell = Literal["error", "reject"]
 Row = tuple[int, list[str]]
 
 OBS_COLUMNS = ["province", "year", "indicator", "value", "unit", "source_file", "source_line"]

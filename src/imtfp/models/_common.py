@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from imtfp.core.fe import group_codes
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.options import CovType, Effects, check_option  # noqa: F401  (re-exported for the models)
 
 logger = logging.getLogger("imtfp")
-
-Effects = Literal["twoway", "entity", "time", "none"]
-CovType = Literal["unadjusted", "robust", "clustered", "driscoll_kraay", "twoway_clustered"]
-
-
-def check_option(value: Any, alias: Any, name: str) -> None:
-    """Raise ValueError naming ``value`` if it is not one of the ``Literal`` choices."""
-    allowed = get_args(alias)
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
 
 def as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
@@ -53,14 +42,14 @@ def prepare_sample(
     """Columns needed by a model, rows with a missing value dropped (and counted).
 
     The result is sorted by entity and time, has a fresh RangeIndex and
-    float64 model variables. Missing columns raise :class:`ConfigError`;
+    float64 model variables. Missing columns raise :class:`MissingColumnError`;
     duplicate (entity, time) pairs raise :class:`EstimationError`.
     """
     keys = [c for c in (entity, time) if c is not None]
     cols = unique(list(keys) + list(variables) + list(extra))
     missing = [c for c in cols if c not in data.columns]
     if missing:
-        raise ConfigError(f"{what}: the data have no column(s) {missing}")
+        raise MissingColumnError(what, missing, available=list(data.columns))
     df = data.loc[:, cols].copy()
     for v in unique(variables):
         df[v] = pd.to_numeric(df[v], errors="raise").astype("float64")

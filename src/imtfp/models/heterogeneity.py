@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.models._common import CovType, Effects, as_list, unique
 from imtfp.models.panel import fit_twfe, inference_row
 from imtfp.tidy import tidy_frame
@@ -68,7 +68,7 @@ def split_samples(
     subsets: list[tuple[str, pd.DataFrame]] = []
     if by is not None:
         if by not in data.columns:
-            raise ConfigError(f"heterogeneity: the data have no column {by!r}")
+            raise MissingColumnError("heterogeneity", [by], available=list(data.columns))
         for value in sorted(data[by].dropna().unique(), key=str):
             subsets.append((f"{by}={value}", data[data[by] == value]))
     for name, (start, end) in _check_periods(periods or {}).items():
@@ -119,7 +119,7 @@ def moderation(
     keys = [entity, time] + ([cluster] if cluster and cluster not in (entity, time) else [])
     missing = [c for c in cols + keys if c not in data.columns]
     if missing:
-        raise ConfigError(f"moderation: the data have no column(s) {missing}")
+        raise MissingColumnError("moderation", missing, available=list(data.columns))
     df = data[unique(keys + cols)].dropna().copy()
     mc, inter = f"{moderator}_c", f"{x}_x_{moderator}_c"
     mbar = float(df[moderator].mean())
@@ -164,7 +164,7 @@ def group_equality_test(
     from the base (first sorted) group.
     """
     if group not in data.columns:
-        raise ConfigError(f"equality test: the data have no column {group!r}")
+        raise MissingColumnError("equality test", [group], available=list(data.columns))
     ctrl = [c for c in as_list(controls) if c not in (x, y)]
     df = data.dropna(subset=[group]).copy()
     levels = sorted(df[group].unique(), key=str)

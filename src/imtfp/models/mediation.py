@@ -35,12 +35,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from imtfp.options import check_option, MediationMode as Mode
 from imtfp.core.bootstrap import (
     bias_corrected_ci,
     cluster_draws,
@@ -52,11 +52,10 @@ from imtfp.core.bootstrap import (
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.models._common import CovType, as_list, check_option, is_balanced, logger, prepare_sample, unique
+from imtfp.models._common import CovType, as_list, is_balanced, logger, prepare_sample, unique
 from imtfp.models.panel import fit_twfe, inference_row
 from imtfp.tidy import tidy_frame
 
-Mode = Literal["stepwise", "two_step"]
 
 
 @dataclass

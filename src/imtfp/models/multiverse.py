@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,11 +43,11 @@ from scipy import stats
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.options import DofConvention, check_option
+from imtfp.options import MultiverseCov as CovChoice
+from imtfp.options import MultiverseEffects as FixedEffects
 
-FixedEffects = Literal["twoway", "entity"]
-CovChoice = Literal["clustered", "driscoll_kraay"]
-DofConvention = Literal["stata", "linearmodels"]
 
 #: Choice columns the engine understands and their value when a column is absent.
 CHOICE_DEFAULTS: dict[str, Any] = {
@@ -210,11 +210,9 @@ def _normalise_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mappin
     out["winsor"] = out["winsor"].astype(float)
     out["lag"] = out["lag"].astype(int)
     for value in out["fe"].unique():
-        if value not in get_args(FixedEffects):
-            raise ValueError(f"fe must be one of {get_args(FixedEffects)}, got {value!r}")
+        check_option(value, FixedEffects, "fe")
     for value in out["cov"].unique():
-        if value not in get_args(CovChoice):
-            raise ValueError(f"cov must be one of {get_args(CovChoice)}, got {value!r}")
+        check_option(value, CovChoice, "cov")
     if ((out["winsor"] < 0) | (out["winsor"] >= 0.5)).any():
         raise ConfigError(f"winsor must be in [0, 0.5), got {sorted(out['winsor'].unique())}")
     if not out["lag"].isin([0, 1]).all():
@@ -232,7 +230,7 @@ class _Base:
         need = list(dict.fromkeys([entity, time, *columns, *lagged]))
         missing = [c for c in need if c not in data.columns]
         if missing:
-            raise ConfigError(f"multiverse: the data have no column(s) {missing}")
+            raise MissingColumnError("multiverse", missing, available=list(data.columns))
         extra = ["region"] if "region" in data.columns and "region" not in need else []
         df = data.loc[:, need + extra]
         if df[[entity, time]].isna().any().any():
@@ -389,8 +387,7 @@ def estimate_specifications(
         A design collinear after partialling out the fixed effects, or too few
         observations or clusters.
     """
-    if dof not in get_args(DofConvention):
-        raise ValueError(f"dof must be one of {get_args(DofConvention)}, got {dof!r}")
+    check_option(dof, DofConvention, "dof")
     if wild_bootstrap and wild_bootstrap < 99:
         raise ConfigError(f"wild_bootstrap must be 0 or at least 99, got {wild_bootstrap}")
     samples = dict(samples or {})

@@ -227,7 +227,6 @@ def threshold(
     yt = demean(df[y].to_numpy(dtype=float), groups)
     X0 = demean(df[ctrl + [x_regime]].to_numpy(dtype=float), groups)
     gam = hansen_grid(qv, trim=trims[0], grid=grid)
-    P = len(gam)
     W = demean(cv[:, None] * (qv[:, None] <= gam[None, :]), groups)
     # annihilate the linear part
     coefW = np.linalg.lstsq(X0, np.column_stack([yt, W]), rcond=None)[0]

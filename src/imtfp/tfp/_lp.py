@@ -16,12 +16,10 @@ from typing import Literal
 
 import numpy as np
 from scipy.optimize import linprog
+from imtfp.options import check_option, LPEngine as Engine, LPStatus as Status
 
-from imtfp.tfp._checks import check_option
 
-Engine = Literal["auto", "highspy", "linprog"]
 ENGINES = ("auto", "highspy", "linprog")
-Status = Literal["optimal", "infeasible", "unbounded", "error"]
 
 try:  # optional fast path; scipy's linprog is always available
     import highspy
@@ -33,7 +31,7 @@ except ImportError:  # pragma: no cover - exercised only without highspy
 
 def resolve_engine(engine: Engine) -> Literal["highspy", "linprog"]:
     """``auto`` means highspy when installed, else linprog."""
-    check_option("engine", engine, ENGINES)
+    check_option(engine, ENGINES, "engine")
     if engine == "auto":
         return "highspy" if _HAVE_HIGHSPY else "linprog"
     if engine == "highspy" and not _HAVE_HIGHSPY:

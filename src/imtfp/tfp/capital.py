@@ -8,16 +8,14 @@ K_first = (I_first / P_first) / 0.1, K_t = (1 − δ) K_{t−1} + I_t / P_t.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import CapitalBase as Base, check_option, NonPositive
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option, require_columns
+from imtfp.tfp._checks import require_columns
 
-Base = Literal["zhang", "hall_jones"]
-NonPositive = Literal["raise", "keep"]
 BASES = ("zhang", "hall_jones")
 NONPOSITIVE = ("raise", "keep")
 
@@ -157,8 +155,8 @@ def capital_stock(
     Frame with columns ``id``, ``time``, ``invest``, ``price`` (rebased),
     ``real_invest`` and ``capital``, sorted by unit and year.
     """
-    check_option("base", base, BASES)
-    check_option("nonpositive", nonpositive, NONPOSITIVE)
+    check_option(base, BASES, "base")
+    check_option(nonpositive, NONPOSITIVE, "nonpositive")
     if not 0 < delta < 1:
         raise ConfigError(f"delta={delta!r} must lie in (0, 1)")
     if int(hj_years) != hj_years or hj_years < 1:

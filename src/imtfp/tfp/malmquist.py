@@ -7,18 +7,16 @@ index above 1 means progress in either orientation, as DEAP reports it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option, Frontier
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option
 from imtfp.tfp._lp import Engine
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import ORIENTATIONS, Orientation, RadialTechnology
 
-Frontier = Literal["contemporaneous", "global", "sequential"]
 FRONTIERS = ("contemporaneous", "global", "sequential")
 MALMQUIST_COLUMNS = ["effch", "techch", "pech", "sech", "tfpch", "tfp_level"]
 
@@ -138,8 +136,8 @@ def _distances(
 
 
 def _check_malmquist_options(orientation: str, frontier: str) -> None:
-    check_option("orientation", orientation, ORIENTATIONS)
-    check_option("frontier", frontier, FRONTIERS)
+    check_option(orientation, ORIENTATIONS, "orientation")
+    check_option(frontier, FRONTIERS, "frontier")
 
 
 def malmquist_distances(
