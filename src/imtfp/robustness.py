@@ -35,7 +35,7 @@ def multiverse_chunk(
         specs,
         samples=spec["samples"],
         control_sets=spec["control_sets"],
-        wild_bootstrap=int(spec.get("wild_bootstrap", 0)),
+        bootstrap=int(spec.get("bootstrap", 0)),
         seed=seed,
         dof=spec.get("dof", "stata"),
         progress=_progress,

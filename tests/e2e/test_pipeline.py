@@ -25,7 +25,7 @@ def small_config() -> dict:
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     cfg["robustness"] = {k: cfg["robustness"][k] for k in ("critic_weights", "drop_2020")}
     m = cfg["models"]
-    m["inference"]["wild_bootstrap"]["B"] = 999
+    m["inference"]["wild_bootstrap"]["bootstrap"] = 999
     m["mediation"]["bootstrap"] = 299
     m["threshold"].update(bootstrap=30, grid=50)
     mv = cfg["multiverse"]

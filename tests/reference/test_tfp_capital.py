@@ -34,7 +34,7 @@ def asset(shared_data) -> pd.DataFrame:
 
 def _k(asset: pd.DataFrame, **kw) -> pd.DataFrame:
     kw = {"split": {"chongqing": "sichuan"}, "nonpositive": "keep", **kw}
-    out = capital_stock(asset, id="prv", time="yr", price_col="InvestPrice", **kw)
+    out = capital_stock(asset, entity="prv", time="yr", price_col="InvestPrice", **kw)
     return out.set_index(["prv", "yr"])
 
 

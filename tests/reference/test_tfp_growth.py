@@ -44,7 +44,7 @@ def test_tornqvist_reproduces_rtfpna_growth(pwt, iso):
         capital="rkna",
         labour="labour",
         labour_share="labsh",
-        id="isocode",
+        entity="isocode",
         time="year",
     ).set_index("year")["tfp_growth"]
     published = np.log(c.set_index("year")["rtfpna"]).diff().dropna()
@@ -63,7 +63,7 @@ def test_level_normalised_to_2017_reproduces_rtfpna(pwt):
         capital="rkna",
         labour="labour",
         labour_share="labsh",
-        id="isocode",
+        entity="isocode",
         time="year",
     ).set_index("year")["tfp_growth"]
     level = np.exp(np.r_[0.0, g.cumsum().to_numpy()])

@@ -30,9 +30,9 @@ from imtfp.options import check_option, Effects
 
 
 
-def cluster_draws(n_clusters: int, B: int, rng: np.random.Generator) -> np.ndarray:
-    """(B, G) indices of the clusters drawn with replacement in each replication."""
-    return rng.integers(0, n_clusters, size=(B, n_clusters))
+def cluster_draws(n_clusters: int, bootstrap: int, rng: np.random.Generator) -> np.ndarray:
+    """(bootstrap, G) indices of the clusters drawn with replacement in each replication."""
+    return rng.integers(0, n_clusters, size=(bootstrap, n_clusters))
 
 
 def draw_counts(draws: np.ndarray, n_clusters: int) -> np.ndarray:

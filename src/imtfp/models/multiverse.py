@@ -333,7 +333,7 @@ def estimate_specifications(
     time: str = "year",
     samples: Mapping[str, Mapping] | None = None,
     control_sets: Mapping[str, Sequence[str]] | None = None,
-    wild_bootstrap: int = 0,
+    bootstrap: int = 0,
     seed: int = 0,
     progress: Callable[[int, int], Any] | None = None,
     dof: DofConvention = "stata",
@@ -365,7 +365,7 @@ def estimate_specifications(
           (bandwidth ``dk_bandwidth`` or :math:`\\lfloor 4(T/100)^{2/9}\\rfloor`,
           factor N/(N − K) with all effects in K, unreliable for T < 20)
     samples, control_sets : the named filters and control lists
-    wild_bootstrap : B > 0 adds ``p_wild``, the wild cluster restricted
+    bootstrap : number of draws; > 0 adds ``p_wild``, the wild cluster restricted
         bootstrap p-value of :math:`H_0:\\beta_x = 0` (symmetric, ``wild_weights``
         weights, clusters = entities, seeded with ``seed`` for every spec)
     progress : called as ``progress(done, total)`` about every 5 % of the specs
@@ -388,8 +388,8 @@ def estimate_specifications(
         observations or clusters.
     """
     check_option(dof, DofConvention, "dof")
-    if wild_bootstrap and wild_bootstrap < 99:
-        raise ConfigError(f"wild_bootstrap must be 0 or at least 99, got {wild_bootstrap}")
+    if bootstrap and bootstrap < 99:
+        raise ConfigError(f"bootstrap must be 0 or at least 99 draws, got {bootstrap}")
     samples = dict(samples or {})
     control_sets = dict(control_sets or {})
     original = specs.reset_index(drop=True)
@@ -451,7 +451,7 @@ def estimate_specifications(
                 dof=dof,
                 level=level,
                 dk_bandwidth=dk_bandwidth,
-                wild=(wild_bootstrap, seed, wild_weights),
+                wild=(bootstrap, seed, wild_weights),
                 out=(res, nobs, p_wild),
                 tracker=tracker,
             )
@@ -460,7 +460,7 @@ def estimate_specifications(
         out[name] = res[:, j]
     out["nobs"] = nobs
     out["n_dropped"] = ndrop
-    if wild_bootstrap:
+    if bootstrap:
         out["p_wild"] = p_wild
     front = ["spec_id"] + [c for c in out.columns if c != "spec_id"]
     return out[front]
@@ -548,14 +548,14 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
             tracker.add(len(batch))
 
 
-def _wild_p(cols_of, cols, ent, groups, k_df, B, seed, weights) -> float:
+def _wild_p(cols_of, cols, ent, groups, k_df, bootstrap, seed, weights) -> float:
     """WCR bootstrap p-value of :math:`\\beta_x = 0` via :func:`imtfp.core.wild.wild_cluster_bootstrap`."""
     fit = wild_cluster_bootstrap(
         np.column_stack([cols_of[c] for c in cols[1:]]),
         cols_of[cols[0]],
         ent,
         param=0,
-        B=int(B),
+        bootstrap=int(bootstrap),
         weights=weights,
         seed=int(seed),
         absorb=groups,

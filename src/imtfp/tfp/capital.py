@@ -26,19 +26,19 @@ ZHANG_INITIAL_RATE = 0.1
 def _province_frame(
     invest: pd.DataFrame,
     *,
-    id: str,
+    entity: str,
     time: str,
     invest_col: str,
     price_col: str,
     nonpositive: NonPositive,
 ) -> pd.DataFrame:
-    require_columns(invest, [id, time, invest_col, price_col], what="capital_stock input")
-    df = invest[[id, time, invest_col, price_col]].copy()
+    require_columns(invest, [entity, time, invest_col, price_col], what="capital_stock input")
+    df = invest[[entity, time, invest_col, price_col]].copy()
     df.columns = ["unit", "year", "invest", "price"]
     if df.duplicated(["unit", "year"]).any():
         pairs = df.loc[df.duplicated(["unit", "year"], keep=False), ["unit", "year"]]
         raise EstimationError(
-            f"capital_stock: repeated ({id}, {time}) {pairs.head(5).values.tolist()}"
+            f"capital_stock: repeated ({entity}, {time}) {pairs.head(5).values.tolist()}"
         )
     df = df.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
     for unit, g in df.groupby("unit", sort=False):
@@ -46,7 +46,7 @@ def _province_frame(
         gap = np.nonzero(np.diff(y) != 1)[0]
         if gap.size:
             raise EstimationError(
-                f"capital_stock: {id} {unit!s} has no data for {time} {y[gap[0]] + 1} "
+                f"capital_stock: {entity} {unit!s} has no data for {time} {y[gap[0]] + 1} "
                 f"(gap between {y[gap[0]]} and {y[gap[0] + 1]})"
             )
     for col, rule in (("price", "raise"), ("invest", nonpositive)):
@@ -56,7 +56,7 @@ def _province_frame(
             r = df.loc[bad].iloc[0]
             what = "missing" if not np.isfinite(r[col]) else f"not > 0 ({float(r[col])!r})"
             raise EstimationError(
-                f"capital_stock: {col} is {what} for {id} {r['unit']!s}, {time} {r['year']!s}"
+                f"capital_stock: {col} is {what} for {entity} {r['unit']!s}, {time} {r['year']!s}"
                 f" ({int(bad.sum())} such cell(s))"
                 + (
                     "; pass nonpositive='keep' to accumulate it as published"
@@ -107,7 +107,7 @@ def capital_stock(
     delta: float = 0.096,
     base: Base = "zhang",
     base_year: int | None = None,
-    id: str = "province",
+    entity: str = "province",
     time: str = "year",
     invest_col: str = "invest",
     price_col: str = "price",
@@ -131,7 +131,7 @@ def capital_stock(
 
     Parameters
     ----------
-    invest : long frame with ``id``, ``time``, ``invest_col`` (nominal) and
+    invest : long frame with ``entity``, ``time``, ``invest_col`` (nominal) and
         ``price_col`` (fixed-base index); years consecutive within each unit.
     delta : depreciation rate in (0, 1).
     base_year : rebase P to 1 in this year so K is in ``base_year`` prices
@@ -152,7 +152,7 @@ def capital_stock(
 
     Returns
     -------
-    Frame with columns ``id``, ``time``, ``invest``, ``price`` (rebased),
+    Frame with columns ``entity``, ``time``, ``invest``, ``price`` (rebased),
     ``real_invest`` and ``capital``, sorted by unit and year.
     """
     check_option(base, BASES, "base")
@@ -165,7 +165,7 @@ def capital_stock(
     initial = dict(initial or {})
     df = _province_frame(
         invest,
-        id=id,
+        entity=entity,
         time=time,
         invest_col=invest_col,
         price_col=price_col,
@@ -189,7 +189,7 @@ def capital_stock(
         if unit in initial:
             k0 = float(initial[unit])
         elif unit in split:
-            k0 = _split_initial(df, stocks, unit, split[unit], id=id, time=time)
+            k0 = _split_initial(df, stocks, unit, split[unit], entity=entity, time=time)
         else:
             k0 = _initial_stock(g, base=base, delta=delta, hj_years=hj_years)
         k = np.empty(len(g))
@@ -198,12 +198,12 @@ def capital_stock(
             k[t] = (1 - delta) * k[t - 1] + i_t
         stocks[unit] = pd.Series(k, index=g["year"].to_numpy())
     df["capital"] = [stocks[u][y] for u, y in zip(df["unit"], df["year"])]
-    return df.rename(columns={"unit": id, "year": time})[
-        [id, time, "invest", "price", "real_invest", "capital"]
+    return df.rename(columns={"unit": entity, "year": time})[
+        [entity, time, "invest", "price", "real_invest", "capital"]
     ]
 
 
-def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, id: str, time: str) -> float:
+def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, entity: str, time: str) -> float:
     first = int(df.loc[df["unit"] == child, "year"].min())
     nominal = df.set_index(["unit", "year"])["invest"]
     try:
@@ -211,7 +211,7 @@ def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, id: str, ti
         ratio = nominal[(child, first)] / nominal[(parent, first)]
     except KeyError:
         raise EstimationError(
-            f"capital_stock: splitting {id} {child!s} from {parent!s} needs {parent!s}'s data "
+            f"capital_stock: splitting {entity} {child!s} from {parent!s} needs {parent!s}'s data "
             f"for {time} {first - 1} and {first}"
         ) from None
     return float(k_parent * ratio)

@@ -186,7 +186,7 @@ def malmquist_luenberger(
     outputs: list[str],
     bad_outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     frontier: Frontier = "global",
     rts: RTS = "crs",
@@ -226,7 +226,7 @@ def malmquist_luenberger(
 
     Returns
     -------
-    Frame indexed by (id, time) from the second period with columns tfpch,
+    Frame indexed by (entity, time) from the second period with columns tfpch,
     effch, techch and ``tfp_level`` (cumulative product of tfpch; with
     ``on_infeasible="missing"`` it is NaN from a unit's first missing tfpch on).
     """
@@ -240,7 +240,7 @@ def malmquist_luenberger(
     pa = panel_arrays(
         panel,
         [*inputs, *outputs, *bad_outputs],
-        id=id,
+        entity=entity,
         time=time,
         what="Malmquist–Luenberger panel",
     )
@@ -275,7 +275,7 @@ def malmquist_luenberger(
             stacklevel=2,
         )
     out = {"tfpch": tfpch, "effch": effch, "techch": techch, "tfp_level": np.cumprod(tfpch, 0)}
-    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[ML_COLUMNS]
+    return pa.frame(out, entity=entity, time=time, periods=pa.periods[1:])[ML_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- SBM

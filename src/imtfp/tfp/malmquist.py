@@ -145,7 +145,7 @@ def malmquist_distances(
     inputs: list[str],
     outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     orientation: Orientation = "output",
     frontier: Frontier = "contemporaneous",
@@ -160,11 +160,11 @@ def malmquist_distances(
     global frontier, own-period distances are contemporaneous.
     """
     _check_malmquist_options(orientation, frontier)
-    pa = panel_arrays(panel, [*inputs, *outputs], id=id, time=time, what="Malmquist panel")
+    pa = panel_arrays(panel, [*inputs, *outputs], entity=entity, time=time, what="Malmquist panel")
     d = _distances(pa, inputs, outputs, orientation=orientation, frontier=frontier, engine=engine)
     if frontier == "global":
         d = {k: v for k, v in d.items() if k not in ("crs_prev", "crs_next")}
-    return pa.frame(d, id=id, time=time)
+    return pa.frame(d, entity=entity, time=time)
 
 
 def malmquist(
@@ -172,7 +172,7 @@ def malmquist(
     inputs: list[str],
     outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     orientation: Orientation = "output",
     frontier: Frontier = "contemporaneous",
@@ -200,7 +200,7 @@ def malmquist(
 
     Parameters
     ----------
-    panel : long frame with columns ``id``, ``time``, inputs and outputs; must be
+    panel : long frame with columns ``entity``, ``time``, inputs and outputs; must be
         balanced, values finite and > 0 (errors name DMU and period).
     orientation : "output" (DEAP default for Malmquist) or "input".
     frontier : "contemporaneous", "global" or "sequential".
@@ -208,14 +208,14 @@ def malmquist(
 
     Returns
     -------
-    Frame indexed by (id, time) from the second period on with columns
+    Frame indexed by (entity, time) from the second period on with columns
     effch, techch, pech, sech, tfpch and ``tfp_level``, the cumulative product
     of tfpch (the first period's level is 1 and is not a row).
     """
     _check_malmquist_options(orientation, frontier)
     if not inputs or not outputs:
         raise ConfigError("Malmquist needs at least one input and one output column")
-    pa = panel_arrays(panel, [*inputs, *outputs], id=id, time=time, what="Malmquist panel")
+    pa = panel_arrays(panel, [*inputs, *outputs], entity=entity, time=time, what="Malmquist panel")
     d = _distances(pa, inputs, outputs, orientation=orientation, frontier=frontier, engine=engine)
     crs, vrs = d["crs"], d["vrs"]
     effch = crs[1:] / crs[:-1]
@@ -234,4 +234,4 @@ def malmquist(
         "tfpch": tfpch,
         "tfp_level": np.cumprod(tfpch, axis=0),
     }
-    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[MALMQUIST_COLUMNS]
+    return pa.frame(out, entity=entity, time=time, periods=pa.periods[1:])[MALMQUIST_COLUMNS]

@@ -176,12 +176,12 @@ def test_wild_p_equals_wcr_with_explicit_dummies():
     """p_wild (effects absorbed) equals the WCR test on the dummy-variable regression (same seed and weights)."""
     data = toy_panel()
     spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": ["x1", "x2"], "controls": "base", "fe": "twoway"})
-    out = run(data, spec, wild_bootstrap=399, seed=11)
+    out = run(data, spec, bootstrap=399, seed=11)
     for i, x in enumerate(["x1", "x2"]):
         D = pd.get_dummies(data["province"], dtype=float).to_numpy()
         Tm = pd.get_dummies(data["year"], dtype=float).to_numpy()[:, 1:]
         X = np.column_stack([data[[x, "c1"]].to_numpy(), D, Tm])
-        ref = wild_cluster_bootstrap(X, data["y"].to_numpy(), data["province"].to_numpy(), param=0, B=399,
+        ref = wild_cluster_bootstrap(X, data["y"].to_numpy(), data["province"].to_numpy(), param=0, bootstrap=399,
                                      weights="webb", seed=11, level=None)
         assert out.loc[i, "p_wild"] == pytest.approx(ref.p_value, abs=1.5 / 399)
     assert out.loc[0, "p_wild"] < 0.01 and out.loc[1, "p_wild"] > 0.01  # x1 has a strong effect, x2 none

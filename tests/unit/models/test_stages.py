@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SPEC = dict(
     y="y", x="x", controls=["z"], cov="clustered",
     baseline=dict(stepwise=True, with_fe=[False, True]),
-    inference=dict(wild_bootstrap=dict(B=199, weights="webb")),
+    inference=dict(wild_bootstrap=dict(bootstrap=199, weights="webb")),
     mediation=dict(channels={"chan": "m"}, bootstrap=99),
     heterogeneity=dict(regions=True, periods={"early": [2011, 2016]}, moderators={"mz": "z"}),
     iv=dict(instruments=["w"], lag=1),

@@ -63,7 +63,7 @@ def stored(sim_panel) -> pd.DataFrame:
         "x": "im_index",
         "controls": ["urban"],
         "cov": "clustered",
-        "inference": {"wild_bootstrap": {"B": 99}},
+        "inference": {"wild_bootstrap": {"bootstrap": 99}},
         "mediation": {"channels": {"innovation": "innovation"}, "bootstrap": 99},
         "heterogeneity": {
             "periods": {"early": [2011, 2015], "late": [2016, 2020]},
