@@ -78,9 +78,9 @@ def models_spec(config):
 
 
 def test_baseline_recovers_the_total_effect(frame, truth, config, models_spec):
-    from imtfp.models.stages import baseline_table
+    from imtfp.models.stages import estimate_baseline
 
-    tidy = baseline_table(frame, models_spec, seed=config["seed"])
+    tidy = estimate_baseline(frame, models_spec, seed=config["seed"])
     last = tidy[(tidy["column"] == tidy["column"].iloc[-1]) & (tidy["term"] == "im_index")].iloc[0]
     assert last["entity_fe"] and last["time_fe"]
     # The DGP's total effect of the index on ln A is beta + sum_k a_k b_k (truth.yaml).
@@ -88,9 +88,9 @@ def test_baseline_recovers_the_total_effect(frame, truth, config, models_spec):
 
 
 def test_mediation_recovers_each_indirect_effect(frame, truth, config, models_spec):
-    from imtfp.models.stages import mediation_table
+    from imtfp.models.stages import estimate_mediation
 
-    tidy = mediation_table(frame, models_spec, seed=config["seed"])
+    tidy = estimate_mediation(frame, models_spec, seed=config["seed"])
     for channel, true in truth["channels"].items():
         rows = tidy[tidy["column"] == channel].set_index("term")
         assert rows.loc["indirect", "ci_low"] <= true["indirect"] <= rows.loc["indirect", "ci_high"], channel

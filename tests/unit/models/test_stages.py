@@ -29,13 +29,13 @@ SPEC = dict(
 @pytest.mark.filterwarnings("ignore:Driscoll")
 @pytest.mark.parametrize("name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"])
 def test_stage_tidy(panel, name):
-    out = getattr(stages, f"{name}_table")(panel, SPEC, seed=1)
+    out = stages.ESTIMATORS[name](panel, SPEC, seed=1)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert (out["table"] == name).all() and len(out)
 
 
 def test_baseline_columns(panel):
-    out = stages.baseline_table(panel, SPEC, seed=0)
+    out = stages.estimate_baseline(panel, SPEC, seed=0)
     assert list(out["column"].unique()) == ["(1)", "(2)", "(3)", "(4)"]
     assert out.groupby("column")["entity_fe"].first().tolist() == [False, False, True, True]
 
