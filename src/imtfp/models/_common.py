@@ -97,3 +97,17 @@ def lag_within(df: pd.DataFrame, column: str, *, entity: str, time: str, lag: in
 def is_balanced(df: pd.DataFrame, entity: str, time: str) -> bool:
     n_e, n_t = df[entity].nunique(), df[time].nunique()
     return len(df) == n_e * n_t
+
+
+def fit_arrays(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(terms, estimates, covariance)`` of a fitted panel model as plain arrays.
+
+    Works with a fit whose ``params`` is an array or a Series by term and whose
+    covariance is ``vcov`` (the :class:`imtfp.results.Estimates` protocol) or ``cov``.
+    """
+    terms = list(fit.terms)
+    beta = np.asarray(fit.params, dtype=float)
+    V = getattr(fit, "vcov", None)
+    if V is None or callable(V):
+        V = fit.cov
+    return terms, beta, np.asarray(V, dtype=float)
