@@ -141,8 +141,8 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
         test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
         frames.append(
             tidy_frame([{
-                "table": "heterogeneity", "column": f"equality:{by}", "term": "equality_F", "estimate": test["F"],
-                "p": test["p"], "cov": spec.get("cov", "clustered"), "dep_var": spec["y"], "controls": ",".join(ctrl),
+                "table": "heterogeneity", "column": f"equality:{by}", "term": "equality_F", "estimate": test.F,
+                "p": test.p, "cov": spec.get("cov", "clustered"), "dep_var": spec["y"], "controls": ",".join(ctrl),
             }])
         )
     return _finish(frames, "heterogeneity")
