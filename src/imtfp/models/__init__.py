@@ -3,9 +3,10 @@
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
 
-from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
+from imtfp.models.heterogeneity import EqualityTest, group_equality_test, moderation, split_samples
 from imtfp.models.iv import iv_2sls, lagged_regression
-from imtfp.models.mediation import MediationResult, mediation
+from imtfp.models.mediation import MediationResult, Path, mediation
+from imtfp.models.multiverse import SpecificationCurve, estimate_specifications, specification_grid
 from imtfp.models.panel import PanelFit, fit_twfe, inference_panel, twfe
 from imtfp.models.stages import (
     estimate_baseline,
@@ -18,6 +19,11 @@ from imtfp.models.stages import (
 from imtfp.models.threshold import ThresholdResult, threshold
 
 __all__ = [
+    "EqualityTest",
+    "Path",
+    "SpecificationCurve",
+    "estimate_specifications",
+    "specification_grid",
     "MediationResult",
     "PanelFit",
     "ThresholdResult",

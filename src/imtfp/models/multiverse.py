@@ -45,6 +45,8 @@ from imtfp.core.vcov import absorbed_dof, cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.options import DofConvention, check_option
+from imtfp.results import Estimates
+from imtfp.tidy import tidy_frame
 from imtfp.options import MultiverseCov as CovChoice
 from imtfp.options import MultiverseEffects as FixedEffects
 
@@ -59,7 +61,9 @@ CHOICE_DEFAULTS: dict[str, Any] = {
     "cov": "clustered",
 }
 SAMPLE_KEYS = ("drop_provinces", "drop_years", "years", "regions")
-RESULT_COLUMNS = ["estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped"]
+RESULT_COLUMNS = [
+    "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped", "df_inf", "n_clusters",
+]
 _BATCH = 2048  # specifications solved per batched call (bounds memory: B × N × K floats)
 
 
@@ -375,8 +379,10 @@ def estimate_specifications(
     Returns
     -------
     One row per spec in input order: ``spec_id``, the choice columns,
-    ``estimate, se, t, p, ci_low, ci_high, nobs, n_dropped`` and ``p_wild``
-    when requested. ``n_dropped`` counts the sample's rows dropped for a
+    ``estimate, se, t, p, ci_low, ci_high, nobs, n_dropped, df_inf,
+    n_clusters`` (``df_inf``: degrees of freedom of the t reference, G − 1 or
+    T − 1) and ``p_wild`` when requested; :class:`SpecificationCurve` views
+    them through the result protocol. ``n_dropped`` counts the sample's rows dropped for a
     missing value in the spec's variables (including the missing lag).
 
     Raises
@@ -400,6 +406,8 @@ def estimate_specifications(
     variables = [_spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")]
     res = np.full((n_specs, 6), np.nan)
     nobs = np.zeros(n_specs, dtype=np.int64)
+    df_inf = np.zeros(n_specs, dtype=np.int64)
+    n_clusters = np.zeros(n_specs, dtype=np.int64)
     ndrop = np.zeros(n_specs, dtype=np.int64)
     p_wild = np.full(n_specs, np.nan)
     tracker = _Progress(progress, n_specs)
@@ -452,7 +460,7 @@ def estimate_specifications(
                 level=level,
                 dk_bandwidth=dk_bandwidth,
                 wild=(bootstrap, seed, wild_weights),
-                out=(res, nobs, p_wild),
+                out=(res, nobs, p_wild, df_inf, n_clusters),
                 tracker=tracker,
             )
     out = original.copy()
@@ -460,6 +468,8 @@ def estimate_specifications(
         out[name] = res[:, j]
     out["nobs"] = nobs
     out["n_dropped"] = ndrop
+    out["df_inf"] = df_inf
+    out["n_clusters"] = n_clusters
     if bootstrap:
         out["p_wild"] = p_wild
     front = ["spec_id"] + [c for c in out.columns if c != "spec_id"]
@@ -481,7 +491,7 @@ class _Progress:
 
 def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, dof, level, dk_bandwidth, wild, out, tracker):
     """Estimate the specs of one group that share their complete-case rows (sorted by entity, time)."""
-    res, nobs_out, p_wild = out
+    res, nobs_out, p_wild, df_out, g_out = out
     spec_ids, cov_of = info
     n = len(ent_all)
     ent = group_codes(ent_all)
@@ -542,6 +552,8 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
             res[rows, 3] = 2 * stats.t.sf(np.abs(t), dfs)
             res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
             nobs_out[rows] = n
+            df_out[rows] = dfs
+            g_out[rows] = G
             if wild[0]:
                 for p, r in zip(batch, rows):
                     p_wild[r] = _wild_p(cols_of, spec_cols[p], ent, groups, k_df, *wild)
@@ -652,3 +664,108 @@ def specification_curve_summary(
     row["most_influential_choice"] = infl["choice"].iloc[0] if len(infl) else None
     row["influence"] = float(infl["range_of_means"].iloc[0]) if len(infl) else np.nan
     return pd.DataFrame([row])
+
+
+class SpecificationCurve(Estimates):
+    """The multiverse results through the result protocol: one coefficient per specification.
+
+    ``terms`` are the ``spec_id`` values, ``params``/``bse``/``tvalues`` the
+    estimate, standard error and t of each specification's ``x``, and
+    ``pvalues``/``conf_int(level)`` use each specification's own reference
+    distribution (t(``df_inf``): G − 1 clustered, T − 1 Driscoll–Kraay), so
+    they equal the ``p``, ``ci_low``, ``ci_high`` columns at the level used.
+    Specifications are separate regressions: ``vcov`` is diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.DataFrame({"province": np.repeat(np.arange(20), 6), "year": np.tile(np.arange(6), 20)})
+    >>> panel["x"], panel["z"] = rng.normal(size=120), rng.normal(size=120)
+    >>> panel["y"] = 0.5 * panel["x"] + rng.normal(size=120)
+    >>> grid = specification_grid({"y": ["y"], "x": ["x"], "controls": [None, "z"]})
+    >>> curve = SpecificationCurve(estimate_specifications(panel, grid, control_sets={"z": ["z"]}, seed=1))
+    >>> list(curve.params.index), curve.df_resid
+    ([0, 1], None)
+    >>> bool(np.allclose(curve.pvalues, curve.results["p"]))
+    True
+    """
+
+    cov_type = "per specification (column cov)"
+
+    def __init__(self, results: pd.DataFrame):
+        missing = [c for c in ("spec_id", "estimate", "se", "df_inf") if c not in results.columns]
+        if missing:
+            raise MissingColumnError("specification curve", missing, available=list(results.columns))
+        self.results = results.reset_index(drop=True)
+
+    @property
+    def terms(self) -> list:
+        return self.results["spec_id"].tolist()
+
+    @property
+    def coef(self) -> np.ndarray:
+        return self.results["estimate"].to_numpy(dtype=float)
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return np.diag(self.results["se"].to_numpy(dtype=float) ** 2)
+
+    @property
+    def df_inf(self) -> None:
+        return None  # one per specification: see _df and the overridden pvalues/conf_int
+
+    @property
+    def nobs(self) -> pd.Series:
+        return pd.Series(self.results["nobs"].to_numpy(), index=self.terms, name="nobs")
+
+    @property
+    def n_clusters(self) -> pd.Series:
+        return pd.Series(self.results["n_clusters"].to_numpy(), index=self.terms, name="n_clusters")
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(self.results["se"].to_numpy(dtype=float), index=self.terms, name="bse")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = np.abs(self.tvalues.to_numpy())
+        p = 2 * stats.t.sf(t, self.results["df_inf"].to_numpy(dtype=float))
+        return pd.Series(p, index=self.terms, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        if not 0 < level < 1:
+            raise ConfigError(f"level must lie in (0, 1), got {level}")
+        q = stats.t.ppf(1 - (1 - level) / 2, self.results["df_inf"].to_numpy(dtype=float))
+        b, se = self.params.to_numpy(), self.bse.to_numpy()
+        return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.terms)
+
+    def tidy(self, *, table: str = "multiverse", column: str = "", level: float = 0.95) -> pd.DataFrame:
+        """One row per specification; ``term`` is ``spec<id>``, ``dep_var`` its outcome."""
+        ci = self.conf_int(level)
+        r = self.results
+        rows = pd.DataFrame(
+            {
+                "table": table,
+                "column": column,
+                "term": [f"spec{i}" for i in self.terms],
+                "estimate": self.params.to_numpy(),
+                "se": self.bse.to_numpy(),
+                "t": self.tvalues.to_numpy(),
+                "p": self.pvalues.to_numpy(),
+                "ci_low": ci["lower"].to_numpy(),
+                "ci_high": ci["upper"].to_numpy(),
+                "nobs": r["nobs"].to_numpy(),
+                "cov": r["cov"].astype(str).to_numpy() if "cov" in r else "clustered",
+                "dep_var": r["y"].astype(str).to_numpy() if "y" in r else "",
+            }
+        )
+        return tidy_frame(rows.to_dict("records"))
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        n = self.results["nobs"]
+        return [
+            ("Model", f"specification curve, {len(self.results)} specifications"),
+            ("No. observations", f"{int(n.min()):,}–{int(n.max()):,}"),
+            ("Inference", "per specification (t(df_inf))"),
+        ]

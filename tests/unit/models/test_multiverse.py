@@ -278,3 +278,22 @@ def test_find_spec_locates_the_baseline():
     assert all(row[k] == v for k, v in values.items())
     with pytest.raises(ConfigError, match="matches 2"):
         find_spec(g, {k: v for k, v in values.items() if k != "lag"})
+
+
+def test_specification_curve_protocol():
+    """SpecificationCurve: params/bse by spec_id; p and CI from each spec's own t(df_inf), as the columns."""
+    from imtfp.models.multiverse import SpecificationCurve
+
+    data = toy_panel()
+    specs = specification_grid({"y": ["y"], "x": ["x1"], "controls": ["none", "base"], "cov": ["clustered", "driscoll_kraay"]})
+    out = run(data, specs, seed=1)
+    curve = SpecificationCurve(out)
+    assert list(curve.params.index) == out["spec_id"].tolist()
+    np.testing.assert_allclose(curve.pvalues, out["p"], rtol=1e-12)
+    ci = curve.conf_int(0.95)
+    np.testing.assert_allclose(ci["lower"], out["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(ci["upper"], out["ci_high"], rtol=1e-12)
+    g, t = data["province"].nunique(), data["year"].nunique()
+    assert set(out["df_inf"]) == {g - 1, t - 1} and (out["n_clusters"] == g).all()
+    assert "specification curve, 4 specifications" in curve.summary()
+    assert list(curve.tidy()["term"]) == [f"spec{i}" for i in out["spec_id"]]
