@@ -12,6 +12,9 @@ call the HiGHS dual simplex.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import contextlib
+import os
+import sys
 from typing import Literal
 
 import numpy as np
@@ -141,9 +144,44 @@ class LinearProgram:
         return LPSolution("optimal", np.asarray(res.x, dtype=float), float(res.fun))
 
 
-def _highs_model(c, A, row_lo, row_hi, col_lo, col_hi):
-    h = highspy.Highs()
+_banner_suppressed = False
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull():
+    """Send file descriptor 1 to /dev/null: HiGHS writes its banner from C++, past sys.stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _new_highs():
+    """A silent HiGHS instance.
+
+    The first ``highspy.Highs()`` of a process prints a copyright banner to
+    stdout before any option can be set; it would interleave with a
+    pipeline's or a notebook's output, so the first construction runs with
+    stdout sent to /dev/null (later ones print nothing).
+    """
+    global _banner_suppressed
+    if _banner_suppressed:
+        h = highspy.Highs()
+    else:
+        with _stdout_to_devnull():
+            h = highspy.Highs()
+        _banner_suppressed = True
     h.setOptionValue("output_flag", False)
+    return h
+
+
+def _highs_model(c, A, row_lo, row_hi, col_lo, col_hi):
+    h = _new_highs()
     lp = highspy.HighsLp()
     n_row, n_col = A.shape
     lp.num_col_ = n_col
