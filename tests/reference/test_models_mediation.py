@@ -22,7 +22,7 @@ import statsmodels.formula.api as smf
 
 from imtfp.models.mediation import mediation
 
-pytestmark = [pytest.mark.reference, pytest.mark.realdata]
+pytestmark = pytest.mark.reference
 
 
 @pytest.fixture(scope="module")

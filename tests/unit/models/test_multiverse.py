@@ -167,9 +167,10 @@ def test_baseline_equals_fit_twfe():
     spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": "x1", "controls": "full", "fe": ["twoway", "entity"]})
     out = run(data, spec)
     for i, eff in enumerate(["twoway", "entity"]):
-        fit = fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered")
-        assert out.loc[i, "estimate"] == pytest.approx(fit.coef("x1"), rel=1e-10)
-        assert out.loc[i, "se"] == pytest.approx(fit.stderr("x1"), rel=1e-10)
+        row = fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered").tidy().iloc[0]
+        assert out.loc[i, "estimate"] == pytest.approx(row["estimate"], rel=1e-10)
+        assert out.loc[i, "se"] == pytest.approx(row["se"], rel=1e-10)
+        assert out.loc[i, "p"] == pytest.approx(row["p"], rel=1e-8)
 
 
 def test_wild_p_equals_wcr_with_explicit_dummies():
