@@ -622,7 +622,10 @@ def specification_curve_summary(
     estimates; ``truth``, ``truth_in_estimate_range`` (min ≤ truth ≤ max of the
     estimates), ``truth_in_ci_range`` (min ci_low ≤ truth ≤ max ci_high) and
     ``share_ci_cover_truth`` (share of specs whose own CI covers it), NaN/None
-    without a truth; ``most_influential_choice`` and its ``influence`` (see
+    without a truth. A truth is the effect of the baseline's regressor on the
+    baseline's outcome, so these compare it only with the ``n_truth_specs``
+    specifications that share the baseline's ``y`` and ``x`` (other regressors
+    and outcomes are in other units); ``most_influential_choice`` and its ``influence`` (see
     :func:`choice_influence`).
     """
     hit = results.loc[results["spec_id"] == baseline_spec_id]
@@ -648,14 +651,21 @@ def specification_curve_summary(
          "min": float(est.min()), "max": float(est.max())}
     )
     if truth is None:
-        row.update({"truth": np.nan, "truth_in_estimate_range": None, "truth_in_ci_range": None,
-                    "share_ci_cover_truth": np.nan})
+        row.update({"truth": np.nan, "n_truth_specs": 0, "truth_in_estimate_range": None,
+                    "truth_in_ci_range": None, "share_ci_cover_truth": np.nan})
     else:
-        lo, hi = results["ci_low"].to_numpy(dtype=float), results["ci_high"].to_numpy(dtype=float)
+        same = np.ones(len(results), dtype=bool)
+        for key in ("y", "x"):  # only the specs that estimate the effect the truth is about
+            if key in results.columns:
+                same &= (results[key] == hit[key].iloc[0]).to_numpy()
+        comparable = results.loc[same]
+        e = comparable["estimate"].to_numpy(dtype=float)
+        lo, hi = comparable["ci_low"].to_numpy(dtype=float), comparable["ci_high"].to_numpy(dtype=float)
         row.update(
             {
                 "truth": float(truth),
-                "truth_in_estimate_range": bool(est.min() <= truth <= est.max()),
+                "n_truth_specs": int(same.sum()),
+                "truth_in_estimate_range": bool(e.min() <= truth <= e.max()),
                 "truth_in_ci_range": bool(lo.min() <= truth <= hi.max()),
                 "share_ci_cover_truth": float(((lo <= truth) & (truth <= hi)).mean()),
             }

@@ -251,9 +251,21 @@ def test_summary_on_a_known_toy():
     assert s["median"] == 1.5 and s["q25"] == 0.5 and s["q75"] == 2.5 and s["iqr"] == 2.0
     assert s["min"] == -1.0 and s["max"] == 4.0
     assert not s["truth_in_estimate_range"] and s["truth_in_ci_range"]
-    assert s["share_ci_cover_truth"] == 0.25
+    assert s["share_ci_cover_truth"] == 0.25 and s["n_truth_specs"] == 4
     # means by fe: twoway 1.5, entity 1.5 -> 0; by lag: 0 -> 0, 1 -> 3 -> range 3
     assert s["most_influential_choice"] == "lag" and s["influence"] == 3.0
+
+
+def test_truth_is_compared_only_with_the_baselines_regressor_and_outcome():
+    """A truth about x on y says nothing about another regressor (other units): those specs are left out."""
+    res = toy_results().assign(y="tfp", x=["im", "im", "ccd", "im"])
+    s = specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]
+    assert s["n_truth_specs"] == 3
+    # the only spec whose CI covers -1.5 is spec 2, a different regressor: now no coverage at all
+    assert not s["truth_in_ci_range"] and s["share_ci_cover_truth"] == 0.0
+    assert s["min"] == -1.0  # the curve statistics still describe every specification
+    res = res.assign(x="im", y=["tfp", "tfp", "tfp_malmquist", "tfp"])
+    assert specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]["n_truth_specs"] == 3
 
 
 def test_choice_influence_is_sorted():
