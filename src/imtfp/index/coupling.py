@@ -81,6 +81,15 @@ def coupling_coordination(
     ValueError
         A value outside [0, 1] or missing (naming the column), fewer than two
         columns, bad weights or formula.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> U = pd.DataFrame({"im": [0.2, 0.6], "tfp": [0.4, 0.6]})
+    >>> coupling_coordination(U)[["C", "T", "D", "level_en"]].round(3)
+           C    T      D                   level_en
+    0  0.943  0.3  0.532         barely coordinated
+    1  1.000  0.6  0.775  intermediate coordination
     """
     check_option(formula, CouplingFormula, "formula")
     A = _subsystem_matrix(U)

@@ -53,6 +53,13 @@ def entropy_weights(
     Returns
     -------
     Series of weights indexed by the columns of ``X``; non-negative, sum 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"rd": [1.0, 2.0, 4.0, 8.0], "robots": [3.0, 3.5, 4.0, 4.5]})
+    >>> entropy_weights(X).round(3).to_dict()  # the more dispersed indicator weighs more
+    {'rd': 0.584, 'robots': 0.416}
     """
     check_option(normalize, EntropyNormalize, "normalize")
     lo, hi = check_rescale(rescale)

@@ -154,6 +154,14 @@ def capital_stock(
     -------
     Frame with columns ``entity``, ``time``, ``invest``, ``price`` (rebased),
     ``real_invest`` and ``capital``, sorted by unit and year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inv = pd.DataFrame({"province": "a", "year": [2000, 2001, 2002],
+    ...                     "invest": [10.0, 11.0, 12.1], "price": 1.0})
+    >>> capital_stock(inv, delta=0.1, base="zhang")["capital"].tolist()  # K0 = I0/0.1, K = 0.9K + I
+    [100.0, 101.0, 103.0]
     """
     check_option(base, BASES, "base")
     check_option(nonpositive, NONPOSITIVE, "nonpositive")

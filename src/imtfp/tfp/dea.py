@@ -186,6 +186,13 @@ def dea(
     -------
     Series named ``efficiency`` indexed like ``data``. Scores are clipped at 1
     (an own-frontier score exceeds 1 only by solver round-off, < 1e-9).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"k": [2.0, 4.0, 3.0], "y": [2.0, 2.0, 3.0]}, index=["A", "B", "C"])
+    >>> dea(d, ["k"], ["y"]).round(3).to_dict()  # B uses twice A's input for A's output
+    {'A': 1.0, 'B': 0.5, 'C': 1.0}
     """
     check_option(rts, RTS_OPTIONS, "rts")
     check_option(orientation, ORIENTATIONS, "orientation")

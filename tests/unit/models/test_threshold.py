@@ -49,7 +49,9 @@ def test_ssr_and_F_match_bruteforce(thr_panel):
     g = [group_codes(thr_panel.id)]
     yt = demean(thr_panel.y.to_numpy(), g)
     base = demean(thr_panel[["z", "x"]].to_numpy(), g)
-    ssr = lambda X: float(np.sum((yt - X @ np.linalg.lstsq(X, yt, rcond=None)[0]) ** 2))
+    def ssr(X):
+        return float(np.sum((yt - X @ np.linalg.lstsq(X, yt, rcond=None)[0]) ** 2))
+
     S0 = ssr(base)
     grid = hansen_grid(thr_panel.q.to_numpy(), trim=0.01, grid=100)
     S = [ssr(np.column_stack([base, demean(thr_panel.x.to_numpy() * (thr_panel.q.to_numpy() <= gm), g)])) for gm in grid]
