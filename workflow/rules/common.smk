@@ -14,7 +14,11 @@ from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
 
 def validate_config():
-    """The baseline and every named robustness check, each validated against the schema."""
+    """The baseline and every named robustness check, each validated against the schema.
+
+    The schema is the one packaged with imtfp (src/imtfp/schemas/config.schema.yaml, read by
+    imtfp.config through importlib.resources), so the workflow and an installed wheel agree.
+    """
     imtfp.config.validate(config)
     for overlay in config.get("robustness", {}).values():
         imtfp.config.validate(imtfp.config.merge(config, overlay))
