@@ -40,10 +40,13 @@ SUBMODULES = (
     "options",
     "panel",
     "provinces",
+    "quality",
     "report",
     "results",
+    "robustness",
     "tfp",
     "tidy",
+    "warehouse",
 )
 
 __all__ = ["__version__", *SUBMODULES]
@@ -60,10 +63,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         options,
         panel,
         provinces,
+        quality,
         report,
         results,
+        robustness,
         tfp,
         tidy,
+        warehouse,
     )
 
 
