@@ -75,7 +75,7 @@ def stored(sim_panel) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Driscoll–Kraay", category=UserWarning)  # T = 10
         frames = [
-            getattr(stages, f"{key}_table")(sim_panel, spec, seed=7)
+            stages.ESTIMATORS[key](sim_panel, spec, seed=7)
             for key in ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
         ]
     return pd.concat(frames, ignore_index=True)
