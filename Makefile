@@ -37,7 +37,11 @@ real: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m imtfp.demo data/raw/demo --config config.yaml
 
+# The style gate: ruff lint and format, snakefmt on the workflow, Snakemake's own linter.
 lint: $(STAMP)
+	$(BIN)/ruff check src tests workflow benchmarks
+	$(BIN)/ruff format --check src tests workflow benchmarks
+	$(BIN)/snakefmt --check workflow Snakefile
 	$(BIN)/snakemake --lint
 
 clean:

@@ -49,7 +49,7 @@ def full_run(panel: pd.DataFrame, engine: str) -> tuple[np.ndarray, pd.DataFrame
         g = g.set_index("province")
         for rts in ("crs", "vrs"):
             scores.append(dea(g, ["k", "l"], ["y"], rts=rts, engine=engine).to_numpy())
-    m = malmquist(panel, ["k", "l"], ["y"], id="province", time="year", engine=engine)
+    m = malmquist(panel, ["k", "l"], ["y"], entity="province", time="year", engine=engine)
     return np.concatenate(scores), m
 
 

@@ -41,7 +41,7 @@ def test_wild_speed(benchmark):
     absorb = [group_codes(prov), group_codes(yr)]
     ours = benchmark.pedantic(
         wild_cluster_bootstrap, args=(np.column_stack([x, z]), y, prov),
-        kwargs=dict(param=0, B=B, weights="webb", seed=1, absorb=absorb, level=None), rounds=5, iterations=1,
+        kwargs=dict(param=0, bootstrap=B, weights="webb", seed=1, absorb=absorb, level=None), rounds=5, iterations=1,
     )
     dummies = pd.get_dummies(pd.DataFrame({"p": prov.astype(str), "t": yr.astype(str)}), drop_first=True).astype(float)
     model = sm.OLS(y, pd.concat([pd.DataFrame({"const": 1.0, "x": x, "z": z}), dummies], axis=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+from imtfp.errors import EstimationError
 
 KEY = ["province", "year"]
 
@@ -32,11 +33,11 @@ def analysis_frame(
     for name, frame in parts.items():
         clash = (set(frame.columns) & set(out.columns)) - set(KEY)
         if clash:
-            raise ValueError(f"{name} repeats panel columns {sorted(clash)}")
+            raise EstimationError(f"{name} repeats panel columns {sorted(clash)}")
         merged = out.merge(frame, on=KEY, how="left", validate="one_to_one", indicator=True)
         missing = merged.loc[merged["_merge"] != "both", KEY]
         if len(missing):
-            raise ValueError(f"{name} lacks {len(missing)} province-years of the panel, e.g. {missing.iloc[0].tolist()}")
+            raise EstimationError(f"{name} lacks {len(missing)} province-years of the panel, e.g. {missing.iloc[0].tolist()}")
         out = merged.drop(columns="_merge")
     out = out[~out["year"].isin(list(drop_years))]
     return out.sort_values(KEY).reset_index(drop=True)

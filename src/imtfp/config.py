@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -15,7 +16,8 @@ import yaml
 
 from imtfp.errors import ConfigError
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+#: The schema ships inside the package, so an installed wheel validates as a checkout does.
+SCHEMA = resources.files("imtfp") / "schemas" / "config.schema.yaml"
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -27,12 +29,24 @@ def _path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) or "<top level>"
 
 
-def load_schema(path: str | Path = SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+def load_schema(path: str | Path | None = None) -> dict:
+    """The JSON schema (YAML) at ``path``, by default the one packaged with imtfp."""
+    source = SCHEMA if path is None else Path(path)
+    return yaml.safe_load(source.read_text(encoding="utf-8"))
 
 
 def validate(config: Mapping, schema: Mapping | None = None) -> None:
-    """Raise :class:`ConfigError` naming the key of the first (by path) violation."""
+    """Raise :class:`ConfigError` naming the key of the first (by path) violation.
+
+    Examples
+    --------
+    >>> schema = {"type": "object", "properties": {"seed": {"type": "integer"}}}
+    >>> validate({"seed": 7}, schema)
+    >>> validate({"seed": "7"}, schema)
+    Traceback (most recent call last):
+    ...
+    imtfp.errors.ConfigError: config key 'seed': '7' is not of type 'integer'
+    """
     schema = schema if schema is not None else load_schema()
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])

@@ -21,3 +21,22 @@ class ConfigError(ImtfpError, ValueError):
 
 class EstimationError(ImtfpError, ValueError):
     """A model cannot be estimated on the data given (rank, balance, infeasibility)."""
+
+
+class MissingColumnError(ConfigError):
+    """The data lack a column the configuration or the call names; the message lists them.
+
+    Examples
+    --------
+    >>> err = MissingColumnError("baseline", ["tfp"], available=["province", "year"])
+    >>> str(err)
+    "baseline: missing column(s) ['tfp']; available: ['province', 'year']"
+    >>> isinstance(err, ImtfpError), err.columns
+    (True, ['tfp'])
+    """
+
+    def __init__(self, what: str, columns, *, available=None):
+        self.what = what
+        self.columns = list(columns)
+        tail = f"; available: {list(available)}" if available is not None else ""
+        super().__init__(f"{what}: missing column(s) {self.columns}{tail}")

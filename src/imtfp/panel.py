@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from imtfp.options import MissingPolicy
 from imtfp import provinces
 from imtfp.errors import ConfigError
 
-MissingPolicy = Literal["none", "interpolate", "carry"]
 _FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif", "coalesce"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALLOWED = re.compile(r"^[A-Za-z0-9_+\-*/().,\s]*$")
@@ -52,7 +51,7 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
     at all for a province stays missing.
     """
     if policy not in ("none", "interpolate", "carry"):
-        raise ValueError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
+        raise ConfigError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     records = []
     if policy == "none":

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
+from imtfp.errors import ConfigError
 
 REGIONS = ("east", "central", "west", "northeast")
 REGION_ZH = {"east": "东部", "central": "中部", "west": "西部", "northeast": "东北"}
@@ -96,7 +97,7 @@ def to_code(name: str) -> str:
     """
     code = _aliases().get(_normalise(name))
     if code is None:
-        raise ValueError(f"unknown province name {name!r}")
+        raise ConfigError(f"unknown province name {name!r}")
     return code
 
 
@@ -104,7 +105,7 @@ def region(code: str) -> str:
     """NBS region (east, central, west, northeast) of a province code."""
     regions = dict(zip(table()["code"], table()["region"]))
     if code not in regions:
-        raise ValueError(f"unknown province code {code!r}")
+        raise ConfigError(f"unknown province code {code!r}")
     return regions[code]
 
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from imtfp.tidy import tidy_frame
+from imtfp.errors import ConfigError
 
 
 def _dist(df_inf: int | None):
@@ -90,7 +91,7 @@ class Estimates:
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals (columns ``lower``, ``upper``) at ``level``."""
         if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1), got {level}")
+            raise ConfigError(f"level must lie in (0, 1), got {level}")
         q = _dist(self.df_inf).ppf(1 - (1 - level) / 2)
         b, se = self.params, self.bse
         return pd.DataFrame({"lower": b - q * se, "upper": b + q * se})

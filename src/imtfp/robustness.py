@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from imtfp.errors import EstimationError
 from imtfp.models.multiverse import (
     chunk_specs,
     estimate_specifications,
@@ -34,7 +35,7 @@ def multiverse_chunk(
         specs,
         samples=spec["samples"],
         control_sets=spec["control_sets"],
-        wild_bootstrap=int(spec.get("wild_bootstrap", 0)),
+        bootstrap=int(spec.get("bootstrap", 0)),
         seed=seed,
         dof=spec.get("dof", "stata"),
         progress=_progress,
@@ -51,7 +52,7 @@ def collect_multiverse(
     results = pd.concat(chunks, ignore_index=True).sort_values("spec_id", kind="stable").reset_index(drop=True)
     grid = specification_grid(spec["choices"])
     if results["spec_id"].tolist() != grid["spec_id"].tolist():
-        raise ValueError(f"chunks hold {len(results)} specifications, the grid {len(grid)}")
+        raise EstimationError(f"chunks hold {len(results)} specifications, the grid {len(grid)}")
     baseline = find_spec(grid, spec["baseline"])
     summary = specification_curve_summary(results, baseline_spec_id=baseline, truth=truth)
     return results, summary
@@ -69,6 +70,6 @@ def robustness_table(results: Mapping[str, pd.DataFrame], terms: Mapping[str, st
         last = tidy["column"].iloc[-1]
         row = tidy[(tidy["column"] == last) & (tidy["term"] == term)]
         if row.empty:
-            raise ValueError(f"robustness check {name!r}: no row for {term!r} in its baseline table")
+            raise EstimationError(f"robustness check {name!r}: no row for {term!r} in its baseline table")
         rows.append(row.assign(column=name, table="robustness"))
     return pd.concat(rows, ignore_index=True)

@@ -19,7 +19,7 @@ import pytest
 from imtfp.core.fe import demean, group_codes
 from imtfp.models.threshold import hansen_grid, threshold
 
-pytestmark = [pytest.mark.reference, pytest.mark.realdata]
+pytestmark = pytest.mark.reference
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def test_wcr_p_value_matches_wildboottest():
     B = 9999
     ref = wbt.wildboottest(sm.OLS(y, X), B=B, cluster=prov, param="x", weights_type="webb", seed=12345, show=False)
     p_ref = float(ref["p-value"].iloc[0])
-    ours = wild_cluster_bootstrap(np.column_stack([x, z]), y, prov, param=0, B=B, weights="webb", seed=777,
+    ours = wild_cluster_bootstrap(np.column_stack([x, z]), y, prov, param=0, bootstrap=B, weights="webb", seed=777,
                                   absorb=[group_codes(prov), group_codes(yr)], level=None)
     tol = 4 * np.sqrt(2 * max(p_ref * (1 - p_ref), 0.01 * 0.99) / B)
     assert abs(ours.p_value - p_ref) <= tol

@@ -158,12 +158,8 @@ def test_driscoll_kraay_equals_panelols_kernel(panel):
     assert out.loc[1, "se"] != pytest.approx(out.loc[0, "se"], rel=1e-3)
 
 
-@pytest.mark.realdata
 def test_grunfeld_within_published(reference_data):
-    path = reference_data / "Grunfeld_plm.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent")
-    g = pd.read_csv(path)
+    g = pd.read_csv(reference_data / "Grunfeld_plm.csv")
     specs = pd.DataFrame({"spec_id": [0, 1], "y": ["inv", "inv"], "x": ["value", "capital"],
                           "controls": ["other_v", "other_c"], "fe": ["entity", "entity"]})
     out = estimate_specifications(

@@ -1,7 +1,7 @@
 """Capital stock against the R package CHNCapitalStock (GitHub common2016/CapitalStock, GPL-2).
 
-Data: ../shared/data/capital/chn_capital_stock_asset.csv, the package's ``asset`` data
-converted losslessly to CSV. Published numbers:
+Data: tests/data/reference/chn_capital_stock_asset_bj_sc_cq.csv, the package's ``asset`` data
+converted losslessly to CSV (the beijing, sichuan and chongqing rows). Published numbers:
 
 * README.md ("CompK(prv = 'beijing', bt = 1952)" output): Beijing K_2021 = 38866.56346,
   K_2022 = 40271.13639 (亿元, 1952 prices), printed to 10 significant digits;
@@ -22,19 +22,19 @@ import pytest
 
 from imtfp.tfp import capital_stock
 
-pytestmark = [pytest.mark.reference, pytest.mark.realdata]
+pytestmark = pytest.mark.reference
 
 R_CHONGQING_K1996 = 1090 * 313 / 850  # hard-coded in CompK_ZJ.R
 
 
 @pytest.fixture(scope="module")
-def asset(shared_data) -> pd.DataFrame:
-    return pd.read_csv(shared_data / "capital" / "chn_capital_stock_asset.csv")
+def asset(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "chn_capital_stock_asset_bj_sc_cq.csv")
 
 
 def _k(asset: pd.DataFrame, **kw) -> pd.DataFrame:
     kw = {"split": {"chongqing": "sichuan"}, "nonpositive": "keep", **kw}
-    out = capital_stock(asset, id="prv", time="yr", price_col="InvestPrice", **kw)
+    out = capital_stock(asset, entity="prv", time="yr", price_col="InvestPrice", **kw)
     return out.set_index(["prv", "yr"])
 
 

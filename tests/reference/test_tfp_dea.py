@@ -86,7 +86,7 @@ def eg4() -> pd.DataFrame:
 
 
 def test_deap_eg4_distances(eg4):
-    d = malmquist_distances(eg4, ["x"], ["y"], id="firm", time="year", orientation="output")
+    d = malmquist_distances(eg4, ["x"], ["y"], entity="firm", time="year", orientation="output")
     printed = {  # year: (t-1, t, t+1, vrs) per firm; 0.000 marks "not defined"
         1: [
             (0, 0.500, 0.375, 1.0),
@@ -126,7 +126,7 @@ def test_deap_eg4_distances(eg4):
 
 
 def test_deap_eg4_malmquist_index(eg4):
-    m = malmquist(eg4, ["x"], ["y"], id="firm", time="year", orientation="output")
+    m = malmquist(eg4, ["x"], ["y"], entity="firm", time="year", orientation="output")
     year2 = [  # effch techch pech sech tfpch
         (0.750, 1.333, 1.000, 0.750, 1.000),
         (1.125, 1.333, 1.222, 0.920, 1.500),
@@ -245,7 +245,7 @@ def julia_malmquist_panel() -> pd.DataFrame:
 @pytest.mark.parametrize("orientation", ["input", "output"])
 def test_julia_malmquist_two_periods(julia_malmquist_panel, orientation):
     p = julia_malmquist_panel[julia_malmquist_panel["t"] <= 2]
-    m = malmquist(p, ["x"], ["y"], id="dmu", time="t", orientation=orientation)
+    m = malmquist(p, ["x"], ["y"], entity="dmu", time="t", orientation=orientation)
     np.testing.assert_allclose(m["tfpch"], [2.0, 1.5, 1.25, 1.3333333333, 0.6], atol=1e-9)
     np.testing.assert_allclose(
         m["effch"], [1.3333333333, 1.0, 0.8333333333, 0.8888888889, 0.4], atol=1e-9
@@ -254,7 +254,7 @@ def test_julia_malmquist_two_periods(julia_malmquist_panel, orientation):
 
 
 def test_julia_malmquist_three_periods(julia_malmquist_panel):
-    m = malmquist(julia_malmquist_panel, ["x"], ["y"], id="dmu", time="t")
+    m = malmquist(julia_malmquist_panel, ["x"], ["y"], entity="dmu", time="t")
     tfpch = [[2.0, 4.0], [1.5, 1.3333333], [1.25, 1.3333333], [1.3333333333, 1.5], [0.6, 0.3333333]]
     effch = [
         [1.3333333333, 2.0],

@@ -46,7 +46,7 @@ def julia_panel() -> pd.DataFrame:
 
 
 def _ml(panel, **kw):
-    return malmquist_luenberger(panel, ["x"], ["y"], ["b"], id="dmu", time="t", **kw)
+    return malmquist_luenberger(panel, ["x"], ["y"], ["b"], entity="dmu", time="t", **kw)
 
 
 def test_julia_malmluen_two_periods(julia_panel):
@@ -145,7 +145,7 @@ def test_weak_ddf_equals_dual(random_panel, rts):
 @pytest.mark.parametrize("rts", ["crs", "vrs"])
 def test_global_ml_equals_dual_formulation(random_panel, rts):
     ml = malmquist_luenberger(
-        random_panel, ["k", "l"], ["y"], ["co2"], id="dmu", time="t", frontier="global", rts=rts
+        random_panel, ["k", "l"], ["y"], ["co2"], entity="dmu", time="t", frontier="global", rts=rts
     )
     periods = sorted(random_panel["t"].unique())
     arrays = {t: g.sort_values("dmu") for t, g in random_panel.groupby("t")}

@@ -14,7 +14,11 @@ from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
 
 def validate_config():
-    """The baseline and every named robustness check, each validated against the schema."""
+    """The baseline and every named robustness check, each validated against the schema.
+
+    The schema is the one packaged with imtfp (src/imtfp/schemas/config.schema.yaml, read by
+    imtfp.config through importlib.resources), so the workflow and an installed wheel agree.
+    """
     imtfp.config.validate(config)
     for overlay in config.get("robustness", {}).values():
         imtfp.config.validate(imtfp.config.merge(config, overlay))
@@ -124,12 +128,20 @@ def simulated_truth():
     if not manifest().simulated:
         return None
     truth = Path(config["dataset"]["manifest"]).parent / "truth.yaml"
-    return yaml.safe_load(truth.read_text(encoding="utf-8"))["total_effect"] if truth.is_file() else None
+    return (
+        yaml.safe_load(truth.read_text(encoding="utf-8"))["total_effect"]
+        if truth.is_file()
+        else None
+    )
 
 
 # ---- report -------------------------------------------------------------------------------------
 
-TABLE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"]) if fmt != "csv"]
+TABLE_EXTS = [
+    f".{fmt}"
+    for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"])
+    if fmt != "csv"
+]
 
 
 def table_inputs(wildcards):
@@ -142,7 +154,11 @@ def figure_inputs(wildcards):
 
 def exhibit_config():
     """The config sections tables and figures read (a change elsewhere does not redraw them)."""
-    return {k: config[k] for k in ("report", "models", "tfp", "multiverse", "panel", "seed") if k in config}
+    return {
+        k: config[k]
+        for k in ("report", "models", "tfp", "multiverse", "panel", "seed")
+        if k in config
+    }
 
 
 def data_source():
@@ -178,14 +194,22 @@ def report_figures():
 
 def exhibits():
     """Every table and figure file, and the results they come from."""
-    tables = expand("data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS])
-    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"])
+    tables = expand(
+        "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
+    )
+    figures = expand(
+        "data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"]
+    )
     results = [
         "data/derived/quality/report.md",
         "data/derived/quality/checks.parquet",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
         *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
-        *(["data/derived/robustness/multiverse/results.parquet"] if config.get("multiverse") else []),
+        *(
+            ["data/derived/robustness/multiverse/results.parquet"]
+            if config.get("multiverse")
+            else []
+        ),
     ]
     return [*tables, *figures, *results]
 

@@ -8,10 +8,10 @@ rule estimate:
         "data/derived/{variant}models/{model}.parquet",
     log:
         "logs/{variant}models/{model}.log",
-    conda:
-        "../envs/imtfp.yaml"
     wildcard_constraints:
         model="baseline|inference|mediation|heterogeneity|iv|threshold",
+    conda:
+        "../envs/imtfp.yaml"
     params:
         spec=models_spec,
         seed=config["seed"],

@@ -40,10 +40,10 @@ rule multiverse_chunk:
         "data/derived/robustness/multiverse/chunks/{chunk}.parquet",
     log:
         "logs/robustness/multiverse/chunks/{chunk}.log",
-    conda:
-        "../envs/imtfp.yaml"
     wildcard_constraints:
         chunk=r"\d+",
+    conda:
+        "../envs/imtfp.yaml"
     resources:
         mem_mb=2000,
         runtime=30,

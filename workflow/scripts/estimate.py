@@ -1,4 +1,4 @@
-"""Rule estimate: analysis frame -> tidy results of one model (imtfp.models.stages.<model>_table)."""
+"""Rule estimate: analysis frame -> tidy results of one model (imtfp.models.stages.estimate_<model>)."""
 
 import pandas as pd
 
@@ -6,7 +6,7 @@ from imtfp.logs import to_file
 from imtfp.models import stages
 
 log = to_file(snakemake.log[0])
-estimator = getattr(stages, f"{snakemake.wildcards.model}_table")
+estimator = stages.ESTIMATORS[snakemake.wildcards.model]
 tidy = estimator(pd.read_parquet(snakemake.input[0]), snakemake.params.spec, seed=snakemake.params.seed)
 tidy.to_parquet(snakemake.output[0], index=False)
 log.info("%s: %d rows", snakemake.wildcards.model, len(tidy))

@@ -23,17 +23,16 @@ draws at once, with no loop over draws.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
 
 import numpy as np
 from scipy import stats
+from imtfp.options import check_option, Effects
 
-Effects = Literal["twoway", "entity", "time", "none"]
 
 
-def cluster_draws(n_clusters: int, B: int, rng: np.random.Generator) -> np.ndarray:
-    """(B, G) indices of the clusters drawn with replacement in each replication."""
-    return rng.integers(0, n_clusters, size=(B, n_clusters))
+def cluster_draws(n_clusters: int, bootstrap: int, rng: np.random.Generator) -> np.ndarray:
+    """(bootstrap, G) indices of the clusters drawn with replacement in each replication."""
+    return rng.integers(0, n_clusters, size=(bootstrap, n_clusters))
 
 
 def draw_counts(draws: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -70,8 +69,7 @@ def resampled_moments(P: np.ndarray, counts: np.ndarray, *, effects: Effects) ->
     -------
     (B, p, p) array :math:`\\ddot W_b'\\ddot W_b` for each draw.
     """
-    if effects not in get_args(Effects):
-        raise ValueError(f"effects must be one of {get_args(Effects)}, got {effects!r}")
+    check_option(effects, Effects, "effects")
     P = np.asarray(P, dtype=float)
     counts = np.asarray(counts, dtype=float)
     G, T, _ = P.shape

@@ -30,38 +30,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 
+from imtfp.options import check_option, PValueType, WildWeights
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import cluster_factor, group_sums
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 
-WildWeights = Literal["webb", "rademacher", "mammen"]
-PValueType = Literal["symmetric", "equal_tailed"]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
-def bootstrap_weights(n_clusters: int, B: int, kind: WildWeights, rng: np.random.Generator) -> np.ndarray:
-    """Wild bootstrap weights, a (G, B) array with mean 0 and variance 1.
+def bootstrap_weights(n_clusters: int, bootstrap: int, kind: WildWeights, rng: np.random.Generator) -> np.ndarray:
+    """Wild bootstrap weights, a (G, bootstrap) array with mean 0 and variance 1.
 
     ``webb``: six points :math:`\\pm\\sqrt{1/2}, \\pm 1, \\pm\\sqrt{3/2}` with
     equal probability (Webb 2013), recommended with few clusters;
     ``rademacher``: :math:`\\pm 1`; ``mammen``: the two-point distribution of
     Mammen (1993).
     """
-    if kind not in get_args(WildWeights):
-        raise ValueError(f"weights must be one of {get_args(WildWeights)}, got {kind!r}")
+    check_option(kind, WildWeights, "weights")
     if kind == "webb":
-        return _WEBB[rng.integers(0, 6, size=(n_clusters, B))]
+        return _WEBB[rng.integers(0, 6, size=(n_clusters, bootstrap))]
     if kind == "rademacher":
-        return rng.integers(0, 2, size=(n_clusters, B)) * 2.0 - 1.0
+        return rng.integers(0, 2, size=(n_clusters, bootstrap)) * 2.0 - 1.0
     s5 = np.sqrt(5.0)
     lo, hi = -(s5 - 1) / 2, (s5 + 1) / 2
     p_lo = (s5 + 1) / (2 * s5)
-    return np.where(rng.random((n_clusters, B)) < p_lo, lo, hi)
+    return np.where(rng.random((n_clusters, bootstrap)) < p_lo, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ class WildResult:
     ci_low: float
     ci_high: float
     null: float
-    B: int
+    bootstrap: int
     weights: str
     n_clusters: int
 
@@ -166,7 +163,7 @@ def wild_cluster_bootstrap(
     *,
     param: int,
     null: float = 0.0,
-    B: int = 9999,
+    bootstrap: int = 9999,
     weights: WildWeights = "webb",
     seed: int,
     absorb: Sequence[np.ndarray] = (),
@@ -183,16 +180,16 @@ def wild_cluster_bootstrap(
     clusters : cluster labels, one per row
     param : column of ``X`` to test
     null : hypothesised value r in :math:`H_0: \\beta_j = r`
+    bootstrap : number of bootstrap draws (at least 99)
     absorb : integer codes of fixed effects partialled out (see :func:`imtfp.core.fe.group_codes`)
     k_df : K in the small-sample factor of the reported standard error
         (does not affect the bootstrap p-value, where it cancels)
     level : confidence level of the interval; ``None`` skips the inversion
     p_type : ``symmetric`` (:math:`P(|t^*| > |\\hat t|)`) or ``equal_tailed``
     """
-    if p_type not in get_args(PValueType):
-        raise ValueError(f"p_type must be one of {get_args(PValueType)}, got {p_type!r}")
-    if B < 99:
-        raise ValueError(f"B must be at least 99, got {B}")
+    check_option(p_type, PValueType, "p_type")
+    if bootstrap < 99:
+        raise ConfigError(f"bootstrap must be at least 99 draws, got {bootstrap}")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     codes = group_codes(clusters)
@@ -201,7 +198,7 @@ def wild_cluster_bootstrap(
         raise EstimationError("the wild cluster bootstrap needs at least 2 clusters")
     k = X.shape[1]
     factor = cluster_factor(len(y), k if k_df is None else k_df, G)
-    V = bootstrap_weights(G, B, weights, np.random.default_rng(seed))
+    V = bootstrap_weights(G, bootstrap, weights, np.random.default_rng(seed))
     problem = _WildProblem(X, y, codes, list(absorb), param, V, factor)
     p = problem.p_value(null, p_type)
     lo = hi = np.nan
@@ -217,7 +214,7 @@ def wild_cluster_bootstrap(
         ci_low=lo,
         ci_high=hi,
         null=null,
-        B=B,
+        bootstrap=bootstrap,
         weights=weights,
         n_clusters=G,
     )

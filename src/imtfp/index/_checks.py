@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-
-
-def check_option(name: str, value: object, allowed: Collection[str]) -> None:
-    """Raise ``ValueError`` naming ``value`` when it is not one of ``allowed``."""
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not one of {sorted(allowed)}")
+from imtfp.errors import ConfigError, EstimationError
 
 
 def check_rescale(rescale: tuple[float, float]) -> tuple[float, float]:
@@ -19,9 +14,9 @@ def check_rescale(rescale: tuple[float, float]) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in rescale)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"rescale={rescale!r} must be a pair of numbers (lo, hi)") from err
+        raise ConfigError(f"rescale={rescale!r} must be a pair of numbers (lo, hi)") from err
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"rescale={rescale!r} must satisfy lo < hi, both finite")
+        raise ConfigError(f"rescale={rescale!r} must satisfy lo < hi, both finite")
     return lo, hi
 
 
@@ -36,11 +31,11 @@ def direction_vector(columns: pd.Index, directions: Mapping[str, int] | None) ->
         return out
     unknown = [k for k in directions if k not in columns]
     if unknown:
-        raise ValueError(f"directions name indicators not in the data: {unknown}")
+        raise ConfigError(f"directions name indicators not in the data: {unknown}")
     for j, col in enumerate(columns):
         d = directions.get(col, 1)
         if d not in (1, -1):
-            raise ValueError(f"direction of indicator {col!r} is {d!r}; use +1 or -1")
+            raise ConfigError(f"direction of indicator {col!r} is {d!r}; use +1 or -1")
         out[j] = d
     return out
 
@@ -50,21 +45,21 @@ def numeric_matrix(X: pd.DataFrame, *, min_rows: int = 2) -> np.ndarray:
     if not isinstance(X, pd.DataFrame):
         raise TypeError("X must be a pandas DataFrame (rows observations, columns indicators)")
     if X.shape[1] == 0:
-        raise ValueError("X has no indicator columns")
+        raise EstimationError("X has no indicator columns")
     if X.columns.has_duplicates:
-        raise ValueError(
+        raise EstimationError(
             f"X has duplicated indicator names: {list(X.columns[X.columns.duplicated()])}"
         )
     if X.shape[0] < min_rows:
-        raise ValueError(f"X has {X.shape[0]} rows; at least {min_rows} are needed")
+        raise EstimationError(f"X has {X.shape[0]} rows; at least {min_rows} are needed")
     try:
         A = X.to_numpy(dtype=float)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"X must be numeric: {err}") from err
+        raise EstimationError(f"X must be numeric: {err}") from err
     bad = ~np.isfinite(A)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise ValueError(
+        raise EstimationError(
             f"indicator {X.columns[j]!r} is not finite ({A[i, j]}) at row {X.index[i]!r}"
         )
     return A

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.index.composite import METHODS, SCHEMES, composite_index
 from imtfp.index.coupling import coupling_coordination, relative_development
 from imtfp.index.normalize import minmax_normalize
@@ -230,26 +230,26 @@ def _long(keys: pd.DataFrame, values: pd.DataFrame, kind: str) -> pd.DataFrame:
 def _checked_panel(panel: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
     missing_keys = [c for c in ("province", "year") if c not in panel.columns]
     if missing_keys:
-        raise ValueError(f"panel lacks the column(s) {missing_keys}")
+        raise MissingColumnError("index panel", missing_keys, available=list(panel.columns))
     needed = list(dict.fromkeys([*s.im_indicators, *s.nqpf_indicators]))
     absent = [c for c in needed if c not in panel.columns]
     if absent:
-        raise ConfigError(f"indicator(s) named in the index config are not in the panel: {absent}")
+        raise MissingColumnError("index config: indicator(s) not in the panel", absent)
     P = panel[["province", "year", *needed]].sort_values(["province", "year"], kind="stable")
     P = P.reset_index(drop=True)
     dup = P.duplicated(["province", "year"])
     if dup.any():
         first = P.loc[dup.idxmax(), ["province", "year"]].tolist()
-        raise ValueError(f"panel has duplicated province-year rows, e.g. {first}")
+        raise EstimationError(f"panel has duplicated province-year rows, e.g. {first}")
     for col in needed:
         try:
             x = P[col].to_numpy(dtype=float)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"indicator {col!r} is not numeric: {err}") from err
+            raise EstimationError(f"indicator {col!r} is not numeric: {err}") from err
         bad = ~np.isfinite(x)
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(
+            raise EstimationError(
                 f"indicator {col!r} is missing or not finite for province {P.at[i, 'province']!r}, "
                 f"year {P.at[i, 'year']!r} ({int(bad.sum())} cell(s) in all); "
                 "impute or drop it upstream, an index is never computed over NaN"

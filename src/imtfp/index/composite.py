@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, check_rescale
+from imtfp.options import check_option, IndexMethod as Method, IndexScheme as Scheme
+from imtfp.index._checks import check_rescale
 from imtfp.index.critic import critic_weights
 from imtfp.index.entropy import entropy_weights
 from imtfp.index.equal import equal_weights
 from imtfp.index.normalize import minmax_normalize
 from imtfp.index.pca import pca_weights
 from imtfp.index.topsis import topsis_closeness
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 
-Method = Literal["entropy", "critic", "pca", "pca_variance", "equal", "topsis"]
-Scheme = Literal["global", "per_year"]
 METHODS: tuple[str, ...] = get_args(Method)
 SCHEMES: tuple[str, ...] = get_args(Scheme)
 
@@ -30,7 +30,7 @@ def indicator_weights(
     rescale: tuple[float, float] = (0.0, 1.0),
 ) -> pd.Series:
     """Weights of the columns of ``X`` by ``method`` (``"topsis"`` uses entropy weights)."""
-    check_option("method", method, METHODS)
+    check_option(method, METHODS, "method")
     if method in ("entropy", "topsis"):
         return entropy_weights(X, directions=directions, rescale=rescale)
     if method == "critic":
@@ -105,22 +105,22 @@ def composite_index(
     weights : DataFrame with columns ``indicator, weight`` (global) or
         ``<time>, indicator, weight`` (per_year)
     """
-    check_option("method", method, METHODS)
-    check_option("scheme", scheme, SCHEMES)
+    check_option(method, METHODS, "method")
+    check_option(scheme, SCHEMES, "scheme")
     check_rescale(rescale)
     if not indicators:
-        raise ValueError("indicators is empty")
+        raise ConfigError("indicators is empty")
     missing = [c for c in indicators if c not in panel.columns]
     if missing:
-        raise ValueError(f"indicators not in the panel: {missing}")
+        raise MissingColumnError("composite index", missing, available=list(panel.columns))
     cols = list(indicators)
     if scheme == "global":
         s, w = score_block(panel[cols], indicators, method=method, rescale=rescale)
         return s, pd.DataFrame({"indicator": cols, "weight": w.to_numpy()})
     if time not in panel.columns:
-        raise ValueError(f"scheme='per_year' needs the time column {time!r} in the panel")
+        raise MissingColumnError("composite index (scheme='per_year')", [time], available=list(panel.columns))
     if panel[time].isna().any():
-        raise ValueError(f"time column {time!r} has missing values")
+        raise EstimationError(f"time column {time!r} has missing values")
     out = np.empty(len(panel))
     tables = []
     positions = panel.groupby(time, sort=True).indices  # by position: robust to a non-unique index

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option
+from imtfp.options import check_option, CouplingFormula
+from imtfp.errors import ConfigError, EstimationError
 
-CouplingFormula = Literal["classic", "corrected"]
 
 # Ten bands of width 0.1 for D: [0, 0.1), [0.1, 0.2), ..., [0.9, 1].
 LEVELS_ZH: tuple[str, ...] = (
@@ -36,7 +35,7 @@ def coordination_level(
     """
     d = np.asarray(D, dtype=float)
     if np.isnan(d).any() or (d < 0).any() or (d > 1).any():
-        raise ValueError("coupling coordination degree D must lie in [0, 1]")
+        raise EstimationError("coupling coordination degree D must lie in [0, 1]")
     k = np.searchsorted(_BAND_EDGES, d, side="right")
     return np.asarray(LEVELS_ZH, dtype=object)[k], np.asarray(LEVELS_EN, dtype=object)[k]
 
@@ -82,8 +81,17 @@ def coupling_coordination(
     ValueError
         A value outside [0, 1] or missing (naming the column), fewer than two
         columns, bad weights or formula.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> U = pd.DataFrame({"im": [0.2, 0.6], "tfp": [0.4, 0.6]})
+    >>> coupling_coordination(U)[["C", "T", "D", "level_en"]].round(3)
+           C    T      D                   level_en
+    0  0.943  0.3  0.532         barely coordinated
+    1  1.000  0.6  0.775  intermediate coordination
     """
-    check_option("formula", formula, get_args(CouplingFormula))
+    check_option(formula, CouplingFormula, "formula")
     A = _subsystem_matrix(U)
     n = A.shape[1]
     alpha = _coupling_weights(weights, n)
@@ -101,12 +109,12 @@ def coupling_coordination(
 
 def _subsystem_matrix(U: pd.DataFrame) -> np.ndarray:
     if not isinstance(U, pd.DataFrame) or U.shape[1] < 2:
-        raise ValueError("U must be a DataFrame with at least two subsystem columns")
+        raise EstimationError("U must be a DataFrame with at least two subsystem columns")
     A = U.to_numpy(dtype=float)
     for j, col in enumerate(U.columns):
         x = A[:, j]
         if np.isnan(x).any() or (x < 0).any() or (x > 1).any():
-            raise ValueError(f"subsystem score {col!r} must lie in [0, 1] with no missing values")
+            raise EstimationError(f"subsystem score {col!r} must lie in [0, 1] with no missing values")
     return A
 
 
@@ -115,7 +123,7 @@ def _coupling_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
         return np.full(n, 1.0 / n)
     a = np.asarray(weights, dtype=float)
     if a.shape != (n,) or not np.isfinite(a).all() or (a < 0).any() or abs(a.sum() - 1) > 1e-9:
-        raise ValueError(f"weights={list(weights)!r} must be {n} non-negative numbers summing to 1")
+        raise ConfigError(f"weights={list(weights)!r} must be {n} non-negative numbers summing to 1")
     return a
 
 
@@ -173,14 +181,14 @@ def relative_development(
     """
     for name in (lead, base):
         if name not in U.columns:
-            raise ValueError(f"subsystem {name!r} not in U (columns {list(U.columns)})")
+            raise ConfigError(f"subsystem {name!r} not in U (columns {list(U.columns)})")
     a, b = (float(t) for t in thresholds)
     if not (0 < a <= 1 <= b):
-        raise ValueError(f"thresholds={thresholds!r} must satisfy 0 < a <= 1 <= b")
+        raise ConfigError(f"thresholds={thresholds!r} must satisfy 0 < a <= 1 <= b")
     x = U[lead].to_numpy(dtype=float)
     y = U[base].to_numpy(dtype=float)
     if np.isnan(x).any() or np.isnan(y).any() or (x < 0).any() or (y < 0).any():
-        raise ValueError(
+        raise EstimationError(
             f"subsystem scores {lead!r}, {base!r} must be non-negative, no missing values"
         )
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -10,6 +10,7 @@ import pandas as pd
 
 from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
+from imtfp.errors import EstimationError
 
 
 def critic_weights(
@@ -47,7 +48,7 @@ def critic_weights(
     const = constant_mask(A)
     warn_constant(X.columns, const, method="critic_weights")
     if const.all():
-        raise ValueError("critic_weights: every indicator is constant; weights undefined")
+        raise EstimationError("critic_weights: every indicator is constant; weights undefined")
     keep = ~const
     Zk = Z[:, keep]
     sigma = Zk.std(axis=0, ddof=1)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, check_rescale, direction_vector, numeric_matrix
+from imtfp.options import check_option, EntropyNormalize
+from imtfp.index._checks import check_rescale, direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
+from imtfp.errors import ConfigError, EstimationError
 
-EntropyNormalize = Literal["minmax", "none"]
 
 
 def entropy_weights(
@@ -53,19 +53,26 @@ def entropy_weights(
     Returns
     -------
     Series of weights indexed by the columns of ``X``; non-negative, sum 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"rd": [1.0, 2.0, 4.0, 8.0], "robots": [3.0, 3.5, 4.0, 4.5]})
+    >>> entropy_weights(X).round(3).to_dict()  # the more dispersed indicator weighs more
+    {'rd': 0.584, 'robots': 0.416}
     """
-    check_option("normalize", normalize, get_args(EntropyNormalize))
+    check_option(normalize, EntropyNormalize, "normalize")
     lo, hi = check_rescale(rescale)
     A = numeric_matrix(X, min_rows=2)
     signs = direction_vector(X.columns, directions)
     if normalize == "minmax":
         if lo < 0:
-            raise ValueError(f"rescale={rescale!r}: entropy needs lo >= 0 (proportions)")
+            raise ConfigError(f"rescale={rescale!r}: entropy needs lo >= 0 (proportions)")
         Zp = lo + (hi - lo) * minmax_unit(A, signs)
     else:
         nonpos = (A <= 0).any(axis=0)
         if nonpos.any():
-            raise ValueError(
+            raise EstimationError(
                 f"normalize='none' needs positive values; indicator(s) "
                 f"{[str(c) for c in X.columns[nonpos]]} have values <= 0"
             )
@@ -73,7 +80,7 @@ def entropy_weights(
     const = constant_mask(A)
     warn_constant(X.columns, const, method="entropy_weights")
     if const.all():
-        raise ValueError("entropy_weights: every indicator is constant; weights undefined")
+        raise EstimationError("entropy_weights: every indicator is constant; weights undefined")
     d = 1.0 - _entropy(Zp)
     d[const] = 0.0
     d = np.clip(d, 0.0, None)  # e_j can exceed 1 by rounding only

@@ -7,6 +7,7 @@ import pandas as pd
 
 from imtfp.index._checks import numeric_matrix
 from imtfp.index.normalize import constant_mask, warn_constant
+from imtfp.errors import EstimationError
 
 
 def equal_weights(X: pd.DataFrame) -> pd.Series:
@@ -26,6 +27,6 @@ def equal_weights(X: pd.DataFrame) -> pd.Series:
     const = constant_mask(A)
     warn_constant(X.columns, const, method="equal_weights")
     if const.all():
-        raise ValueError("equal_weights: every indicator is constant; weights undefined")
+        raise EstimationError("equal_weights: every indicator is constant; weights undefined")
     w = np.where(const, 0.0, 1.0 / (~const).sum())
     return pd.Series(w, index=X.columns, name="weight")

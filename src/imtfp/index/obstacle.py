@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from imtfp.errors import ConfigError, EstimationError
 
 
 def obstacle_degree(Z: pd.DataFrame, weights: Mapping[str, float] | pd.Series) -> pd.DataFrame:
@@ -34,7 +35,7 @@ def obstacle_degree(Z: pd.DataFrame, weights: Mapping[str, float] | pd.Series) -
     """
     missing = [c for c in Z.columns if c not in weights]
     if missing:
-        raise ValueError(f"weights missing for indicators {missing}")
+        raise ConfigError(f"weights missing for indicators {missing}")
     A = Z.to_numpy(dtype=float)
     if np.isnan(A).any() or (A < 0).any() or (A > 1).any():
         bad = [
@@ -42,10 +43,10 @@ def obstacle_degree(Z: pd.DataFrame, weights: Mapping[str, float] | pd.Series) -
             for c, col in zip(Z.columns, A.T)
             if np.isnan(col).any() or (col < 0).any() or (col > 1).any()
         ]
-        raise ValueError(f"normalised indicators {bad} must lie in [0, 1] with no missing values")
+        raise EstimationError(f"normalised indicators {bad} must lie in [0, 1] with no missing values")
     w = np.array([float(weights[c]) for c in Z.columns])
     if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("weights must be finite and non-negative")
+        raise ConfigError("weights must be finite and non-negative")
     S = w * (1.0 - A)
     total = S.sum(axis=1, keepdims=True)
     O = np.divide(S, total, out=np.zeros_like(S), where=total > 0)
@@ -64,10 +65,10 @@ def subsystem_obstacle(O: pd.DataFrame, groups: Mapping[str, Sequence[str]]) -> 
     for name, cols in groups.items():
         missing = [c for c in cols if c not in O.columns]
         if missing:
-            raise ValueError(f"subsystem {name!r} names indicators not in O: {missing}")
+            raise ConfigError(f"subsystem {name!r} names indicators not in O: {missing}")
         overlap = seen.intersection(cols)
         if overlap:
-            raise ValueError(f"indicators {sorted(overlap)} belong to more than one subsystem")
+            raise ConfigError(f"indicators {sorted(overlap)} belong to more than one subsystem")
         seen.update(cols)
     return pd.DataFrame(
         {name: O[list(cols)].sum(axis=1) for name, cols in groups.items()}, index=O.index

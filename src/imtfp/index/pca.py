@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, direction_vector, numeric_matrix
+from imtfp.options import check_option, PcaVariant
+from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
+from imtfp.errors import ConfigError, EstimationError
 
-PcaVariant = Literal["first", "variance"]
 
 
 def pca_components(
@@ -47,7 +47,7 @@ def pca_components(
     A = numeric_matrix(X, min_rows=2)
     const = constant_mask(A)
     if const.any():
-        raise ValueError(
+        raise EstimationError(
             f"pca_components: indicator(s) {[str(c) for c in X.columns[const]]} are constant"
         )
     Z = minmax_unit(A, direction_vector(X.columns, directions))
@@ -94,12 +94,12 @@ def pca_weights(
     -------
     Series of weights indexed by the columns of ``X``; non-negative, sum 1.
     """
-    check_option("variant", variant, get_args(PcaVariant))
+    check_option(variant, PcaVariant, "variant")
     A = numeric_matrix(X, min_rows=2)
     const = constant_mask(A)
     warn_constant(X.columns, const, method="pca_weights")
     if const.all():
-        raise ValueError("pca_weights: every indicator is constant; weights undefined")
+        raise EstimationError("pca_weights: every indicator is constant; weights undefined")
     keep = ~const
     Z = minmax_unit(A, direction_vector(X.columns, directions))[:, keep]
     vals, vecs = _eigen_correlation(Z)
@@ -118,7 +118,7 @@ def _n_retained(vals: np.ndarray, n_components: int | None) -> int:
     if n_components is None:
         return max(1, int((vals > 1.0).sum()))
     if not (isinstance(n_components, int | np.integer) and 1 <= n_components <= len(vals)):
-        raise ValueError(f"n_components={n_components!r} must be an integer in 1..{len(vals)}")
+        raise ConfigError(f"n_components={n_components!r} must be an integer in 1..{len(vals)}")
     return int(n_components)
 
 

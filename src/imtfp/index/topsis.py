@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from imtfp.index._checks import check_option, direction_vector, numeric_matrix
+from imtfp.options import check_option, TopsisNormalize
+from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import minmax_unit
+from imtfp.errors import ConfigError
 
-TopsisNormalize = Literal["vector", "minmax"]
 
 
 def topsis_closeness(
@@ -47,7 +47,7 @@ def topsis_closeness(
     -------
     Series of closeness values indexed like ``X``, named "closeness".
     """
-    check_option("normalize", normalize, get_args(TopsisNormalize))
+    check_option(normalize, TopsisNormalize, "normalize")
     A = numeric_matrix(X, min_rows=1)
     signs = direction_vector(X.columns, directions)
     w = _weight_vector(X.columns, weights)
@@ -76,10 +76,10 @@ def _weight_vector(
     missing = [c for c in columns if c not in names]
     extra = [k for k in names if k not in columns]
     if missing or extra:
-        raise ValueError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
+        raise ConfigError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
     w = np.array([float(weights[c]) for c in columns])
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(
+        raise ConfigError(
             f"weights must be finite, non-negative and not all zero: {dict(zip(columns, w))}"
         )
     return w / w.sum()

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pandas as pd
 
-from imtfp.errors import IngestError
+from imtfp.errors import ConfigError, IngestError
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def canonical_unit(code: str) -> str:
     """Canonical unit of a catalog code; ``KeyError`` naming the code if unknown."""
     units_of = _canonical_units()
     if code not in units_of:
-        raise KeyError(f"indicator code {code!r} is not in the catalog (src/imtfp/data/indicators.csv)")
+        raise ConfigError(f"indicator code {code!r} is not in the catalog (src/imtfp/data/indicators.csv)")
     return units_of[code]
 
 

@@ -33,14 +33,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
+from imtfp.options import OnBadCell
 from imtfp import provinces
-from imtfp.errors import IngestError
+from imtfp.errors import ConfigError, IngestError
 
-OnBadCell = Literal["error", "reject"]
 Row = tuple[int, list[str]]
 
 OBS_COLUMNS = ["province", "year", "indicator", "value", "unit", "source_file", "source_line"]
@@ -360,7 +359,7 @@ def read_nbs_file(
         unknown province or a non-numeric cell; ``"reject"`` records it.
     """
     if on_bad_cell not in ("error", "reject"):
-        raise ValueError(f"on_bad_cell must be 'error' or 'reject', not {on_bad_cell!r}")
+        raise ConfigError(f"on_bad_cell must be 'error' or 'reject', not {on_bad_cell!r}")
     path = Path(path)
     file = str(path)
     if not path.is_file():

@@ -3,38 +3,44 @@
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
 
-from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
+from imtfp.models.heterogeneity import EqualityTest, group_equality_test, moderation, split_samples
 from imtfp.models.iv import iv_2sls, lagged_regression
-from imtfp.models.mediation import MediationResult, mediation
+from imtfp.models.mediation import MediationResult, Path, mediation
+from imtfp.models.multiverse import SpecificationCurve, estimate_specifications, specification_grid
 from imtfp.models.panel import PanelFit, fit_twfe, inference_panel, twfe
 from imtfp.models.stages import (
-    baseline_table,
-    heterogeneity_table,
-    inference_table,
-    iv_table,
-    mediation_table,
-    threshold_table,
+    estimate_baseline,
+    estimate_heterogeneity,
+    estimate_inference,
+    estimate_iv,
+    estimate_mediation,
+    estimate_threshold,
 )
 from imtfp.models.threshold import ThresholdResult, threshold
 
 __all__ = [
+    "EqualityTest",
+    "Path",
+    "SpecificationCurve",
+    "estimate_specifications",
+    "specification_grid",
     "MediationResult",
     "PanelFit",
     "ThresholdResult",
-    "baseline_table",
+    "estimate_baseline",
     "fit_twfe",
     "group_equality_test",
-    "heterogeneity_table",
+    "estimate_heterogeneity",
     "inference_panel",
-    "inference_table",
+    "estimate_inference",
     "iv_2sls",
-    "iv_table",
+    "estimate_iv",
     "lagged_regression",
     "mediation",
-    "mediation_table",
+    "estimate_mediation",
     "moderation",
     "split_samples",
     "threshold",
-    "threshold_table",
+    "estimate_threshold",
     "twfe",
 ]

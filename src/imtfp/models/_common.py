@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from imtfp.core.fe import group_codes
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.options import CovType, Effects, check_option  # noqa: F401  (re-exported for the models)
 
 logger = logging.getLogger("imtfp")
-
-Effects = Literal["twoway", "entity", "time", "none"]
-CovType = Literal["unadjusted", "robust", "clustered", "driscoll_kraay", "twoway_clustered"]
-
-
-def check_option(value: Any, alias: Any, name: str) -> None:
-    """Raise ValueError naming ``value`` if it is not one of the ``Literal`` choices."""
-    allowed = get_args(alias)
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
 
 def as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
@@ -53,14 +42,14 @@ def prepare_sample(
     """Columns needed by a model, rows with a missing value dropped (and counted).
 
     The result is sorted by entity and time, has a fresh RangeIndex and
-    float64 model variables. Missing columns raise :class:`ConfigError`;
+    float64 model variables. Missing columns raise :class:`MissingColumnError`;
     duplicate (entity, time) pairs raise :class:`EstimationError`.
     """
     keys = [c for c in (entity, time) if c is not None]
     cols = unique(list(keys) + list(variables) + list(extra))
     missing = [c for c in cols if c not in data.columns]
     if missing:
-        raise ConfigError(f"{what}: the data have no column(s) {missing}")
+        raise MissingColumnError(what, missing, available=list(data.columns))
     df = data.loc[:, cols].copy()
     for v in unique(variables):
         df[v] = pd.to_numeric(df[v], errors="raise").astype("float64")
@@ -82,11 +71,11 @@ def effect_groups(df: pd.DataFrame, *, entity: str | None, time: str | None, eff
     groups = []
     if effects in ("twoway", "entity"):
         if entity is None:
-            raise ValueError(f"effects={effects!r} needs an entity column")
+            raise ConfigError(f"effects={effects!r} needs an entity column")
         groups.append(group_codes(df[entity].to_numpy()))
     if effects in ("twoway", "time"):
         if time is None:
-            raise ValueError(f"effects={effects!r} needs a time column")
+            raise ConfigError(f"effects={effects!r} needs a time column")
         groups.append(group_codes(df[time].to_numpy()))
     return groups
 
@@ -98,7 +87,7 @@ def lag_within(df: pd.DataFrame, column: str, *, entity: str, time: str, lag: in
     rather than the value of an older year.
     """
     if lag < 1:
-        raise ValueError(f"lag must be a positive integer, got {lag}")
+        raise ConfigError(f"lag must be a positive integer, got {lag}")
     key = df[[entity, time]].copy()
     shifted = pd.DataFrame({entity: df[entity], time: df[time] + lag, "_v": df[column]})
     merged = key.merge(shifted, on=[entity, time], how="left")
@@ -108,3 +97,17 @@ def lag_within(df: pd.DataFrame, column: str, *, entity: str, time: str, lag: in
 def is_balanced(df: pd.DataFrame, entity: str, time: str) -> bool:
     n_e, n_t = df[entity].nunique(), df[time].nunique()
     return len(df) == n_e * n_t
+
+
+def fit_arrays(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(terms, estimates, covariance)`` of a fitted panel model as plain arrays.
+
+    Works with a fit whose ``params`` is an array or a Series by term and whose
+    covariance is ``vcov`` (the :class:`imtfp.results.Estimates` protocol) or ``cov``.
+    """
+    terms = list(fit.terms)
+    beta = np.asarray(fit.params, dtype=float)
+    V = getattr(fit, "vcov", None)
+    if V is None or callable(V):
+        V = fit.cov
+    return terms, beta, np.asarray(V, dtype=float)

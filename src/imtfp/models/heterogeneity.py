@@ -20,14 +20,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from imtfp.errors import ConfigError, EstimationError
-from imtfp.models._common import CovType, Effects, as_list, unique
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.models._common import CovType, Effects, as_list, fit_arrays, unique
 from imtfp.models.panel import fit_twfe, inference_row
+from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
 DEFAULT_QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -68,13 +70,13 @@ def split_samples(
     subsets: list[tuple[str, pd.DataFrame]] = []
     if by is not None:
         if by not in data.columns:
-            raise ConfigError(f"heterogeneity: the data have no column {by!r}")
+            raise MissingColumnError("heterogeneity", [by], available=list(data.columns))
         for value in sorted(data[by].dropna().unique(), key=str):
             subsets.append((f"{by}={value}", data[data[by] == value]))
     for name, (start, end) in _check_periods(periods or {}).items():
         subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))
     if not subsets:
-        raise ValueError("split_samples needs `by` or `periods`")
+        raise ConfigError("split_samples needs `by` or `periods`")
     frames = []
     for column, sub in subsets:
         try:
@@ -113,13 +115,13 @@ def moderation(
     removed from the controls if listed there.
     """
     if moderator == x:
-        raise ValueError("the moderator must differ from x")
+        raise ConfigError("the moderator must differ from x")
     ctrl = [c for c in as_list(controls) if c not in (x, moderator, y)]
     cols = unique([y, x, moderator] + ctrl)
     keys = [entity, time] + ([cluster] if cluster and cluster not in (entity, time) else [])
     missing = [c for c in cols + keys if c not in data.columns]
     if missing:
-        raise ConfigError(f"moderation: the data have no column(s) {missing}")
+        raise MissingColumnError("moderation", missing, available=list(data.columns))
     df = data[unique(keys + cols)].dropna().copy()
     mc, inter = f"{moderator}_c", f"{x}_x_{moderator}_c"
     mbar = float(df[moderator].mean())
@@ -131,16 +133,53 @@ def moderation(
     )
     column = column if column is not None else f"moderator={moderator}"
     out = fit.tidy(table=table, column=column, level=level)
-    i, j = fit.terms.index(x), fit.terms.index(inter)
+    terms, beta, V = fit_arrays(fit)
+    i, j = terms.index(x), terms.index(inter)
     rows = []
     for q in quantiles:
         mq = float(np.quantile(df[moderator], q)) - mbar
-        est = fit.params[i] + mq * fit.params[j]
-        var = fit.cov[i, i] + mq * mq * fit.cov[j, j] + 2 * mq * fit.cov[i, j]
+        est = beta[i] + mq * beta[j]
+        var = V[i, i] + mq * mq * V[j, j] + 2 * mq * V[i, j]
         row = out.iloc[0].to_dict()
         row.update(term=f"me_q{round(100 * q):02d}", **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level))
         rows.append(row)
     return pd.concat([out, tidy_frame(rows)], ignore_index=True)
+
+
+@dataclass
+class EqualityTest(Estimates):
+    """Wald/Chow test that the coefficient of x is equal across groups.
+
+    The protocol attributes cover the tested differences
+    :math:`\\theta_g` (``<x>_x_<group>=<g>``, each group against the base
+    group); ``F`` (``df_num``, ``df_den``) and ``p`` are the joint Wald test,
+    ``differences`` maps each non-base group to its :math:`\\hat\\theta_g`.
+    """
+
+    terms: list[str]
+    coef: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    df_inf: int | None
+    cov_type: str
+    F: float
+    df_num: int
+    df_den: int | None
+    p: float
+    groups: list[str]
+    dep_var: str = ""
+    nobs: int = 0
+    n_clusters: int | None = None
+
+    @property
+    def differences(self) -> dict[str, float]:
+        return {g: float(t) for g, t in zip(self.groups[1:], self.coef, strict=True)}
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        lines = super()._summary_header()
+        lines[0] = ("Model", f"equality of slopes across {len(self.groups)} groups (base {self.groups[0]})")
+        den = "∞" if self.df_den is None else str(self.df_den)
+        lines.append(("Wald F", f"{self.F:.4g} on ({self.df_num}, {den}) df, p = {self.p:.3g}"))
+        return lines
 
 
 def group_equality_test(
@@ -156,15 +195,16 @@ def group_equality_test(
     cov: CovType = "clustered",
     cluster: str | None = None,
     interact_controls: bool = True,
-) -> dict:
+) -> EqualityTest:
     """Wald/Chow test that the coefficient of ``x`` is equal across the groups of ``group``.
 
-    Returns ``{"F", "df_num", "df_den", "p", "groups", "differences"}`` where
-    ``differences`` maps each non-base group to its estimated difference
-    from the base (first sorted) group.
+    Returns an :class:`EqualityTest`: ``F``, ``df_num``, ``df_den``, ``p``,
+    ``groups`` and ``differences`` (each non-base group's estimated
+    difference from the base, first sorted, group), with ``params``,
+    ``bse``, ``pvalues`` and ``conf_int()`` of those differences.
     """
     if group not in data.columns:
-        raise ConfigError(f"equality test: the data have no column {group!r}")
+        raise MissingColumnError("equality test", [group], available=list(data.columns))
     ctrl = [c for c in as_list(controls) if c not in (x, y)]
     df = data.dropna(subset=[group]).copy()
     levels = sorted(df[group].unique(), key=str)
@@ -185,18 +225,26 @@ def group_equality_test(
         df, y=y, x=[x] + tested, controls=ctrl + extra, entity=entity, time=time, effects=effects, cov=cov,
         cluster=cluster, what=f"equality test across {group}",
     )
-    idx = [fit.terms.index(t) for t in tested]
-    theta = fit.params[idx]
-    V = fit.cov[np.ix_(idx, idx)]
+    terms, beta, V_all = fit_arrays(fit)
+    idx = [terms.index(t) for t in tested]
+    theta = beta[idx]
+    V = V_all[np.ix_(idx, idx)]
     q = len(idx)
     F = float(theta @ np.linalg.solve(V, theta)) / q
     den = fit.df_inf
     p = float(stats.f.sf(F, q, den)) if den is not None else float(stats.chi2.sf(F * q, q))
-    return {
-        "F": F,
-        "df_num": q,
-        "df_den": den,
-        "p": p,
-        "groups": [str(v) for v in levels],
-        "differences": {str(g): float(t) for g, t in zip(levels[1:], theta)},
-    }
+    return EqualityTest(
+        terms=tested,
+        coef=theta,
+        vcov=V,
+        df_inf=den,
+        cov_type=fit.cov_type,
+        F=F,
+        df_num=q,
+        df_den=den,
+        p=p,
+        groups=[str(v) for v in levels],
+        dep_var=y,
+        nobs=fit.nobs,
+        n_clusters=fit.n_clusters,
+    )

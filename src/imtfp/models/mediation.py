@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -51,28 +50,81 @@ from imtfp.core.bootstrap import (
 )
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
-from imtfp.errors import EstimationError
-from imtfp.models._common import CovType, as_list, check_option, is_balanced, logger, prepare_sample, unique
+from imtfp.errors import ConfigError, EstimationError
+from imtfp.models._common import CovType, as_list, fit_arrays, is_balanced, logger, prepare_sample, unique
 from imtfp.models.panel import fit_twfe, inference_row
+from imtfp.options import MediationMode, check_option
+from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
-Mode = Literal["stepwise", "two_step"]
+#: Path names in the order of the tidy rows: c (total), a, b, c' (direct).
+PATH_TERMS = ("c_total", "a", "b", "c_prime")
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path coefficient of a mediation model (its own equation's estimate and inference).
+
+    ``estimate``, ``se``, ``t``, ``p`` (two-sided, t(``df``) or normal when
+    ``df`` is None), ``df``, ``r2_within`` and ``dep_var`` of the equation.
+    """
+
+    name: str
+    estimate: float
+    se: float
+    df: int | None
+    r2_within: float
+    dep_var: str
+
+    @property
+    def t(self) -> float:
+        return self.estimate / self.se if self.se > 0 else np.nan
+
+    @property
+    def p(self) -> float:
+        return inference_row(self.estimate, self.se, self.df)["p"]
+
+    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
+        row = inference_row(self.estimate, self.se, self.df, level)
+        return row["ci_low"], row["ci_high"]
 
 
 @dataclass
-class MediationResult:
-    """Paths, product-of-coefficients tests and bootstrap of one channel."""
+class MediationResult(Estimates):
+    """Paths, product-of-coefficients tests and bootstrap of one channel.
+
+    The protocol attributes (``params``, ``bse``, ``pvalues``, ``conf_int``,
+    ``summary()``) cover the path coefficients ``c_total``, ``a``, ``b``,
+    ``c_prime`` (``a`` only in ``two_step`` mode); they come from different
+    equations, so ``vcov`` is diagonal (cross-equation covariances are not
+    estimated). ``c``, ``a``, ``b``, ``c_prime`` are the :class:`Path` objects.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=300)
+    >>> m = 0.5 * x + rng.normal(size=300)
+    >>> df = pd.DataFrame({"x": x, "m": m, "y": 0.4 * m + 0.2 * x + rng.normal(size=300)})
+    >>> r = mediation(df, y="y", x="x", m="m", entity=None, time=None, cov="robust", bootstrap=0, seed=1)
+    >>> bool(abs(r.c.estimate - (r.c_prime.estimate + r.indirect)) < 1e-12)  # c = c' + ab
+    True
+    >>> list(r.params.index)
+    ['c_total', 'a', 'b', 'c_prime']
+    >>> bool(r.a.p < 0.001)
+    True
+    """
 
     mode: str
     y: str
     x: str
     m: str
     controls: list[str]
-    nobs: int
     cov: str
     entity_fe: bool
     time_fe: bool
-    paths: dict[str, dict]  # name -> {"estimate", "se", "df", "r2_within"}
+    paths: dict[str, Path]
+    nobs: int = 0  # after the fields without a default: Estimates gives nobs a class default
     indirect: float = np.nan
     sobel_se: float = np.nan
     sobel_z: float = np.nan
@@ -90,9 +142,72 @@ class MediationResult:
     boot_indirect: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     draws: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=int), repr=False)
 
+    n_clusters: int | None = None
+
+    # ---- the path objects ----------------------------------------------------------------------
+    @property
+    def c(self) -> Path | None:
+        """Total effect of x on y (equation 1); None in ``two_step`` mode."""
+        return self.paths.get("c_total")
+
+    @property
+    def a(self) -> Path:
+        """Effect of x on the mediator (equation 2)."""
+        return self.paths["a"]
+
+    @property
+    def b(self) -> Path | None:
+        """Effect of the mediator on y given x (equation 3); None in ``two_step`` mode."""
+        return self.paths.get("b")
+
+    @property
+    def c_prime(self) -> Path | None:
+        """Direct effect of x on y given the mediator (equation 3); None in ``two_step`` mode."""
+        return self.paths.get("c_prime")
+
+    # ---- the result protocol (imtfp.results.Estimates) -----------------------------------------
+    @property
+    def terms(self) -> list[str]:
+        return list(self.paths)
+
+    @property
+    def coef(self) -> np.ndarray:
+        return np.array([p.estimate for p in self.paths.values()])
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return np.diag([p.se**2 for p in self.paths.values()])
+
+    @property
+    def df_inf(self) -> int | None:
+        return self.a.df
+
+    @property
+    def cov_type(self) -> str:
+        return self.cov
+
+    @property
+    def dep_var(self) -> str:
+        return self.y
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        lines = super()._summary_header()
+        lines[0] = ("Model", f"mediation ({self.mode}) of {self.x} on {self.y} via {self.m}")
+        fe = [n for n, on in (("entity", self.entity_fe), ("time", self.time_fe)) if on]
+        lines.insert(3, ("Fixed effects", ", ".join(fe) or "none"))
+        if self.mode == "stepwise":
+            lines.append(("Indirect effect a·b", f"{self.indirect:.5g} (Sobel p = {self.sobel_p:.3g})"))
+            if self.bootstrap:
+                lo, hi = self.ci_percentile
+                lines.append(("Bootstrap CI of a·b", f"[{lo:.5g}, {hi:.5g}] ({self.bootstrap} draws)"))
+        return lines
+
     def as_dict(self) -> dict:
-        """Scalars only (no draws), e.g. for logging or JSON."""
-        out = {k: v for k, v in self.__dict__.items() if k not in ("boot_indirect", "draws")}
+        """Scalars only (no draws), e.g. for logging or JSON; paths as dicts."""
+        skip = ("boot_indirect", "draws", "paths")
+        out = {k: v for k, v in self.__dict__.items() if k not in skip}
+        fields = ("estimate", "se", "p", "df", "r2_within")
+        out["paths"] = {k: {f: getattr(p, f) for f in fields} for k, p in self.paths.items()}
         return out
 
     def tidy(self, *, table: str = "mediation", column: str = "", level: float = 0.95) -> pd.DataFrame:
@@ -114,16 +229,15 @@ class MediationResult:
             "controls": ",".join(self.controls),
             "cov": self.cov,
         }
-        dep = {"c_total": self.y, "a": self.m, "b": self.y, "c_prime": self.y}
         rows = []
         for name, p in self.paths.items():
             rows.append(
                 {
                     **common,
                     "term": name,
-                    **inference_row(p["estimate"], p["se"], p["df"], level),
-                    "r2_within": p["r2_within"],
-                    "dep_var": dep[name],
+                    **inference_row(p.estimate, p.se, p.df, level),
+                    "r2_within": p.r2_within,
+                    "dep_var": p.dep_var,
                 }
             )
         if self.mode == "stepwise":
@@ -179,8 +293,10 @@ def product_tests(a: float, sa: float, b: float, sb: float) -> dict:
     return out
 
 
-def _path(fit, term: str) -> dict:
-    return {"estimate": fit.coef(term), "se": fit.stderr(term), "df": fit.df_inf, "r2_within": fit.r2_within}
+def _path(name: str, fit, term: str) -> Path:
+    terms, beta, V = fit_arrays(fit)
+    i = terms.index(term)
+    return Path(name, float(beta[i]), float(np.sqrt(V[i, i])), fit.df_inf, fit.r2_within, fit.dep_var)
 
 
 def _panel_array(df: pd.DataFrame, cols: list[str], entity: str | None, time: str | None):
@@ -276,7 +392,7 @@ def mediation(
     cov: CovType = "clustered",
     bootstrap: int = 5000,
     seed: int,
-    mode: Mode = "stepwise",
+    mode: MediationMode = "stepwise",
     level: float = 0.95,
 ) -> MediationResult:
     """Mediation of the effect of ``x`` on ``y`` through ``m`` (see module docstring).
@@ -294,30 +410,36 @@ def mediation(
     -------
     :class:`MediationResult` (``.tidy()`` gives the tidy rows).
     """
-    check_option(mode, Mode, "mode")
+    check_option(mode, MediationMode, "mode")
     check_option(cov, CovType, "cov")
     if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}")
     controls = [c for c in as_list(controls) if c not in (x, m, y)]
     if len({y, x, m}) < 3:
-        raise ValueError(f"y, x and m must be three different columns, got {y!r}, {x!r}, {m!r}")
+        raise ConfigError(f"y, x and m must be three different columns, got {y!r}, {x!r}, {m!r}")
     effects = {(True, True): "twoway", (True, False): "entity", (False, True): "time", (False, False): "none"}[
         (entity is not None, time is not None)
     ]
     df = prepare_sample(data, [y, x, m] + controls, entity=entity, time=time, what=f"mediation via {m}")
     kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov)
     fit_a = fit_twfe(df, y=m, x=x, what=f"mediation a-path ({m})", **kw)
-    paths = {"a": _path(fit_a, x)}
+    paths = {"a": _path("a", fit_a, x)}
     common = dict(
-        y=y, x=x, m=m, controls=controls, nobs=fit_a.nobs, cov=cov, entity_fe=fit_a.entity_fe, time_fe=fit_a.time_fe
+        y=y, x=x, m=m, controls=controls, nobs=fit_a.nobs, cov=cov, entity_fe=fit_a.entity_fe, time_fe=fit_a.time_fe,
+        n_clusters=fit_a.n_clusters,
     )
     if mode == "two_step":
         return MediationResult(mode=mode, paths=paths, **common)
     fit_c = fit_twfe(df, y=y, x=x, what="mediation c-path", **kw)
     fit_b = fit_twfe(df, y=y, x=[x, m], what=f"mediation b-path ({m})", **kw)
-    paths = {"c_total": _path(fit_c, x), "a": paths["a"], "b": _path(fit_b, m), "c_prime": _path(fit_b, x)}
-    a, sa, b, sb = paths["a"]["estimate"], paths["a"]["se"], paths["b"]["estimate"], paths["b"]["se"]
-    c = paths["c_total"]["estimate"]
+    paths = {
+        "c_total": _path("c_total", fit_c, x),
+        "a": paths["a"],
+        "b": _path("b", fit_b, m),
+        "c_prime": _path("c_prime", fit_b, x),
+    }
+    a, sa, b, sb = paths["a"].estimate, paths["a"].se, paths["b"].estimate, paths["b"].se
+    c = paths["c_total"].estimate
     tests = product_tests(a, sa, b, sb)
     res = MediationResult(
         mode=mode,

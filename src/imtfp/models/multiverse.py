@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,11 +43,13 @@ from scipy import stats
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.options import DofConvention, check_option
+from imtfp.results import Estimates
+from imtfp.tidy import tidy_frame
+from imtfp.options import MultiverseCov as CovChoice
+from imtfp.options import MultiverseEffects as FixedEffects
 
-FixedEffects = Literal["twoway", "entity"]
-CovChoice = Literal["clustered", "driscoll_kraay"]
-DofConvention = Literal["stata", "linearmodels"]
 
 #: Choice columns the engine understands and their value when a column is absent.
 CHOICE_DEFAULTS: dict[str, Any] = {
@@ -59,7 +61,9 @@ CHOICE_DEFAULTS: dict[str, Any] = {
     "cov": "clustered",
 }
 SAMPLE_KEYS = ("drop_provinces", "drop_years", "years", "regions")
-RESULT_COLUMNS = ["estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped"]
+RESULT_COLUMNS = [
+    "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped", "df_inf", "n_clusters",
+]
 _BATCH = 2048  # specifications solved per batched call (bounds memory: B × N × K floats)
 
 
@@ -106,9 +110,9 @@ def chunk_specs(specs: pd.DataFrame, n_chunks: int, chunk: int) -> pd.DataFrame:
     results, concatenated in chunk order, equal a serial run.
     """
     if int(n_chunks) < 1:
-        raise ValueError(f"n_chunks must be a positive integer, got {n_chunks!r}")
+        raise ConfigError(f"n_chunks must be a positive integer, got {n_chunks!r}")
     if not 0 <= int(chunk) < int(n_chunks):
-        raise ValueError(f"chunk must be in 0..{n_chunks - 1}, got {chunk!r}")
+        raise ConfigError(f"chunk must be in 0..{n_chunks - 1}, got {chunk!r}")
     n = len(specs)
     lo, hi = (int(chunk) * n) // int(n_chunks), ((int(chunk) + 1) * n) // int(n_chunks)
     return specs.iloc[lo:hi]
@@ -210,15 +214,13 @@ def _normalise_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mappin
     out["winsor"] = out["winsor"].astype(float)
     out["lag"] = out["lag"].astype(int)
     for value in out["fe"].unique():
-        if value not in get_args(FixedEffects):
-            raise ValueError(f"fe must be one of {get_args(FixedEffects)}, got {value!r}")
+        check_option(value, FixedEffects, "fe")
     for value in out["cov"].unique():
-        if value not in get_args(CovChoice):
-            raise ValueError(f"cov must be one of {get_args(CovChoice)}, got {value!r}")
+        check_option(value, CovChoice, "cov")
     if ((out["winsor"] < 0) | (out["winsor"] >= 0.5)).any():
-        raise ValueError(f"winsor must be in [0, 0.5), got {sorted(out['winsor'].unique())}")
+        raise ConfigError(f"winsor must be in [0, 0.5), got {sorted(out['winsor'].unique())}")
     if not out["lag"].isin([0, 1]).all():
-        raise ValueError(f"lag must be 0 or 1, got {sorted(out['lag'].unique())}")
+        raise ConfigError(f"lag must be 0 or 1, got {sorted(out['lag'].unique())}")
     for value in out["sample"].unique():
         if value is not None and value not in samples:
             raise ConfigError(f"sample {value!r} is not declared; known: {sorted(samples)}")
@@ -232,7 +234,7 @@ class _Base:
         need = list(dict.fromkeys([entity, time, *columns, *lagged]))
         missing = [c for c in need if c not in data.columns]
         if missing:
-            raise ConfigError(f"multiverse: the data have no column(s) {missing}")
+            raise MissingColumnError("multiverse", missing, available=list(data.columns))
         extra = ["region"] if "region" in data.columns and "region" not in need else []
         df = data.loc[:, need + extra]
         if df[[entity, time]].isna().any().any():
@@ -335,7 +337,7 @@ def estimate_specifications(
     time: str = "year",
     samples: Mapping[str, Mapping] | None = None,
     control_sets: Mapping[str, Sequence[str]] | None = None,
-    wild_bootstrap: int = 0,
+    bootstrap: int = 0,
     seed: int = 0,
     progress: Callable[[int, int], Any] | None = None,
     dof: DofConvention = "stata",
@@ -367,7 +369,7 @@ def estimate_specifications(
           (bandwidth ``dk_bandwidth`` or :math:`\\lfloor 4(T/100)^{2/9}\\rfloor`,
           factor N/(N − K) with all effects in K, unreliable for T < 20)
     samples, control_sets : the named filters and control lists
-    wild_bootstrap : B > 0 adds ``p_wild``, the wild cluster restricted
+    bootstrap : number of draws; > 0 adds ``p_wild``, the wild cluster restricted
         bootstrap p-value of :math:`H_0:\\beta_x = 0` (symmetric, ``wild_weights``
         weights, clusters = entities, seeded with ``seed`` for every spec)
     progress : called as ``progress(done, total)`` about every 5 % of the specs
@@ -377,8 +379,10 @@ def estimate_specifications(
     Returns
     -------
     One row per spec in input order: ``spec_id``, the choice columns,
-    ``estimate, se, t, p, ci_low, ci_high, nobs, n_dropped`` and ``p_wild``
-    when requested. ``n_dropped`` counts the sample's rows dropped for a
+    ``estimate, se, t, p, ci_low, ci_high, nobs, n_dropped, df_inf,
+    n_clusters`` (``df_inf``: degrees of freedom of the t reference, G − 1 or
+    T − 1) and ``p_wild`` when requested; :class:`SpecificationCurve` views
+    them through the result protocol. ``n_dropped`` counts the sample's rows dropped for a
     missing value in the spec's variables (including the missing lag).
 
     Raises
@@ -389,10 +393,9 @@ def estimate_specifications(
         A design collinear after partialling out the fixed effects, or too few
         observations or clusters.
     """
-    if dof not in get_args(DofConvention):
-        raise ValueError(f"dof must be one of {get_args(DofConvention)}, got {dof!r}")
-    if wild_bootstrap and wild_bootstrap < 99:
-        raise ValueError(f"wild_bootstrap must be 0 or at least 99, got {wild_bootstrap}")
+    check_option(dof, DofConvention, "dof")
+    if bootstrap and bootstrap < 99:
+        raise ConfigError(f"bootstrap must be 0 or at least 99 draws, got {bootstrap}")
     samples = dict(samples or {})
     control_sets = dict(control_sets or {})
     original = specs.reset_index(drop=True)
@@ -403,6 +406,8 @@ def estimate_specifications(
     variables = [_spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")]
     res = np.full((n_specs, 6), np.nan)
     nobs = np.zeros(n_specs, dtype=np.int64)
+    df_inf = np.zeros(n_specs, dtype=np.int64)
+    n_clusters = np.zeros(n_specs, dtype=np.int64)
     ndrop = np.zeros(n_specs, dtype=np.int64)
     p_wild = np.full(n_specs, np.nan)
     tracker = _Progress(progress, n_specs)
@@ -454,8 +459,8 @@ def estimate_specifications(
                 dof=dof,
                 level=level,
                 dk_bandwidth=dk_bandwidth,
-                wild=(wild_bootstrap, seed, wild_weights),
-                out=(res, nobs, p_wild),
+                wild=(bootstrap, seed, wild_weights),
+                out=(res, nobs, p_wild, df_inf, n_clusters),
                 tracker=tracker,
             )
     out = original.copy()
@@ -463,7 +468,9 @@ def estimate_specifications(
         out[name] = res[:, j]
     out["nobs"] = nobs
     out["n_dropped"] = ndrop
-    if wild_bootstrap:
+    out["df_inf"] = df_inf
+    out["n_clusters"] = n_clusters
+    if bootstrap:
         out["p_wild"] = p_wild
     front = ["spec_id"] + [c for c in out.columns if c != "spec_id"]
     return out[front]
@@ -484,7 +491,7 @@ class _Progress:
 
 def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, dof, level, dk_bandwidth, wild, out, tracker):
     """Estimate the specs of one group that share their complete-case rows (sorted by entity, time)."""
-    res, nobs_out, p_wild = out
+    res, nobs_out, p_wild, df_out, g_out = out
     spec_ids, cov_of = info
     n = len(ent_all)
     ent = group_codes(ent_all)
@@ -545,20 +552,22 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
             res[rows, 3] = 2 * stats.t.sf(np.abs(t), dfs)
             res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
             nobs_out[rows] = n
+            df_out[rows] = dfs
+            g_out[rows] = G
             if wild[0]:
                 for p, r in zip(batch, rows):
                     p_wild[r] = _wild_p(cols_of, spec_cols[p], ent, groups, k_df, *wild)
             tracker.add(len(batch))
 
 
-def _wild_p(cols_of, cols, ent, groups, k_df, B, seed, weights) -> float:
+def _wild_p(cols_of, cols, ent, groups, k_df, bootstrap, seed, weights) -> float:
     """WCR bootstrap p-value of :math:`\\beta_x = 0` via :func:`imtfp.core.wild.wild_cluster_bootstrap`."""
     fit = wild_cluster_bootstrap(
         np.column_stack([cols_of[c] for c in cols[1:]]),
         cols_of[cols[0]],
         ent,
         param=0,
-        B=int(B),
+        bootstrap=int(bootstrap),
         weights=weights,
         seed=int(seed),
         absorb=groups,
@@ -613,12 +622,15 @@ def specification_curve_summary(
     estimates; ``truth``, ``truth_in_estimate_range`` (min ≤ truth ≤ max of the
     estimates), ``truth_in_ci_range`` (min ci_low ≤ truth ≤ max ci_high) and
     ``share_ci_cover_truth`` (share of specs whose own CI covers it), NaN/None
-    without a truth; ``most_influential_choice`` and its ``influence`` (see
+    without a truth. A truth is the effect of the baseline's regressor on the
+    baseline's outcome, so these compare it only with the ``n_truth_specs``
+    specifications that share the baseline's ``y`` and ``x`` (other regressors
+    and outcomes are in other units); ``most_influential_choice`` and its ``influence`` (see
     :func:`choice_influence`).
     """
     hit = results.loc[results["spec_id"] == baseline_spec_id]
     if hit.empty:
-        raise ValueError(f"baseline_spec_id {baseline_spec_id} is not among the results")
+        raise ConfigError(f"baseline_spec_id {baseline_spec_id} is not among the results")
     est = results["estimate"].to_numpy(dtype=float)
     base = float(hit["estimate"].iloc[0])
     sig = results["p"].to_numpy(dtype=float) < alpha
@@ -639,14 +651,21 @@ def specification_curve_summary(
          "min": float(est.min()), "max": float(est.max())}
     )
     if truth is None:
-        row.update({"truth": np.nan, "truth_in_estimate_range": None, "truth_in_ci_range": None,
-                    "share_ci_cover_truth": np.nan})
+        row.update({"truth": np.nan, "n_truth_specs": 0, "truth_in_estimate_range": None,
+                    "truth_in_ci_range": None, "share_ci_cover_truth": np.nan})
     else:
-        lo, hi = results["ci_low"].to_numpy(dtype=float), results["ci_high"].to_numpy(dtype=float)
+        same = np.ones(len(results), dtype=bool)
+        for key in ("y", "x"):  # only the specs that estimate the effect the truth is about
+            if key in results.columns:
+                same &= (results[key] == hit[key].iloc[0]).to_numpy()
+        comparable = results.loc[same]
+        e = comparable["estimate"].to_numpy(dtype=float)
+        lo, hi = comparable["ci_low"].to_numpy(dtype=float), comparable["ci_high"].to_numpy(dtype=float)
         row.update(
             {
                 "truth": float(truth),
-                "truth_in_estimate_range": bool(est.min() <= truth <= est.max()),
+                "n_truth_specs": int(same.sum()),
+                "truth_in_estimate_range": bool(e.min() <= truth <= e.max()),
                 "truth_in_ci_range": bool(lo.min() <= truth <= hi.max()),
                 "share_ci_cover_truth": float(((lo <= truth) & (truth <= hi)).mean()),
             }
@@ -655,3 +674,108 @@ def specification_curve_summary(
     row["most_influential_choice"] = infl["choice"].iloc[0] if len(infl) else None
     row["influence"] = float(infl["range_of_means"].iloc[0]) if len(infl) else np.nan
     return pd.DataFrame([row])
+
+
+class SpecificationCurve(Estimates):
+    """The multiverse results through the result protocol: one coefficient per specification.
+
+    ``terms`` are the ``spec_id`` values, ``params``/``bse``/``tvalues`` the
+    estimate, standard error and t of each specification's ``x``, and
+    ``pvalues``/``conf_int(level)`` use each specification's own reference
+    distribution (t(``df_inf``): G − 1 clustered, T − 1 Driscoll–Kraay), so
+    they equal the ``p``, ``ci_low``, ``ci_high`` columns at the level used.
+    Specifications are separate regressions: ``vcov`` is diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.DataFrame({"province": np.repeat(np.arange(20), 6), "year": np.tile(np.arange(6), 20)})
+    >>> panel["x"], panel["z"] = rng.normal(size=120), rng.normal(size=120)
+    >>> panel["y"] = 0.5 * panel["x"] + rng.normal(size=120)
+    >>> grid = specification_grid({"y": ["y"], "x": ["x"], "controls": [None, "z"]})
+    >>> curve = SpecificationCurve(estimate_specifications(panel, grid, control_sets={"z": ["z"]}, seed=1))
+    >>> list(curve.params.index), curve.df_resid
+    ([0, 1], None)
+    >>> bool(np.allclose(curve.pvalues, curve.results["p"]))
+    True
+    """
+
+    cov_type = "per specification (column cov)"
+
+    def __init__(self, results: pd.DataFrame):
+        missing = [c for c in ("spec_id", "estimate", "se", "df_inf") if c not in results.columns]
+        if missing:
+            raise MissingColumnError("specification curve", missing, available=list(results.columns))
+        self.results = results.reset_index(drop=True)
+
+    @property
+    def terms(self) -> list:
+        return self.results["spec_id"].tolist()
+
+    @property
+    def coef(self) -> np.ndarray:
+        return self.results["estimate"].to_numpy(dtype=float)
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return np.diag(self.results["se"].to_numpy(dtype=float) ** 2)
+
+    @property
+    def df_inf(self) -> None:
+        return None  # one per specification: see _df and the overridden pvalues/conf_int
+
+    @property
+    def nobs(self) -> pd.Series:
+        return pd.Series(self.results["nobs"].to_numpy(), index=self.terms, name="nobs")
+
+    @property
+    def n_clusters(self) -> pd.Series:
+        return pd.Series(self.results["n_clusters"].to_numpy(), index=self.terms, name="n_clusters")
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(self.results["se"].to_numpy(dtype=float), index=self.terms, name="bse")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = np.abs(self.tvalues.to_numpy())
+        p = 2 * stats.t.sf(t, self.results["df_inf"].to_numpy(dtype=float))
+        return pd.Series(p, index=self.terms, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        if not 0 < level < 1:
+            raise ConfigError(f"level must lie in (0, 1), got {level}")
+        q = stats.t.ppf(1 - (1 - level) / 2, self.results["df_inf"].to_numpy(dtype=float))
+        b, se = self.params.to_numpy(), self.bse.to_numpy()
+        return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.terms)
+
+    def tidy(self, *, table: str = "multiverse", column: str = "", level: float = 0.95) -> pd.DataFrame:
+        """One row per specification; ``term`` is ``spec<id>``, ``dep_var`` its outcome."""
+        ci = self.conf_int(level)
+        r = self.results
+        rows = pd.DataFrame(
+            {
+                "table": table,
+                "column": column,
+                "term": [f"spec{i}" for i in self.terms],
+                "estimate": self.params.to_numpy(),
+                "se": self.bse.to_numpy(),
+                "t": self.tvalues.to_numpy(),
+                "p": self.pvalues.to_numpy(),
+                "ci_low": ci["lower"].to_numpy(),
+                "ci_high": ci["upper"].to_numpy(),
+                "nobs": r["nobs"].to_numpy(),
+                "cov": r["cov"].astype(str).to_numpy() if "cov" in r else "clustered",
+                "dep_var": r["y"].astype(str).to_numpy() if "y" in r else "",
+            }
+        )
+        return tidy_frame(rows.to_dict("records"))
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        n = self.results["nobs"]
+        return [
+            ("Model", f"specification curve, {len(self.results)} specifications"),
+            ("No. observations", f"{int(n.min()):,}–{int(n.max()):,}"),
+            ("Inference", "per specification (t(df_inf))"),
+        ]

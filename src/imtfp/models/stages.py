@@ -1,9 +1,11 @@
 """Stage functions called by the Snakemake rules of ``workflow/rules/estimate.smk``.
 
+``estimate_<model>`` (listed in :data:`ESTIMATORS`) computes the tidy results
+of one model; :mod:`imtfp.report.builders` formats them into ``<model>_table``.
 Each is ``(panel, spec, *, seed) -> DataFrame`` in the tidy format of
 :mod:`imtfp.tidy`, with ``table`` set to the stage name. ``spec`` is the
 ``models:`` section of the configuration (example: ``config.yaml``; schema:
-``workflow/schemas/config.schema.yaml``). Model-level statistics are rows
+``src/imtfp/schemas/config.schema.yaml``). Model-level statistics are rows
 with a descriptive ``term`` (documented per stage); the threshold stage adds
 the extra columns ``crit10``, ``crit5``, ``crit1``.
 
@@ -54,7 +56,7 @@ def baseline_steps(spec: Mapping) -> list[list[str]]:
     return [controls]
 
 
-def baseline_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Baseline table: one column per (fixed effects on/off) × control step.
 
     Columns are numbered "(1)", "(2)", … in the order: for each entry of
@@ -75,7 +77,7 @@ def baseline_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataF
     return _finish(frames, "baseline")
 
 
-def inference_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_inference(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Core coefficient (first of ``x``) under clustered, Driscoll–Kraay,
     two-way clustered and wild cluster bootstrap inference (column = method)."""
     inf = spec.get("inference", {}) or {}
@@ -83,13 +85,13 @@ def inference_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Data
     x = as_list(spec["x"])
     out = inference_panel(
         panel, y=spec["y"], x=x[0], controls=x[1:] + as_list(spec.get("controls", [])),
-        effects=spec.get("effects", "twoway"), B=int(wild.get("B", 9999)), weights=wild.get("weights", "webb"),
+        effects=spec.get("effects", "twoway"), bootstrap=int(wild.get("bootstrap", 9999)), weights=wild.get("weights", "webb"),
         seed=seed, level=float(inf.get("level", 0.95)), **_base(spec),
     )
     return _finish([out], "inference")
 
 
-def mediation_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """One column per channel of ``mediation.channels`` ({name: mediator column}).
 
     Rows per channel: ``c_total``, ``a``, ``b``, ``c_prime``, ``indirect``
@@ -111,7 +113,7 @@ def mediation_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Data
     return _finish(frames, "mediation")
 
 
-def heterogeneity_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Split samples by region and period, moderation, and equality tests.
 
     Columns: ``region=<value>``, ``period=<name>`` (split samples),
@@ -139,14 +141,14 @@ def heterogeneity_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.
         test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
         frames.append(
             tidy_frame([{
-                "table": "heterogeneity", "column": f"equality:{by}", "term": "equality_F", "estimate": test["F"],
-                "p": test["p"], "cov": spec.get("cov", "clustered"), "dep_var": spec["y"], "controls": ",".join(ctrl),
+                "table": "heterogeneity", "column": f"equality:{by}", "term": "equality_F", "estimate": test.F,
+                "p": test.p, "cov": spec.get("cov", "clustered"), "dep_var": spec["y"], "controls": ",".join(ctrl),
             }])
         )
     return _finish(frames, "heterogeneity")
 
 
-def iv_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_iv(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Lagged-x regression (column ``lag<k>``) and, if instruments are
     configured, IV-2SLS (columns ``2sls``, ``first_stage:<x>``, ``ols``; see
     :func:`imtfp.models.iv.iv_2sls` for the statistic rows). ``seed`` is unused."""
@@ -168,7 +170,7 @@ def iv_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     return _finish(frames, "iv")
 
 
-def threshold_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def estimate_threshold(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Hansen threshold model: regime coefficients, ``threshold<k>`` rows
     (estimate γ̂, LR confidence interval) and ``F<k>`` rows (bootstrap p,
     critical values in the extra columns ``crit10``/``crit5``/``crit1``)."""
@@ -183,3 +185,14 @@ def threshold_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Data
         seed=seed, time_effects=bool(th.get("time_effects", False)), cluster=base["cluster"],
     )
     return _finish([res.tidy(table="threshold", column="threshold")], "threshold")
+
+
+#: The stage function of each model of the ``estimate`` rule (``{model}`` wildcard).
+ESTIMATORS = {
+    "baseline": estimate_baseline,
+    "inference": estimate_inference,
+    "mediation": estimate_mediation,
+    "heterogeneity": estimate_heterogeneity,
+    "iv": estimate_iv,
+    "threshold": estimate_threshold,
+}

@@ -50,18 +50,18 @@ import pandas as pd
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, vcov_cluster
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import as_list, is_balanced, logger, prepare_sample, unique
-from imtfp.models.panel import coef_rows
+from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
 
 def hansen_grid(q: np.ndarray, *, trim: float, grid: int) -> np.ndarray:
     """Candidate thresholds: quantiles trim … 1−trim of the distinct values of q (Hansen's rule)."""
     if not 0 <= trim < 0.5:
-        raise ValueError(f"trim must be in [0, 0.5), got {trim}")
+        raise ConfigError(f"trim must be in [0, 0.5), got {trim}")
     if grid < 2:
-        raise ValueError(f"grid must be at least 2, got {grid}")
+        raise ConfigError(f"grid must be at least 2, got {grid}")
     dd = np.unique(np.asarray(q, dtype=float))
     npts = int(round(grid * (1 - 2 * trim))) + 1
     sq = trim + np.arange(npts) / grid
@@ -124,8 +124,30 @@ def _search(S0, r, H, fixed, trim_pts):
 
 
 @dataclass
-class ThresholdResult:
-    """Estimated thresholds, tests and regime coefficients."""
+class ThresholdResult(Estimates):
+    """Estimated thresholds, tests and regime coefficients.
+
+    The result protocol (``params``, ``bse``, ``pvalues``, ``conf_int``,
+    ``summary()``) covers the regime slopes and the controls of the final
+    model, with the clustered covariance and t(G − 1) inference; the
+    threshold estimates, their LR intervals and the bootstrap F tests are
+    the attributes ``thresholds``, ``ci``, ``F``, ``p_values`` and ``crit``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> n, T = 40, 8
+    >>> q = rng.uniform(size=n * T)
+    >>> x = rng.normal(size=n * T)
+    >>> y = np.where(q <= 0.5, 1.0, 2.0) * x + rng.normal(scale=0.3, size=n * T)
+    >>> df = pd.DataFrame({"id": np.repeat(np.arange(n), T), "t": np.tile(np.arange(T), n), "y": y, "x": x, "q": q})
+    >>> r = threshold(df, y="y", x_regime="x", q="q", entity="id", time="t", grid=100, bootstrap=0, seed=1)
+    >>> bool(abs(r.thresholds[0] - 0.5) < 0.05)
+    True
+    >>> [round(b, 1) for b in r.params]
+    [1.0, 2.0]
+    """
 
     n_thresholds: int
     thresholds: list[float]
@@ -134,18 +156,41 @@ class ThresholdResult:
     p_values: list[float]
     crit: list[tuple[float, float, float]]  # bootstrap 10 %, 5 %, 1 % critical values
     ssr: list[float]  # S_0, S_1, ..., S_k
-    coef: pd.DataFrame = field(repr=False)  # tidy rows of the final model
+    terms: list[str]  # regime slopes of x_regime, then the controls
+    coef: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    df_inf: int | None = None
+    cov_type: str = "clustered"
+    dep_var: str = ""
+    r2_within: float = np.nan
+    time_fe: bool = False
+    controls: list[str] = field(default_factory=list)
     nobs: int = 0
+    n_clusters: int | None = None
     n_entities: int = 0
     n_periods: int = 0
     lr: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)  # (grid, LR) per threshold
 
-    def tidy(self, *, table: str = "threshold", column: str = "") -> pd.DataFrame:
+    def _summary_header(self) -> list[tuple[str, str]]:
+        lines = super()._summary_header()
+        lines[0] = ("Model", f"Hansen (1999) panel threshold, {self.n_thresholds} threshold(s)")
+        lines.insert(3, ("Panel", f"{self.n_entities} entities × {self.n_periods} periods (balanced)"))
+        lines.insert(4, ("Fixed effects", "entity, time" if self.time_fe else "entity"))
+        for k, (g, (lo, hi)) in enumerate(zip(self.thresholds, self.ci, strict=True), start=1):
+            lines.append((f"Threshold {k}", f"{g:.6g}, LR interval [{lo:.6g}, {hi:.6g}]"))
+        for k, (F, p) in enumerate(zip(self.F, self.p_values, strict=True), start=1):
+            lines.append((f"F{k} (bootstrap p)", f"{F:.4g} ({p:.3g})"))
+        return lines
+
+    def tidy(self, *, table: str = "threshold", column: str = "", level: float = 0.95) -> pd.DataFrame:
         """Coefficient rows, then ``threshold<k>`` (estimate γ̂, LR interval) and
         ``F<k>`` rows (estimate F, bootstrap p; extra columns ``crit10``,
         ``crit5``, ``crit1`` hold the bootstrap critical values)."""
-        base = self.coef.copy()
-        base["table"], base["column"] = table, column
+        base = super().tidy(table=table, column=column, level=level)
+        base["r2_within"] = self.r2_within
+        base["entity_fe"] = True
+        base["time_fe"] = self.time_fe
+        base["controls"] = ",".join(self.controls)
         tmpl = base.iloc[0].to_dict()
         rows = []
         for k, (g, (lo, hi)) in enumerate(zip(self.thresholds, self.ci), start=1):
@@ -199,12 +244,12 @@ def threshold(
         If the panel is not balanced (Hansen's estimator requires it).
     """
     if n_thresholds not in (1, 2, 3):
-        raise ValueError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds}")
+        raise ConfigError(f"n_thresholds must be 1, 2 or 3, got {n_thresholds}")
     trims = [float(trim)] * n_thresholds if np.isscalar(trim) else [float(t) for t in trim]
     if len(trims) != n_thresholds:
-        raise ValueError(f"trim needs one value or {n_thresholds} values, got {trim!r}")
+        raise ConfigError(f"trim needs one value or {n_thresholds} values, got {trim!r}")
     if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}")
     ctrl = [c for c in as_list(controls) if c not in (y, x_regime)]
     cl = cluster if cluster is not None else entity
     df = prepare_sample(
@@ -227,7 +272,6 @@ def threshold(
     yt = demean(df[y].to_numpy(dtype=float), groups)
     X0 = demean(df[ctrl + [x_regime]].to_numpy(dtype=float), groups)
     gam = hansen_grid(qv, trim=trims[0], grid=grid)
-    P = len(gam)
     W = demean(cv[:, None] * (qv[:, None] <= gam[None, :]), groups)
     # annihilate the linear part
     coefW = np.linalg.lstsq(X0, np.column_stack([yt, W]), rcond=None)[0]
@@ -282,7 +326,7 @@ def threshold(
         cis.append((float(inside.min()), float(inside.max())) if len(inside) else (np.nan, np.nan))
     gammas = [float(gam[i]) for i in thresholds_idx]
     order = np.argsort(gammas)
-    coef = _regime_coefficients(df, y, x_regime, ctrl, qv, cv, sorted(gammas), groups, cl, level)
+    coef = _regime_coefficients(df, y, x_regime, ctrl, qv, cv, sorted(gammas), groups, cl)
     return ThresholdResult(
         n_thresholds=n_thresholds,
         thresholds=[gammas[i] for i in order],
@@ -291,7 +335,10 @@ def threshold(
         p_values=pvals,
         crit=crits,
         ssr=ssr,
-        coef=coef,
+        **coef,
+        dep_var=y,
+        time_fe=time_effects,
+        controls=ctrl,
         nobs=N,
         n_entities=n,
         n_periods=T,
@@ -334,8 +381,12 @@ def _bootstrap_F(Fk, k, fixed_hat, My, X0, MW, H, stats_for, groups, n, T, ty, t
     return p, crit
 
 
-def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl, level):
-    """Within regression with one slope of x per regime; clustered SEs (xtreg convention)."""
+def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl) -> dict:
+    """Within regression with one slope of x per regime; clustered SEs (xtreg convention).
+
+    Returns the protocol fields ``terms``, ``coef``, ``vcov``, ``df_inf`` (G − 1),
+    ``n_clusters`` and ``r2_within``.
+    """
     edges = [-np.inf] + list(gammas) + [np.inf]
     names, cols = [], []
     for r_ in range(len(edges) - 1):
@@ -355,13 +406,4 @@ def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl, leve
     V = vcov_cluster(Xt, resid, xtx_inv, codes, k_df=k_df)
     G = int(codes.max()) + 1
     r2 = 1 - float(resid @ resid) / float(yt @ yt)
-    meta = {
-        "nobs": len(df),
-        "r2_within": r2,
-        "entity_fe": True,
-        "time_fe": len(groups) > 1,
-        "controls": ",".join(ctrl),
-        "cov": "clustered",
-        "dep_var": y,
-    }
-    return tidy_frame(coef_rows(meta, names + ctrl, beta, V, G - 1, level))
+    return {"terms": names + ctrl, "coef": beta, "vcov": V, "df_inf": G - 1, "n_clusters": G, "r2_within": r2}

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError, EstimationError
-
-
-def check_option(name: str, value: object, allowed: Iterable[str]) -> None:
-    """Raise ValueError naming the option and the bad value unless ``value`` is allowed."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not one of {allowed}")
+from imtfp.errors import EstimationError, MissingColumnError
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], *, what: str) -> None:
     """Raise ConfigError listing the columns of ``columns`` that ``df`` lacks."""
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ConfigError(f"{what}: missing column(s) {missing}; available: {list(df.columns)}")
+        raise MissingColumnError(what, missing, available=list(df.columns))
 
 
 def require_positive(values: pd.DataFrame, *, where: pd.Series | pd.DataFrame, what: str) -> None:

@@ -12,16 +12,17 @@ call the HiGHS dual simplex.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import contextlib
+import os
+import sys
 from typing import Literal
 
 import numpy as np
 from scipy.optimize import linprog
+from imtfp.options import check_option, LPEngine as Engine, LPStatus as Status
 
-from imtfp.tfp._checks import check_option
 
-Engine = Literal["auto", "highspy", "linprog"]
 ENGINES = ("auto", "highspy", "linprog")
-Status = Literal["optimal", "infeasible", "unbounded", "error"]
 
 try:  # optional fast path; scipy's linprog is always available
     import highspy
@@ -33,7 +34,7 @@ except ImportError:  # pragma: no cover - exercised only without highspy
 
 def resolve_engine(engine: Engine) -> Literal["highspy", "linprog"]:
     """``auto`` means highspy when installed, else linprog."""
-    check_option("engine", engine, ENGINES)
+    check_option(engine, ENGINES, "engine")
     if engine == "auto":
         return "highspy" if _HAVE_HIGHSPY else "linprog"
     if engine == "highspy" and not _HAVE_HIGHSPY:
@@ -143,9 +144,44 @@ class LinearProgram:
         return LPSolution("optimal", np.asarray(res.x, dtype=float), float(res.fun))
 
 
-def _highs_model(c, A, row_lo, row_hi, col_lo, col_hi):
-    h = highspy.Highs()
+_banner_suppressed = False
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull():
+    """Send file descriptor 1 to /dev/null: HiGHS writes its banner from C++, past sys.stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _new_highs():
+    """A silent HiGHS instance.
+
+    The first ``highspy.Highs()`` of a process prints a copyright banner to
+    stdout before any option can be set; it would interleave with a
+    pipeline's or a notebook's output, so the first construction runs with
+    stdout sent to /dev/null (later ones print nothing).
+    """
+    global _banner_suppressed
+    if _banner_suppressed:
+        h = highspy.Highs()
+    else:
+        with _stdout_to_devnull():
+            h = highspy.Highs()
+        _banner_suppressed = True
     h.setOptionValue("output_flag", False)
+    return h
+
+
+def _highs_model(c, A, row_lo, row_hi, col_lo, col_hi):
+    h = _new_highs()
     lp = highspy.HighsLp()
     n_row, n_col = A.shape
     lp.num_col_ = n_col

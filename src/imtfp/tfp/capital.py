@@ -8,16 +8,14 @@ K_first = (I_first / P_first) / 0.1, K_t = (1 − δ) K_{t−1} + I_t / P_t.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import CapitalBase as Base, check_option, NonPositive
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option, require_columns
+from imtfp.tfp._checks import require_columns
 
-Base = Literal["zhang", "hall_jones"]
-NonPositive = Literal["raise", "keep"]
 BASES = ("zhang", "hall_jones")
 NONPOSITIVE = ("raise", "keep")
 
@@ -28,19 +26,19 @@ ZHANG_INITIAL_RATE = 0.1
 def _province_frame(
     invest: pd.DataFrame,
     *,
-    id: str,
+    entity: str,
     time: str,
     invest_col: str,
     price_col: str,
     nonpositive: NonPositive,
 ) -> pd.DataFrame:
-    require_columns(invest, [id, time, invest_col, price_col], what="capital_stock input")
-    df = invest[[id, time, invest_col, price_col]].copy()
+    require_columns(invest, [entity, time, invest_col, price_col], what="capital_stock input")
+    df = invest[[entity, time, invest_col, price_col]].copy()
     df.columns = ["unit", "year", "invest", "price"]
     if df.duplicated(["unit", "year"]).any():
         pairs = df.loc[df.duplicated(["unit", "year"], keep=False), ["unit", "year"]]
         raise EstimationError(
-            f"capital_stock: repeated ({id}, {time}) {pairs.head(5).values.tolist()}"
+            f"capital_stock: repeated ({entity}, {time}) {pairs.head(5).values.tolist()}"
         )
     df = df.sort_values(["unit", "year"], kind="stable").reset_index(drop=True)
     for unit, g in df.groupby("unit", sort=False):
@@ -48,7 +46,7 @@ def _province_frame(
         gap = np.nonzero(np.diff(y) != 1)[0]
         if gap.size:
             raise EstimationError(
-                f"capital_stock: {id} {unit!s} has no data for {time} {y[gap[0]] + 1} "
+                f"capital_stock: {entity} {unit!s} has no data for {time} {y[gap[0]] + 1} "
                 f"(gap between {y[gap[0]]} and {y[gap[0] + 1]})"
             )
     for col, rule in (("price", "raise"), ("invest", nonpositive)):
@@ -58,7 +56,7 @@ def _province_frame(
             r = df.loc[bad].iloc[0]
             what = "missing" if not np.isfinite(r[col]) else f"not > 0 ({float(r[col])!r})"
             raise EstimationError(
-                f"capital_stock: {col} is {what} for {id} {r['unit']!s}, {time} {r['year']!s}"
+                f"capital_stock: {col} is {what} for {entity} {r['unit']!s}, {time} {r['year']!s}"
                 f" ({int(bad.sum())} such cell(s))"
                 + (
                     "; pass nonpositive='keep' to accumulate it as published"
@@ -109,7 +107,7 @@ def capital_stock(
     delta: float = 0.096,
     base: Base = "zhang",
     base_year: int | None = None,
-    id: str = "province",
+    entity: str = "province",
     time: str = "year",
     invest_col: str = "invest",
     price_col: str = "price",
@@ -133,7 +131,7 @@ def capital_stock(
 
     Parameters
     ----------
-    invest : long frame with ``id``, ``time``, ``invest_col`` (nominal) and
+    invest : long frame with ``entity``, ``time``, ``invest_col`` (nominal) and
         ``price_col`` (fixed-base index); years consecutive within each unit.
     delta : depreciation rate in (0, 1).
     base_year : rebase P to 1 in this year so K is in ``base_year`` prices
@@ -154,20 +152,28 @@ def capital_stock(
 
     Returns
     -------
-    Frame with columns ``id``, ``time``, ``invest``, ``price`` (rebased),
+    Frame with columns ``entity``, ``time``, ``invest``, ``price`` (rebased),
     ``real_invest`` and ``capital``, sorted by unit and year.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inv = pd.DataFrame({"province": "a", "year": [2000, 2001, 2002],
+    ...                     "invest": [10.0, 11.0, 12.1], "price": 1.0})
+    >>> capital_stock(inv, delta=0.1, base="zhang")["capital"].tolist()  # K0 = I0/0.1, K = 0.9K + I
+    [100.0, 101.0, 103.0]
     """
-    check_option("base", base, BASES)
-    check_option("nonpositive", nonpositive, NONPOSITIVE)
+    check_option(base, BASES, "base")
+    check_option(nonpositive, NONPOSITIVE, "nonpositive")
     if not 0 < delta < 1:
-        raise ValueError(f"delta={delta!r} must lie in (0, 1)")
+        raise ConfigError(f"delta={delta!r} must lie in (0, 1)")
     if int(hj_years) != hj_years or hj_years < 1:
-        raise ValueError(f"hj_years={hj_years!r} must be a positive integer")
+        raise ConfigError(f"hj_years={hj_years!r} must be a positive integer")
     split = dict(split or {})
     initial = dict(initial or {})
     df = _province_frame(
         invest,
-        id=id,
+        entity=entity,
         time=time,
         invest_col=invest_col,
         price_col=price_col,
@@ -191,7 +197,7 @@ def capital_stock(
         if unit in initial:
             k0 = float(initial[unit])
         elif unit in split:
-            k0 = _split_initial(df, stocks, unit, split[unit], id=id, time=time)
+            k0 = _split_initial(df, stocks, unit, split[unit], entity=entity, time=time)
         else:
             k0 = _initial_stock(g, base=base, delta=delta, hj_years=hj_years)
         k = np.empty(len(g))
@@ -200,12 +206,12 @@ def capital_stock(
             k[t] = (1 - delta) * k[t - 1] + i_t
         stocks[unit] = pd.Series(k, index=g["year"].to_numpy())
     df["capital"] = [stocks[u][y] for u, y in zip(df["unit"], df["year"])]
-    return df.rename(columns={"unit": id, "year": time})[
-        [id, time, "invest", "price", "real_invest", "capital"]
+    return df.rename(columns={"unit": entity, "year": time})[
+        [entity, time, "invest", "price", "real_invest", "capital"]
     ]
 
 
-def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, id: str, time: str) -> float:
+def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, entity: str, time: str) -> float:
     first = int(df.loc[df["unit"] == child, "year"].min())
     nominal = df.set_index(["unit", "year"])["invest"]
     try:
@@ -213,7 +219,7 @@ def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, id: str, ti
         ratio = nominal[(child, first)] / nominal[(parent, first)]
     except KeyError:
         raise EstimationError(
-            f"capital_stock: splitting {id} {child!s} from {parent!s} needs {parent!s}'s data "
+            f"capital_stock: splitting {entity} {child!s} from {parent!s} needs {parent!s}'s data "
             f"for {time} {first - 1} and {first}"
         ) from None
     return float(k_parent * ratio)

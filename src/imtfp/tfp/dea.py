@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option, Orientation, RTS
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option, require_columns, require_positive
+from imtfp.tfp._checks import require_columns, require_positive
 from imtfp.tfp._lp import Engine, LinearProgram
 
-RTS = Literal["crs", "vrs"]
-Orientation = Literal["input", "output"]
 RTS_OPTIONS = ("crs", "vrs")
 ORIENTATIONS = ("input", "output")
 _INF = np.inf
@@ -49,8 +47,8 @@ class RadialTechnology:
         orientation: Orientation,
         engine: Engine = "auto",
     ):
-        check_option("rts", rts, RTS_OPTIONS)
-        check_option("orientation", orientation, ORIENTATIONS)
+        check_option(rts, RTS_OPTIONS, "rts")
+        check_option(orientation, ORIENTATIONS, "orientation")
         X_ref = np.atleast_2d(np.asarray(X_ref, dtype=float))
         Y_ref = np.atleast_2d(np.asarray(Y_ref, dtype=float))
         n, m = X_ref.shape
@@ -188,9 +186,16 @@ def dea(
     -------
     Series named ``efficiency`` indexed like ``data``. Scores are clipped at 1
     (an own-frontier score exceeds 1 only by solver round-off, < 1e-9).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"k": [2.0, 4.0, 3.0], "y": [2.0, 2.0, 3.0]}, index=["A", "B", "C"])
+    >>> dea(d, ["k"], ["y"]).round(3).to_dict()  # B uses twice A's input for A's output
+    {'A': 1.0, 'B': 0.5, 'C': 1.0}
     """
-    check_option("rts", rts, RTS_OPTIONS)
-    check_option("orientation", orientation, ORIENTATIONS)
+    check_option(rts, RTS_OPTIONS, "rts")
+    check_option(orientation, ORIENTATIONS, "orientation")
     X, Y = _dea_arrays(data, inputs, outputs)
     labels = [f"DMU {label!s}" for label in data.index]
     scores = radial_scores(

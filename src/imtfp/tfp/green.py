@@ -14,22 +14,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option, Disposability, OnInfeasible
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option, require_columns, require_positive
+from imtfp.tfp._checks import require_columns, require_positive
 from imtfp.tfp._lp import Engine, LinearProgram
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import RTS, RTS_OPTIONS
 from imtfp.tfp.malmquist import FRONTIERS, Frontier, adjacent_sweep
 
 _INF = np.inf
-Disposability = Literal["weak", "strong"]
 DISPOSABILITY = ("weak", "strong")
-OnInfeasible = Literal["raise", "missing"]
 ON_INFEASIBLE = ("raise", "missing")
 ML_COLUMNS = ["tfpch", "effch", "techch", "tfp_level"]
 
@@ -74,8 +72,8 @@ class DDFTechnology:
         bad_disposability: Disposability = "weak",
         engine: Engine = "auto",
     ):
-        check_option("rts", rts, RTS_OPTIONS)
-        check_option("bad_disposability", bad_disposability, DISPOSABILITY)
+        check_option(rts, RTS_OPTIONS, "rts")
+        check_option(bad_disposability, DISPOSABILITY, "bad_disposability")
         self._bad_lo = -_INF if bad_disposability == "strong" else None
         n, m = X_ref.shape
         s, h = Y_ref.shape[1], B_ref.shape[1]
@@ -127,7 +125,7 @@ def directional_distance(
     0 means the DMU is on the frontier; ``1/(1+β)`` is the efficiency score
     ``gtfpch``/``teddf`` report with output orientation.
     """
-    check_option("rts", rts, RTS_OPTIONS)
+    check_option(rts, RTS_OPTIONS, "rts")
     X, Y, B = _frame_arrays(data, [inputs, outputs, bad_outputs], what="DDF data")
     tech = DDFTechnology(X, Y, B, rts=rts, bad_disposability=bad_disposability, engine=engine)
     out = np.empty(len(data))
@@ -188,7 +186,7 @@ def malmquist_luenberger(
     outputs: list[str],
     bad_outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     frontier: Frontier = "global",
     rts: RTS = "crs",
@@ -228,21 +226,21 @@ def malmquist_luenberger(
 
     Returns
     -------
-    Frame indexed by (id, time) from the second period with columns tfpch,
+    Frame indexed by (entity, time) from the second period with columns tfpch,
     effch, techch and ``tfp_level`` (cumulative product of tfpch; with
     ``on_infeasible="missing"`` it is NaN from a unit's first missing tfpch on).
     """
-    check_option("frontier", frontier, FRONTIERS)
-    check_option("rts", rts, RTS_OPTIONS)
-    check_option("bad_disposability", bad_disposability, DISPOSABILITY)
-    check_option("on_infeasible", on_infeasible, ON_INFEASIBLE)
+    check_option(frontier, FRONTIERS, "frontier")
+    check_option(rts, RTS_OPTIONS, "rts")
+    check_option(bad_disposability, DISPOSABILITY, "bad_disposability")
+    check_option(on_infeasible, ON_INFEASIBLE, "on_infeasible")
     if not inputs or not outputs or not bad_outputs:
         raise ConfigError("Malmquist–Luenberger needs inputs, outputs and bad_outputs")
     cols = (list(inputs), list(outputs), list(bad_outputs))
     pa = panel_arrays(
         panel,
         [*inputs, *outputs, *bad_outputs],
-        id=id,
+        entity=entity,
         time=time,
         what="Malmquist–Luenberger panel",
     )
@@ -277,7 +275,7 @@ def malmquist_luenberger(
             stacklevel=2,
         )
     out = {"tfpch": tfpch, "effch": effch, "techch": techch, "tfp_level": np.cumprod(tfpch, 0)}
-    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[ML_COLUMNS]
+    return pa.frame(out, entity=entity, time=time, periods=pa.periods[1:])[ML_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- SBM
@@ -361,7 +359,7 @@ def sbm_details(
     (Tone 2001, 2004). Without bad outputs this is Tone's (2001) SBM, equal to
     the enhanced Russell graph measure of Pastor, Ruiz & Sirvent (1999).
     """
-    check_option("rts", rts, RTS_OPTIONS)
+    check_option(rts, RTS_OPTIONS, "rts")
     bad_outputs = list(bad_outputs or [])
     if not inputs or not outputs:
         raise ConfigError("SBM needs at least one input and one output column")

@@ -12,14 +12,14 @@ from imtfp.errors import ConfigError, EstimationError
 from imtfp.tfp._checks import require_columns, require_positive
 
 
-def _check_consecutive(df: pd.DataFrame, *, id: str, time: str, what: str) -> None:
+def _check_consecutive(df: pd.DataFrame, *, entity: str, time: str, what: str) -> None:
     """Raise naming the unit and the first missing year when a unit's years have a gap."""
-    for unit, years in df.groupby(id, sort=True)[time]:
+    for unit, years in df.groupby(entity, sort=True)[time]:
         y = np.sort(years.to_numpy())
         gaps = np.nonzero(np.diff(y) != 1)[0]
         if gaps.size:
             raise EstimationError(
-                f"{what}: {id} {unit!s} has a gap after {time} {y[gaps[0]]!s} "
+                f"{what}: {entity} {unit!s} has a gap after {time} {y[gaps[0]]!s} "
                 f"(next is {y[gaps[0] + 1]!s}); years must be consecutive"
             )
 
@@ -58,7 +58,7 @@ def real_output(
     if df.duplicated([unit, year]).any():
         raise EstimationError(f"real_output: repeated ({unit}, {year}) pairs")
     df = df.sort_values([unit, year], kind="stable")
-    _check_consecutive(df, id=unit, time=year, what="real_output")
+    _check_consecutive(df, entity=unit, time=year, what="real_output")
     first = ~df.duplicated(unit)
     needed = df.loc[~first]
     where = needed[unit].astype(str) + f", {year} " + needed[year].astype(str)
@@ -79,7 +79,7 @@ def real_output(
 
 
 def estimate_alpha(
-    df: pd.DataFrame, *, output: str, capital: str, labour: str, id: str, time: str
+    df: pd.DataFrame, *, output: str, capital: str, labour: str, entity: str, time: str
 ) -> float:
     r"""Capital elasticity α from a two-way fixed-effects regression with constant returns.
 
@@ -90,7 +90,7 @@ def estimate_alpha(
     """
     y = np.log(df[output].to_numpy(float) / df[labour].to_numpy(float))
     k = np.log(df[capital].to_numpy(float) / df[labour].to_numpy(float))
-    groups = [group_codes(df[id].to_numpy()), group_codes(df[time].to_numpy())]
+    groups = [group_codes(df[entity].to_numpy()), group_codes(df[time].to_numpy())]
     yk = demean(np.column_stack([y, k]), groups)
     sxx = float(yk[:, 1] @ yk[:, 1])
     if sxx <= 1e-12 * max(1.0, float(k @ k)):
@@ -107,7 +107,7 @@ def solow_residual(
     output: str = "gdp_real",
     capital: str = "capital",
     labour: str = "employment",
-    id: str = "province",
+    entity: str = "province",
     time: str = "year",
 ) -> pd.DataFrame:
     r"""Log TFP level and growth from a Cobb–Douglas with constant returns.
@@ -125,41 +125,41 @@ def solow_residual(
 
     Returns
     -------
-    Frame with columns ``id``, ``time``, ``ln_tfp``, ``tfp_growth`` and ``alpha``
+    Frame with columns ``entity``, ``time``, ``ln_tfp``, ``tfp_growth`` and ``alpha``
     in the row order of ``df``. ``tfp_growth`` is NaN in each unit's first
     year and in a year that does not follow its predecessor (a gap).
     """
-    require_columns(df, [id, time, output, capital, labour], what="solow_residual")
-    where = df[id].astype(str) + f", {time} " + df[time].astype(str)
+    require_columns(df, [entity, time, output, capital, labour], what="solow_residual")
+    where = df[entity].astype(str) + f", {time} " + df[time].astype(str)
     require_positive(df[[output, capital, labour]], where=where, what="solow_residual")
     if isinstance(alpha, str):
         if alpha != "estimate":
-            raise ValueError(f"alpha={alpha!r} is not a number or 'estimate'")
-        alpha = estimate_alpha(df, output=output, capital=capital, labour=labour, id=id, time=time)
+            raise ConfigError(f"alpha={alpha!r} is not a number or 'estimate'")
+        alpha = estimate_alpha(df, output=output, capital=capital, labour=labour, entity=entity, time=time)
         if not 0 < alpha < 1:
             raise EstimationError(
                 f"solow_residual: estimated capital elasticity {alpha:.4f} is outside (0, 1); "
                 "set alpha in the configuration"
             )
     elif not 0 < float(alpha) < 1:
-        raise ValueError(f"alpha={alpha!r} must lie in (0, 1)")
+        raise ConfigError(f"alpha={alpha!r} must lie in (0, 1)")
     alpha = float(alpha)
     ln_a = (
         np.log(df[output].to_numpy(float))
         - alpha * np.log(df[capital].to_numpy(float))
         - (1 - alpha) * np.log(df[labour].to_numpy(float))
     )
-    out = pd.DataFrame({id: df[id].to_numpy(), time: df[time].to_numpy(), "ln_tfp": ln_a})
-    out["tfp_growth"] = _growth(out, "ln_tfp", id=id, time=time)
+    out = pd.DataFrame({entity: df[entity].to_numpy(), time: df[time].to_numpy(), "ln_tfp": ln_a})
+    out["tfp_growth"] = _growth(out, "ln_tfp", entity=entity, time=time)
     out["alpha"] = alpha
     return out.set_axis(df.index)
 
 
-def _growth(df: pd.DataFrame, col: str, *, id: str, time: str) -> np.ndarray:
+def _growth(df: pd.DataFrame, col: str, *, entity: str, time: str) -> np.ndarray:
     """Within-unit first difference of ``col`` between consecutive years (NaN otherwise)."""
-    order = df.sort_values([id, time], kind="stable")
-    prev_val = order.groupby(id)[col].shift()
-    prev_time = order.groupby(id)[time].shift()
+    order = df.sort_values([entity, time], kind="stable")
+    prev_val = order.groupby(entity)[col].shift()
+    prev_time = order.groupby(entity)[time].shift()
     diff = (order[col] - prev_val).where(order[time] - prev_time == 1)
     return diff.reindex(df.index).to_numpy(float)
 
@@ -171,7 +171,7 @@ def tornqvist_tfp_growth(
     capital: str,
     labour: str,
     labour_share: str,
-    id: str,
+    entity: str,
     time: str,
 ) -> pd.DataFrame:
     r"""TFP growth with time-varying factor shares (Törnqvist), as Penn World Table's ``rtfpna``.
@@ -183,14 +183,14 @@ def tornqvist_tfp_growth(
     with :math:`s` the labour share. Rows are the years that follow their
     predecessor within a unit (first years and years after a gap are absent).
     """
-    require_columns(df, [id, time, output, capital, labour, labour_share], what="tornqvist")
-    where = df[id].astype(str) + f", {time} " + df[time].astype(str)
+    require_columns(df, [entity, time, output, capital, labour, labour_share], what="tornqvist")
+    where = df[entity].astype(str) + f", {time} " + df[time].astype(str)
     require_positive(df[[output, capital, labour, labour_share]], where=where, what="tornqvist")
-    d = df[[id, time]].copy()
+    d = df[[entity, time]].copy()
     for c in (output, capital, labour):
-        d[c] = _growth(df.assign(_v=np.log(df[c].to_numpy(float))), "_v", id=id, time=time)
-    share = df.sort_values([id, time], kind="stable").groupby(id)[labour_share]
+        d[c] = _growth(df.assign(_v=np.log(df[c].to_numpy(float))), "_v", entity=entity, time=time)
+    share = df.sort_values([entity, time], kind="stable").groupby(entity)[labour_share]
     s_bar = ((share.shift() + df[labour_share]) / 2).reindex(df.index)
     d["tfp_growth"] = d[output] - s_bar * d[labour] - (1 - s_bar) * d[capital]
-    d = d.loc[d["tfp_growth"].notna(), [id, time, "tfp_growth"]]
-    return d.sort_values([id, time], kind="stable").reset_index(drop=True)
+    d = d.loc[d["tfp_growth"].notna(), [entity, time, "tfp_growth"]]
+    return d.sort_values([entity, time], kind="stable").reset_index(drop=True)

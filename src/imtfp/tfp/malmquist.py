@@ -7,18 +7,16 @@ index above 1 means progress in either orientation, as DEAP reports it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option, Frontier
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp._checks import check_option
 from imtfp.tfp._lp import Engine
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import ORIENTATIONS, Orientation, RadialTechnology
 
-Frontier = Literal["contemporaneous", "global", "sequential"]
 FRONTIERS = ("contemporaneous", "global", "sequential")
 MALMQUIST_COLUMNS = ["effch", "techch", "pech", "sech", "tfpch", "tfp_level"]
 
@@ -138,8 +136,8 @@ def _distances(
 
 
 def _check_malmquist_options(orientation: str, frontier: str) -> None:
-    check_option("orientation", orientation, ORIENTATIONS)
-    check_option("frontier", frontier, FRONTIERS)
+    check_option(orientation, ORIENTATIONS, "orientation")
+    check_option(frontier, FRONTIERS, "frontier")
 
 
 def malmquist_distances(
@@ -147,7 +145,7 @@ def malmquist_distances(
     inputs: list[str],
     outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     orientation: Orientation = "output",
     frontier: Frontier = "contemporaneous",
@@ -162,11 +160,11 @@ def malmquist_distances(
     global frontier, own-period distances are contemporaneous.
     """
     _check_malmquist_options(orientation, frontier)
-    pa = panel_arrays(panel, [*inputs, *outputs], id=id, time=time, what="Malmquist panel")
+    pa = panel_arrays(panel, [*inputs, *outputs], entity=entity, time=time, what="Malmquist panel")
     d = _distances(pa, inputs, outputs, orientation=orientation, frontier=frontier, engine=engine)
     if frontier == "global":
         d = {k: v for k, v in d.items() if k not in ("crs_prev", "crs_next")}
-    return pa.frame(d, id=id, time=time)
+    return pa.frame(d, entity=entity, time=time)
 
 
 def malmquist(
@@ -174,7 +172,7 @@ def malmquist(
     inputs: list[str],
     outputs: list[str],
     *,
-    id: str,
+    entity: str,
     time: str,
     orientation: Orientation = "output",
     frontier: Frontier = "contemporaneous",
@@ -202,7 +200,7 @@ def malmquist(
 
     Parameters
     ----------
-    panel : long frame with columns ``id``, ``time``, inputs and outputs; must be
+    panel : long frame with columns ``entity``, ``time``, inputs and outputs; must be
         balanced, values finite and > 0 (errors name DMU and period).
     orientation : "output" (DEAP default for Malmquist) or "input".
     frontier : "contemporaneous", "global" or "sequential".
@@ -210,14 +208,14 @@ def malmquist(
 
     Returns
     -------
-    Frame indexed by (id, time) from the second period on with columns
+    Frame indexed by (entity, time) from the second period on with columns
     effch, techch, pech, sech, tfpch and ``tfp_level``, the cumulative product
     of tfpch (the first period's level is 1 and is not a row).
     """
     _check_malmquist_options(orientation, frontier)
     if not inputs or not outputs:
         raise ConfigError("Malmquist needs at least one input and one output column")
-    pa = panel_arrays(panel, [*inputs, *outputs], id=id, time=time, what="Malmquist panel")
+    pa = panel_arrays(panel, [*inputs, *outputs], entity=entity, time=time, what="Malmquist panel")
     d = _distances(pa, inputs, outputs, orientation=orientation, frontier=frontier, engine=engine)
     crs, vrs = d["crs"], d["vrs"]
     effch = crs[1:] / crs[:-1]
@@ -236,4 +234,4 @@ def malmquist(
         "tfpch": tfpch,
         "tfp_level": np.cumprod(tfpch, axis=0),
     }
-    return pa.frame(out, id=id, time=time, periods=pa.periods[1:])[MALMQUIST_COLUMNS]
+    return pa.frame(out, entity=entity, time=time, periods=pa.periods[1:])[MALMQUIST_COLUMNS]

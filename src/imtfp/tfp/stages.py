@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option
 from imtfp.errors import ConfigError
 from imtfp.provinces import to_code
-from imtfp.tfp._checks import check_option, require_columns
+from imtfp.tfp._checks import require_columns
 from imtfp.tfp.capital import capital_stock
 from imtfp.tfp.green import malmquist_luenberger
 from imtfp.tfp.growth import real_output, solow_residual
@@ -118,7 +119,7 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
     """
     methods = list(spec.get("methods", ["solow"]))
     for m in methods:
-        check_option("tfp.methods item", m, tuple(METHOD_COLUMNS))
+        check_option(m, tuple(METHOD_COLUMNS), "tfp.methods item")
     outcome = spec.get("outcome")
     if outcome is not None and outcome not in [METHOD_COLUMNS[m] for m in methods]:
         raise ConfigError(f"tfp.outcome {outcome!r} is not produced by tfp.methods {methods}")
@@ -151,7 +152,7 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
             df,
             ["capital", "employment"],
             ["gdp_real"],
-            id="province",
+            entity="province",
             time="year",
             orientation=dea_cfg.get("orientation", "output"),
             frontier=dea_cfg.get("frontier", "contemporaneous"),
@@ -167,7 +168,7 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
             ["capital", "employment"],
             ["gdp_real"],
             bad,
-            id="province",
+            entity="province",
             time="year",
             frontier=ml_cfg.get("frontier", "global"),
             rts=ml_cfg.get("rts", "crs"),

@@ -36,8 +36,12 @@ def test_moderation_marginal_effects(panel):
 
 def test_equality_test_detects_difference(panel):
     same = group_equality_test(panel, y="y", x="x", group="region", controls=["z"])
-    assert same["df_num"] == 3 and same["F"] >= 0 and 0 <= same["p"] <= 1
+    assert same.df_num == 3 and same.F >= 0 and 0 <= same.p <= 1
+    # the protocol covers the three differences from the base group; a single one is t² = F
+    assert list(same.params.index) == [f"x_x_region={g}" for g in same.groups[1:]]
+    one = group_equality_test(panel[panel.region.isin(["central", "east"])], y="y", x="x", group="region", controls=["z"])
+    assert one.tvalues.iloc[0] ** 2 == pytest.approx(one.F) and one.pvalues.iloc[0] == pytest.approx(one.p)
     df = panel.copy()
     df.loc[df.region == "west", "y"] += 2.0 * df.loc[df.region == "west", "x"]
     diff = group_equality_test(df, y="y", x="x", group="region", controls=["z"])
-    assert diff["p"] < 1e-3 and diff["differences"]["west"] == pytest.approx(2.0 + same["differences"]["west"], abs=0.3)
+    assert diff.p < 1e-3 and diff.differences["west"] == pytest.approx(2.0 + same.differences["west"], abs=0.3)

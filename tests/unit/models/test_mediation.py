@@ -13,9 +13,23 @@ pytestmark = pytest.mark.unit
 def test_decomposition_identity(panel):
     """With the same sample, controls and effects in all equations, c = c' + a·b exactly (OLS algebra)."""
     r = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=0, seed=1)
-    p = r.paths
-    assert p["c_total"]["estimate"] == pytest.approx(p["c_prime"]["estimate"] + r.indirect, rel=1e-10)
-    assert r.proportion_mediated == pytest.approx(r.indirect / p["c_total"]["estimate"])
+    assert r.c.estimate == pytest.approx(r.c_prime.estimate + r.indirect, rel=1e-10)
+    assert r.proportion_mediated == pytest.approx(r.indirect / r.c.estimate)
+
+
+def test_result_protocol(panel):
+    """params/bse/pvalues/conf_int by path; the path objects carry estimate, se and p; summary names the model."""
+    r = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=0, seed=1)
+    assert list(r.params.index) == ["c_total", "a", "b", "c_prime"]
+    tidy = r.tidy().set_index("term")
+    for name, path in (("c_total", r.c), ("a", r.a), ("b", r.b), ("c_prime", r.c_prime)):
+        assert r.params[name] == path.estimate == tidy.loc[name, "estimate"]
+        assert r.bse[name] == pytest.approx(path.se) and path.se == pytest.approx(tidy.loc[name, "se"])
+        assert r.pvalues[name] == pytest.approx(path.p) and path.p == pytest.approx(tidy.loc[name, "p"])
+        assert tuple(r.conf_int(0.9).loc[name]) == pytest.approx(path.conf_int(0.9))
+    assert r.n_clusters == 31 and r.nobs == len(panel) and r.df_inf == 30
+    text = r.summary()
+    assert "mediation (stepwise) of x on y via m" in text and "c_prime" in text and "Fixed effects" in text
 
 
 def test_tidy_rows_and_two_step(panel):
@@ -25,7 +39,7 @@ def test_tidy_rows_and_two_step(panel):
     lo, hi = r.ci_percentile
     assert lo < r.indirect < hi
     two = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=2, mode="two_step")
-    assert list(two.tidy()["term"]) == ["a"] and two.paths["a"] == r.paths["a"]
+    assert list(two.tidy()["term"]) == ["a"] and two.a == r.a and two.c is None
 
 
 def test_bootstrap_deterministic(panel):

@@ -167,21 +167,22 @@ def test_baseline_equals_fit_twfe():
     spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": "x1", "controls": "full", "fe": ["twoway", "entity"]})
     out = run(data, spec)
     for i, eff in enumerate(["twoway", "entity"]):
-        fit = fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered")
-        assert out.loc[i, "estimate"] == pytest.approx(fit.coef("x1"), rel=1e-10)
-        assert out.loc[i, "se"] == pytest.approx(fit.stderr("x1"), rel=1e-10)
+        row = fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered").tidy().iloc[0]
+        assert out.loc[i, "estimate"] == pytest.approx(row["estimate"], rel=1e-10)
+        assert out.loc[i, "se"] == pytest.approx(row["se"], rel=1e-10)
+        assert out.loc[i, "p"] == pytest.approx(row["p"], rel=1e-8)
 
 
 def test_wild_p_equals_wcr_with_explicit_dummies():
     """p_wild (effects absorbed) equals the WCR test on the dummy-variable regression (same seed and weights)."""
     data = toy_panel()
     spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": ["x1", "x2"], "controls": "base", "fe": "twoway"})
-    out = run(data, spec, wild_bootstrap=399, seed=11)
+    out = run(data, spec, bootstrap=399, seed=11)
     for i, x in enumerate(["x1", "x2"]):
         D = pd.get_dummies(data["province"], dtype=float).to_numpy()
         Tm = pd.get_dummies(data["year"], dtype=float).to_numpy()[:, 1:]
         X = np.column_stack([data[[x, "c1"]].to_numpy(), D, Tm])
-        ref = wild_cluster_bootstrap(X, data["y"].to_numpy(), data["province"].to_numpy(), param=0, B=399,
+        ref = wild_cluster_bootstrap(X, data["y"].to_numpy(), data["province"].to_numpy(), param=0, bootstrap=399,
                                      weights="webb", seed=11, level=None)
         assert out.loc[i, "p_wild"] == pytest.approx(ref.p_value, abs=1.5 / 399)
     assert out.loc[0, "p_wild"] < 0.01 and out.loc[1, "p_wild"] > 0.01  # x1 has a strong effect, x2 none
@@ -250,9 +251,21 @@ def test_summary_on_a_known_toy():
     assert s["median"] == 1.5 and s["q25"] == 0.5 and s["q75"] == 2.5 and s["iqr"] == 2.0
     assert s["min"] == -1.0 and s["max"] == 4.0
     assert not s["truth_in_estimate_range"] and s["truth_in_ci_range"]
-    assert s["share_ci_cover_truth"] == 0.25
+    assert s["share_ci_cover_truth"] == 0.25 and s["n_truth_specs"] == 4
     # means by fe: twoway 1.5, entity 1.5 -> 0; by lag: 0 -> 0, 1 -> 3 -> range 3
     assert s["most_influential_choice"] == "lag" and s["influence"] == 3.0
+
+
+def test_truth_is_compared_only_with_the_baselines_regressor_and_outcome():
+    """A truth about x on y says nothing about another regressor (other units): those specs are left out."""
+    res = toy_results().assign(y="tfp", x=["im", "im", "ccd", "im"])
+    s = specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]
+    assert s["n_truth_specs"] == 3
+    # the only spec whose CI covers -1.5 is spec 2, a different regressor: now no coverage at all
+    assert not s["truth_in_ci_range"] and s["share_ci_cover_truth"] == 0.0
+    assert s["min"] == -1.0  # the curve statistics still describe every specification
+    res = res.assign(x="im", y=["tfp", "tfp", "tfp_malmquist", "tfp"])
+    assert specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]["n_truth_specs"] == 3
 
 
 def test_choice_influence_is_sorted():
@@ -278,3 +291,22 @@ def test_find_spec_locates_the_baseline():
     assert all(row[k] == v for k, v in values.items())
     with pytest.raises(ConfigError, match="matches 2"):
         find_spec(g, {k: v for k, v in values.items() if k != "lag"})
+
+
+def test_specification_curve_protocol():
+    """SpecificationCurve: params/bse by spec_id; p and CI from each spec's own t(df_inf), as the columns."""
+    from imtfp.models.multiverse import SpecificationCurve
+
+    data = toy_panel()
+    specs = specification_grid({"y": ["y"], "x": ["x1"], "controls": ["none", "base"], "cov": ["clustered", "driscoll_kraay"]})
+    out = run(data, specs, seed=1)
+    curve = SpecificationCurve(out)
+    assert list(curve.params.index) == out["spec_id"].tolist()
+    np.testing.assert_allclose(curve.pvalues, out["p"], rtol=1e-12)
+    ci = curve.conf_int(0.95)
+    np.testing.assert_allclose(ci["lower"], out["ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(ci["upper"], out["ci_high"], rtol=1e-12)
+    g, t = data["province"].nunique(), data["year"].nunique()
+    assert set(out["df_inf"]) == {g - 1, t - 1} and (out["n_clusters"] == g).all()
+    assert "specification curve, 4 specifications" in curve.summary()
+    assert list(curve.tidy()["term"]) == [f"spec{i}" for i in out["spec_id"]]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SPEC = dict(
     y="y", x="x", controls=["z"], cov="clustered",
     baseline=dict(stepwise=True, with_fe=[False, True]),
-    inference=dict(wild_bootstrap=dict(B=199, weights="webb")),
+    inference=dict(wild_bootstrap=dict(bootstrap=199, weights="webb")),
     mediation=dict(channels={"chan": "m"}, bootstrap=99),
     heterogeneity=dict(regions=True, periods={"early": [2011, 2016]}, moderators={"mz": "z"}),
     iv=dict(instruments=["w"], lag=1),
@@ -29,13 +29,13 @@ SPEC = dict(
 @pytest.mark.filterwarnings("ignore:Driscoll")
 @pytest.mark.parametrize("name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"])
 def test_stage_tidy(panel, name):
-    out = getattr(stages, f"{name}_table")(panel, SPEC, seed=1)
+    out = stages.ESTIMATORS[name](panel, SPEC, seed=1)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert (out["table"] == name).all() and len(out)
 
 
 def test_baseline_columns(panel):
-    out = stages.baseline_table(panel, SPEC, seed=0)
+    out = stages.estimate_baseline(panel, SPEC, seed=0)
     assert list(out["column"].unique()) == ["(1)", "(2)", "(3)", "(4)"]
     assert out.groupby("column")["entity_fe"].first().tolist() == [False, False, True, True]
 

@@ -35,8 +35,12 @@ def test_recovers_threshold(thr_panel):
     r = threshold(thr_panel, y="y", x_regime="x", q="q", controls=["z"], entity="id", time="year", grid=200, bootstrap=99, seed=1)
     assert r.ci[0][0] <= 0.6 <= r.ci[0][1] and abs(r.thresholds[0] - 0.6) < 0.05
     assert r.p_values[0] < 0.05
-    coef = r.coef.set_index("term")
-    assert coef.estimate.iloc[0] == pytest.approx(1.0, abs=0.15) and coef.estimate.iloc[1] == pytest.approx(2.0, abs=0.15)
+    assert r.params.iloc[0] == pytest.approx(1.0, abs=0.15) and r.params.iloc[1] == pytest.approx(2.0, abs=0.15)
+    tidy = r.tidy().set_index("term")
+    assert tidy.loc[r.terms, "se"].to_numpy() == pytest.approx(r.bse.to_numpy())
+    assert tidy.loc[r.terms, "ci_low"].to_numpy() == pytest.approx(r.conf_int()["lower"].to_numpy())
+    assert r.n_clusters == thr_panel["id"].nunique() and r.df_inf == r.n_clusters - 1
+    assert "Threshold 1" in r.summary() and "F1 (bootstrap p)" in r.summary()
 
 
 def test_ssr_and_F_match_bruteforce(thr_panel):
@@ -45,7 +49,9 @@ def test_ssr_and_F_match_bruteforce(thr_panel):
     g = [group_codes(thr_panel.id)]
     yt = demean(thr_panel.y.to_numpy(), g)
     base = demean(thr_panel[["z", "x"]].to_numpy(), g)
-    ssr = lambda X: float(np.sum((yt - X @ np.linalg.lstsq(X, yt, rcond=None)[0]) ** 2))
+    def ssr(X):
+        return float(np.sum((yt - X @ np.linalg.lstsq(X, yt, rcond=None)[0]) ** 2))
+
     S0 = ssr(base)
     grid = hansen_grid(thr_panel.q.to_numpy(), trim=0.01, grid=100)
     S = [ssr(np.column_stack([base, demean(thr_panel.x.to_numpy() * (thr_panel.q.to_numpy() <= gm), g)])) for gm in grid]

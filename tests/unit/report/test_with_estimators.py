@@ -63,7 +63,7 @@ def stored(sim_panel) -> pd.DataFrame:
         "x": "im_index",
         "controls": ["urban"],
         "cov": "clustered",
-        "inference": {"wild_bootstrap": {"B": 99}},
+        "inference": {"wild_bootstrap": {"bootstrap": 99}},
         "mediation": {"channels": {"innovation": "innovation"}, "bootstrap": 99},
         "heterogeneity": {
             "periods": {"early": [2011, 2015], "late": [2016, 2020]},
@@ -75,7 +75,7 @@ def stored(sim_panel) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Driscoll–Kraay", category=UserWarning)  # T = 10
         frames = [
-            getattr(stages, f"{key}_table")(sim_panel, spec, seed=7)
+            stages.ESTIMATORS[key](sim_panel, spec, seed=7)
             for key in ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
         ]
     return pd.concat(frames, ignore_index=True)

@@ -84,7 +84,7 @@ def test_ml_identities(frontier, rts):
             ["k", "l"],
             ["y"],
             ["co2"],
-            id="dmu",
+            entity="dmu",
             time="year",
             frontier=frontier,
             rts=rts,
@@ -105,7 +105,7 @@ def test_ml_identities(frontier, rts):
 @pytest.mark.parametrize("frontier", FRONTIERS)
 def test_ml_is_one_when_nothing_changes(frontier):
     ml = malmquist_luenberger(
-        _panel(6, same=True), ["k", "l"], ["y"], ["co2"], id="dmu", time="year", frontier=frontier
+        _panel(6, same=True), ["k", "l"], ["y"], ["co2"], entity="dmu", time="year", frontier=frontier
     )
     np.testing.assert_allclose(ml[["tfpch", "effch", "techch"]], 1.0, atol=1e-9)
 
@@ -123,8 +123,8 @@ def test_infeasible_cross_period_ddf_names_dmu_and_period():
         ]
     )
     with pytest.raises(EstimationError, match="DMU 1, period 0, against the contemporaneous"):
-        malmquist_luenberger(p, ["x"], ["y"], ["b"], id="dmu", time="t", frontier="contemporaneous")
-    ml = malmquist_luenberger(p, ["x"], ["y"], ["b"], id="dmu", time="t")  # global: feasible
+        malmquist_luenberger(p, ["x"], ["y"], ["b"], entity="dmu", time="t", frontier="contemporaneous")
+    ml = malmquist_luenberger(p, ["x"], ["y"], ["b"], entity="dmu", time="t")  # global: feasible
     assert np.isfinite(ml.to_numpy()).all()
 
 
@@ -132,12 +132,12 @@ def test_green_option_errors():
     p = _panel(1)
     with pytest.raises(ValueError, match="bad_disposability='free'"):
         malmquist_luenberger(
-            p, ["k"], ["y"], ["co2"], id="dmu", time="year", bad_disposability="free"
+            p, ["k"], ["y"], ["co2"], entity="dmu", time="year", bad_disposability="free"
         )
     with pytest.raises(ValueError, match="frontier='window'"):
-        malmquist_luenberger(p, ["k"], ["y"], ["co2"], id="dmu", time="year", frontier="window")
+        malmquist_luenberger(p, ["k"], ["y"], ["co2"], entity="dmu", time="year", frontier="window")
     with pytest.raises(ConfigError, match="bad_outputs"):
-        malmquist_luenberger(p, ["k"], ["y"], [], id="dmu", time="year")
+        malmquist_luenberger(p, ["k"], ["y"], [], entity="dmu", time="year")
     with pytest.raises(ValueError, match="rts='nirs'"):
         sbm(_cross(1), ["k"], ["y"], rts="nirs")
     bad = _cross(1)

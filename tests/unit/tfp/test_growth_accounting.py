@@ -75,7 +75,7 @@ def _cobb_douglas(alpha: float, seed: int = 5, sigma: float = 0.05) -> pd.DataFr
 def test_estimated_alpha_recovers_the_truth():
     df = _cobb_douglas(0.35)
     a = estimate_alpha(
-        df, output="gdp_real", capital="capital", labour="employment", id="province", time="year"
+        df, output="gdp_real", capital="capital", labour="employment", entity="province", time="year"
     )
     # bound: 4 standard errors of the within slope, σ / sqrt(Σ k̃²) with the known σ = 0.05
     k = np.log(df["capital"] / df["employment"]).to_numpy()
@@ -130,7 +130,7 @@ def test_tornqvist_with_constant_share_equals_solow_growth():
         capital="capital",
         labour="employment",
         labour_share="labsh",
-        id="province",
+        entity="province",
         time="year",
     )
     s = solow_residual(df, alpha=0.3).dropna(subset=["tfp_growth"])

@@ -35,7 +35,7 @@ def test_decomposition_identities(frontier, orientation):
         _panel(3),
         ["k", "l"],
         ["y"],
-        id="dmu",
+        entity="dmu",
         time="year",
         orientation=orientation,
         frontier=frontier,
@@ -54,10 +54,10 @@ def test_decomposition_identities(frontier, orientation):
 def test_crs_index_does_not_depend_on_orientation(frontier):
     p = _panel(5)
     mi = malmquist(
-        p, ["k", "l"], ["y"], id="dmu", time="year", orientation="input", frontier=frontier
+        p, ["k", "l"], ["y"], entity="dmu", time="year", orientation="input", frontier=frontier
     )
     mo = malmquist(
-        p, ["k", "l"], ["y"], id="dmu", time="year", orientation="output", frontier=frontier
+        p, ["k", "l"], ["y"], entity="dmu", time="year", orientation="output", frontier=frontier
     )
     for col in ("tfpch", "effch", "techch"):
         np.testing.assert_allclose(mi[col], mo[col], rtol=1e-9)
@@ -72,7 +72,7 @@ def test_recovers_a_known_neutral_technical_change(frontier, orientation):
         _panel(7, shift=1.04),
         ["k", "l"],
         ["y"],
-        id="dmu",
+        entity="dmu",
         time="year",
         orientation=orientation,
         frontier=frontier,
@@ -86,20 +86,20 @@ def test_missing_dmu_period_is_named():
     p = _panel(1)
     p = p[~((p["dmu"] == "u04") & (p["year"] == 2002))]
     with pytest.raises(EstimationError, match="missing DMU u04 in period 2002"):
-        malmquist(p, ["k", "l"], ["y"], id="dmu", time="year")
+        malmquist(p, ["k", "l"], ["y"], entity="dmu", time="year")
 
 
 def test_bad_values_and_options():
     p = _panel(1)
     p.loc[(p["dmu"] == "u02") & (p["year"] == 2001), "k"] = 0.0
     with pytest.raises(EstimationError, match="DMU u02, period 2001 k=0.0"):
-        malmquist(p, ["k", "l"], ["y"], id="dmu", time="year")
+        malmquist(p, ["k", "l"], ["y"], entity="dmu", time="year")
     q = _panel(1)
     with pytest.raises(EstimationError, match="repeated"):
-        malmquist(pd.concat([q, q.head(1)]), ["k", "l"], ["y"], id="dmu", time="year")
+        malmquist(pd.concat([q, q.head(1)]), ["k", "l"], ["y"], entity="dmu", time="year")
     with pytest.raises(ConfigError, match="at least two periods"):
-        malmquist(q[q["year"] == 2000], ["k", "l"], ["y"], id="dmu", time="year")
+        malmquist(q[q["year"] == 2000], ["k", "l"], ["y"], entity="dmu", time="year")
     with pytest.raises(ValueError, match="frontier='window'"):
-        malmquist(q, ["k", "l"], ["y"], id="dmu", time="year", frontier="window")
+        malmquist(q, ["k", "l"], ["y"], entity="dmu", time="year", frontier="window")
     with pytest.raises(ValueError, match="orientation='hyperbolic'"):
-        malmquist(q, ["k", "l"], ["y"], id="dmu", time="year", orientation="hyperbolic")
+        malmquist(q, ["k", "l"], ["y"], entity="dmu", time="year", orientation="hyperbolic")

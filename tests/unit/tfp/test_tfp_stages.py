@@ -122,7 +122,7 @@ def test_build_tfp_columns_and_levels():
         chain = np.cumprod(np.r_[1.0, g["gdp_index"].to_numpy()[1:] / 100])
         real.update({(code, y): g["gdp"].iloc[0] * c for y, c in zip(g["year"], chain)})
     merged["gdp_real"] = [real[(p, y)] for p, y in zip(merged["province"], merged["year"])]
-    m = malmquist(merged, ["capital", "employment"], ["gdp_real"], id="province", time="year")
+    m = malmquist(merged, ["capital", "employment"], ["gdp_real"], entity="province", time="year")
     got = out.set_index(["province", "year"])["tfp_malmquist"].loc[m.index]
     np.testing.assert_allclose(got, m["tfp_level"], rtol=1e-12)
     ln_a = (
