@@ -1,10 +1,11 @@
-"""One vintage per indicator: the panel refuses a series that mixes releases, and a ratio of two releases.
+"""One vintage per indicator: the panel refuses a series mixing releases, and a ratio of two.
 
-NBS revises history (the 2025 revision after the 5th economic census moved Beijing's 2019 GRP from
-35445.1 to 37767.0 亿元). A series spliced from two releases, or value added of one release divided by
-GRP of another, is wrong in a way no later stage notices. The config declares, per indicator, the one
-vintage its panel cells must carry (``panel.vintages``), and names with a reason any derived variable
-that combines declared indicators of different vintages on purpose (``panel.mixed_vintages``).
+NBS revises history (the 2025 revision after the 5th economic census moved Beijing's 2019 GRP
+from 35445.1 to 37767.0 亿元). A series spliced from two releases, or value added of one release
+divided by GRP of another, is wrong in a way no later stage notices. The config declares, per
+indicator, the one vintage its panel cells must carry (``panel.vintages``), and names with a
+reason any derived variable that combines declared indicators of different vintages on purpose
+(``panel.mixed_vintages``).
 """
 
 from __future__ import annotations

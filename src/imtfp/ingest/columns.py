@@ -39,7 +39,10 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*年?\s*$")
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, skip_rows: int = 0) -> pd.DataFrame:
-    """The file as a frame of strings ('' for empty cells); the first data row is file line 2 + skip_rows."""
+    """The file as a frame of strings ('' for empty cells).
+
+    The first data row is file line ``2 + skip_rows`` (one header line).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -99,8 +102,8 @@ def read_columns(
 
     Returns
     -------
-    :class:`~imtfp.ingest.nbs.Reading` with raw indicator labels (the column names, or ``indicator``)
-    still to be mapped to catalog codes by the manifest.
+    :class:`~imtfp.ingest.nbs.Reading` with raw indicator labels (the column names, or
+    ``indicator``) still to be mapped to catalog codes by the manifest.
     """
     if layout not in LAYOUTS:
         raise IngestError(f"layout must be one of {LAYOUTS}, not {layout!r}", file=str(path))
@@ -183,7 +186,7 @@ def read_columns(
             obs.append((code, year, columns[col], value, units[col], file, line))
     if expect_provinces is not None and len(seen) != expect_provinces:
         raise IngestError(f"{len(seen)} provinces read, {expect_provinces} expected (file cut short?)", file=file)
-    # Label cells of the table body (province names, year labels) are not values: only value cells count.
+    # Label cells (province names, year labels) are not values: only value cells count.
     excluded_df = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
     if len(excluded_df):
         excluded_df = excluded_df.groupby(["source_file", "label", "kind"], as_index=False, sort=True).agg(

@@ -1,7 +1,8 @@
 """Real output, real growth, labour across a census-basis break, and real investment per resident.
 
-The quantities the TFP stage feeds into production accounting, written to ``measure/tfp.parquet``
-so that the analysis frame carries them (``gdp_real``, ``gdp_growth``, ``labour``, ``invest_pc_real``).
+The quantities the TFP stage feeds into production accounting, written to
+``measure/tfp.parquet`` so that the analysis frame carries them (``gdp_real``, ``gdp_growth``,
+``labour``, ``invest_pc_real``).
 """
 
 from __future__ import annotations
