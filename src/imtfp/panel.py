@@ -18,6 +18,7 @@ import pandas as pd
 from imtfp.options import MissingPolicy
 from imtfp import provinces
 from imtfp.errors import ConfigError
+from imtfp.vintages import check_vintages
 
 _FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif", "coalesce"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -102,6 +103,7 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     observations : warehouse ``observations`` (province, year, indicator, value, …).
     spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
         policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names],
+        ``vintages``/``mixed_vintages`` (:func:`imtfp.vintages.check_vintages`),
         (``drop_years`` is not used here: measures are built on every year, and
         :func:`imtfp.analysis.analysis_frame` leaves those years out of the models' sample).
 
@@ -111,6 +113,7 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     ``imputed`` (one row per filled cell) and ``series`` (all observed years,
     unfilled: the long histories that the perpetual inventory needs).
     """
+    check_vintages(observations, spec)  # one vintage per indicator (panel.vintages)
     series = pivot(observations)
     drop = [provinces.to_code(p) for p in spec.get("drop_provinces", [])]
     first, last = spec["years"]

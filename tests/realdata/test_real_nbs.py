@@ -92,3 +92,36 @@ def test_native_xls_export(shared_data):
     assert df.attrs["unit"] == "上年=100" and df.attrs["indicator"] == "商品零售价格指数"
     assert df.set_index(["province", "year"]).loc[("11", 2018), "value"] == 101.1
     assert re.fullmatch(r"\d{4}", str(df["year"].min()))
+
+
+# Portal exports of the national accounts added for issue 11 (data README, "Added for the intelligent-manufacturing
+# core"): Hubei GRP index 2020 = 94.6, 2021 = 112.9; Beijing 2020 = 101.4. Beijing GRP 2019 = 37767.0 (2025 vintage,
+# the same cell as the legacy export).
+CUT_SHORT = {
+    "分省年度数据_地区生产总值.csv": ("地区生产总值", "亿元", ("11", 2019), 37767.0),
+    "分省年度数据_年末常住人口.csv": ("年末常住人口", "万人", ("11", 2022), 2184.0),
+    "分省年度数据_第二产业增加值.csv": ("第二产业增加值", "亿元", ("11", 2022), 6960.4),
+}
+
+
+def test_portal_gdp_index(shared_data):
+    f = shared_data / "nbs" / "portal" / "分省年度数据_地区生产总值指数.csv"
+    df = read_nbs(f, indicator="地区生产总值指数", unit="上年=100")
+    cell = df.set_index(["province", "year"])["value"]
+    assert (cell[("42", 2020)], cell[("42", 2021)], cell[("11", 2020)]) == (94.6, 112.9, 101.4)
+    assert len(df) == _count_cells(f) == 31 * 12
+
+
+def test_portal_files_cut_after_their_first_footer_line(shared_data):
+    """The nbs reader stops on them (no 数据来源 footer); the columns reader reads the whole body."""
+    from imtfp.errors import IngestError
+    from imtfp.ingest.columns import read_columns
+
+    for name, (indicator, unit, key, value) in CUT_SHORT.items():
+        f = shared_data / "nbs" / "portal" / name
+        with pytest.raises(IngestError, match="truncated"):
+            read_nbs(f, indicator=indicator, unit=unit)
+        r = read_columns(f, layout="years", indicator=indicator, unit=unit, skip_rows=2, expect_provinces=31)
+        obs = r.observations
+        assert len(obs) == r.nonempty_cells == _count_cells(f) == 31 * 12, name
+        assert obs.set_index(["province", "year"]).at[key, "value"] == value

@@ -296,9 +296,13 @@ def _groups(
             raise ConfigError(f"{where}.{name} must map at least one indicator to '+' or '-'")
         dirs = {}
         for ind, d in group.items():
+            if d is None:  # left out (an overlay removing an indicator of the base config)
+                continue
             if isinstance(d, bool) or d not in _DIRECTIONS:
                 raise ConfigError(f"{where}.{name}.{ind}: direction {d!r} must be '+' or '-'")
             dirs[str(ind)] = _DIRECTIONS[d]
+        if not dirs:
+            raise ConfigError(f"{where}.{name}: every indicator is left out (null); keep at least one")
         out[name] = dirs
     return out
 

@@ -34,14 +34,15 @@ import yaml
 
 from imtfp import provinces
 from imtfp.errors import IngestError
-from imtfp.ingest import catalog
+from imtfp.ingest import catalog, columns
 from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading, read_nbs_file
 
 _ENTRY_KEYS = {
     "path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note",
     "province_column", "year_column", "columns", "units", "exclude_cells",
 }  # fmt: skip
-READERS = ("nbs", "tidy", "wide")
+_ENTRY_KEYS |= columns.ENTRY_KEYS
+READERS = ("nbs", "tidy", "wide", "columns")
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,8 @@ def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error",
     file = str(entry["path"])
     if entry["reader"] == "tidy":
         reading = read_tidy(path, on_bad_cell=on_bad_cell)
+    elif entry["reader"] == "columns":
+        reading = columns.read_entry_columns(path, entry, on_bad_cell=on_bad_cell)
     elif entry["reader"] == "wide":
         reading = read_wide(
             path,

@@ -13,8 +13,9 @@ from imtfp.provinces import to_code
 from imtfp.tfp._checks import require_columns
 from imtfp.tfp.capital import capital_stock
 from imtfp.tfp.green import malmquist_luenberger
-from imtfp.tfp.growth import real_output, solow_residual
+from imtfp.tfp.growth import solow_residual
 from imtfp.tfp.malmquist import malmquist
+from imtfp.tfp.output import invest_per_resident, output_chain, splice_labour
 
 METHOD_COLUMNS = {"solow": "tfp_solow", "malmquist": "tfp_malmquist", "ml": "gtfp_ml"}
 CAPITAL_DEFAULTS = {
@@ -105,8 +106,11 @@ def _level_with_base(index: pd.DataFrame, keys: pd.DataFrame, col: str) -> np.nd
 def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     """TFP stage: one column per configured method on the panel's (province, year) rows.
 
-    Y is real GDP at ``real_gdp_base_year`` prices (:func:`real_output` from
-    ``gdp`` and ``gdp_index``), K the ``capital`` stage output, L ``employment``.
+    Y is real GDP at ``real_gdp_base_year`` prices (:func:`~imtfp.tfp.output.output_chain` from
+    ``gdp`` and ``gdp_index``), K the ``capital`` stage output, L ``employment`` (spliced across a
+    census-basis break when ``labour_splice`` is set, :func:`~imtfp.tfp.output.splice_labour`).
+    Besides the TFP columns the frame carries ``gdp_real``, ``gdp_growth`` (real growth, %),
+    ``labour`` (the L used) and, when the panel has ``population``, ``invest_pc_real``.
 
     * ``tfp_solow`` — ln A of :func:`solow_residual` with ``alpha``;
     * ``tfp_malmquist`` — cumulative Malmquist index (inputs K, L; output Y;
@@ -124,14 +128,12 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
     if outcome is not None and outcome not in [METHOD_COLUMNS[m] for m in methods]:
         raise ConfigError(f"tfp.outcome {outcome!r} is not produced by tfp.methods {methods}")
     require_columns(panel, ["province", "year", "gdp", "gdp_index", "employment"], what="TFP panel")
-    df = panel.copy()
+    df = panel.copy().reset_index(drop=True)
     df["province"] = df["province"].astype(str)
-    keys = pd.MultiIndex.from_frame(df[["province", "year"]])
-    df["gdp_real"] = real_output(
-        pd.Series(df["gdp"].to_numpy(), index=keys),
-        pd.Series(df["gdp_index"].to_numpy(), index=keys),
-        base_year=int(spec["real_gdp_base_year"]),
-    ).to_numpy()
+    chain = output_chain(df, base_year=int(spec["real_gdp_base_year"]))
+    df["gdp_real"] = chain["gdp_real"].to_numpy()
+    # Labour as production accounting uses it: spliced across a census-basis break if configured.
+    df["employment"] = splice_labour(df, spec.get("labour_splice")).to_numpy()
     cap = capital[["province", "year", "capital"]].assign(
         province=lambda d: d["province"].astype(str)
     )
@@ -144,6 +146,11 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
             "restrict the panel years to those of the capital data"
         )
     out = df[["province", "year"]].copy()
+    out["gdp_real"] = chain["gdp_real"].to_numpy()
+    out["gdp_growth"] = chain["gdp_growth"].to_numpy()
+    out["labour"] = df["employment"].to_numpy()
+    if "population" in df and {"invest", "price"} <= set(capital.columns):
+        out["invest_pc_real"] = invest_per_resident(capital, df).to_numpy()
     if "solow" in methods:
         out["tfp_solow"] = solow_residual(df, alpha=spec.get("alpha", "estimate"))["ln_tfp"]
     dea_cfg = dict(spec.get("dea", {}))
