@@ -34,7 +34,9 @@ def manifest():
 
 def raw_files():
     """The manifest and every raw file it names: the ingest rule's inputs."""
-    return [config["dataset"]["manifest"], *map(str, manifest().paths())]
+    # check_files: a missing, unreadable or out-of-root raw file stops the workflow as it loads,
+    # naming the path, even when outputs of an earlier run exist.
+    return [config["dataset"]["manifest"], *map(str, manifest().check_files())]
 
 
 def variant_config(wildcards):

@@ -64,6 +64,26 @@ class Manifest:
     def paths(self) -> list[Path]:
         return [self.root / f["path"] for f in self.files]
 
+    def check_files(self) -> list[Path]:
+        """Every raw file, verified to exist inside the root and be readable (else IngestError naming it).
+
+        The workflow calls this when it loads, so a missing or mistyped file stops the run at once,
+        even when outputs of an earlier run exist.
+        """
+        out = []
+        for i, entry in enumerate(self.files):
+            path = resolve_entry_path(Path(self.root), check_entry_path(entry.get("path"), i, "manifest"))
+            if not path.is_file():
+                raise IngestError(f"files[{i}]: the raw file {path} does not exist", file=str(entry["path"]))
+            try:
+                with path.open("rb") as fh:
+                    fh.read(1)
+            except OSError as exc:
+                raise IngestError(f"files[{i}]: the raw file {path} cannot be read ({exc.strerror})",
+                                  file=str(entry["path"])) from exc  # fmt: skip
+            out.append(path)
+        return out
+
 
 def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manifest:
     """Read and check a manifest; paths resolve against ``root`` or the manifest's folder."""
