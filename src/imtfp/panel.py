@@ -3,31 +3,28 @@
 Steps: pivot the long observations (one column per indicator code), lay the
 full province × year grid of the analysis window, fill gaps by the declared
 missing-value policy (each filled cell recorded in ``imputed``), then compute
-the derived variables declared in config as SQL expressions.
+the derived variables declared in config: arithmetic expressions parsed into an allow-listed AST
+and evaluated in numpy (:mod:`imtfp.expressions`); no text of the config reaches SQL.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from imtfp import provinces
+from imtfp import expressions, provinces
+from imtfp.database import connect
 from imtfp.errors import ConfigError
 
 MissingPolicy = Literal["none", "interpolate", "carry"]
-_FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif", "coalesce"}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ALLOWED = re.compile(r"^[A-Za-z0-9_+\-*/().,\s]*$")
 
 
 def pivot(observations: pd.DataFrame) -> pd.DataFrame:
     """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT)."""
-    with duckdb.connect() as con:
+    with connect() as con:
         con.register("obs", observations[["province", "year", "indicator", "value"]])
         wide = con.execute(
             "PIVOT obs ON indicator USING first(value) GROUP BY province, year ORDER BY province, year"
@@ -75,23 +72,19 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
     return panel, imputed.sort_values(["indicator", "province", "year"]).reset_index(drop=True)
 
 
-def _check_expression(name: str, expr: str, columns: set[str]) -> None:
-    if not _ALLOWED.match(expr):
-        raise ConfigError(f"panel.derived.{name}: expression {expr!r} has characters other than + - * / ( ) ,")
-    for ident in _IDENT.findall(expr):
-        if ident.lower() not in _FUNCTIONS and ident not in columns:
-            raise ConfigError(f"panel.derived.{name}: {ident!r} is not an indicator of the panel")
-
-
 def derive(panel: pd.DataFrame, derived: Mapping[str, str]) -> pd.DataFrame:
-    """Add derived variables given as SQL expressions over earlier columns (in declaration order)."""
+    """Add derived variables, each an expression over earlier columns (in declaration order).
+
+    Expressions follow :mod:`imtfp.expressions` (arithmetic, numbers, indicator codes, ``ln``,
+    ``exp``, ``sqrt``, ``abs``, ``coalesce``, ``greatest``/``least``, ``lag``/``lead`` by
+    province …). A name may not shadow a function, an SQL keyword or a key column.
+    """
     out = panel
     for name, expr in derived.items():
-        _check_expression(name, expr, set(out.columns))
-        with duckdb.connect() as con:
-            con.register("p", out)
-            col = con.execute(f"SELECT CAST(({expr}) AS DOUBLE) AS v FROM p").df()["v"]
-        out = out.assign(**{name: col.to_numpy()})
+        key = f"panel.derived.{name}"
+        expressions.check_name(name, key=key)
+        col = expressions.evaluate(expr, out, key=key)
+        out = out.assign(**{name: col})
     return out
 
 
@@ -121,9 +114,10 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     panel = _grid(series, span, drop)
     indicators = [c for c in panel.columns if c not in ("province", "year")]
     panel, imputed = fill_missing(panel, indicators, spec.get("missing", "none"))
+    # Derive before cutting the window, so lag/lead see the years just outside it.
+    panel = derive(panel, spec.get("derived", {}))
     panel = panel[panel["year"].between(first, last)].reset_index(drop=True)
     imputed = imputed[imputed["year"].between(first, last)].reset_index(drop=True)
-    panel = derive(panel, spec.get("derived", {}))
     panel.insert(2, "region", panel["province"].map(provinces.region))
     series = series[~series["province"].isin(drop)].reset_index(drop=True)
     return {"panel": panel, "imputed": imputed, "series": series}
