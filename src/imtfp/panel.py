@@ -88,6 +88,59 @@ def derive(panel: pd.DataFrame, derived: Mapping[str, str]) -> pd.DataFrame:
     return out
 
 
+#: Largest share of an indicator's cells in the window that may be filled beyond its observed span
+#: (config ``panel.max_extrapolated_share``); above it the run fails naming the indicators.
+DEFAULT_MAX_EXTRAPOLATED_SHARE = 0.2
+
+
+def _drop_codes(names) -> list[str]:
+    codes = []
+    for i, name in enumerate(names):
+        try:
+            codes.append(provinces.to_code(str(name)))
+        except ValueError:
+            raise ConfigError(f"config key 'panel.drop_provinces[{i}]': {name!r} is not a province") from None
+    return codes
+
+
+def _window(years, series: pd.DataFrame) -> tuple[int, int]:
+    """``panel.years`` as (first, last): ordered and overlapping the observed years."""
+    first, last = int(years[0]), int(years[1])
+    if first > last:
+        raise ConfigError(f"config key 'panel.years': first year {first} is after last year {last}")
+    if series.empty:
+        raise ConfigError("the warehouse holds no observations: nothing to build a panel from")
+    lo, hi = int(series["year"].min()), int(series["year"].max())
+    if last < lo or first > hi:
+        raise ConfigError(
+            f"config key 'panel.years': [{first}, {last}] does not overlap the data (observed years {lo}–{hi})"
+        )
+    return first, last
+
+
+def check_extrapolation(imputed: pd.DataFrame, *, cells: pd.Series, max_share: float, allowed=()) -> None:
+    """Fail when more than ``max_share`` of an indicator's filled window cells lie beyond its observed span.
+
+    ``cells`` counts, per indicator, the non-missing cells of the window after filling. Cells of
+    method ``carry`` (the nearest observation carried past the first or last one) are not data.
+    Indicators listed in ``allowed`` (config ``panel.extrapolation_allowed``) are exempt.
+    """
+    if imputed.empty:
+        return
+    carried = imputed[(imputed["method"] == "carry") & ~imputed["indicator"].isin(list(allowed))]
+    counts = carried.groupby("indicator").size()
+    share = counts / cells.reindex(counts.index).clip(lower=1)
+    over = share[share > max_share].sort_values(ascending=False)
+    if len(over):
+        listed = ", ".join(f"{ind} ({s:.0%})" for ind, s in over.items())
+        raise ConfigError(
+            f"config key 'panel.years' / 'panel.missing': more than {max_share:.0%} of the cells of "
+            f"{listed} would be filled beyond the years they are observed in. Narrow panel.years, "
+            "set panel.missing, raise panel.max_extrapolated_share, or list the indicators in "
+            "panel.extrapolation_allowed"
+        )
+
+
 def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
     """The analysis panel and its companions.
 
@@ -95,7 +148,8 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     ----------
     observations : warehouse ``observations`` (province, year, indicator, value, …).
     spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
-        policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names],
+        policy, ``derived`` {name: expression}, ``drop_provinces`` [codes or names],
+        ``max_extrapolated_share`` and ``extrapolation_allowed`` (see :func:`check_extrapolation`),
         (``drop_years`` is not used here: measures are built on every year, and
         :func:`imtfp.analysis.analysis_frame` leaves those years out of the models' sample).
 
@@ -106,14 +160,20 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     unfilled: the long histories that the perpetual inventory needs).
     """
     series = pivot(observations)
-    drop = [provinces.to_code(p) for p in spec.get("drop_provinces", [])]
-    first, last = spec["years"]
+    drop = _drop_codes(spec.get("drop_provinces", []))
+    first, last = _window(spec["years"], series)
     # Fill over every observed year, then cut the window: a gap is bridged by the observations on
     # both sides of it even when they lie outside the window (e.g. employment between census years).
     span = (min(first, int(series["year"].min())), max(last, int(series["year"].max())))
     panel = _grid(series, span, drop)
     indicators = [c for c in panel.columns if c not in ("province", "year")]
     panel, imputed = fill_missing(panel, indicators, spec.get("missing", "none"))
+    check_extrapolation(
+        imputed[imputed["year"].between(first, last)],
+        cells=panel[panel["year"].between(first, last)][indicators].notna().sum(),
+        max_share=float(spec.get("max_extrapolated_share", DEFAULT_MAX_EXTRAPOLATED_SHARE)),
+        allowed=spec.get("extrapolation_allowed", []),
+    )
     # Derive before cutting the window, so lag/lead see the years just outside it.
     panel = derive(panel, spec.get("derived", {}))
     panel = panel[panel["year"].between(first, last)].reset_index(drop=True)

@@ -15,9 +15,9 @@ from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
 def validate_config():
     """The baseline and every named robustness check, each validated against the schema."""
-    imtfp.config.validate(config)
-    for overlay in config.get("robustness", {}).values():
-        imtfp.config.validate(imtfp.config.merge(config, overlay))
+    # validate_all: schema, sanity (year order, provinces, derived names) and every named check, each
+    # error naming the full key (robustness.<check>.models.modles).
+    imtfp.config.validate_all(config)
 
 
 validate_config()
