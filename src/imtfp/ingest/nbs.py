@@ -577,6 +577,7 @@ def read_nbs_file(
     except Exception as exc:  # last line of defence: whatever a malformed file triggers names the file
         raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=file) from exc
     nonempty = sum(_filled(c) for _, cells in rows for c in cells) - sink.labels
+    meta["row_labels"] = sink.labels
     return sink.reading(meta, nonempty)
 
 
