@@ -28,6 +28,7 @@ a declared ``unit`` must be the file's unit.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import posixpath
 import re
@@ -254,6 +255,22 @@ def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",
     return pd.DataFrame(body, columns=[*header, "line"]).astype({"line": "int64"})
 
 
+def _names_the_file(reader):
+    """Any failure of ``reader(path, …)`` other than an IngestError becomes one naming the file."""
+
+    @functools.wraps(reader)
+    def read(path, *args, **kwargs):
+        try:
+            return reader(path, *args, **kwargs)
+        except IngestError:
+            raise
+        except Exception as exc:  # a malformed file must never escape as a bare library error
+            raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=str(path)) from exc
+
+    return read
+
+
+@_names_the_file
 def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
     """Read a hand-assembled long CSV: ``province, year, indicator, value, unit[, vintage, source]``.
 
@@ -324,6 +341,7 @@ def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
     )
 
 
+@_names_the_file
 def read_wide(
     path: str | Path,
     *,
@@ -451,7 +469,11 @@ def _exclude_cells(obs: pd.DataFrame, rules: list[dict], file: str) -> tuple[pd.
         if missing or not ({"year", "years"} & set(rule)):
             raise IngestError(f"exclude_cells rule {rule} needs province, year(s), indicator and reason", file=file)
         years = rule.get("years", [rule.get("year")])
-        hit = (obs["province"] == provinces.to_code(rule["province"])) & obs["year"].isin(years)
+        try:
+            code = provinces.to_code(str(rule["province"]))
+        except ValueError as exc:
+            raise IngestError(f"exclude_cells rule {rule}: {exc}", file=file) from None
+        hit = (obs["province"] == code) & obs["year"].isin(years)
         hit &= obs["code"] == rule["indicator"]
         if not hit.any():
             raise IngestError(f"exclude_cells rule {rule} matches no cell of the file", file=file)

@@ -235,7 +235,9 @@ def _manifest(tmp_path, files):
     return path
 
 
-@pytest.mark.parametrize("bad", ["/etc/passwd", "../outside.csv", "a/../../outside.csv", "~/x.csv", "C:/x.csv"])
+@pytest.mark.parametrize(
+    "bad", ["/etc/passwd", "../outside.csv", "a/../../outside.csv", "~/x.csv", "C:/x.csv", "https://example.com/x.csv"]
+)
 def test_manifest_paths_stay_inside_the_root(tmp_path, bad):
     with pytest.raises(IngestError, match="absolute|leaves the dataset root"):
         load_manifest(_manifest(tmp_path, [{"path": bad, "reader": "nbs", "indicator": "gdp", "vintage": "v"}]))
