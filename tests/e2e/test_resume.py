@@ -115,3 +115,12 @@ def test_a_live_run_keeps_its_lock(tmp_path):
         proc.wait()
     assert clear_stale_lock(tmp_path).startswith("removed a stale lock")
     assert not (locks / "0.input.lock").exists()
+
+
+def test_missing_raw_file_stops_the_workflow_as_it_loads(tmp_path):
+    # issue 15: a manifest entry whose file is missing must never be silently ignored, outputs or not
+    work = _workdir(tmp_path / "w")
+    (work / "data" / "raw" / "demo" / "legacy" / "01_gdp.csv").unlink()
+    out = subprocess.run([SNAKEMAKE, "-n", "--cores", "1"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "01_gdp.csv does not exist" in out.stdout + out.stderr
