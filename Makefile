@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Resumes unattended after an interrupted run (kill -9, power loss): a stale lock is removed only when
+# no Snakemake process of this folder is alive, half-written outputs are rebuilt (--rerun-incomplete),
+# and jobs die with their run (imtfp.supervise).
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete
 
 report: run
 	$(BIN)/snakemake --report report.html
@@ -31,8 +34,8 @@ test: $(STAMP)
 real: $(STAMP)
 	mkdir -p runs/real
 	cd runs/real && ln -sfn ../../Snakefile Snakefile && ln -sfn ../../workflow workflow && ln -sfn ../../configs configs
-	cd runs/real && ../../$(BIN)/snakemake --cores $(CORES) --configfile configs/real_nbs.yaml \
-		--config data_root=$(abspath $(REAL_DATA))
+	cd runs/real && ../../$(BIN)/python -m imtfp.supervise -- ../../$(BIN)/snakemake --cores $(CORES) \
+		--rerun-incomplete --configfile configs/real_nbs.yaml --config data_root=$(abspath $(REAL_DATA))
 
 demo: $(STAMP)
 	$(BIN)/python -m imtfp.demo data/raw/demo --config config.yaml

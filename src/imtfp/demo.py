@@ -346,6 +346,12 @@ def write_portal_csv(path: Path, rows, years: list[int], span: str) -> None:
     path.write_bytes(codecs.BOM_UTF8 + "\n".join(lines).encode("utf-8"))
 
 
+def _catalog_name(code: str) -> str:
+    from imtfp.ingest import catalog
+
+    return str(catalog.indicators().set_index("code").at[code, "name_zh"])
+
+
 def write_demo(out_dir: str | Path, seed: int) -> None:
     """Write the demo's raw files, ``manifest.yaml``, ``truth.yaml`` and ``latent.csv`` into ``out_dir``."""
     out = Path(out_dir)
@@ -363,6 +369,8 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
         if fmt == "legacy":
             notes = [f'"{_QUOTED_NOTE}"'] if code == "gdp" else _LEGACY_NOTE
             write_legacy_csv(out / entry["path"], f"{name}({unit})", rows, years_of, notes)
+            if name != _catalog_name(code):  # the file's 指标 must match the entry (issue 16)
+                entry["aliases"] = [name]
         else:
             span = f"{min(years_of)}年-{max(years_of)}年"
             write_portal_csv(out / entry["path"], rows, years_of, span)

@@ -3,31 +3,28 @@
 Steps: pivot the long observations (one column per indicator code), lay the
 full province × year grid of the analysis window, fill gaps by the declared
 missing-value policy (each filled cell recorded in ``imputed``), then compute
-the derived variables declared in config as SQL expressions.
+the derived variables declared in config: arithmetic expressions parsed into an allow-listed AST
+and evaluated in numpy (:mod:`imtfp.expressions`); no text of the config reaches SQL.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from imtfp.options import MissingPolicy
-from imtfp import provinces
+from imtfp import expressions, provinces
+from imtfp.database import connect
 from imtfp.errors import ConfigError
 from imtfp.vintages import check_vintages
 
-_FUNCTIONS = {"ln", "log", "log10", "sqrt", "abs", "exp", "greatest", "least", "power", "nullif", "coalesce"}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ALLOWED = re.compile(r"^[A-Za-z0-9_+\-*/().,\s]*$")
 
 
 def pivot(observations: pd.DataFrame) -> pd.DataFrame:
     """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT)."""
-    with duckdb.connect() as con:
+    with connect() as con:
         con.register("obs", observations[["province", "year", "indicator", "value"]])
         wide = con.execute(
             "PIVOT obs ON indicator USING first(value) GROUP BY province, year ORDER BY province, year"
@@ -75,24 +72,73 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
     return panel, imputed.sort_values(["indicator", "province", "year"]).reset_index(drop=True)
 
 
-def _check_expression(name: str, expr: str, columns: set[str]) -> None:
-    if not _ALLOWED.match(expr):
-        raise ConfigError(f"panel.derived.{name}: expression {expr!r} has characters other than + - * / ( ) ,")
-    for ident in _IDENT.findall(expr):
-        if ident.lower() not in _FUNCTIONS and ident not in columns:
-            raise ConfigError(f"panel.derived.{name}: {ident!r} is not an indicator of the panel")
-
-
 def derive(panel: pd.DataFrame, derived: Mapping[str, str]) -> pd.DataFrame:
-    """Add derived variables given as SQL expressions over earlier columns (in declaration order)."""
+    """Add derived variables, each an expression over earlier columns (in declaration order).
+
+    Expressions follow :mod:`imtfp.expressions` (arithmetic, numbers, indicator codes, ``ln``,
+    ``exp``, ``sqrt``, ``abs``, ``coalesce``, ``greatest``/``least``, ``lag``/``lead`` by
+    province …). A name may not shadow a function, an SQL keyword or a key column.
+    """
     out = panel
     for name, expr in derived.items():
-        _check_expression(name, expr, set(out.columns))
-        with duckdb.connect() as con:
-            con.register("p", out)
-            col = con.execute(f"SELECT CAST(({expr}) AS DOUBLE) AS v FROM p").df()["v"]
-        out = out.assign(**{name: col.to_numpy()})
+        key = f"panel.derived.{name}"
+        expressions.check_name(name, key=key)
+        col = expressions.evaluate(expr, out, key=key)
+        out = out.assign(**{name: col})
     return out
+
+
+#: Largest share of an indicator's cells in the window that may be filled beyond its observed span
+#: (config ``panel.max_extrapolated_share``); above it the run fails naming the indicators.
+DEFAULT_MAX_EXTRAPOLATED_SHARE = 0.2
+
+
+def _drop_codes(names) -> list[str]:
+    codes = []
+    for i, name in enumerate(names):
+        try:
+            codes.append(provinces.to_code(str(name)))
+        except ValueError:
+            raise ConfigError(f"config key 'panel.drop_provinces[{i}]': {name!r} is not a province") from None
+    return codes
+
+
+def _window(years, series: pd.DataFrame) -> tuple[int, int]:
+    """``panel.years`` as (first, last): ordered and overlapping the observed years."""
+    first, last = int(years[0]), int(years[1])
+    if first > last:
+        raise ConfigError(f"config key 'panel.years': first year {first} is after last year {last}")
+    if series.empty:
+        raise ConfigError("the warehouse holds no observations: nothing to build a panel from")
+    lo, hi = int(series["year"].min()), int(series["year"].max())
+    if last < lo or first > hi:
+        raise ConfigError(
+            f"config key 'panel.years': [{first}, {last}] does not overlap the data (observed years {lo}–{hi})"
+        )
+    return first, last
+
+
+def check_extrapolation(imputed: pd.DataFrame, *, cells: pd.Series, max_share: float, allowed=()) -> None:
+    """Fail when more than ``max_share`` of an indicator's filled window cells lie beyond its observed span.
+
+    ``cells`` counts, per indicator, the non-missing cells of the window after filling. Cells of
+    method ``carry`` (the nearest observation carried past the first or last one) are not data.
+    Indicators listed in ``allowed`` (config ``panel.extrapolation_allowed``) are exempt.
+    """
+    if imputed.empty:
+        return
+    carried = imputed[(imputed["method"] == "carry") & ~imputed["indicator"].isin(list(allowed))]
+    counts = carried.groupby("indicator").size()
+    share = counts / cells.reindex(counts.index).clip(lower=1)
+    over = share[share > max_share].sort_values(ascending=False)
+    if len(over):
+        listed = ", ".join(f"{ind} ({s:.0%})" for ind, s in over.items())
+        raise ConfigError(
+            f"config key 'panel.years' / 'panel.missing': more than {max_share:.0%} of the cells of "
+            f"{listed} would be filled beyond the years they are observed in. Narrow panel.years, "
+            "set panel.missing, raise panel.max_extrapolated_share, or list the indicators in "
+            "panel.extrapolation_allowed"
+        )
 
 
 def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
@@ -102,8 +148,9 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     ----------
     observations : warehouse ``observations`` (province, year, indicator, value, …).
     spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
-        policy, ``derived`` {name: SQL expression}, ``drop_provinces`` [codes or names],
+        policy, ``derived`` {name: expression}, ``drop_provinces`` [codes or names],
         ``vintages``/``mixed_vintages`` (:func:`imtfp.vintages.check_vintages`),
+        ``max_extrapolated_share`` and ``extrapolation_allowed`` (see :func:`check_extrapolation`),
         (``drop_years`` is not used here: measures are built on every year, and
         :func:`imtfp.analysis.analysis_frame` leaves those years out of the models' sample).
 
@@ -115,17 +162,24 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
     """
     check_vintages(observations, spec)  # one vintage per indicator (panel.vintages)
     series = pivot(observations)
-    drop = [provinces.to_code(p) for p in spec.get("drop_provinces", [])]
-    first, last = spec["years"]
+    drop = _drop_codes(spec.get("drop_provinces", []))
+    first, last = _window(spec["years"], series)
     # Fill over every observed year, then cut the window: a gap is bridged by the observations on
     # both sides of it even when they lie outside the window (e.g. employment between census years).
     span = (min(first, int(series["year"].min())), max(last, int(series["year"].max())))
     panel = _grid(series, span, drop)
     indicators = [c for c in panel.columns if c not in ("province", "year")]
     panel, imputed = fill_missing(panel, indicators, spec.get("missing", "none"))
+    check_extrapolation(
+        imputed[imputed["year"].between(first, last)],
+        cells=panel[panel["year"].between(first, last)][indicators].notna().sum(),
+        max_share=float(spec.get("max_extrapolated_share", DEFAULT_MAX_EXTRAPOLATED_SHARE)),
+        allowed=spec.get("extrapolation_allowed", []),
+    )
+    # Derive before cutting the window, so lag/lead see the years just outside it.
+    panel = derive(panel, spec.get("derived", {}))
     panel = panel[panel["year"].between(first, last)].reset_index(drop=True)
     imputed = imputed[imputed["year"].between(first, last)].reset_index(drop=True)
-    panel = derive(panel, spec.get("derived", {}))
     panel.insert(2, "region", panel["province"].map(provinces.region))
     series = series[~series["province"].isin(drop)].reset_index(drop=True)
     return {"panel": panel, "imputed": imputed, "series": series}

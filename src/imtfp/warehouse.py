@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from imtfp import provinces
+from imtfp.database import connect
 from imtfp.errors import IngestError
 from imtfp.ingest import catalog
 from imtfp.ingest.manifest import Manifest, read_entry
@@ -29,6 +29,7 @@ OBS_COLUMNS = [
     "raw_indicator", "raw_value", "raw_unit", "source_file", "source_line",
 ]  # fmt: skip
 KEY = ["province", "year", "indicator"]
+_TABLES = ("observations", "rejects", "excluded", "accounting", "conflicts", "provinces", "indicators", "meta")
 
 
 @dataclass
@@ -141,7 +142,7 @@ def write_warehouse(wh: Warehouse, path: str | Path) -> None:
     """Write the warehouse as a fresh DuckDB file (the ingest rule is its only writer)."""
     path = Path(path)
     path.unlink(missing_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with connect(path) as con:
         for name in ("observations", "rejects", "excluded", "accounting", "conflicts"):
             frame = getattr(wh, name)
             if name == "conflicts" and frame.empty:
@@ -167,13 +168,15 @@ def write_warehouse(wh: Warehouse, path: str | Path) -> None:
 
 def read_table(path: str | Path, name: str) -> pd.DataFrame:
     """One table of the warehouse, opened read-only."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    if name not in _TABLES:
+        raise ValueError(f"the warehouse has no table {name!r} (tables: {', '.join(_TABLES)})")
+    with connect(path, read_only=True) as con:
         return con.execute(f"SELECT * FROM {name}").df()
 
 
 def load_warehouse(path: str | Path) -> Warehouse:
     """The warehouse tables back as a :class:`Warehouse` (read-only)."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect(path, read_only=True) as con:
         frames = {n: con.execute(f"SELECT * FROM {n}").df() for n in
                   ("observations", "rejects", "excluded", "accounting", "conflicts")}  # fmt: skip
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())

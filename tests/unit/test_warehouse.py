@@ -23,8 +23,11 @@ def test_every_nonempty_cell_is_accounted_for(tmp_path_factory, cells):
     wh = ingest(m, on_bad_cell="reject")
     nonempty = sum(c != "" for row in cells for c in row)
     acc = wh.accounting.iloc[0]
-    assert acc["nonempty_cells"] == nonempty
-    assert nonempty == len(wh.observations) + len(wh.rejects) + wh.excluded["cells"].sum()
+    # 3 header lines, 地区 + 3 years, 2 footer lines: text cells, counted as excluded text
+    text = wh.excluded["kind"].isin(["header", "column_header", "note"])
+    assert wh.excluded.loc[text, "cells"].sum() == 9
+    assert acc["nonempty_cells"] == nonempty + 9
+    assert nonempty == len(wh.observations) + len(wh.rejects) + wh.excluded.loc[~text, "cells"].sum()
     good = sum(c in ("1.5", "2") for name, row in rows[1:4] for c in row)
     assert len(wh.observations) == good
 

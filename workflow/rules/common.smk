@@ -19,9 +19,9 @@ def validate_config():
     The schema is the one packaged with imtfp (src/imtfp/schemas/config.schema.yaml, read by
     imtfp.config through importlib.resources), so the workflow and an installed wheel agree.
     """
-    imtfp.config.validate(config)
-    for overlay in config.get("robustness", {}).values():
-        imtfp.config.validate(imtfp.config.merge(config, overlay))
+    # validate_all: schema, sanity (year order, provinces, derived names) and every named check, each
+    # error naming the full key (robustness.<check>.models.modles).
+    imtfp.config.validate_all(config)
 
 
 validate_config()
@@ -38,7 +38,9 @@ def manifest():
 
 def raw_files():
     """The manifest and every raw file it names: the ingest rule's inputs."""
-    return [config["dataset"]["manifest"], *map(str, manifest().paths())]
+    # check_files: a missing, unreadable or out-of-root raw file stops the workflow as it loads,
+    # naming the path, even when outputs of an earlier run exist.
+    return [config["dataset"]["manifest"], *map(str, manifest().check_files())]
 
 
 def variant_config(wildcards):

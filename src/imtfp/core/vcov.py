@@ -17,11 +17,108 @@ reports larger standard errors; that is not reproduced here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from imtfp.errors import EstimationError
+
+logger = logging.getLogger("imtfp.inference")
+
+#: Fewest clusters for clustered, two-way clustered and wild-bootstrap inference (config
+#: ``models.min_clusters``). With G clusters the cluster-robust variance has rank at most G - 1 and
+#: its t statistics are referred to t(G - 1): with 2-4 clusters the standard error is noise that
+#: looks like precision (Cameron and Miller 2015, section VI; MacKinnon and Webb 2017).
+MIN_CLUSTERS = 5
+#: Fewest periods for Driscoll–Kraay (config ``models.dk_min_periods``): its Newey–West step is
+#: consistent in T, and with few periods it understates the variance (Driscoll and Kraay 1998;
+#: Hoechle 2007 uses T >= 20 in his simulations).
+DK_MIN_PERIODS = 20
+FewClusters = Literal["refuse", "warn"]
+
+
+@dataclass(frozen=True)
+class InferenceLimits:
+    """When inference refuses rather than print false precision.
+
+    ``few_clusters="refuse"`` raises :class:`EstimationError` below ``min_clusters``; ``"warn"``
+    computes anyway and warns naming the count (an explicit choice in the config). Driscoll–Kraay
+    below ``dk_min_periods`` refuses unless ``dk_force``.
+    """
+
+    min_clusters: int = MIN_CLUSTERS
+    few_clusters: FewClusters = "refuse"
+    dk_min_periods: int = DK_MIN_PERIODS
+    dk_force: bool = False
+
+
+_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=InferenceLimits())
+
+
+def current_limits() -> InferenceLimits:
+    """The limits in force (defaults unless inside :func:`inference_limits`)."""
+    return _LIMITS.get()
+
+
+def limits_from_spec(spec: Mapping | None) -> InferenceLimits:
+    """Limits from the config's ``models`` section (keys ``min_clusters``, ``few_clusters``,
+    ``dk_min_periods``, ``dk_force``); missing keys keep the defaults."""
+    spec = spec or {}
+    out = InferenceLimits()
+    fields = {"min_clusters": int, "few_clusters": str, "dk_min_periods": int, "dk_force": bool}
+    changes = {k: cast(spec[k]) for k, cast in fields.items() if spec.get(k) is not None}
+    if changes.get("few_clusters", "refuse") not in ("refuse", "warn"):
+        raise ValueError(f"models.few_clusters must be 'refuse' or 'warn', not {changes['few_clusters']!r}")
+    if changes.get("min_clusters", MIN_CLUSTERS) < 2:
+        raise ValueError("models.min_clusters must be at least 2")
+    return replace(out, **changes)
+
+
+@contextmanager
+def inference_limits(spec: Mapping | InferenceLimits | None = None) -> Iterator[InferenceLimits]:
+    """Set the limits for every fit inside the ``with`` block (a stage sets them from its config)."""
+    lim = spec if isinstance(spec, InferenceLimits) else limits_from_spec(spec)
+    token = _LIMITS.set(lim)
+    try:
+        yield lim
+    finally:
+        _LIMITS.reset(token)
+
+
+def check_clusters(n_clusters: int, *, what: str = "cluster-robust inference") -> None:
+    """Refuse (or, if the config says so, warn) below the minimum number of clusters."""
+    lim = current_limits()
+    if n_clusters >= lim.min_clusters:
+        return
+    msg = (
+        f"{what} with only {n_clusters} clusters, below the minimum of {lim.min_clusters} "
+        "(models.min_clusters): its standard errors and p-values would be false precision"
+    )
+    if lim.few_clusters == "refuse" or n_clusters < 2:
+        raise EstimationError(msg + "; use fewer or larger groups, or set models.few_clusters: warn to report it anyway")
+    warnings.warn(msg, UserWarning, stacklevel=3)
+    logger.warning(msg)
+
+
+def check_periods(n_periods: int, *, what: str = "Driscoll–Kraay standard errors") -> None:
+    """Refuse Driscoll–Kraay below its period minimum unless the config forces it (then warn)."""
+    lim = current_limits()
+    if n_periods >= lim.dk_min_periods:
+        return
+    msg = (
+        f"{what} with only T = {n_periods} periods, below the minimum of {lim.dk_min_periods} "
+        "(models.dk_min_periods): the kernel estimate of the time-series correlation is unreliable"
+    )
+    if not lim.dk_force:
+        raise EstimationError(msg + "; use clustered inference, or set models.dk_force: true to report it anyway")
+    warnings.warn(msg, UserWarning, stacklevel=3)
+    logger.warning(msg)
 
 
 def group_sums(A: np.ndarray, codes: np.ndarray, n_groups: int | None = None) -> np.ndarray:
@@ -34,8 +131,14 @@ def group_sums(A: np.ndarray, codes: np.ndarray, n_groups: int | None = None) ->
     return out
 
 
-def cluster_factor(nobs: int, k_df: int, n_clusters: int) -> float:
-    """Stata's small-sample factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`."""
+def cluster_factor(nobs: int, k_df: int, n_clusters: int, *, check: bool = True) -> float:
+    """Stata's small-sample factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`.
+
+    Every clustered covariance goes through here, so ``check`` applies :func:`check_clusters`
+    (``False`` where the caller has checked already, naming its method).
+    """
+    if check:
+        check_clusters(n_clusters)
     if n_clusters < 2:
         raise EstimationError(f"cluster-robust covariance needs at least 2 clusters, got {n_clusters}")
     if nobs <= k_df:
@@ -78,8 +181,13 @@ def vcov_cluster(
     *,
     k_df: int,
     adjust: bool = True,
+    check: bool = True,
 ) -> np.ndarray:
     """One-way cluster-robust covariance (Liang–Zeger), Stata small-sample factor.
+
+    Below :data:`MIN_CLUSTERS` (or the config's ``models.min_clusters``) clusters it refuses with
+    :class:`EstimationError` naming the count (see :func:`check_clusters`); ``check=False`` is for
+    internal terms such as the intersection clusters of the two-way estimator.
 
     .. math::
         \\hat V = \\frac{G}{G-1}\\frac{N-1}{N-K}(X'X)^{-1}
@@ -87,8 +195,10 @@ def vcov_cluster(
     """
     codes = np.asarray(codes, dtype=np.intp)
     G = len(np.unique(codes))
+    if check:
+        check_clusters(G)
     V = _sandwich(xtx_inv, cluster_meat(X, resid, codes))
-    return V * cluster_factor(X.shape[0], k_df, G) if adjust else V
+    return V * cluster_factor(X.shape[0], k_df, G, check=False) if adjust else V
 
 
 def _intersection_codes(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
@@ -116,10 +226,12 @@ def vcov_twoway_cluster(
     (CGM 2011, section 2.3).
     """
     c12 = _intersection_codes(codes1, codes2)
+    for name, c in (("first", codes1), ("second", codes2)):
+        check_clusters(len(np.unique(np.asarray(c))), what=f"two-way clustered inference ({name} dimension)")
     V = (
-        vcov_cluster(X, resid, xtx_inv, codes1, k_df=k_df, adjust=adjust)
-        + vcov_cluster(X, resid, xtx_inv, codes2, k_df=k_df, adjust=adjust)
-        - vcov_cluster(X, resid, xtx_inv, c12, k_df=k_df, adjust=adjust)
+        vcov_cluster(X, resid, xtx_inv, codes1, k_df=k_df, adjust=adjust, check=False)
+        + vcov_cluster(X, resid, xtx_inv, codes2, k_df=k_df, adjust=adjust, check=False)
+        - vcov_cluster(X, resid, xtx_inv, c12, k_df=k_df, adjust=adjust, check=False)
     )
     w, Q = np.linalg.eigh(V)
     if w.min() < 0:
@@ -150,11 +262,13 @@ def vcov_driscoll_kraay(
 
     The factor :math:`N/(N-K)` with all absorbed effects in :math:`K` is the
     convention of linearmodels' ``PanelOLS(cov_type="kernel", debiased=True)``.
-    The estimator needs many periods; with T < 20 it is unreliable.
+    The estimator needs many periods: below :data:`DK_MIN_PERIODS` (config
+    ``models.dk_min_periods``) it refuses unless ``models.dk_force`` (see :func:`check_periods`).
     """
     n = X.shape[0]
     h = group_sums(X * resid[:, None], time_codes)  # (T, k), periods in sorted order
     T = h.shape[0]
+    check_periods(T)
     L = dk_default_bandwidth(T) if bandwidth is None else int(bandwidth)
     if L >= T:
         raise EstimationError(f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}")

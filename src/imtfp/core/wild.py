@@ -35,7 +35,7 @@ import numpy as np
 
 from imtfp.options import check_option, PValueType, WildWeights
 from imtfp.core.fe import demean, group_codes
-from imtfp.core.vcov import cluster_factor, group_sums
+from imtfp.core.vcov import check_clusters, cluster_factor, group_sums
 from imtfp.errors import ConfigError, EstimationError
 
 
@@ -196,8 +196,11 @@ def wild_cluster_bootstrap(
     G = int(codes.max()) + 1
     if G < 2:
         raise EstimationError("the wild cluster bootstrap needs at least 2 clusters")
+    # With G clusters Webb weights give at most 6^G distinct draws (Rademacher 2^G): below the
+    # minimum the bootstrap p-value is as false as the clustered one.
+    check_clusters(G, what="the wild cluster bootstrap")
     k = X.shape[1]
-    factor = cluster_factor(len(y), k if k_df is None else k_df, G)
+    factor = cluster_factor(len(y), k if k_df is None else k_df, G, check=False)
     V = bootstrap_weights(G, bootstrap, weights, np.random.default_rng(seed))
     problem = _WildProblem(X, y, codes, list(absorb), param, V, factor)
     p = problem.p_value(null, p_type)

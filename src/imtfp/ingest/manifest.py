@@ -18,13 +18,22 @@ A manifest is YAML::
         province: 北京
         indicators: {地方财政科学技术支出: fiscal_st}   # name in file -> catalog code
 
-The dataset root is the manifest's folder unless the config names another.
+The dataset root is the manifest's folder unless the config names another. Paths are relative and
+stay inside the root (no absolute path, no ``..`` escape); a file may be listed once. A file that
+states its own ``指标：<name>(<unit>)`` line is checked against the entry: the name must be the
+entry's ``name``, the catalog's Chinese name of ``indicator``, or one of the entry's ``aliases``;
+a declared ``unit`` must be the file's unit.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import io
-from collections.abc import Mapping
+import posixpath
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,11 +44,12 @@ import yaml
 from imtfp import provinces
 from imtfp.errors import IngestError
 from imtfp.ingest import catalog, columns
-from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading, read_nbs_file
+from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading, number_problem, parse_number, read_nbs_file
+from imtfp.ingest.nbs import split_unit as nbs_split_unit
 
 _ENTRY_KEYS = {
     "path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note",
-    "province_column", "year_column", "columns", "units", "exclude_cells",
+    "province_column", "year_column", "columns", "units", "exclude_cells", "aliases",
 }  # fmt: skip
 _ENTRY_KEYS |= columns.ENTRY_KEYS
 READERS = ("nbs", "tidy", "wide", "columns")
@@ -56,6 +66,26 @@ class Manifest:
     def paths(self) -> list[Path]:
         return [self.root / f["path"] for f in self.files]
 
+    def check_files(self) -> list[Path]:
+        """Every raw file, verified to exist inside the root and be readable (else IngestError naming it).
+
+        The workflow calls this when it loads, so a missing or mistyped file stops the run at once,
+        even when outputs of an earlier run exist.
+        """
+        out = []
+        for i, entry in enumerate(self.files):
+            path = resolve_entry_path(Path(self.root), check_entry_path(entry.get("path"), i, "manifest"))
+            if not path.is_file():
+                raise IngestError(f"files[{i}]: the raw file {path} does not exist", file=str(entry["path"]))
+            try:
+                with path.open("rb") as fh:
+                    fh.read(1)
+            except OSError as exc:
+                raise IngestError(f"files[{i}]: the raw file {path} cannot be read ({exc.strerror})",
+                                  file=str(entry["path"])) from exc  # fmt: skip
+            out.append(path)
+        return out
+
 
 def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manifest:
     """Read and check a manifest; paths resolve against ``root`` or the manifest's folder."""
@@ -64,8 +94,19 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise IngestError(f"cannot read manifest ({exc})", file=str(path)) from exc
+    if not isinstance(doc, dict):
+        raise IngestError("a manifest is a mapping with `dataset` and `files`", file=str(path))
     files = doc.get("files") or []
+    if not isinstance(files, list) or not all(isinstance(e, dict) for e in files):
+        raise IngestError("`files` must be a list of mappings (path, reader, vintage, …)", file=str(path))
+    seen: dict[str, int] = {}
     for i, entry in enumerate(files):
+        key = check_entry_path(entry.get("path"), i, str(path))
+        if key in seen:
+            raise IngestError(
+                f"files[{i}] ({entry['path']}) is a duplicate: the same file is files[{seen[key]}]", file=str(path)
+            )
+        seen[key] = i
         unknown = set(entry) - _ENTRY_KEYS
         if unknown:
             raise IngestError(f"files[{i}] has unknown keys {sorted(unknown)}", file=str(path))
@@ -91,22 +132,162 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
     )
 
 
-def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
-    """Read a hand-assembled long CSV: ``province, year, indicator, value, unit[, vintage, source]``.
+def check_entry_path(rel: object, i: int, manifest: str) -> str:
+    """The entry's path, normalised; an absolute path or one that leaves the dataset root is an error."""
+    if not isinstance(rel, str) or not rel.strip():
+        raise IngestError(f"files[{i}] has no `path`", file=manifest)
+    text = rel.replace("\\", "/")
+    if text.startswith(("/", "~")) or (len(text) > 1 and text[1] == ":") or "://" in text:
+        raise IngestError(
+            f"files[{i}] path {rel!r} is absolute; paths are relative to the dataset root", file=manifest
+        )
+    norm = posixpath.normpath(text)
+    if norm == ".." or norm.startswith("../") or norm == ".":
+        raise IngestError(f"files[{i}] path {rel!r} leaves the dataset root", file=manifest)
+    return norm
 
-    UTF-8 (BOM allowed). Province names in any spelling :func:`imtfp.provinces.to_code` accepts;
-    national and Hong Kong/Macao/Taiwan rows are excluded and counted.
+
+def resolve_entry_path(root: Path, rel: str) -> Path:
+    """``root / rel``, refusing a path that resolves (through symbolic links too) outside the root."""
+    path = root / rel
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise IngestError(f"path resolves outside the dataset root {root}", file=str(rel))
+    return path
+
+
+def _norm_name(name: str) -> str:
+    """Compare indicator names ignoring width (（ vs (), spaces and case."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
+
+
+def check_file_indicator(entry: dict, meta: dict, file: str) -> None:
+    """The file's own ``指标：<name>(<unit>)`` must agree with the manifest entry.
+
+    Name: the entry's ``name``, the catalog name of its ``indicator`` or one of its ``aliases``.
+    Unit: a declared ``unit`` must equal the file's unit (the manifest never overrides the file).
+    """
+    name, unit = meta.get("file_indicator"), meta.get("file_unit")
+    if name is None:
+        return
+    declared = entry.get("unit")
+    if declared and unit and _norm_name(str(declared)) != _norm_name(unit):
+        raise IngestError(
+            f"the manifest declares unit {declared!r} but the file's 指标 line states {unit!r}; "
+            "fix the manifest (values are converted from the file's own unit)",
+            file=file,
+        )
+    accepted = [str(a) for a in entry.get("aliases") or []]
+    if entry.get("name"):
+        accepted += [str(entry["name"]), nbs_split_unit(str(entry["name"]))[0]]
+    elif entry.get("indicator"):
+        zh = catalog.indicators().set_index("code")["name_zh"].get(entry["indicator"])
+        if isinstance(zh, str):
+            accepted += [zh, nbs_split_unit(zh)[0]]
+    if not accepted:
+        return  # a by-region file maps its indicators by name already
+    full = meta.get("indicator_label", name)
+    if not ({_norm_name(name), _norm_name(full)} & {_norm_name(a) for a in accepted}):
+        raise IngestError(
+            f"the file's 指标 is {full!r}, but the manifest maps it to {entry.get('indicator')!r} "
+            f"({' / '.join(dict.fromkeys(accepted))}); if this is the same series, add the file's name "
+            "to the entry's `aliases`",
+            file=file,
+        )
+
+
+def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",)) -> pd.DataFrame:
+    """A small CSV as strings with its 1-based line numbers (column ``line``), strictly checked.
+
+    Line ends may be CRLF, LF or CR. Blank lines are skipped (they hold no cell). A header with a
+    repeated or empty column name, a row wider than the header, or a row cut short is an
+    :class:`~imtfp.errors.IngestError` naming file and line, as is any decoding or CSV error.
     """
     path = Path(path)
     file = str(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise IngestError(f"not a readable UTF-8 CSV ({exc})", file=file) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read the file ({exc.strerror or exc})", file=file) from exc
+    text = None
+    for enc in encodings:
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError as exc:
+            last = exc
+    if text is None:
+        line = raw[: last.start].count(b"\n") + 1
+        raise IngestError(f"cannot decode as {' or '.join(encodings)} (byte {last.start})", file=file, line=line)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise IngestError(f"malformed CSV ({exc})", file=file, line=reader.line_num or start) from exc
+    rows = [(n, c) for n, c in rows if any(x.strip() for x in c)]
+    if not rows:
+        raise IngestError("the file is empty (no header line)", file=file, line=1)
+    hline, header = rows[0]
+    header = [h.strip() for h in header]
+    while header and header[-1] == "" and len(header) > 1:
+        header.pop()
+    if "" in header:
+        raise IngestError(f"column {header.index('') + 1} of the header has no name", file=file, line=hline)
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise IngestError(f"columns {dup} appear more than once in the header", file=file, line=hline)
+    body = []
+    for line, cells in rows[1:]:
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            raise IngestError(f"row has {len(cells)} cells but the header has {len(header)}", file=file, line=line)
+        if len(cells) < len(header):
+            raise IngestError(
+                f"row has {len(cells)} cells but the header has {len(header)} (truncated?)", file=file, line=line
+            )
+        body.append([c.strip() for c in cells[: len(header)]] + [line])
+    return pd.DataFrame(body, columns=[*header, "line"]).astype({"line": "int64"})
+
+
+def _names_the_file(reader):
+    """Any failure of ``reader(path, …)`` other than an IngestError becomes one naming the file."""
+
+    @functools.wraps(reader)
+    def read(path, *args, **kwargs):
+        try:
+            return reader(path, *args, **kwargs)
+        except IngestError:
+            raise
+        except Exception as exc:  # a malformed file must never escape as a bare library error
+            raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=str(path)) from exc
+
+    return read
+
+
+@_names_the_file
+def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
+    """Read a hand-assembled long CSV: ``province, year, indicator, value, unit[, vintage, source]``.
+
+    UTF-8 (BOM allowed). Province names in any spelling :func:`imtfp.provinces.to_code` accepts;
+    national and Hong Kong/Macao/Taiwan rows are excluded and counted. Values follow the strict
+    number grammar of :func:`imtfp.ingest.nbs.parse_number` (``NaN``/``inf`` are bad cells).
+    """
+    file = str(path)
+    df = read_csv_table(path)
     missing = {"province", "year", "indicator", "value", "unit"} - set(df.columns)
     if missing:
         raise IngestError(f"tidy CSV lacks columns {sorted(missing)}", file=file, line=1)
-    return _read_long(df.assign(line=range(2, len(df) + 2)), file, on_bad_cell)
+    return _read_long(df, file, on_bad_cell)
+
+
+_YEAR_CELL = re.compile(r"^([0-9]{4})(?:\.0+)?\s*年?$", re.ASCII)
 
 
 def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
@@ -119,40 +300,49 @@ def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
         if raw == "":
             continue
         nonempty += 1
-        if kind := provinces.non_provincial(row.province):
-            excluded.append((file, i, row.province, kind, 1))
+        label = str(row.province).strip()
+        try:
+            kind = provinces.non_provincial(label)
+        except (ValueError, KeyError, TypeError):
+            kind = None
+        if kind:
+            excluded.append((file, i, label, kind, 1))
             continue
         problem = None
+        code = None
         try:
-            code = provinces.to_code(row.province)
-        except ValueError as exc:
+            code = provinces.to_code(label)
+        except (ValueError, KeyError, TypeError) as exc:
             problem = str(exc)
-        try:
-            year = int(row.year)
-        except ValueError:
+        m = _YEAR_CELL.match(str(row.year).strip())
+        year = int(m.group(1)) if m else None
+        if year is None:
             problem = problem or f"year {row.year!r} is not a year"
-            year = None
-        try:
-            value = float(raw)
-        except ValueError:
-            problem = problem or "non-numeric cell"
+        value = parse_number(raw)
+        if value is None:
+            problem = problem or number_problem(raw)
+        if not str(row.indicator).strip():
+            problem = problem or "no indicator named"
         if problem:
             if on_bad_cell == "error":
                 raise IngestError(
-                    f"{problem} (province {row.province}, indicator {row.indicator}, cell {raw!r})", file=file, line=i
+                    f"{problem} (province {label}, indicator {row.indicator}, cell {raw[:80]!r})", file=file, line=i
                 )
-            rejects.append((file, i, row.province, year, row.indicator, raw, problem))
+            rejects.append((file, i, label, year, row.indicator, raw, problem))
             continue
-        obs.append((code, year, row.indicator, value, row.unit, file, i))
+        obs.append((code, year, str(row.indicator).strip(), value, str(row.unit).strip(), file, i))
     return Reading(
-        observations=pd.DataFrame(obs, columns=OBS_COLUMNS).astype({"value": "float64", "source_line": "int64"}),
+        observations=pd.DataFrame(obs, columns=OBS_COLUMNS).astype(
+            {"year": "int64", "value": "float64", "source_line": "int64"}
+        ),
         rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
-        excluded=pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS),
+        excluded=pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS).astype({"cells": "int64"}),
         nonempty_cells=nonempty,
         meta={"layout": "tidy"},
     )
 
 
+@_names_the_file
 def read_wide(
     path: str | Path,
     *,
@@ -169,36 +359,29 @@ def read_wide(
     does not map are counted as exclusions (one row per column), so the
     accounting still covers the whole file.
     """
-    path = Path(path)
     file = str(path)
-    raw = path.read_bytes()
-    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="strict")
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    df = read_csv_table(path, encodings=("utf-8-sig", "gb18030"))
     need = {province_column, year_column, *columns}
     if missing := need - set(df.columns):
         raise IngestError(f"wide table lacks columns {sorted(missing)}", file=file, line=1)
     if missing_units := set(columns) - set(units):
         raise IngestError(f"no unit declared for columns {sorted(missing_units)}", file=file, line=1)
-    long = df.melt(id_vars=[province_column, year_column], var_name="column", value_name="value")
-    long = long.assign(value=long["value"].str.strip(), line=long.index % len(df) + 2)
+    long = df.melt(id_vars=[province_column, year_column, "line"], var_name="column", value_name="value")
     long = long[long["value"] != ""]
     mapped = long["column"].isin(list(columns))
     excluded = [
         (file, 1, col, "column not in manifest", int(n))
         for col, n in long.loc[~mapped].groupby("column", sort=True).size().items()
-        if col not in (province_column, year_column)
     ]
     tidy = pd.DataFrame({
         "province": long.loc[mapped, province_column], "year": long.loc[mapped, year_column],
         "indicator": long.loc[mapped, "column"].map(columns), "value": long.loc[mapped, "value"],
         "unit": long.loc[mapped, "column"].map(units), "line": long.loc[mapped, "line"],
-    })  # fmt: skip
+    }).sort_values(["line"], kind="stable")  # fmt: skip
     reading = _read_long(tidy, file, on_bad_cell)
-    reading.excluded = pd.concat([reading.excluded, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)], ignore_index=True)
+    reading.excluded = pd.concat(
+        [reading.excluded, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)], ignore_index=True
+    ).astype({"cells": "int64"})
     reading.nonempty_cells += sum(n for *_, n in excluded)
     reading.meta["layout"] = "wide"
     return reading
@@ -243,7 +426,7 @@ def _to_canonical(obs: pd.DataFrame, file: str) -> pd.DataFrame:
 
 def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
     """Read one manifest entry: parse, map to catalog codes, convert units, stamp the vintage."""
-    path = manifest.root / entry["path"]
+    path = resolve_entry_path(Path(manifest.root), check_entry_path(entry["path"], 0, str(entry["path"])))
     file = str(entry["path"])
     if entry["reader"] == "tidy":
         reading = read_tidy(path, on_bad_cell=on_bad_cell)
@@ -266,6 +449,7 @@ def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error",
             province=entry.get("province"),
             on_bad_cell=on_bad_cell,
         )
+        check_file_indicator(entry, reading.meta, file)
     # Record the path as declared, so the warehouse does not depend on where the data sit.
     for df in (reading.observations, reading.rejects, reading.excluded):
         df["source_file"] = file
@@ -288,7 +472,11 @@ def _exclude_cells(obs: pd.DataFrame, rules: list[dict], file: str) -> tuple[pd.
         if missing or not ({"year", "years"} & set(rule)):
             raise IngestError(f"exclude_cells rule {rule} needs province, year(s), indicator and reason", file=file)
         years = rule.get("years", [rule.get("year")])
-        hit = (obs["province"] == provinces.to_code(rule["province"])) & obs["year"].isin(years)
+        try:
+            code = provinces.to_code(str(rule["province"]))
+        except ValueError as exc:
+            raise IngestError(f"exclude_cells rule {rule}: {exc}", file=file) from None
+        hit = (obs["province"] == code) & obs["year"].isin(years)
         hit &= obs["code"] == rule["indicator"]
         if not hit.any():
             raise IngestError(f"exclude_cells rule {rule} matches no cell of the file", file=file)

@@ -18,6 +18,7 @@ from imtfp.core.vcov import (
     vcov_twoway_cluster,
     vcov_unadjusted,
 )
+from imtfp.core.vcov import InferenceLimits, inference_limits
 from imtfp.errors import EstimationError
 
 pytestmark = pytest.mark.unit
@@ -51,7 +52,8 @@ def test_cluster_matches_linearmodels_stata_convention(sim):
 def test_driscoll_kraay_matches_linearmodels(sim):
     res = PanelOLS(sim["df"].y, sim["df"][["x1", "x2"]], entity_effects=True).fit(cov_type="kernel", debiased=True)
     k_df = 2 + 1 + absorbed_dof([group_codes(sim["e"])])  # slopes, constant, G-1 dummies
-    V = vcov_driscoll_kraay(sim["Xt"], sim["u"], sim["A"], sim["t"], k_df=k_df)
+    with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = "):
+        V = vcov_driscoll_kraay(sim["Xt"], sim["u"], sim["A"], sim["t"], k_df=k_df)
     np.testing.assert_allclose(V, res.cov.to_numpy(), rtol=1e-10)
 
 

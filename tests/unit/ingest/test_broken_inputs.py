@@ -43,19 +43,23 @@ def test_dash_cells_rejected_when_config_allows():
         [7, 2020, "—", "non-numeric cell"],
         [7, 2019, "…", "non-numeric cell"],
     ]
-    assert r.nonempty_cells == len(r.observations) + len(r.rejects)
+    assert r.nonempty_cells == len(r.observations) + len(r.rejects) + r.excluded["cells"].sum()
+    assert set(r.excluded["kind"]) == {"header", "column_header", "note"}
 
 
 def test_unknown_province_rejected_when_config_allows():
     r = read_nbs_file(BROKEN / "unknown_province.csv", on_bad_cell="reject")
     assert set(r.rejects["reason"]) == {"unknown province name '火星省'"}
-    assert r.nonempty_cells == len(r.observations) + len(r.rejects) == 6
+    data = r.excluded[~r.excluded["kind"].isin(["header", "column_header", "note"])]
+    assert len(r.observations) + len(r.rejects) + data["cells"].sum() == 6
+    assert r.nonempty_cells == len(r.observations) + len(r.rejects) + r.excluded["cells"].sum()
 
 
 def test_national_and_hk_macao_taiwan_are_counted_exclusions():
     r = read_nbs_file(BROKEN / "national_and_hk.csv")
     assert r.observations["province"].unique().tolist() == ["11"]
-    assert r.excluded[["label", "kind", "cells"]].values.tolist() == [
+    data = r.excluded[~r.excluded["kind"].isin(["header", "column_header", "note"])]
+    assert data[["label", "kind", "cells"]].values.tolist() == [
         ["全国", "national", 2], ["香港特别行政区", "hong_kong", 0], ["澳门特别行政区", "macao", 1], ["台湾省", "taiwan", 2]
     ]  # fmt: skip
     assert r.nonempty_cells == len(r.observations) + r.excluded["cells"].sum()

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from imtfp.errors import ConfigError
+from imtfp.core.vcov import InferenceLimits, inference_limits
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
 from imtfp.models.panel import twfe
 
@@ -11,7 +12,11 @@ pytestmark = pytest.mark.unit
 
 
 def test_split_equals_subset_fit(panel):
-    out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
+    # the northeast has 3 provinces: refused by default (issue 16), reported with a warning on request
+    with pytest.raises(EstimationError, match="region=northeast: .*only 3 clusters"):
+        split_samples(panel, y="y", x="x", controls=["z"])
+    with inference_limits(InferenceLimits(few_clusters="warn")), pytest.warns(UserWarning, match="3 clusters"):
+        out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
     east = out[(out["column"] == "region=east") & (out["term"] == "x")].iloc[0]
     ref = twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"]).set_index("term").loc["x"]
     assert east.estimate == pytest.approx(ref.estimate) and east.se == pytest.approx(ref.se)

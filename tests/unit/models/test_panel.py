@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 
+from imtfp.core.vcov import InferenceLimits, inference_limits
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.panel import fit_twfe, inference_panel, twfe
 from imtfp.tidy import TIDY_COLUMNS
@@ -39,14 +40,19 @@ def test_no_effects_matches_statsmodels_cluster(panel):
 
 
 def test_driscoll_kraay_warns_short_panel(panel):
-    with pytest.warns(UserWarning, match="T = 12"):
+    # issue 16: refused below models.dk_min_periods unless models.dk_force, then warned
+    with pytest.raises(EstimationError, match="T = 12 periods, below the minimum of 20"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
+    with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = 12"):
         fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
 
 
 def test_inference_panel_columns(panel):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
+        with inference_limits(InferenceLimits(dk_force=True)):
+            out = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
     assert list(out["column"]) == ["clustered", "driscoll_kraay", "twoway_clustered", "wild_bootstrap"]
     assert out["estimate"].nunique() == 1
     wild = out.iloc[3]

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from imtfp.config import merge, validate
+from imtfp.core.vcov import inference_limits
 from imtfp.errors import ConfigError
 from imtfp.models import stages
 from imtfp.tidy import TIDY_COLUMNS
@@ -23,13 +24,17 @@ SPEC = dict(
     heterogeneity=dict(regions=True, periods={"early": [2011, 2016]}, moderators={"mz": "z"}),
     iv=dict(instruments=["w"], lag=1),
     threshold=dict(q="q", grid=50, bootstrap=19),
+    few_clusters="warn",  # the northeast has 3 provinces (issue 16: refused unless the config says so)
+    dk_force=True,  # 12 years < models.dk_min_periods
 )
 
 
 @pytest.mark.filterwarnings("ignore:Driscoll")
+@pytest.mark.filterwarnings("ignore:.*clusters, below the minimum")
 @pytest.mark.parametrize("name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"])
 def test_stage_tidy(panel, name):
-    out = stages.ESTIMATORS[name](panel, SPEC, seed=1)
+    with inference_limits(SPEC):
+        out = stages.ESTIMATORS[name](panel, SPEC, seed=1)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert (out["table"] == name).all() and len(out)
 

@@ -1,0 +1,208 @@
+"""Derived-variable expressions of the config, parsed into an allow-listed AST and evaluated in numpy.
+
+A config is data, never code: an expression such as ``tech_market / population * 10000`` is parsed
+with :mod:`ast` and only these constructs are accepted
+
+* numeric literals (``10000``, ``0.5``, ``1e-3``);
+* names of numeric columns of the panel (indicator codes, earlier derived variables, ``year``);
+* the operators ``+ - * / **`` and unary ``-``/``+``;
+* the functions in :data:`FUNCTIONS`: ``ln(x)``, ``log(x)`` (natural, as in numpy/Stata/R),
+  ``log10(x)``, ``exp(x)``, ``sqrt(x)``, ``abs(x)``, ``power(x, p)``, ``nullif(x, v)``,
+  ``coalesce(a, b, …)``, ``greatest(a, b, …)``/``max``, ``least(a, b, …)``/``min`` (missing
+  values ignored, as in SQL), ``lag(x[, k])`` and ``lead(x[, k])`` (k years within a province).
+
+Everything else (attribute access, strings, subscripts, comparisons, keywords, any other name) is
+a :class:`~imtfp.errors.ConfigError` naming the key. Nothing of the expression ever reaches SQL.
+Missing values propagate (NaN); ``x/0`` is ±inf and ``ln`` of a non-positive number is -inf/NaN,
+as in DuckDB.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from imtfp.errors import ConfigError
+
+
+def _nary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
+    def apply(*args: np.ndarray) -> np.ndarray:
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        return out
+
+    return apply
+
+
+def _coalesce(*args: np.ndarray) -> np.ndarray:
+    out = np.array(args[0], dtype=float, copy=True)
+    for a in args[1:]:
+        out = np.where(np.isnan(out), a, out)
+    return out
+
+
+def _nullif(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.where(x == v, np.nan, x)
+
+
+#: function name -> (minimum arguments, maximum arguments or None, implementation)
+FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., np.ndarray]]] = {
+    "ln": (1, 1, np.log),
+    "log": (1, 1, np.log),
+    "log10": (1, 1, np.log10),
+    "exp": (1, 1, np.exp),
+    "sqrt": (1, 1, np.sqrt),
+    "abs": (1, 1, np.abs),
+    "power": (2, 2, np.power),
+    "nullif": (2, 2, _nullif),
+    "coalesce": (2, None, _coalesce),
+    "greatest": (2, None, _nary(np.fmax)),
+    "least": (2, None, _nary(np.fmin)),
+    "max": (2, None, _nary(np.fmax)),
+    "min": (2, None, _nary(np.fmin)),
+    "lag": (1, 2, None),  # by entity, see _shift
+    "lead": (1, 2, None),
+}
+_OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power}
+#: Columns that identify a row: never a derived variable's name.
+KEY_COLUMNS = ("province", "year", "region")
+
+
+@cache
+def reserved_words() -> frozenset[str]:
+    """DuckDB's keywords and function names, and our own functions: no derived name may be one."""
+    from imtfp.database import connect
+
+    with connect() as con:
+        words = {r[0].lower() for r in con.execute("SELECT keyword_name FROM duckdb_keywords()").fetchall()}
+        words |= {r[0].lower() for r in con.execute("SELECT DISTINCT function_name FROM duckdb_functions()").fetchall()}
+    return frozenset(words | set(FUNCTIONS) | set(KEY_COLUMNS) | {"true", "false", "null", "none", "nan", "inf"})
+
+
+def check_name(name: str, *, key: str) -> None:
+    """A derived variable's name must not shadow a function, an SQL keyword or a key column."""
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        raise ConfigError(f"{key}: {name!r} is not a valid variable name (letters, digits, underscore)")
+    if name.lower() in reserved_words():
+        raise ConfigError(
+            f"{key}: the name {name!r} is a function or SQL keyword (or a key column); choose another name"
+        )
+
+
+class _Checker:
+    """Walk the AST; raise on anything outside the allow-list; collect column names used."""
+
+    def __init__(self, key: str, columns: set[str]):
+        self.key, self.columns, self.names = key, columns, set()
+
+    def fail(self, node: ast.AST, what: str) -> None:
+        raise ConfigError(f"{self.key}: {what} is not allowed in an expression (at {ast.unparse(node)!r})")
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Expression):
+            return self.visit(node.body)
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _OPERATORS:
+                self.fail(node, f"the operator {type(node.op).__name__}")
+            self.visit(node.left)
+            return self.visit(node.right)
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                self.fail(node, f"the operator {type(node.op).__name__}")
+            return self.visit(node.operand)
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                self.fail(node, f"the literal {node.value!r} (only numbers)")
+            return None
+        if isinstance(node, ast.Name):
+            if node.id not in self.columns:
+                raise ConfigError(f"{self.key}: {node.id!r} is not an indicator of the panel")
+            self.names.add(node.id)
+            return None
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+                raise ConfigError(
+                    f"{self.key}: {name!r} is not an allowed function (allowed: {', '.join(sorted(FUNCTIONS))})"
+                )
+            lo, hi, _ = FUNCTIONS[node.func.id]
+            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+                self.fail(node, "a keyword or starred argument")
+            if len(node.args) < lo or (hi is not None and len(node.args) > hi):
+                self.fail(node, f"{node.func.id} with {len(node.args)} arguments")
+            if node.func.id in ("lag", "lead"):
+                if not isinstance(node.args[0], ast.Name):
+                    self.fail(node, f"{node.func.id} of anything but a column")
+                if len(node.args) == 2 and not _positive_int(node.args[1]):
+                    self.fail(node, f"{node.func.id} by anything but a positive whole number of years")
+            for a in node.args:
+                self.visit(a)
+            return None
+        self.fail(node, type(node).__name__)
+        return None
+
+
+def _positive_int(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0
+
+
+def parse(expr: str, *, key: str, columns: set[str]) -> ast.Expression:
+    """Parse and check ``expr``; ``columns`` are the names it may use."""
+    if not isinstance(expr, str) and not isinstance(expr, (int, float)):
+        raise ConfigError(f"{key}: an expression must be text, not {type(expr).__name__}")
+    text = " ".join(str(expr).split())
+    if len(text) > 2000:
+        raise ConfigError(f"{key}: expression longer than 2000 characters")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{key}: expression {text!r} does not parse ({exc.__class__.__name__})") from None
+    _Checker(key, columns).visit(tree)
+    return tree
+
+
+def _shift(frame: pd.DataFrame, column: str, k: int, entity: str, time: str) -> np.ndarray:
+    """Value ``k`` years earlier (k > 0) or later (k < 0) in the same entity; NaN if that year is absent."""
+    key = frame[[entity, time]].assign(**{time: frame[time] - k})
+    lookup = pd.Series(frame[column].to_numpy(dtype=float), index=pd.MultiIndex.from_frame(frame[[entity, time]]))
+    return lookup.reindex(pd.MultiIndex.from_frame(key)).to_numpy(dtype=float)
+
+
+def evaluate(
+    expr: str, frame: pd.DataFrame, *, key: str = "expression", entity: str = "province", time: str = "year"
+) -> np.ndarray:
+    """The expression evaluated on every row of ``frame`` (float array).
+
+    Columns usable are the numeric columns of ``frame`` other than ``entity``.
+    """
+    columns = {c for c in frame.columns if c != entity and pd.api.types.is_numeric_dtype(frame[c])}
+    columns |= {c for c in frame.columns if frame[c].dtype == object and frame[c].isna().all()}
+    tree = parse(expr, key=key, columns=columns)
+
+    def ev(node: ast.AST) -> np.ndarray:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp):
+            return _OPERATORS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Constant):
+            return np.full(len(frame), float(node.value))
+        if isinstance(node, ast.Name):
+            return pd.to_numeric(frame[node.id], errors="coerce").to_numpy(dtype=float)
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        name = node.func.id
+        if name in ("lag", "lead"):
+            k = node.args[1].value if len(node.args) == 2 else 1
+            return _shift(frame, node.args[0].id, k if name == "lag" else -k, entity, time)
+        return FUNCTIONS[name][2](*(ev(a) for a in node.args))
+
+    with np.errstate(all="ignore"):
+        out = np.asarray(ev(tree), dtype=float)
+    return np.broadcast_to(out, (len(frame),)).copy()
