@@ -72,8 +72,14 @@ def did_imputation(
     if (np.abs(Z1[:, ~cols]).sum(0) > 0).any():
         raise EstimationError("did_imputation: a treated unit or period has no untreated observation")
     Z0, Z1 = Z0[:, cols], Z1[:, cols]
-    A = np.linalg.pinv(Z0.T @ Z0)
-    coef = A @ (Z0.T @ yv[untreated])
+    ZtZ = Z0.T @ Z0
+    try:  # unit and period dummies of a connected panel: full rank, a Cholesky-based solve is exact
+        solve = lambda B: np.linalg.solve(ZtZ, B)  # noqa: E731
+        coef = solve(Z0.T @ yv[untreated])
+    except np.linalg.LinAlgError:
+        A = np.linalg.pinv(ZtZ)
+        solve = lambda B: A @ B  # noqa: E731
+        coef = solve(Z0.T @ yv[untreated])
     resid0 = yv[untreated] - Z0 @ coef
     tau = yv[treated] - Z1 @ coef
     e1 = rel[treated]
@@ -81,7 +87,7 @@ def did_imputation(
     index = [e for e in range(-anticipation, hmax + 1) if (e1 == e).any()]
     w1 = np.column_stack([(e1 == e) / (e1 == e).sum() for e in index] + [np.full(len(e1), 1 / len(e1))])
     est = tau @ w1
-    v0 = -Z0 @ (A @ (Z1.T @ w1))
+    v0 = -Z0 @ solve(Z1.T @ w1)
     # residuals of treated observations: deviations from cohort × horizon means
     g1 = panel.G[unit[treated]]
     key = group_codes(g1 * 10_000 + e1)
