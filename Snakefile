@@ -26,9 +26,11 @@ include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/designs.smk"
 
 
 rule all:
     input:
         final_targets(),
+        did_targets(),
     default_target: True

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from imtfp.errors import ConfigError
-from imtfp.ingest.city import city_timing, province_timing
+from imtfp.ingest.city import city_timing, province_timing, read_pku_city
 from imtfp.models.did._results import DidAggregate
 from imtfp.models.did.bacon import bacon_decomposition
 from imtfp.models.did.cs import att_gt
@@ -56,11 +56,24 @@ DEFAULTS = {
 
 
 def design_spec(spec: Mapping) -> dict:
-    """The design's spec with defaults filled in."""
-    out = {**DEFAULTS, **dict(spec)}
+    """The design's spec with defaults filled in (design-level ``checks`` removed)."""
+    out = {**DEFAULTS, **{k: v for k, v in dict(spec).items() if k != "checks"}}
     if out.get("level") not in ENTITY:
         raise ConfigError(f"design level must be province or city, got {out.get('level')!r}")
     return out
+
+
+def read_outcome_data(path: str, spec: Mapping) -> pd.DataFrame:
+    """The design's outcome file: ``pku_city`` (Stata file of the PKU city index) or ``csv``
+    (columns province or city, year, outcomes; unit codes read as text)."""
+    if spec.get("outcome_reader", "csv") == "pku_city":
+        return read_pku_city(path)
+    return pd.read_csv(path, dtype={"province": str, "city": str})
+
+
+def design_checks(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One frame of the design's summaries with a ``check`` column (``baseline`` first)."""
+    return pd.concat([s.assign(check=name) for name, s in summaries.items()], ignore_index=True)
 
 
 def design_timing(pilots: pd.DataFrame, spec: Mapping, units: pd.DataFrame | None = None):
