@@ -220,7 +220,8 @@ def _multiverse(inputs, options, labels):
         if ch not in m or m[ch].nunique() < 2:
             continue
         for level in dict.fromkeys(m[ch].astype(str)):
-            rows.append(stats_row(f"{did_label(labels, ch)}: {did_label(labels, level)}", m[m[ch].astype(str) == level]))
+            name = labels.pick(labels.entry("did", level)) if labels.entry("did", level) else labels.column(level)
+            rows.append(stats_row(f"{did_label(labels, ch)}: {name}", m[m[ch].astype(str) == level]))
     table = assemble_table(
         name="did_multiverse", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "choice"),
         column_labels={c: did_label(labels, c) for c in cols}, title="",
