@@ -3,83 +3,9 @@
 # design) runs through the same rules under designs/<d>/checks/<c>/; named robustness checks that touch
 # `designs` or `panel` re-run the designs under robustness/<name>/ like every other stage.
 
-from pathlib import Path
-
-import imtfp.config
-
-
 wildcard_constraints:
     design="[A-Za-z0-9_]+",
     dcheck="(checks/[A-Za-z0-9_]+/)?",
-
-
-def design_root():
-    """Folder the designs' file paths are relative to: the dataset root, else the manifest's folder."""
-    return Path(dataset_root() or Path(config["dataset"]["manifest"]).parent)
-
-
-def design_of(wildcards):
-    """The design's spec in this variant, with the design-level check's overlay merged on."""
-    spec = dict(variant_config(wildcards)["designs"][wildcards.design])
-    checks = spec.pop("checks", {}) or {}
-    if wildcards.dcheck:
-        spec = imtfp.config.merge(spec, checks[wildcards.dcheck.split("/")[1]])
-    return spec
-
-
-def design_timing_inputs(wildcards):
-    spec = design_of(wildcards)
-    paths = {"pilots": str(design_root() / spec["pilots"])}
-    if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
-    return paths
-
-
-def design_frame_inputs(wildcards):
-    spec = design_of(wildcards)
-    base = f"data/derived/{wildcards.variant}designs/{wildcards.design}/{wildcards.dcheck}"
-    paths = {"timing": base + "timing.parquet"}
-    if spec["level"] == "province":
-        paths["analysis"] = f"data/derived/{wildcards.variant}measure/analysis.parquet"
-    if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
-    return paths
-
-
-DID_CHECK_SECTIONS = {"province": {"designs", "panel"}, "city": {"designs"}}
-
-
-def did_check_summaries(wildcards):
-    """Summaries of a design: baseline, its design-level checks, named checks touching it."""
-    spec = config["designs"][wildcards.design]
-    base = f"designs/{wildcards.design}/"
-    paths = {"baseline": f"data/derived/{base}summary.parquet"}
-    for name in spec.get("checks", {}) or {}:
-        paths[name] = f"data/derived/{base}checks/{name}/summary.parquet"
-    for name, overlay in config.get("robustness", {}).items():
-        touched = set(overlay) & DID_CHECK_SECTIONS[spec["level"]]
-        if "designs" in overlay and wildcards.design not in overlay["designs"]:
-            touched.discard("designs")
-        if touched:
-            paths[name] = f"data/derived/robustness/{name}/{base}summary.parquet"
-    return paths
-
-
-def baseline_design(wildcards):
-    return config["designs"][wildcards.design]
-
-
-def did_targets():
-    """Every DiD result, table and figure of the configured designs."""
-    out = []
-    exts = [".csv", *TABLE_EXTS]
-    for d in config.get("designs", {}) or {}:
-        out += [f"data/derived/designs/{d}/unmatched.csv", f"data/derived/robustness/did_multiverse/{d}.parquet"]
-        for kind in ("results", "att_gt", "honest", "checks", "multiverse"):
-            out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
-        for kind in ("event_study", "bacon"):
-            out += [f"data/derived/report/did/figures/did_{kind}_{d}.{fmt}" for fmt in ("png", "pdf")]
-    return out
 
 
 rule did_timing:
