@@ -36,6 +36,7 @@ from imtfp.errors import EstimationError
 from imtfp.models._common import check_option
 from imtfp.models.did._panel import StaggeredPanel, staggered_panel
 from imtfp.models.did._results import DidAggregate, uniform_crit
+from imtfp.tidy import tidy_frame
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 Method = Literal["reg", "ipw", "dr"]
@@ -169,6 +170,21 @@ class ATTgtResult:
     def n(self) -> int:
         return self.panel.n
 
+    def tidy(self, *, table: str = "did_att_gt", column: str = "") -> pd.DataFrame:
+        """ATT(g,t) cells in the :mod:`imtfp.tidy` format (term ``g<g>_t<t>``; ``ci_*`` = uniform band)."""
+        tab = self.att_gt
+        z = stats.norm.ppf(1 - (1 - self.level) / 2)
+        t = tab["att"] / tab["se"]
+        rows = [
+            {"table": table, "column": column, "term": f"g{int(r.group)}_t{int(r.time)}", "estimate": r.att,
+             "se": r.se, "t": tt, "p": 2 * stats.norm.sf(abs(tt)) if np.isfinite(tt) else np.nan,
+             "ci_low": r.att - z * r.se, "ci_high": r.att + z * r.se, "nobs": self.n * len(self.panel.periods),
+             "cov": "influence_function", "dep_var": self.options["y"], "group": r.group, "time": r.time,
+             "band_low": r.ci_low, "band_high": r.ci_high}
+            for r, tt in zip(tab.itertuples(), t, strict=True)
+        ]  # fmt: skip
+        return tidy_frame(rows)
+
     def _vcov(self, inf: np.ndarray) -> np.ndarray:
         s = np.zeros((self.panel.cluster.max() + 1, inf.shape[1]))
         np.add.at(s, self.panel.cluster, inf)
@@ -300,6 +316,7 @@ def att_gt(
     -------
     ATTgtResult
         ``.att_gt`` with columns group, time, att, se, ci_low, ci_high (uniform band), post;
+        ``.tidy()`` the same in the imtfp.tidy format (``ci_*`` pointwise, ``band_*`` uniform);
         ``.pretest`` the Wald pre-test of all pre-treatment cells (R's ``Wpval``).
     """
     check_option(control_group, ControlGroup, "control_group")

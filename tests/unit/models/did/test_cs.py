@@ -98,3 +98,13 @@ def test_aggregations_and_tidy():
     assert simple.table.empty and np.isfinite(simple.overall["se"])
     with pytest.raises(ValueError):
         res.aggregate("cohort")
+
+
+def test_att_gt_tidy_follows_the_tidy_format():
+    from imtfp.tidy import TIDY_COLUMNS
+
+    res = att_gt(staggered(), bootstrap=99, seed=1, **KEYS)
+    tidy = res.tidy()
+    assert list(tidy.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
+    assert len(tidy) == len(res.att_gt) and tidy["term"].iloc[0].startswith("g2013_t")
+    assert np.allclose(tidy["band_low"], res.att_gt["ci_low"], equal_nan=True)
