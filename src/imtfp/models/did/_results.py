@@ -36,9 +36,10 @@ def gaussian_sup_t(vcov: np.ndarray, *, bootstrap: int, seed: int, level: float)
         return float(stats.norm.ppf(1 - (1 - level) / 2))
     rng = np.random.default_rng(seed)
     ok = se > 0
-    L = np.linalg.cholesky(vcov[np.ix_(ok, ok)] + 1e-14 * np.eye(ok.sum())) if ok.any() else None
     draws = np.zeros((bootstrap, len(se)))
-    if L is not None:
+    if ok.any():  # a square root of V that tolerates semi-definite V (e.g. W V W')
+        w, Q = np.linalg.eigh(vcov[np.ix_(ok, ok)])
+        L = Q * np.sqrt(np.clip(w, 0, None))
         draws[:, ok] = rng.standard_normal((bootstrap, ok.sum())) @ L.T
     return uniform_crit(draws, se, level)
 
