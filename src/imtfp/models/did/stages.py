@@ -154,8 +154,6 @@ def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
     spec = design_spec(spec)
     unit = ENTITY[spec["level"]]
     out: dict[str, list] = {k: [] for k in ("results", "att_gt", "bacon", "honest", "summary")}
-    n_units = frame[unit].nunique()
-    treated = frame.loc[frame["first_treated"] > 0, unit].nunique()
     cohorts = ", ".join(str(g) for g in sorted(frame.loc[frame["first_treated"] > 0, "first_treated"].unique()))
     tag = {"design": design}
     for outcome in spec["outcomes"]:
@@ -164,6 +162,8 @@ def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
                     anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
                     bootstrap=spec["bootstrap"], seed=seed, **keys)  # fmt: skip
         out["att_gt"].append(cs.att_gt.assign(**tag, outcome=outcome))
+        # units of the estimation sample (balanced on this outcome), not of the frame
+        n_units, treated = cs.n, int((cs.panel.G > 0).sum())
         cs_univ = att_gt(frame, control_group=spec["control_group"], method=spec["method"], base_period="universal",
                          anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
                          bootstrap=0, seed=seed, **keys).aggregate("dynamic")  # fmt: skip
