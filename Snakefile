@@ -27,9 +27,11 @@ include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/designs.smk"
 
 
 rule all:
     default_target: True
     input:
         final_targets(),
+        did_targets(),

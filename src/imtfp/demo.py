@@ -21,11 +21,20 @@ data-generating process (DGP) recorded in ``truth.yaml``:
 
 Raw files are written in both NBS export formats so the default run goes
 through the real readers.
+
+A separate **staggered pilot** (``pilot/``: a pilot list in the format of the official lists and
+an outcome panel) serves the causal designs: three cohorts adopt in 2014, 2016 and 2018, ten
+provinces never do, and ``pilot_outcome = μ_i + λ_t + τ_{g,t} + ε`` with
+``τ_{g,t} = slope_g · (t − g + 1)`` after adoption — effects that grow with exposure and differ by
+cohort, the case where static TWFE is biased. Its draws come from their own generator
+(``default_rng([seed, 12])``), so the series above are unchanged; the ATT(g,t) are in
+``truth.yaml`` under ``did``.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -286,6 +295,66 @@ def simulate(seed: int) -> dict:
     return {"wide": wide, "history": history, "latent": lat, "obs_panel": obs}
 
 
+PILOT_POLICY = "demo_pilot"
+PILOT_COHORTS = {2014: 6, 2016: 8, 2018: 7}  # first treated year: number of provinces
+PILOT_SLOPES = {2014: 0.10, 2016: 0.06, 2018: 0.03}  # effect per year of exposure, by cohort
+PILOT_SIGMA = 0.02
+
+
+def simulate_pilot(seed: int) -> dict:
+    """The staggered pilot: list, outcome panel and its true ATT(g,t) (own random stream)."""
+    rng = np.random.default_rng([seed, 12])
+    codes = provinces.codes()
+    years = np.arange(YEARS[0], YEARS[1] + 1)
+    order = rng.permutation(len(codes))
+    first = dict.fromkeys(codes, 0)
+    start = 0
+    for g, k in PILOT_COHORTS.items():
+        for i in order[start : start + k]:
+            first[codes[i]] = g
+        start += k
+    mu = rng.normal(1.0, 0.3, len(codes))
+    lam = np.cumsum(rng.normal(0.02, 0.01, len(years)))
+    g = np.array([first[c] for c in codes])[:, None]
+    tau = np.where((g > 0) & (years[None, :] >= g), (years[None, :] - g + 1) * np.vectorize(PILOT_SLOPES.get)(np.where(g > 0, g, 2014)), 0.0)
+    y = mu[:, None] + lam[None, :] + tau + rng.normal(0, PILOT_SIGMA, (len(codes), len(years)))
+    outcome = pd.DataFrame({"province": np.repeat(codes, len(years)), "year": np.tile(years, len(codes)),
+                            "pilot_outcome": y.ravel()})  # fmt: skip
+    names = dict(zip(provinces.codes(), provinces.table()["name_zh"]))
+    pilots = pd.DataFrame(
+        [{"policy_name": PILOT_POLICY, "batch_year": g_, "raw_region_name": names[c], "parent_city": names[c],
+          "mapping_level": "province", "source_name": "imtfp.demo (SIMULATED pilot, not an official list)",
+          "source_url": "", "confidence": "simulated", "note": ""}
+         for g_ in PILOT_COHORTS for c in codes if first[c] == g_]
+    )  # fmt: skip
+    return {"pilots": pilots, "outcome": outcome, "first": first}
+
+
+def pilot_truth(first: Mapping[str, int]) -> dict:
+    """True ATT(g,t), event-time effects (cohort-size weights) and overall effects of the pilot."""
+    sizes = {g: sum(v == g for v in first.values()) for g in PILOT_COHORTS}
+    cells = [{"group": g, "time": t, "att": round(PILOT_SLOPES[g] * (t - g + 1), 10)}
+             for g in PILOT_COHORTS for t in range(g, YEARS[1] + 1)]  # fmt: skip
+    dynamic = {}
+    for e in sorted({c["time"] - c["group"] for c in cells}):
+        at_e = [c for c in cells if c["time"] - c["group"] == e]
+        w = sum(sizes[c["group"]] for c in at_e)
+        dynamic[e] = round(sum(sizes[c["group"]] * c["att"] for c in at_e) / w, 10)
+    total = sum(sizes[c["group"]] for c in cells)
+    return {
+        "policy": PILOT_POLICY,
+        "outcome": "pilot_outcome",
+        "cohort_sizes": sizes,
+        "slopes": PILOT_SLOPES,
+        "sigma": PILOT_SIGMA,
+        "att_gt": cells,
+        "dynamic": dynamic,
+        "dynamic_overall": round(float(np.mean(list(dynamic.values()))), 10),
+        "simple": round(sum(sizes[c["group"]] * c["att"] for c in cells) / total, 10),
+        "dgp": "pilot_outcome = mu_i + lambda_t + slope_g*(t-g+1)*1{t>=g} + eps; never-treated: 10 provinces",
+    }
+
+
 def truth(seed: int) -> dict:
     """Parameters of the DGP, as recorded in ``truth.yaml``."""
     indirect = {k: a * b for k, (_, a, b) in CHANNELS.items()}
@@ -305,6 +374,7 @@ def truth(seed: int) -> dict:
                   "indicators": INDEX_INDICATORS},  # fmt: skip
         "dgp": "ln A = mu_i + lambda_t + beta*IM + sum_k b_k*M_k + gamma'Z + eps; M_k = mu_ki + lambda_kt + a_k*IM"
         " + 0.01*urban_rate + e_k; Y = A K^alpha L^(1-alpha); IM = entropy index of the written indicators",
+        "did": pilot_truth(simulate_pilot(seed)["first"]),
     }
 
 
@@ -386,6 +456,10 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     (out / "truth.yaml").write_text(yaml.safe_dump(truth(seed), allow_unicode=True, sort_keys=False), encoding="utf-8")
     cols = ["province", "year", "L", "S_technology", "S_factors", "S_industry", "im_index", "lnA", "capital", "gdp_real"]
     sim["latent"][cols].to_csv(out / "latent.csv", index=False, float_format="%.10g")
+    pilot = simulate_pilot(seed)
+    (out / "pilot").mkdir(exist_ok=True)
+    pilot["pilots"].to_csv(out / "pilot" / "pilots.csv", index=False)
+    pilot["outcome"].to_csv(out / "pilot" / "outcome.csv", index=False, float_format="%.10g")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -131,7 +131,7 @@ def test_language_change_reruns_only_the_report_stage(workdir, first_run):
     assert dry.returncode == 0, dry.stderr[-3000:]
     stats = dry.stdout + dry.stderr
     jobs = set(re.findall(r"^(\w+)\s+\d+$", stats[stats.index("Job stats"):], flags=re.M)) - {"total"}
-    assert jobs and jobs <= {"table", "figure", "output_manifest", "all"}, jobs
+    assert jobs and jobs <= {"table", "figure", "did_table", "did_figure", "output_manifest", "all"}, jobs
 
 
 def test_html_report(workdir, first_run):

@@ -222,3 +222,74 @@ def final_targets():
 
 def drop_years(wildcards):
     return variant_config(wildcards)["panel"].get("drop_years", [])
+
+
+# ---- causal designs (workflow/rules/designs.smk) -------------------------------------------------
+
+
+def design_root():
+    """Folder the designs' file paths are relative to: the dataset root, else the manifest's folder."""
+    return Path(dataset_root() or Path(config["dataset"]["manifest"]).parent)
+
+
+def design_of(wildcards):
+    """The design's spec in this variant, with the design-level check's overlay merged on."""
+    spec = dict(variant_config(wildcards)["designs"][wildcards.design])
+    checks = spec.pop("checks", {}) or {}
+    if wildcards.dcheck:
+        spec = imtfp.config.merge(spec, checks[wildcards.dcheck.split("/")[1]])
+    return spec
+
+
+def design_timing_inputs(wildcards):
+    spec = design_of(wildcards)
+    paths = {"pilots": str(design_root() / spec["pilots"])}
+    if spec.get("outcome_data"):
+        paths["external"] = str(design_root() / spec["outcome_data"])
+    return paths
+
+
+def design_frame_inputs(wildcards):
+    spec = design_of(wildcards)
+    paths = {"timing": f"data/derived/{wildcards.variant}designs/{wildcards.design}/{wildcards.dcheck}timing.parquet"}
+    if spec["level"] == "province":
+        paths["analysis"] = f"data/derived/{wildcards.variant}measure/analysis.parquet"
+    if spec.get("outcome_data"):
+        paths["external"] = str(design_root() / spec["outcome_data"])
+    return paths
+
+
+DID_CHECK_SECTIONS = {"province": {"designs", "panel"}, "city": {"designs"}}
+
+
+def did_check_summaries(wildcards):
+    """Summaries of a design: baseline, its design-level checks, named checks touching it."""
+    spec = config["designs"][wildcards.design]
+    base = f"designs/{wildcards.design}/"
+    paths = {"baseline": f"data/derived/{base}summary.parquet"}
+    for name in spec.get("checks", {}) or {}:
+        paths[name] = f"data/derived/{base}checks/{name}/summary.parquet"
+    for name, overlay in config.get("robustness", {}).items():
+        touched = set(overlay) & DID_CHECK_SECTIONS[spec["level"]]
+        if "designs" in overlay and wildcards.design not in overlay["designs"]:
+            touched.discard("designs")
+        if touched:
+            paths[name] = f"data/derived/robustness/{name}/{base}summary.parquet"
+    return paths
+
+
+def baseline_design(wildcards):
+    return config["designs"][wildcards.design]
+
+
+def did_targets():
+    """Every DiD result, table and figure of the configured designs."""
+    out = []
+    exts = [".csv", *TABLE_EXTS]
+    for d in config.get("designs", {}) or {}:
+        out += [f"data/derived/designs/{d}/unmatched.csv", f"data/derived/robustness/did_multiverse/{d}.parquet"]
+        for kind in ("results", "att_gt", "honest", "checks", "multiverse"):
+            out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
+        for kind in ("event_study", "bacon"):
+            out += [f"data/derived/report/did/figures/did_{kind}_{d}.{fmt}" for fmt in ("png", "pdf")]
+    return out

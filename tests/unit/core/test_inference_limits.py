@@ -72,7 +72,7 @@ def test_two_way_clustering_checks_both_dimensions():
 def test_wild_bootstrap_refuses_below_the_minimum():
     X, y, _, _, codes = _design(4)
     with pytest.raises(EstimationError, match="wild cluster bootstrap with only 4 clusters"):
-        wild_cluster_bootstrap(X, y, codes, param=1, B=99, seed=1, level=None)
+        wild_cluster_bootstrap(X, y, codes, param=1, bootstrap=99, seed=1, level=None)
 
 
 def test_driscoll_kraay_refuses_short_panels_unless_forced():

@@ -1,0 +1,32 @@
+"""Causal designs on staggered adoption: heterogeneity-robust DiD and event studies.
+
+* :func:`att_gt` — Callaway & Sant'Anna group-time ATTs; ``.aggregate(kind)`` as R ``aggte``;
+* :func:`sun_abraham`, :func:`did_imputation` (Borusyak–Jaravel–Spiess), :func:`twfe_event_study`
+  (binned endpoints), :func:`static_twfe`;
+* :func:`bacon_decomposition` of the static TWFE estimate;
+* :func:`pretrend_test`, :func:`honest_did` (Rambachan–Roth), :func:`randomization_inference`.
+
+Our own numpy implementations (see docs/did.md for why no library is wrapped).
+"""
+
+from imtfp.models.did._results import DidAggregate
+from imtfp.models.did.bacon import bacon_decomposition
+from imtfp.models.did.cs import ATTgtResult, att_gt
+from imtfp.models.did.imputation import did_imputation
+from imtfp.models.did.regression import static_twfe, sun_abraham, twfe_event_study
+from imtfp.models.did.ri import randomization_inference
+from imtfp.models.did.sensitivity import honest_did, pretrend_test
+
+__all__ = [
+    "ATTgtResult",
+    "DidAggregate",
+    "att_gt",
+    "bacon_decomposition",
+    "did_imputation",
+    "honest_did",
+    "pretrend_test",
+    "randomization_inference",
+    "static_twfe",
+    "sun_abraham",
+    "twfe_event_study",
+]

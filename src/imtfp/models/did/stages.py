@@ -1,0 +1,253 @@
+"""Stage functions of the causal-design rules (workflow/rules/designs.smk).
+
+A *design* (config ``designs.<name>``) is a policy list + a treatment unit level (province or
+city) + outcomes + controls + estimator choices. The stages:
+
+1. :func:`design_timing` — treatment timing from the list (a measure: unit, first treated year)
+   and every list entry that could not be matched to a unit;
+2. :func:`design_frame` — the estimation frame: outcomes and controls by unit and year, with
+   ``first_treated`` (0 = never treated);
+3. :func:`design_results` — every estimator on every outcome: tidy event-study rows, ATT(g,t),
+   Bacon decomposition, Rambachan–Roth grid and a summary with pre-trend, RI and breakdown values;
+4. :func:`design_multiverse` — the overall ATT over the product of design choices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from imtfp.errors import ConfigError
+from imtfp.ingest.city import city_timing, province_timing, read_pku_city
+from imtfp.models.did._results import DidAggregate
+from imtfp.models.did.bacon import bacon_decomposition
+from imtfp.models.did.cs import att_gt
+from imtfp.models.did.imputation import did_imputation
+from imtfp.models.did.regression import static_twfe, sun_abraham, twfe_event_study
+from imtfp.models.did.ri import randomization_inference
+from imtfp.models.did.sensitivity import honest_did, pretrend_test
+
+logger = logging.getLogger("imtfp")
+
+ENTITY = {"province": "province", "city": "city"}
+ESTIMATORS = ("cs", "sa", "bjs", "twfe")
+DEFAULTS = {
+    "controls": [],
+    "estimators": list(ESTIMATORS),
+    "control_group": "never_treated",
+    "method": "reg",
+    "base_period": "varying",
+    "anticipation": 0,
+    "leads": 4,
+    "lags": 4,
+    "cluster": None,
+    "bootstrap": 999,
+    "ri_draws": 999,
+    "regions": {},
+    "aliases": {},
+    "overrides": {},
+    "drop_units": [],
+    "years": None,
+}
+
+
+def design_spec(spec: Mapping) -> dict:
+    """The design's spec with defaults filled in (design-level ``checks`` removed)."""
+    out = {**DEFAULTS, **{k: v for k, v in dict(spec).items() if k != "checks"}}
+    if out.get("level") not in ENTITY:
+        raise ConfigError(f"design level must be province or city, got {out.get('level')!r}")
+    return out
+
+
+def read_outcome_data(path: str, spec: Mapping) -> pd.DataFrame:
+    """The design's outcome file: ``pku_city`` (Stata file of the PKU city index) or ``csv``
+    (columns province or city, year, outcomes; unit codes read as text)."""
+    if spec.get("outcome_reader", "csv") == "pku_city":
+        return read_pku_city(path)
+    return pd.read_csv(path, dtype={"province": str, "city": str})
+
+
+def design_checks(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One frame of the design's summaries with a ``check`` column (``baseline`` first)."""
+    return pd.concat([s.assign(check=name) for name, s in summaries.items()], ignore_index=True)
+
+
+def design_timing(pilots: pd.DataFrame, spec: Mapping, units: pd.DataFrame | None = None):
+    """(timing, unmatched) of a design; ``units`` (city outcome data) is needed at city level."""
+    spec = design_spec(spec)
+    if spec["level"] == "province":
+        return province_timing(pilots, policy=spec["policy"], regions=spec["regions"], overrides=spec["overrides"])
+    if units is None:
+        raise ConfigError("a city-level design needs its outcome data to match city names")
+    return city_timing(pilots, units, policy=spec["policy"], aliases=spec["aliases"], overrides=spec["overrides"])
+
+
+def design_frame(timing: pd.DataFrame, spec: Mapping, *, analysis: pd.DataFrame | None = None,
+                 external: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Outcomes and controls by unit × year with ``first_treated`` (0 = never treated).
+
+    Province level: the analysis frame, merged with ``external`` (extra outcome columns by
+    province and year) if given. City level: ``external``. Units in ``drop_units`` and years
+    outside ``years`` are left out (logged).
+    """
+    spec = design_spec(spec)
+    unit = ENTITY[spec["level"]]
+    if spec["level"] == "province":
+        if analysis is None:
+            raise ConfigError("a province-level design needs the analysis frame")
+        frame = analysis.copy()
+        if external is not None:
+            ext = external.assign(province=external["province"].astype(str))
+            frame = frame.merge(ext, on=["province", "year"], how="left", suffixes=("", "_ext"))
+    else:
+        if external is None:
+            raise ConfigError("a city-level design needs outcome data (outcome_data)")
+        frame = external.copy()
+    frame[unit] = frame[unit].astype(str)
+    need = [*spec["outcomes"], *spec["controls"]]
+    missing = [c for c in need if c not in frame]
+    if missing:
+        raise ConfigError(f"design outcomes/controls {missing} are not in the data; columns: {sorted(frame.columns)}")
+    t = timing.assign(**{unit: timing[unit].astype(str)})[[unit, "first_treated"]]
+    frame = frame.merge(t, on=unit, how="left")
+    frame["first_treated"] = frame["first_treated"].fillna(0).astype(int)
+    n0 = frame[unit].nunique()
+    frame = frame[~frame[unit].isin([str(u) for u in spec["drop_units"]])]
+    if spec["years"]:
+        lo, hi = spec["years"]
+        frame = frame[frame["year"].between(lo, hi)]
+    if frame[unit].nunique() < n0:
+        logger.info("design: %d units left out by drop_units", n0 - frame[unit].nunique())
+    return frame[[unit, "year", "first_treated", *need]].reset_index(drop=True)
+
+
+def _estimate(frame: pd.DataFrame, spec: Mapping, outcome: str, estimator: str, *, seed: int,
+              bootstrap: int | None = None) -> DidAggregate:  # fmt: skip
+    unit = ENTITY[spec["level"]]
+    kw = dict(y=outcome, entity=unit, time="year", group="first_treated", controls=spec["controls"],
+              cluster=spec["cluster"], seed=seed,
+              bootstrap=spec["bootstrap"] if bootstrap is None else bootstrap)  # fmt: skip
+    if estimator == "cs":
+        res = att_gt(frame, control_group=spec["control_group"], method=spec["method"],
+                     base_period=spec["base_period"], anticipation=spec["anticipation"], **kw)  # fmt: skip
+        return res.aggregate("dynamic")
+    if estimator == "sa":
+        return sun_abraham(frame, anticipation=spec["anticipation"], **kw)
+    if estimator == "bjs":
+        return did_imputation(frame, anticipation=spec["anticipation"], pretrends=spec["leads"], **kw)
+    if estimator == "twfe":
+        return twfe_event_study(frame, leads=spec["leads"], lags=spec["lags"], anticipation=spec["anticipation"], **kw)
+    raise ConfigError(f"unknown DiD estimator {estimator!r}; known: {ESTIMATORS}")
+
+
+def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int) -> dict[str, pd.DataFrame]:
+    """Every estimator on every outcome of a design.
+
+    Returns frames ``results`` (tidy event-study and ATT rows), ``att_gt``, ``bacon``,
+    ``honest`` (Rambachan–Roth grid) and ``summary`` (one row per outcome × estimator: ATT, se,
+    p, pre-trend p, RI p and draws, breakdown values, units, treated units, cohorts).
+    """
+    spec = design_spec(spec)
+    unit = ENTITY[spec["level"]]
+    out: dict[str, list] = {k: [] for k in ("results", "att_gt", "bacon", "honest", "summary")}
+    cohorts = ", ".join(str(g) for g in sorted(frame.loc[frame["first_treated"] > 0, "first_treated"].unique()))
+    tag = {"design": design}
+    for outcome in spec["outcomes"]:
+        keys = dict(y=outcome, entity=unit, time="year", group="first_treated")
+        cs = att_gt(frame, control_group=spec["control_group"], method=spec["method"], base_period=spec["base_period"],
+                    anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
+                    bootstrap=spec["bootstrap"], seed=seed, **keys)  # fmt: skip
+        out["att_gt"].append(cs.att_gt.assign(**tag, outcome=outcome))
+        # units of the estimation sample (balanced on this outcome), not of the frame
+        n_units, treated = cs.n, int((cs.panel.G > 0).sum())
+        cs_univ = att_gt(frame, control_group=spec["control_group"], method=spec["method"], base_period="universal",
+                         anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
+                         bootstrap=0, seed=seed, **keys).aggregate("dynamic")  # fmt: skip
+        honest, breakdown = honest_did(cs_univ)
+        out["honest"].append(honest.assign(**tag, outcome=outcome, estimator="cs"))
+        ri = randomization_inference(frame, control_group=spec["control_group"], base_period=spec["base_period"],
+                                     anticipation=spec["anticipation"], bootstrap=spec["ri_draws"], seed=seed,
+                                     **keys)  # fmt: skip
+        ri_twfe = randomization_inference(frame, statistic="twfe", bootstrap=spec["ri_draws"], seed=seed, **keys)
+        bacon = bacon_decomposition(frame, **keys)
+        out["bacon"].append(bacon.assign(**tag, outcome=outcome, twfe=bacon.attrs["twfe"]))
+        for est in spec["estimators"]:
+            res = cs.aggregate("dynamic") if est == "cs" else _estimate(frame, spec, outcome, est, seed=seed)
+            out["results"].append(res.tidy(table="did", column=f"{outcome}:{est}").assign(**tag, outcome=outcome))
+            pre = cs.pretest if est == "cs" else pretrend_test(res)
+            o = res.overall
+            out["summary"].append({
+                **tag, "outcome": outcome, "estimator": est, "att": o["att"], "se": o["se"],
+                "p": _p(o["att"], o["se"]), "pretrend_p": pre["p"], "pretrend_df": pre["df"],
+                "ri_p": ri["p"] if est == "cs" else np.nan, "ri_draws": ri["draws"] if est == "cs" else 0,
+                "breakdown_rm": breakdown["breakdown_rm"] if est == "cs" else np.nan,
+                "breakdown_sd": breakdown["breakdown_sd"] if est == "cs" else np.nan,
+                "n_units": n_units, "n_treated": treated, "cohorts": cohorts, "nobs": res.nobs,
+            })  # fmt: skip
+        st = static_twfe(frame, controls=spec["controls"], cluster=spec["cluster"], **keys)
+        out["summary"].append({
+            **tag, "outcome": outcome, "estimator": "twfe_static", "att": st["att"], "se": st["se"],
+            "p": _p(st["att"], st["se"]), "pretrend_p": np.nan, "pretrend_df": 0, "ri_p": ri_twfe["p"],
+            "ri_draws": ri_twfe["draws"], "breakdown_rm": np.nan, "breakdown_sd": np.nan, "n_units": n_units,
+            "n_treated": treated, "cohorts": cohorts, "nobs": st["nobs"],
+        })  # fmt: skip
+    frames = {k: pd.concat(v, ignore_index=True) if k != "summary" else pd.DataFrame(v) for k, v in out.items()}
+    return frames
+
+
+def _p(att: float, se: float) -> float:
+    from scipy import stats
+
+    return float(2 * stats.norm.sf(abs(att / se))) if se and np.isfinite(se) and se > 0 else np.nan
+
+
+def design_multiverse(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int) -> pd.DataFrame:
+    """Overall ATT of every combination of the design's ``multiverse`` choices.
+
+    Choices: ``estimator``, ``outcome``, ``control_group``, ``base_period`` (the last two only
+    for ``cs``; other estimators are run once per remaining choice), ``anticipation``, and
+    ``samples`` (name → {drop_units, years}). Uniform bands are skipped (``bootstrap=0``).
+    """
+    spec = design_spec(spec)
+    mv = dict(spec.get("multiverse") or {})
+    unit = ENTITY[spec["level"]]
+    choices = {
+        "estimator": mv.get("estimator", spec["estimators"]),
+        "outcome": mv.get("outcome", spec["outcomes"]),
+        "control_group": mv.get("control_group", [spec["control_group"]]),
+        "base_period": mv.get("base_period", [spec["base_period"]]),
+        "anticipation": mv.get("anticipation", [spec["anticipation"]]),
+        "sample": list((mv.get("samples") or {"all": {}}).keys()),
+    }
+    samples = mv.get("samples") or {"all": {}}
+    rows, seen = [], set()
+    for combo in itertools.product(*choices.values()):
+        c = dict(zip(choices, combo, strict=True))
+        if c["estimator"] != "cs":
+            c["control_group"], c["base_period"] = "n/a", "n/a"
+        key = tuple(c.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        s = samples[c["sample"]] or {}
+        sub = frame[~frame[unit].isin([str(u) for u in s.get("drop_units", [])])]
+        if s.get("years"):
+            sub = sub[sub["year"].between(*s["years"])]
+        run = {**spec, "anticipation": c["anticipation"]}
+        if c["estimator"] == "cs":
+            run.update(control_group=c["control_group"], base_period=c["base_period"])
+        try:
+            res = _estimate(sub, run, c["outcome"], c["estimator"], seed=seed, bootstrap=0)
+            att, se = res.overall["att"], res.overall["se"]
+            pre = pretrend_test(res)["p"]
+        except Exception as err:  # noqa: BLE001 - a spec that cannot be estimated is reported, not dropped
+            logger.warning("design %s multiverse %s: %s", design, c, err)
+            att, se, pre = np.nan, np.nan, np.nan
+        rows.append({"design": design, **c, "estimate": att, "se": se, "p": _p(att, se),
+                     "ci_low": att - 1.959963984540054 * se, "ci_high": att + 1.959963984540054 * se,
+                     "pretrend_p": pre})  # fmt: skip
+    return pd.DataFrame(rows)

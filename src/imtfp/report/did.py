@@ -1,0 +1,295 @@
+"""Tables and figures of the causal designs (stored DiD results → :class:`Table` / Figure).
+
+Tables go through :func:`imtfp.report.table.assemble_table` and the common writers; figures are
+built like those of :mod:`imtfp.report.figures` (CJK fonts, no pyplot state). Words come from the
+``did`` section of ``labels.yaml``.
+
+* ``results`` — per outcome and estimator: overall ATT (se), pre-trend Wald p, randomisation-
+  inference p (draws), Rambachan–Roth breakdown values, units and treated units;
+* ``att_gt`` — Callaway–Sant'Anna ATT(g,t), s.e. and uniform band;
+* ``honest`` — Rambachan–Roth identified sets and robust intervals by restriction and M;
+* ``checks`` — the overall ATT of each estimator under the baseline and every check;
+* ``multiverse`` — the spread of the overall ATT over the design multiverse, by choice;
+* figures ``event_study`` (every estimator, uniform bands) and ``bacon`` (2×2 estimates vs weights).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from imtfp.report.labels import Labels
+from imtfp.report.stage import report_options
+from imtfp.report.table import (
+    Cell,
+    Provenance,
+    Row,
+    Table,
+    assemble_table,
+    ci_text,
+    fmt_number,
+    int_cell,
+    num_cell,
+    standard_notes,
+    stars_for,
+)
+
+ESTIMATOR_ORDER = ("cs", "sa", "bjs", "twfe", "twfe_static")
+MARKERS = {"cs": "o", "sa": "s", "bjs": "D", "twfe": "^"}
+
+
+def did_label(labels: Labels, key: object) -> str:
+    """A word of the ``did`` section, else a variable/column label (raw with a warning)."""
+    found = labels.entry("did", str(key))
+    if found:
+        return labels.pick(found)
+    return labels.var(key)
+
+
+def _title(labels: Labels, key: str, design: str) -> tuple[str, str]:
+    entry = labels.entry("did", f"title_{key}")
+    zh, en = (entry["zh"], entry["en"]) if entry else (key, key)
+    zh, en = f"{zh}：{design}", f"{en}: {design}"
+    return {"zh": (zh, ""), "en": (en, ""), "both": (zh, en)}[labels.language]
+
+
+def _note(labels: Labels, key: str, **fields) -> str:
+    entry = labels.catalog["did"][f"note_{key}"]
+    zh, en = str(entry["zh"]).format(**fields), str(entry["en"]).format(**fields)
+    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[labels.language]
+
+
+def _finish(table: Table, labels: Labels, key: str, design: str) -> Table:
+    title, subtitle = _title(labels, key, design)
+    return dataclasses.replace(table, title=title, subtitle=subtitle)
+
+
+def did_table(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, design: str,
+              prov: Provenance, simulated: bool) -> Table:  # fmt: skip
+    """Build DiD table ``kind`` (results, att_gt, honest, checks, multiverse) of ``design``."""
+    options, labels = report_options(config)
+    builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": _checks,
+               "multiverse": _multiverse}[kind]  # fmt: skip
+    table, body = builder(inputs, options, labels)
+    notes = standard_notes(labels, body=body, simulated=simulated, provenance=prov)
+    return _finish(dataclasses.replace(table, notes=notes), labels, kind, design)
+
+
+def _stars(p: float, options) -> str:
+    return stars_for(p, options.stars)
+
+
+def _results(inputs, options, labels):
+    s = inputs["summary"]
+    dec = options.decimals
+    outcomes = list(dict.fromkeys(s["outcome"]))
+    ests = [e for e in ESTIMATOR_ORDER if e in set(s["estimator"])]
+    cols = [f"{o}:{e}" for o in outcomes for e in ests]
+    get = {(r.outcome, r.estimator): r for r in s.itertuples()}
+
+    def line(label, fn, kind="stat"):
+        cells = []
+        for o in outcomes:
+            for e in ests:
+                r = get.get((o, e))
+                cells.append(fn(r) if r is not None else Cell())
+        return Row(label, tuple(cells), kind)
+
+    def p_cell(v):
+        return Cell(fmt_number(float(v), dec), fmt_number(float(v), dec)) if pd.notna(v) else Cell("—")
+
+    rows = [
+        line(did_label(labels, "att"), lambda r: num_cell(r.att, dec, _stars(r.p, options)), "coef"),
+        line("", lambda r: Cell(f"({fmt_number(r.se, dec)})") if pd.notna(r.se) else Cell(), "se"),
+        line(did_label(labels, "pretrend_p"), lambda r: p_cell(r.pretrend_p)),
+        line(did_label(labels, "ri_p"), lambda r: p_cell(r.ri_p)),
+        line(did_label(labels, "ri_draws"), lambda r: int_cell(r.ri_draws) if r.ri_draws else Cell("—")),
+        line(did_label(labels, "breakdown_rm"), lambda r: p_cell(r.breakdown_rm)),
+        line(did_label(labels, "breakdown_sd"), lambda r: p_cell(r.breakdown_sd)),
+        line(did_label(labels, "n_units"), lambda r: int_cell(r.n_units)),
+        line(did_label(labels, "n_treated"), lambda r: int_cell(r.n_treated)),
+    ]
+    table = assemble_table(
+        name="did_results", labels=labels, columns=cols, rows=rows,
+        column_labels={c: did_label(labels, c.split(":")[1]) for c in cols},
+        column_groups={c: c.split(":")[0] for c in cols}, title="",
+    )  # fmt: skip
+    cohorts = "; ".join(dict.fromkeys(s["cohorts"].astype(str)))
+    body = [_note(labels, "results", cohorts=cohorts)]
+    return table, body
+
+
+def _att_gt(inputs, options, labels):
+    a = inputs["att_gt"]
+    dec = options.decimals
+    outcomes = list(dict.fromkeys(a["outcome"]))
+    cells_of = {o: a[a["outcome"] == o].set_index(["group", "time"]) for o in outcomes}
+    keys = list(dict.fromkeys(zip(a["group"], a["time"], strict=True)))
+    cols = [f"{o}:{k}" for o in outcomes for k in ("att", "se", "band")]
+    rows = []
+    for g, t in keys:
+        cells = []
+        for o in outcomes:
+            r = cells_of[o].loc[(g, t)] if (g, t) in cells_of[o].index else None
+            if r is None:
+                cells += [Cell(), Cell(), Cell()]
+                continue
+            cells += [num_cell(r["att"], dec), num_cell(r["se"], dec), Cell(ci_text(r["ci_low"], r["ci_high"], dec))]
+        rows.append(Row(f"{int(g)} / {int(t)}", tuple(cells), "coef"))
+    table = assemble_table(
+        name="did_att_gt", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "group_time"),
+        column_labels={c: did_label(labels, c.split(":")[1]) for c in cols},
+        column_groups={c: c.split(":")[0] for c in cols}, title="",
+    )  # fmt: skip
+    return table, [_note(labels, "att_gt")]
+
+
+def _honest(inputs, options, labels):
+    h = inputs["honest"]
+    s = inputs["summary"]
+    dec = options.decimals
+    outcomes = list(dict.fromkeys(h["outcome"]))
+    keys = list(dict.fromkeys(zip(h["restriction"], h["M"], strict=True)))
+    cols = [f"{o}:{k}" for o in outcomes for k in ("identified_set", "robust_ci")]
+    by = {o: h[h["outcome"] == o].set_index(["restriction", "M"]) for o in outcomes}
+    rows = []
+    for res, M in keys:
+        cells = []
+        for o in outcomes:
+            if (res, M) in by[o].index:
+                r = by[o].loc[(res, M)]
+                cells += [Cell(ci_text(r["lb"], r["ub"], dec)), Cell(ci_text(r["ci_low"], r["ci_high"], dec))]
+            else:
+                cells += [Cell(), Cell()]
+        rows.append(Row(f"{did_label(labels, res)}, M = {M:g}", tuple(cells), "ci"))
+    table = assemble_table(
+        name="did_honest", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "restriction"),
+        column_labels={c: did_label(labels, c.split(":")[1]) for c in cols},
+        column_groups={c: c.split(":")[0] for c in cols}, title="",
+    )  # fmt: skip
+    cs = s[s["estimator"] == "cs"]
+    bd = "; ".join(f"{labels.var(r.outcome)}: {fmt_number(r.breakdown_rm, 2) if pd.notna(r.breakdown_rm) else '—'} / "
+                   f"{fmt_number(r.breakdown_sd, 3) if pd.notna(r.breakdown_sd) else '—'}" for r in cs.itertuples())  # fmt: skip
+    return table, [_note(labels, "honest", breakdown=bd)]
+
+
+def _checks(inputs, options, labels):
+    c = inputs["checks"]
+    dec = options.decimals
+    outcomes = list(dict.fromkeys(c["outcome"]))
+    ests = [e for e in ESTIMATOR_ORDER if e in set(c["estimator"])]
+    cols = [f"{o}:{e}" for o in outcomes for e in ests]
+    get = {(r.check, r.outcome, r.estimator): r for r in c.itertuples()}
+    rows = []
+    for chk in dict.fromkeys(c["check"]):
+        coef, se = [], []
+        for o in outcomes:
+            for e in ests:
+                r = get.get((chk, o, e))
+                coef.append(num_cell(r.att, dec, _stars(r.p, options)) if r is not None else Cell())
+                se.append(Cell(f"({fmt_number(r.se, dec)})") if r is not None and pd.notna(r.se) else Cell())
+        rows += [Row(labels.column(chk), tuple(coef), "coef"), Row("", tuple(se), "se")]
+    table = assemble_table(
+        name="did_checks", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "check"),
+        column_labels={c_: did_label(labels, c_.split(":")[1]) for c_ in cols},
+        column_groups={c_: c_.split(":")[0] for c_ in cols}, title="",
+    )  # fmt: skip
+    return table, [_note(labels, "checks")]
+
+
+def _multiverse(inputs, options, labels):
+    m = inputs["multiverse"]
+    dec = options.decimals
+    choices = ["estimator", "outcome", "control_group", "base_period", "anticipation", "sample"]
+    cols = ["n", "median", "min", "max", "share_sig"]
+
+    def stats_row(label, sub):
+        est = sub["estimate"].dropna()
+        sig = float((sub["p"] < 0.05).mean()) if len(sub) else np.nan
+        cells = (int_cell(len(sub)), num_cell(est.median() if len(est) else np.nan, dec),
+                 num_cell(est.min() if len(est) else np.nan, dec), num_cell(est.max() if len(est) else np.nan, dec),
+                 num_cell(sig, dec))  # fmt: skip
+        return Row(label, cells, "stat")
+
+    rows = [stats_row(did_label(labels, "all_specs"), m)]
+    for ch in choices:
+        if ch not in m or m[ch].nunique() < 2:
+            continue
+        for level in dict.fromkeys(m[ch].astype(str)):
+            name = labels.pick(labels.entry("did", level)) if labels.entry("did", level) else labels.column(level)
+            rows.append(stats_row(f"{did_label(labels, ch)}: {name}", m[m[ch].astype(str) == level]))
+    table = assemble_table(
+        name="did_multiverse", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "choice"),
+        column_labels={c: did_label(labels, c) for c in cols}, title="",
+    )  # fmt: skip
+    return table, [_note(labels, "multiverse", n=len(m))]
+
+
+# -- figures ----------------------------------------------------------------------------------------
+
+
+def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, design: str,
+               simulated: bool) -> Figure:  # fmt: skip
+    """``event_study`` (every estimator, uniform bands, one panel per outcome) or ``bacon``."""
+    from imtfp.report.figures import figure_rc
+
+    options, labels = report_options(config)
+    with figure_rc(options):
+        fig = event_study_figure(inputs["results"], labels) if kind == "event_study" else bacon_figure(inputs["bacon"], labels)
+        title, sub = _title(labels, kind, design)
+        fig.suptitle(f"{title}\n{sub}" if sub else title)
+        if simulated:
+            fig.text(0.99, 0.005, labels.note("simulated"), ha="right", va="bottom", fontsize=6, color="0.4")
+        return fig
+
+
+def event_study_figure(results: pd.DataFrame, labels: Labels) -> Figure:
+    """Pre- and post-period coefficients of every estimator with uniform bands, reference −1 at 0."""
+    es = results[results["term"].astype(str) != "ATT"].copy()
+    outcomes = list(dict.fromkeys(es["outcome"]))
+    ests = [e for e in ESTIMATOR_ORDER if e in set(es["estimator"])]
+    fig = Figure(figsize=(6.5, 3.2 * len(outcomes)), layout="constrained")
+    axes = fig.subplots(len(outcomes), 1, squeeze=False)[:, 0]
+    width = 0.8 / max(len(ests), 1)
+    for ax, o in zip(axes, outcomes, strict=True):
+        for k, e in enumerate(ests):
+            d = es[(es["outcome"] == o) & (es["estimator"] == e)].sort_values("event_time")
+            x = d["event_time"].to_numpy(float) + (k - (len(ests) - 1) / 2) * width
+            y = d["estimate"].to_numpy(float)
+            lo, hi = d["band_low"].to_numpy(float), d["band_high"].to_numpy(float)
+            ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt=MARKERS.get(e, "o"), ms=3.5, lw=0.9, capsize=1.5,
+                        color=f"C{k}", label=did_label(labels, e))  # fmt: skip
+        ax.axhline(0, color="0.5", lw=0.8, ls="--")
+        ax.axvline(-0.5, color="0.6", lw=0.8, ls=":")
+        ax.set_title(labels.var(o), fontsize=9)
+        ax.set_xlabel(did_label(labels, "event_time"))
+        ax.set_ylabel(did_label(labels, "att"))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(ncols=len(ests), fontsize=7, loc="upper left")
+    return fig
+
+
+def bacon_figure(bacon: pd.DataFrame, labels: Labels) -> Figure:
+    """Goodman-Bacon scatter: each 2×2 estimate against its weight, by comparison type; the line
+    is the TWFE estimate (the weighted sum)."""
+    outcomes = list(dict.fromkeys(bacon["outcome"]))
+    fig = Figure(figsize=(6.0, 3.2 * len(outcomes)), layout="constrained")
+    axes = fig.subplots(len(outcomes), 1, squeeze=False)[:, 0]
+    types = ["treated_vs_never", "earlier_vs_later", "later_vs_earlier", "treated_vs_always"]
+    for ax, o in zip(axes, outcomes, strict=True):
+        d = bacon[bacon["outcome"] == o]
+        for k, t in enumerate(types):
+            sub = d[d["type"] == t]
+            if len(sub):
+                ax.scatter(sub["weight"], sub["estimate"], s=18, marker="osD^"[k], color=f"C{k}", label=did_label(labels, t))
+        ax.axhline(float(d["twfe"].iloc[0]), color="C3", lw=0.9, label=did_label(labels, "twfe_static"))
+        ax.axhline(0, color="0.5", lw=0.8, ls="--")
+        ax.set_title(labels.var(o), fontsize=9)
+        ax.set_xlabel(did_label(labels, "bacon_weight"))
+        ax.set_ylabel(did_label(labels, "bacon_estimate"))
+        ax.legend(fontsize=7)
+    return fig

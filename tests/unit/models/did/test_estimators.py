@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from imtfp.models.did import (
+    bacon_decomposition,
+    did_imputation,
+    honest_did,
+    pretrend_test,
+    randomization_inference,
+    static_twfe,
+    sun_abraham,
+    twfe_event_study,
+)
+
+from _did_sim import staggered
+
+pytestmark = pytest.mark.unit
+KEYS = dict(y="y", entity="unit", time="year", group="g")
+
+
+def true_dynamic(e: int) -> float:
+    # equal-size cohorts 2013 (slope .3) and 2015 (slope .1); 2015 is observed up to e = 4
+    return (0.3 * (e + 1) + 0.1 * (e + 1)) / 2 if e <= 4 else 0.3 * (e + 1)
+
+
+@pytest.mark.parametrize("fn", [sun_abraham, did_imputation])
+def test_event_studies_recover_dynamic_effects(fn):
+    es = fn(staggered(), bootstrap=199, seed=1, **KEYS)
+    tab = es.table.set_index("event_time")
+    for e in range(0, 7):
+        assert abs(tab.loc[e, "att"] - true_dynamic(e)) < 4 * tab.loc[e, "se"], e
+    pre = tab[tab.index < 0]
+    assert (pre["ci_low"] <= 0).all() and (pre["ci_high"] >= 0).all()
+
+
+def test_static_twfe_is_biased_and_bacon_explains_it():
+    df = staggered()
+    st = static_twfe(df, **KEYS)
+    bacon = bacon_decomposition(df, **KEYS)
+    assert abs(bacon["weight"].sum() - 1) < 1e-12
+    assert abs(bacon.attrs["twfe"] - st["att"]) < 1e-10
+    # forbidden comparisons (already treated as controls) carry negative estimates here
+    assert (bacon.loc[bacon["type"] == "later_vs_earlier", "estimate"] < 0).all()
+
+
+def test_twfe_event_study_bins_endpoints():
+    es = twfe_event_study(staggered(), leads=2, lags=3, bootstrap=0, **KEYS)
+    assert list(es.index) == [-2, 0, 1, 2, 3]
+
+
+def test_pretrend_test_rejects_a_built_in_pre_trend():
+    df = staggered()
+    trend = np.where(df["g"] > 0, 0.05 * (df["year"] - 2010), 0.0)
+    ok = pretrend_test(sun_abraham(df, bootstrap=0, **KEYS))
+    bad = pretrend_test(sun_abraham(df.assign(y=df["y"] + trend), bootstrap=0, **KEYS))
+    assert ok["p"] > 0.01 and bad["p"] < 1e-6
+
+
+def test_honest_intervals_widen_and_breakdown_is_where_zero_enters():
+    from imtfp.models.did import att_gt
+
+    es = att_gt(staggered(), base_period="universal", bootstrap=0, **KEYS).aggregate("dynamic")
+    grid, bd = honest_did(es, m_grid=(0, 1, 2, 4))
+    rm = grid[grid["restriction"] == "relative_magnitude"]
+    assert (np.diff(rm["ci_high"] - rm["ci_low"]) > 0).all()
+    at, _ = honest_did(es, m_grid=(bd["breakdown_rm"],))
+    row = at[at["restriction"] == "relative_magnitude"].iloc[0]
+    assert min(abs(row["ci_low"]), abs(row["ci_high"])) < 1e-10
+
+
+def test_randomization_inference_p_values():
+    strong = randomization_inference(staggered(), bootstrap=199, seed=1, **KEYS)
+    assert strong["p"] == 1 / 200 and strong["draws"] == 199
+    null = staggered(slope=(0.0, 0.0, 0.0))
+    ps = [randomization_inference(null.assign(y=null["y"] + 0 * s), bootstrap=99, seed=s, **KEYS)["p"] for s in range(3)]
+    assert all(0 < p <= 1 for p in ps)
+    # p-values under the null of many independent panels are roughly uniform
+    ps = [randomization_inference(staggered(seed=s, slope=(0, 0, 0)), bootstrap=99, seed=s, **KEYS)["p"]
+          for s in range(40)]  # fmt: skip
+    assert 0.02 <= np.mean(np.array(ps) < 0.2) <= 0.45
+    tw = randomization_inference(staggered(), statistic="twfe", bootstrap=99, seed=1, **KEYS)
+    assert tw["p"] == 0.01
