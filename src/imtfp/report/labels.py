@@ -214,6 +214,10 @@ class Labels:
             return self._template("equality")
         return self.unknown(name, "column")
 
+    def template(self, key: str, var: str = "") -> str:
+        """A ``templates`` entry with ``{name}`` filled by the label of variable ``var``."""
+        return self._template(key, var)
+
     def _template(self, key: str, var: str = "") -> str:
         """A ``templates`` entry with ``{name}`` filled by the label of ``var`` in each language."""
         entry = self.catalog["templates"][key]
