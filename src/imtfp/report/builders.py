@@ -322,7 +322,9 @@ def baseline_table(results: pd.DataFrame, **kw) -> Table:
 def inference_table(results: pd.DataFrame, **kw) -> Table:
     """One model under each inference method side by side (columns = ``cov``):
     (se), [p] and [95% CI] beneath each estimate."""
-    df = select_table(results, "inference")
+    df = select_table(results, "inference").copy()
+    # the wild bootstrap has its own column here: no braces beneath the others
+    df["wild_p"] = np.nan
     kw.setdefault("show", ("se", "p", "ci"))
     kw.setdefault("drop_model_rows", ("inference",))
     if df["column"].astype(str).str.startswith("wild_bootstrap").any():
