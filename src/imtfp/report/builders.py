@@ -342,8 +342,15 @@ def mediation_table(results: pd.DataFrame, **kw) -> Table:
     no CI row is given; bias-corrected ``indirect_bc``), Sobel/Aroian/Goodman
     z with p, proportion mediated, then any other term. Dependent variables
     differ by path, so no dependent-variable header.
+
+    Honesty rules (:func:`mediation_for_table`): the stars of a·b follow its
+    bootstrap percentile interval, not the Sobel p; the proportion mediated is
+    printed only where the total effect c is significant at the interval's
+    level; a Goodman z without a usable variance prints "—". Each rule that
+    applies adds its note.
     """
-    df = _with_indirect_ci(select_table(results, "mediation"))
+    df, rules = mediation_for_table(select_table(results, "mediation"))
+    df = _with_indirect_ci(df)
     present = list(dict.fromkeys(df["term"].astype(str)))
     kw.setdefault(
         "terms",
@@ -352,11 +359,54 @@ def mediation_table(results: pd.DataFrame, **kw) -> Table:
     )
     kw.setdefault("group_sep", ":")
     kw.setdefault("show_dep_var", False)
-    if "indirect" in present:
-        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
-        kw["labels"] = labels
-        kw["notes"] = (labels.note("mediation_indirect"), *kw.get("notes", ()))
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    extra = [labels.note("mediation_indirect")] if "indirect" in present else []
+    extra += [labels.note(rule, level=f"{MEDIATION_ALPHA * 100:g}%") for rule in rules]
+    kw["notes"] = (*extra, *kw.get("notes", ()))
     return format_table(df, name="mediation", **kw)
+
+
+#: Level of the bootstrap interval of a·b (95 %) and of the total-effect test behind the share.
+MEDIATION_ALPHA = 0.05
+
+
+def mediation_for_table(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Mediation rows made honest for printing, and the keys of the notes that explain it.
+
+    * ``indirect``: ``p_star`` = a value just below α when its bootstrap percentile CI
+      excludes 0 (so the stars say p_boot < α and nothing stronger), 1 when it contains 0;
+      the Sobel p stays in the ``sobel_z`` row beside it;
+    * ``proportion_mediated``: withheld (NA) unless the channel's total effect ``c_total``
+      has p < α — a share of an insignificant total is not interpretable;
+    * ``goodman_z``: NA estimates (variance not positive or degenerate) print "—".
+    """
+    out = df.copy()
+    if "p_star" not in out:
+        out["p_star"] = np.nan
+    out["p_star"] = out["p_star"].astype("float64")
+    term = out["term"].astype(str)
+    rules: list[str] = []
+    ind = term == "indirect"
+    if ind.any() and {"ci_low", "ci_high"} <= set(out.columns):
+        lo, hi = out.loc[ind, "ci_low"].astype(float), out.loc[ind, "ci_high"].astype(float)
+        excludes = (lo > 0) | (hi < 0)
+        implied = np.where(excludes, MEDIATION_ALPHA * (1 - 1e-9), 1.0)
+        out.loc[ind, "p_star"] = np.where(lo.isna() | hi.isna(), np.nan, implied)
+        rules.append("mediation_stars_boot")
+    share = term.isin(["proportion_mediated", "proportion"])
+    for column in out.loc[share, "column"].unique():
+        total = out[(out["column"] == column) & term.isin(["c_total", "total"])]
+        p = float(total["p"].iloc[0]) if len(total) and pd.notna(total["p"].iloc[0]) else np.nan
+        if not p < MEDIATION_ALPHA:
+            out.loc[share & (out["column"] == column), "estimate"] = np.nan
+            if "mediation_share_withheld" not in rules:
+                rules.append("mediation_share_withheld")
+    goodman = term == "goodman_z"
+    if goodman.any() and out.loc[goodman, "estimate"].isna().any():
+        out.loc[goodman & out["estimate"].isna(), "p"] = np.nan
+        rules.append("mediation_goodman_degenerate")
+    return out, rules
 
 
 def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:

@@ -56,7 +56,7 @@ FEW_CLUSTERS = 10
 DK_MIN_PERIODS = 20
 #: Optional per-row facts a tidy frame may carry beyond :data:`TIDY_COLUMNS`
 #: (written by :func:`imtfp.models.clusters.annotate_inference`).
-EXTRA_COLUMNS = ("n_clusters", "n_periods", "wild_p")
+EXTRA_COLUMNS = ("n_clusters", "n_periods", "wild_p", "p_star")
 
 
 @dataclass(frozen=True)
@@ -362,7 +362,10 @@ class _Grid:
         return r is not None and not _isna(r.wild_p) and (self.wild or column in self.few)
 
     def star_p(self, column: str, r: object) -> object:
-        """The p the stars follow: the wild p in a few-cluster column, else the reported p."""
+        """The p the stars follow: ``p_star`` if given (e.g. a bound implied by a bootstrap
+        interval), the wild p in a few-cluster column, else the reported p."""
+        if not _isna(r.p_star):
+            return r.p_star
         return r.wild_p if column in self.few and not _isna(r.wild_p) else r.p
 
 
@@ -561,7 +564,7 @@ def _coefficient_block(
         if r is None:
             line.append(Cell())
             continue
-        seen.p |= not _isna(r.p)
+        seen.p |= not _isna(r.p) or not _isna(r.p_star)
         line.append(num_cell(r.estimate, grid.decimals(c), stars_for(grid.star_p(c, r), grid.stars)))
     below = _below_rows(term, show, grid.columns, grid.cells, grid.dec)
     below += _wild_rows(term, grid, labels, show)
@@ -825,6 +828,9 @@ def _stat_rows(
         ci = ci_text(r.ci_low, r.ci_high, dec)
         if info.format == "ci" or (_isna(r.estimate) and ci):
             main.append(Cell(ci))
+            ci_line.append(Cell())
+        elif _isna(r.estimate) and not ci:
+            main.append(Cell("—"))  # a statistic that was not computable or is withheld
             ci_line.append(Cell())
         else:
             main.append(int_cell(r.estimate) if info.format == "int" else num_cell(r.estimate, dec))
