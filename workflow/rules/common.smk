@@ -125,6 +125,8 @@ def simulated_truth():
 # ---- report -------------------------------------------------------------------------------------
 
 TABLE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"]) if fmt != "csv"]
+# report.figure_formats besides the PNG the figure rule always writes (its report() output)
+FIGURE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("figure_formats", ["png", "pdf"]) if fmt != "png"]
 
 
 def table_inputs(wildcards):
@@ -174,7 +176,7 @@ def report_figures():
 def exhibits():
     """Every table and figure file, and the results they come from."""
     tables = expand("data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS])
-    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"])
+    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", *FIGURE_EXTS])
     results = [
         "data/derived/quality/report.md",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),

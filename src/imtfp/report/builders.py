@@ -13,6 +13,7 @@ each mean beneath it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -23,6 +24,7 @@ from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions, check_literal
 from imtfp.report.table import (
     Cell,
+    fmt_number,
     Provenance,
     Row,
     Table,
@@ -451,28 +453,85 @@ def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
 def iv_table(results: pd.DataFrame, **kw) -> Table:
     """Lagged regressor (``lag1``), IV-2SLS (``2sls``), its first stages
     (``first_stage:<x>``, grouped under one header) and FE OLS (``ols``);
-    first-stage F, Kleibergen–Paap and endogeneity-test rows are statistics."""
+    first-stage F, Kleibergen–Paap and endogeneity-test rows are statistics.
+
+    Without an IV column (no instrument configured) the table is titled as the
+    lagged-regressor models it holds and a note says no instrument was used.
+    """
+    df = select_table(results, "iv")
     kw.setdefault("group_sep", ":")
-    return _model_table(results, "iv", **kw)
+    columns = df["column"].astype(str)
+    if (columns.str.startswith("2sls") | columns.str.startswith("first_stage")).any():
+        return format_table(df, name="iv", **kw)
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    kw["notes"] = (labels.note("no_instrument"), *kw.get("notes", ()))
+    table = format_table(df, name="iv", **kw)
+    if "title" in kw:
+        return table
+    title, subtitle = labels.title_pair("iv_lag")
+    return replace(table, title=title, subtitle=subtitle)
+
+
+#: Level at which a threshold must be significant (bootstrap p of its F test) to be reported.
+THRESHOLD_ALPHA = 0.05
 
 
 def threshold_table(results: pd.DataFrame, **kw) -> Table:
     """Hansen (1999) threshold model: regime coefficients, thresholds ``threshold<k>``
-    with their LR confidence interval, and ``F<k>`` with bootstrap p-values."""
-    return _model_table(results, "threshold", **kw)
+    with their LR confidence interval, and ``F<k>`` with bootstrap p-values.
+
+    The regime coefficients and threshold values are printed only when every
+    estimated threshold is accepted (bootstrap p of each ``F<k>`` below
+    :data:`THRESHOLD_ALPHA`); otherwise only the F tests remain, with a note
+    (the slopes of a rejected threshold describe no real regime).
+    """
+    df = select_table(results, "threshold")
+    term = df["term"].astype(str)
+    is_test = term.str.fullmatch(r"F\d+")
+    tests = df[is_test]
+    if len(tests) and not (tests["p"].astype(float) < THRESHOLD_ALPHA).all():
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        p = float(tests["p"].astype(float).max())
+        df = df[is_test]
+        note = labels.note(
+            "threshold_rejected", p=fmt_number(p, 3), level=f"{THRESHOLD_ALPHA * 100:g}%"
+        )
+        kw["notes"] = (note, *kw.get("notes", ()))
+    return format_table(df, name="threshold", **kw)
 
 
-def robustness_table(results: pd.DataFrame, *, summary: pd.DataFrame | None = None, **kw) -> Table:
+def robustness_table(
+    results: pd.DataFrame,
+    *,
+    summary: pd.DataFrame | None = None,
+    checks: Mapping[str, tuple[str, bool]] | None = None,
+    **kw,
+) -> Table:
     """Named robustness checks side by side (columns = checks).
 
     ``summary``: the one-row specification-curve summary of the multiverse
     (:func:`imtfp.models.multiverse.specification_curve_summary`); its
     statistics (number of specifications, shares with the baseline sign and
     significant, median and quartiles …) form an extra column ``multiverse``.
+    ``checks``: ``{name: (label, same_as_baseline)}`` from the checks' resolved
+    configs (:func:`imtfp.report.stage.check_label`): the column headers, and a
+    note when a check ran exactly the baseline.
     """
     df = select_table(results, "robustness")
     if summary is not None:
         df = pd.concat([df, multiverse_rows(summary)], ignore_index=True)
+    if checks:
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        present = set(df["column"].astype(str))
+        kw["column_labels"] = {
+            **{n: lab for n, (lab, _) in checks.items() if n in present},
+            **kw.get("column_labels", {}),
+        }
+        if any(flag and n in present for n, (_, flag) in checks.items()):
+            kw["notes"] = (*kw.get("notes", ()), labels.note("check_same_note"))
     return format_table(df, name="robustness", **kw)
 
 
