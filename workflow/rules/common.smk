@@ -84,7 +84,7 @@ def models_spec(wildcards):
     return variant_config(wildcards)["models"]
 
 
-MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
+MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold", "falsification")
 
 
 def model_tables():

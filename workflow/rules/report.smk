@@ -38,7 +38,7 @@ rule figure:
             category="6 Figures",
             labels={"figure": "{figure}"},
         ),
-        multiext("data/derived/report/figures/{figure}", *FIGURE_EXTS),
+        expand("data/derived/report/figures/{{figure}}{ext}", ext=FIGURE_EXTS),
     log:
         "logs/report/figures/{figure}.log",
     conda:

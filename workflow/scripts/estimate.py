@@ -1,15 +1,18 @@
 """Rule estimate: analysis frame -> tidy results of one model (imtfp.models.stages.<model>_table),
-with each column's number of clusters, periods and wild cluster bootstrap p added."""
+with each column's number of clusters, periods and wild cluster bootstrap p added.
+
+``models.transforms`` (logs, winsorising; a named check may set them) are applied first."""
 
 import pandas as pd
 
 from imtfp.logs import to_file
 from imtfp.models import stages
 from imtfp.models.clusters import WILD_STAGES, annotate_inference
+from imtfp.models.falsification import apply_transforms
 
 log = to_file(snakemake.log[0])
 model, spec, seed = snakemake.wildcards.model, snakemake.params.spec, snakemake.params.seed
-panel = pd.read_parquet(snakemake.input[0])
+panel = apply_transforms(pd.read_parquet(snakemake.input[0]), spec)
 tidy = getattr(stages, f"{model}_table")(panel, spec, seed=seed)
 tidy = annotate_inference(tidy, panel, spec, seed=seed, wild=model in WILD_STAGES)
 tidy.to_parquet(snakemake.output[0], index=False)

@@ -57,7 +57,7 @@ def wild_settings(spec: Mapping) -> tuple[int, str]:
 
 #: Stages whose columns are fixed-effects OLS fits that :func:`annotate_inference` can rebuild
 #: (an IV, threshold or mediation column is not: it gets clusters and periods, no wild p).
-WILD_STAGES = ("baseline", "heterogeneity", "falsification")
+WILD_STAGES = ("baseline", "heterogeneity")
 
 
 def annotate_inference(

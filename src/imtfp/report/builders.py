@@ -535,6 +535,29 @@ def robustness_table(
     return format_table(df, name="robustness", **kw)
 
 
+def falsification_table(results: pd.DataFrame, **kw) -> Table:
+    """Falsification and sensitivity tests (:mod:`imtfp.models.falsification`), one column each:
+    baseline, leads (``F<k>.<x>`` rows), randomisation inference (p from the permutations, the
+    number of draws beneath), placebo outcomes (``placebo:<var>``, grouped), province trends and
+    the Oster (2019) bounds (δ, β*, R_max). A note says how each test was run."""
+    df = select_table(results, "falsification")
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    kw.setdefault("group_sep", ":")
+    def stat(term: str) -> float:
+        found = df.loc[df["term"].astype(str) == term, "estimate"]
+        return float(found.iloc[0]) if len(found) else float("nan")
+
+    ratio = stat("oster_rmax") / stat("oster_r2")
+    note = labels.note(
+        "falsification",
+        draws=f"{stat('ri_draws'):.0f}" if pd.notna(stat("ri_draws")) else "—",
+        rmax=f"{ratio:.2g}" if pd.notna(ratio) else "—",
+    )
+    kw["notes"] = (note, *kw.get("notes", ()))
+    return format_table(df, name="falsification", **kw)
+
+
 def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:
     """Tidy statistic rows (table ``robustness``) from the one-row multiverse summary."""
     if len(summary) != 1:
@@ -556,4 +579,5 @@ MODEL_TABLES: Mapping[str, object] = {
     "iv": iv_table,
     "threshold": threshold_table,
     "robustness": robustness_table,
+    "falsification": falsification_table,
 }

@@ -28,6 +28,7 @@ TABLE_KEYS = (
     "iv",
     "threshold",
     "robustness",
+    "falsification",
 )
 FIGURE_KEYS = (
     "coupling_heatmap",

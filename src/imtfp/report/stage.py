@@ -33,6 +33,7 @@ TABLE_INPUTS: dict[str, dict[str, str]] = {
     "heterogeneity": {"results": "models/heterogeneity.parquet", "imputed": "panel/imputed.parquet"},
     "iv": {"results": "models/iv.parquet", "imputed": "panel/imputed.parquet"},
     "threshold": {"results": "models/threshold.parquet", "imputed": "panel/imputed.parquet"},
+    "falsification": {"results": "models/falsification.parquet", "imputed": "panel/imputed.parquet"},
     "robustness": {
         "results": "robustness/checks.parquet",
         "summary": "robustness/multiverse/summary.parquet",
