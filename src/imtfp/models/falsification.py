@@ -246,7 +246,7 @@ def oster_beta(m: Mapping[str, float], r_max: float, delta: float = 1.0) -> floa
 # -- the stage ------------------------------------------------------------------------------
 
 
-def falsification_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+def falsification_tests(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """All tests configured in ``models.falsification`` (see the module docstring), one column each.
 
     ``falsification: {leads: [1, 2], permutation: {bootstrap: 999}, placebo_outcomes: [var, …],

@@ -9,7 +9,7 @@ import pytest
 from imtfp.errors import ConfigError
 from imtfp.models.falsification import (
     apply_transforms,
-    falsification_table,
+    falsification_tests,
     lead,
     oster_beta,
     oster_delta,
@@ -46,7 +46,7 @@ def test_province_trends_absorb_a_trend_that_biases_the_baseline(panel):
     trend = panel["province"].map(slope) * t
     data = panel.assign(x=panel["x"] + trend, y=panel["y"] + 2 * trend)
     spec = {"y": "y", "x": "x", "controls": ["z"], "falsification": {"trends": True}}
-    out = falsification_table(data, spec, seed=1).set_index(["column", "term"])["estimate"]
+    out = falsification_tests(data, spec, seed=1).set_index(["column", "term"])["estimate"]
     assert abs(out[("trends", "x")] - 0.5) < abs(out[("baseline", "x")] - 0.5)
 
 
@@ -54,7 +54,7 @@ def test_every_configured_test_is_a_column(panel):
     spec = {"y": "y", "x": "x", "controls": ["z"], "falsification": {
         "leads": [1, 2], "permutation": {"bootstrap": 99}, "placebo_outcomes": ["q"], "trends": True,
         "oster": {"rmax": 1.3}}}
-    out = falsification_table(panel, spec, seed=1)
+    out = falsification_tests(panel, spec, seed=1)
     assert list(dict.fromkeys(out["column"])) == [
         "baseline", "lead1", "lead2", "permutation", "placebo:q", "trends", "oster"]
     assert {"F1.x", "F2.x", "ri_p", "ri_draws", "oster_beta", "oster_delta", "oster_rmax"} <= set(out["term"])
