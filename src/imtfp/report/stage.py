@@ -167,8 +167,9 @@ def check_label(
 
     An index change is described by the resolved index (method and scheme), so a per-year check
     under a CRITIC baseline reads "逐年 CRITIC 法", not "逐年熵值法"; the other settings by their
-    new values. A change of a setting with no description falls back to the check's own label
-    (catalog ``checks`` or ``report.variable_labels``).
+    new values. A redefined derived variable, or a setting with no description, falls back to
+    the check's own label (catalog ``checks`` or ``report.variable_labels``; strict: an error
+    names the check when it has neither).
     """
     from imtfp.config import merge
 
@@ -218,7 +219,7 @@ def _describe(section: str, keys: Mapping[tuple[str, ...], object], resolved: Ma
         elif section == "panel" and key == "drop_years":
             texts.append(labels.note("check_drop_years", years=sep.join(map(str, value))))  # type: ignore[arg-type]
         elif section == "panel" and key == "derived" and len(path) > 1:
-            texts.append(labels.template("check_redefine", path[1]))
+            return None  # an expression is no label: the check's own label (catalog or config) says it
         else:
             return None
     return sep.join(dict.fromkeys(texts))
