@@ -462,6 +462,8 @@ def format_table(
     wanted = _wanted_model_rows(facts, model_rows, drop_model_rows)
     rows = _append_model_rows(rows, wanted, facts, grid, labels, options)
     col_labels = _column_labels(grid.columns, labels, column_labels, group_sep)
+    if "inference" not in wanted:  # no inference row to carry the dagger: the header does
+        col_labels = {c: t + ("†" if _dk_flagged(facts, c) else "") for c, t in col_labels.items()}
     body_notes = _body_notes(rows, seen, facts, grid, labels, options, show, wanted, col_labels)
     groups = _column_groups(list(grid.columns), group_sep)
     return assemble_table(

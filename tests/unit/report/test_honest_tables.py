@@ -92,6 +92,13 @@ def test_driscoll_kraay_on_few_periods_is_flagged_in_the_table():
     inference = next(r for r in table.body_grid() if r[0] == "Inference")
     assert inference[1].endswith("†")
     assert any("only 12 periods" in n for n in table.notes)
+    # columns that are inference methods: the header carries the dagger
+    methods = pd.DataFrame(model_rows("clustered") + model_rows("driscoll_kraay", cov="driscoll_kraay"))
+    methods["table"] = "inference"
+    from imtfp.report.builders import inference_table
+
+    header = inference_table(methods, options=ReportOptions(language="en")).header_grid()
+    assert "Driscoll–Kraay†" in header[0]
 
 
 def test_r2_label_follows_the_model_and_controls_are_listed_per_column():
