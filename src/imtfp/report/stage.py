@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 
 import pandas as pd
@@ -192,37 +192,62 @@ def check_label(
 
 def _describe(section: str, keys: Mapping[tuple[str, ...], object], resolved: Mapping, labels: Labels) -> str | None:
     """Words for the changed ``keys`` of one config section, or None if some key has none."""
-    sep = "、" if labels.language != "en" else ", "
     texts = []
     for path, value in keys.items():
-        key = path[0] if path else ""
-        if section == "index" and key in ("method", "scheme"):
-            index = resolved["index"]
-            key = "check_index" if index.get("scheme", "global") == "global" else "check_index_per_year"
-            texts.append(_phrase(labels, key, index.get("method", "entropy"), ("methods",)))
-        elif section == "index" and key == "rescale":
-            lo, hi = value  # type: ignore[misc]
-            texts.append(labels.note("check_rescale", lo=f"{lo:g}", hi=f"{hi:g}"))
-        elif section == "coupling" and key == "formula":
-            texts.append(_phrase(labels, "check_coupling", value, ("choices",)))
-        elif section == "models" and key in ("x", "y"):
-            texts.append(labels.template(f"check_{key}", value if isinstance(value, str) else value[0]))  # type: ignore[index]
-        elif section == "models" and key == "controls":
-            names = sep.join(labels.var(v) for v in value) if value else labels.row("none")  # type: ignore[union-attr]
-            texts.append(labels.note("check_controls", names=names))
-        elif section == "models" and key == "cov":
-            texts.append(_phrase(labels, "check_cov", value, ("inference",)))
-        elif section == "models" and key == "transforms":
-            texts.append(_describe_transforms(value, labels))  # type: ignore[arg-type]
-        elif section == "panel" and key == "drop_provinces":
-            texts.append(labels.note("check_drop", names=sep.join(province_names(value, labels.language))))  # type: ignore[arg-type]
-        elif section == "panel" and key == "drop_years":
-            texts.append(labels.note("check_drop_years", years=sep.join(map(str, value))))  # type: ignore[arg-type]
-        elif section == "panel" and key == "derived" and len(path) > 1:
-            return None  # an expression is no label: the check's own label (catalog or config) says it
-        else:
+        describe = _DESCRIBERS.get((section, path[0] if path else ""))
+        text = describe(value, resolved, labels) if describe is not None else None
+        if text is None:
             return None
-    return sep.join(dict.fromkeys(texts))
+        texts.append(text)
+    return _sep(labels).join(dict.fromkeys(texts))
+
+
+def _sep(labels: Labels) -> str:
+    return "、" if labels.language != "en" else ", "
+
+
+def _index_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    """The resolved index (method and scheme), whichever of the two the check changed."""
+    index = resolved["index"]
+    key = "check_index" if index.get("scheme", "global") == "global" else "check_index_per_year"
+    return _phrase(labels, key, index.get("method", "entropy"), ("methods",))
+
+
+def _rescale_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    lo, hi = value  # type: ignore[misc]
+    return labels.note("check_rescale", lo=f"{lo:g}", hi=f"{hi:g}")
+
+
+def _variable_words(key: str) -> Callable[[object, Mapping, Labels], str]:
+    def words(value: object, resolved: Mapping, labels: Labels) -> str:
+        return labels.template(f"check_{key}", value if isinstance(value, str) else value[0])  # type: ignore[index]
+
+    return words
+
+
+def _controls_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    names = _sep(labels).join(labels.var(v) for v in value) if value else labels.row("none")  # type: ignore[union-attr]
+    return labels.note("check_controls", names=names)
+
+
+_DESCRIBERS: dict[tuple[str, str], Callable[[object, Mapping, Labels], str | None]] = {
+    ("index", "method"): _index_words,
+    ("index", "scheme"): _index_words,
+    ("index", "rescale"): _rescale_words,
+    ("coupling", "formula"): lambda v, r, lab: _phrase(lab, "check_coupling", v, ("choices",)),
+    ("models", "x"): _variable_words("x"),
+    ("models", "y"): _variable_words("y"),
+    ("models", "controls"): _controls_words,
+    ("models", "cov"): lambda v, r, lab: _phrase(lab, "check_cov", v, ("inference",)),
+    ("models", "transforms"): lambda v, r, lab: _describe_transforms(v, lab),  # type: ignore[arg-type]
+    ("panel", "drop_provinces"): lambda v, r, lab: lab.note(
+        "check_drop", names=_sep(lab).join(province_names(v, lab.language))  # type: ignore[arg-type]
+    ),
+    ("panel", "drop_years"): lambda v, r, lab: lab.note(
+        "check_drop_years", years=_sep(lab).join(map(str, v))  # type: ignore[call-overload]
+    ),
+    # ("panel", "derived"): absent on purpose — an expression is no label, the check's own label says it
+}
 
 
 def _one_language(labels: Labels, language: str) -> Labels:
