@@ -365,6 +365,9 @@ def mediation_table(results: pd.DataFrame, **kw) -> Table:
     kw["labels"] = labels
     extra = [labels.note("mediation_indirect")] if "indirect" in present else []
     extra += [labels.note(rule, level=f"{MEDIATION_ALPHA * 100:g}%") for rule in rules]
+    paths = df.groupby("column")["term"].apply(lambda t: set(t.astype(str)))
+    if any("a" in t and "b" not in t for t in paths):  # a two_step channel: X→M only
+        extra.append(labels.note("mediation_two_step"))
     kw["notes"] = (*extra, *kw.get("notes", ()))
     return format_table(df, name="mediation", **kw)
 

@@ -376,7 +376,8 @@ def _path_summary(by_term: Mapping, labels: Labels, coef: Callable[[str], str], 
     if by_term.get("b") is None and by_term.get("indirect") is None:
         entry = labels.catalog["notes"]["mediation_two_step"]
         langs = ("zh", "en") if labels.language == "both" else (labels.language,)
-        return [f"{labels.var('c_total')} = {coef('c_total')}", *(str(entry[k]) for k in langs)]
+        total = [f"{labels.var('c_total')} = {coef('c_total')}"] if by_term.get("c_total") is not None else []
+        return [*total, *(str(entry[k]) for k in langs)]
     lines = [f"{labels.var('c_total')} = {coef('c_total')}", f"{labels.var('indirect')} = {coef('indirect')}"]
     ci = by_term.get("boot_ci") or by_term.get("indirect")
     if ci is not None and pd.notna(getattr(ci, "ci_low", np.nan)):

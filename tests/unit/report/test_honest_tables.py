@@ -254,3 +254,10 @@ def test_figure_formats_are_what_the_figure_rule_writes():
     script = (ROOT / "workflow/scripts/figure.py").read_text(encoding="utf-8")
     assert "figure_formats" in common and "FIGURE_EXTS" in rule
     assert "options.figure_formats" in script and '("png", "pdf")' not in script
+
+
+def test_a_two_step_channel_says_so():
+    rows = mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01)
+    two = rows[rows["term"] == "a"].assign(column="upgrading")
+    table = mediation_table(pd.concat([rows, two], ignore_index=True), options=ReportOptions(language="en"))
+    assert any("Two-step approach (Jiang 2022)" in n for n in table.notes)
