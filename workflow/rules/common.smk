@@ -95,7 +95,7 @@ def models_spec(wildcards):
     return variant_config(wildcards)["models"]
 
 
-MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
+MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold", "falsification")
 
 
 def model_tables():
@@ -139,11 +139,9 @@ def simulated_truth():
 
 # ---- report -------------------------------------------------------------------------------------
 
-TABLE_EXTS = [
-    f".{fmt}"
-    for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"])
-    if fmt != "csv"
-]
+TABLE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"]) if fmt != "csv"]
+# report.figure_formats besides the PNG the figure rule always writes (its report() output)
+FIGURE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("figure_formats", ["png", "pdf"]) if fmt != "png"]
 
 
 def table_inputs(wildcards):
@@ -196,12 +194,8 @@ def report_figures():
 
 def exhibits():
     """Every table and figure file, and the results they come from."""
-    tables = expand(
-        "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
-    )
-    figures = expand(
-        "data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", ".pdf"]
-    )
+    tables = expand("data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS])
+    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", *FIGURE_EXTS])
     results = [
         "data/derived/quality/report.md",
         "data/derived/quality/checks.parquet",

@@ -1,5 +1,7 @@
 # stored results -> tables (tex/docx/md/csv), figures (png/pdf), the output manifest.
 
+from imtfp.report.stage import config_hash
+
 
 rule table:
     input:
@@ -17,7 +19,10 @@ rule table:
     conda:
         "../envs/imtfp.yaml"
     params:
-        exhibit=exhibit_config(),
+        # the whole validated config: the robustness table labels each check from its resolved
+        # config, and every table prints the hash of the whole config of the run
+        exhibit=config,
+        config_hash=config_hash(config),
         source=data_source(),
     script:
         "../scripts/table.py"
@@ -33,7 +38,7 @@ rule figure:
             category="6 Figures",
             labels={"figure": "{figure}"},
         ),
-        "data/derived/report/figures/{figure}.pdf",
+        expand("data/derived/report/figures/{{figure}}{ext}", ext=FIGURE_EXTS),
     log:
         "logs/report/figures/{figure}.log",
     conda:

@@ -280,11 +280,18 @@ class MediationResult(Estimates):
 
 
 def product_tests(a: float, sa: float, b: float, sb: float) -> dict:
-    """Sobel, Aroian (Goodman 1) and Goodman (2) tests of :math:`ab = 0` (normal p-values)."""
+    """Sobel, Aroian (Goodman 1) and Goodman (2) tests of :math:`ab = 0` (normal p-values).
+
+    The Goodman variance :math:`a^2s_b^2 + b^2s_a^2 - s_a^2s_b^2 = s_a^2s_b^2(t_a^2 + t_b^2 - 1)`
+    is used only when :math:`t_a^2 + t_b^2 > 2`, i.e. when the subtracted term is less than half
+    the Sobel variance; otherwise it is near zero or negative (both paths insignificant) and
+    gives absurd z values, so the Goodman test is NaN (not reported).
+    """
     ab = a * b
     base = b * b * sa * sa + a * a * sb * sb
+    goodman = base - sa * sa * sb * sb if sa * sa * sb * sb < 0.5 * base else np.nan
     out = {}
-    for name, var in (("sobel", base), ("aroian", base + sa * sa * sb * sb), ("goodman", base - sa * sa * sb * sb)):
+    for name, var in (("sobel", base), ("aroian", base + sa * sa * sb * sb), ("goodman", goodman)):
         se = math.sqrt(var) if var > 0 else np.nan
         z = ab / se if se and np.isfinite(se) else np.nan
         out[f"{name}_se"] = se

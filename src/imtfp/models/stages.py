@@ -97,7 +97,8 @@ def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     Rows per channel: ``c_total``, ``a``, ``b``, ``c_prime``, ``indirect``
     (Sobel se, bootstrap percentile CI), ``indirect_bc`` (bias-corrected
     CI), ``sobel_z``, ``aroian_z``, ``goodman_z``, ``proportion_mediated``
-    (``two_step`` mode: ``a`` only). Channel k uses seed ``seed + k``.
+    (``two_step`` mode: ``a`` only; ``mediation.channel_modes: {name: two_step}`` sets the
+    mode of one channel). Channel k uses seed ``seed + k``.
     """
     med = spec.get("mediation", {}) or {}
     x = as_list(spec["x"])
@@ -107,7 +108,8 @@ def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
         res = mediation(
             panel, y=spec["y"], x=x[0], m=m, controls=x[1:] + as_list(spec.get("controls", [])),
             entity=base["entity"], time=base["time"], cov=spec.get("cov", "clustered"),
-            bootstrap=int(med.get("bootstrap", 5000)), seed=seed + k, mode=med.get("mode", "stepwise"),
+            bootstrap=int(med.get("bootstrap", 5000)), seed=seed + k,
+            mode=(med.get("channel_modes") or {}).get(name, med.get("mode", "stepwise")),
         )
         frames.append(res.tidy(table="mediation", column=str(name)))
     return _finish(frames, "mediation")

@@ -13,6 +13,7 @@ each mean beneath it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -23,6 +24,7 @@ from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions, check_literal
 from imtfp.report.table import (
     Cell,
+    fmt_number,
     Provenance,
     Row,
     Table,
@@ -322,7 +324,9 @@ def baseline_table(results: pd.DataFrame, **kw) -> Table:
 def inference_table(results: pd.DataFrame, **kw) -> Table:
     """One model under each inference method side by side (columns = ``cov``):
     (se), [p] and [95% CI] beneath each estimate."""
-    df = select_table(results, "inference")
+    df = select_table(results, "inference").copy()
+    # the wild bootstrap has its own column here: no braces beneath the others
+    df["wild_p"] = np.nan
     kw.setdefault("show", ("se", "p", "ci"))
     kw.setdefault("drop_model_rows", ("inference",))
     if df["column"].astype(str).str.startswith("wild_bootstrap").any():
@@ -340,8 +344,15 @@ def mediation_table(results: pd.DataFrame, **kw) -> Table:
     no CI row is given; bias-corrected ``indirect_bc``), Sobel/Aroian/Goodman
     z with p, proportion mediated, then any other term. Dependent variables
     differ by path, so no dependent-variable header.
+
+    Honesty rules (:func:`mediation_for_table`): the stars of a·b follow its
+    bootstrap percentile interval, not the Sobel p; the proportion mediated is
+    printed only where the total effect c is significant at the interval's
+    level; a Goodman z without a usable variance prints "—". Each rule that
+    applies adds its note.
     """
-    df = _with_indirect_ci(select_table(results, "mediation"))
+    df, rules = mediation_for_table(select_table(results, "mediation"))
+    df = _with_indirect_ci(df)
     present = list(dict.fromkeys(df["term"].astype(str)))
     kw.setdefault(
         "terms",
@@ -350,11 +361,57 @@ def mediation_table(results: pd.DataFrame, **kw) -> Table:
     )
     kw.setdefault("group_sep", ":")
     kw.setdefault("show_dep_var", False)
-    if "indirect" in present:
-        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
-        kw["labels"] = labels
-        kw["notes"] = (labels.note("mediation_indirect"), *kw.get("notes", ()))
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    extra = [labels.note("mediation_indirect")] if "indirect" in present else []
+    extra += [labels.note(rule, level=f"{MEDIATION_ALPHA * 100:g}%") for rule in rules]
+    paths = df.groupby("column")["term"].apply(lambda t: set(t.astype(str)))
+    if any("a" in t and "b" not in t for t in paths):  # a two_step channel: X→M only
+        extra.append(labels.note("mediation_two_step"))
+    kw["notes"] = (*extra, *kw.get("notes", ()))
     return format_table(df, name="mediation", **kw)
+
+
+#: Level of the bootstrap interval of a·b (95 %) and of the total-effect test behind the share.
+MEDIATION_ALPHA = 0.05
+
+
+def mediation_for_table(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Mediation rows made honest for printing, and the keys of the notes that explain it.
+
+    * ``indirect``: ``p_star`` = a value just below α when its bootstrap percentile CI
+      excludes 0 (so the stars say p_boot < α and nothing stronger), 1 when it contains 0;
+      the Sobel p stays in the ``sobel_z`` row beside it;
+    * ``proportion_mediated``: withheld (NA) unless the channel's total effect ``c_total``
+      has p < α — a share of an insignificant total is not interpretable;
+    * ``goodman_z``: NA estimates (variance not positive or degenerate) print "—".
+    """
+    out = df.copy()
+    if "p_star" not in out:
+        out["p_star"] = np.nan
+    out["p_star"] = out["p_star"].astype("float64")
+    term = out["term"].astype(str)
+    rules: list[str] = []
+    ind = term == "indirect"
+    if ind.any() and {"ci_low", "ci_high"} <= set(out.columns):
+        lo, hi = out.loc[ind, "ci_low"].astype(float), out.loc[ind, "ci_high"].astype(float)
+        excludes = (lo > 0) | (hi < 0)
+        implied = np.where(excludes, MEDIATION_ALPHA * (1 - 1e-9), 1.0)
+        out.loc[ind, "p_star"] = np.where(lo.isna() | hi.isna(), np.nan, implied)
+        rules.append("mediation_stars_boot")
+    share = term.isin(["proportion_mediated", "proportion"])
+    for column in out.loc[share, "column"].unique():
+        total = out[(out["column"] == column) & term.isin(["c_total", "total"])]
+        p = float(total["p"].iloc[0]) if len(total) and pd.notna(total["p"].iloc[0]) else np.nan
+        if not p < MEDIATION_ALPHA:
+            out.loc[share & (out["column"] == column), "estimate"] = np.nan
+            if "mediation_share_withheld" not in rules:
+                rules.append("mediation_share_withheld")
+    goodman = term == "goodman_z"
+    if goodman.any() and out.loc[goodman, "estimate"].isna().any():
+        out.loc[goodman & out["estimate"].isna(), "p"] = np.nan
+        rules.append("mediation_goodman_degenerate")
+    return out, rules
 
 
 def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:
@@ -399,29 +456,109 @@ def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
 def iv_table(results: pd.DataFrame, **kw) -> Table:
     """Lagged regressor (``lag1``), IV-2SLS (``2sls``), its first stages
     (``first_stage:<x>``, grouped under one header) and FE OLS (``ols``);
-    first-stage F, Kleibergen–Paap and endogeneity-test rows are statistics."""
+    first-stage F, Kleibergen–Paap and endogeneity-test rows are statistics.
+
+    Without an IV column (no instrument configured) the table is titled as the
+    lagged-regressor models it holds and a note says no instrument was used.
+    """
+    df = select_table(results, "iv")
     kw.setdefault("group_sep", ":")
-    return _model_table(results, "iv", **kw)
+    columns = df["column"].astype(str)
+    if (columns.str.startswith("2sls") | columns.str.startswith("first_stage")).any():
+        return format_table(df, name="iv", **kw)
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    kw["notes"] = (labels.note("no_instrument"), *kw.get("notes", ()))
+    table = format_table(df, name="iv", **kw)
+    if "title" in kw:
+        return table
+    title, subtitle = labels.title_pair("iv_lag")
+    return replace(table, title=title, subtitle=subtitle)
+
+
+#: Level at which a threshold must be significant (bootstrap p of its F test) to be reported.
+THRESHOLD_ALPHA = 0.05
 
 
 def threshold_table(results: pd.DataFrame, **kw) -> Table:
     """Hansen (1999) threshold model: regime coefficients, thresholds ``threshold<k>``
-    with their LR confidence interval, and ``F<k>`` with bootstrap p-values."""
-    return _model_table(results, "threshold", **kw)
+    with their LR confidence interval, and ``F<k>`` with bootstrap p-values.
+
+    The regime coefficients and threshold values are printed only when every
+    estimated threshold is accepted (bootstrap p of each ``F<k>`` below
+    :data:`THRESHOLD_ALPHA`); otherwise only the F tests remain, with a note
+    (the slopes of a rejected threshold describe no real regime).
+    """
+    df = select_table(results, "threshold")
+    term = df["term"].astype(str)
+    is_test = term.str.fullmatch(r"F\d+")
+    tests = df[is_test]
+    if len(tests) and not (tests["p"].astype(float) < THRESHOLD_ALPHA).all():
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        p = float(tests["p"].astype(float).max())
+        df = df[is_test]
+        note = labels.note(
+            "threshold_rejected", p=fmt_number(p, 3), level=f"{THRESHOLD_ALPHA * 100:g}%"
+        )
+        kw["notes"] = (note, *kw.get("notes", ()))
+    return format_table(df, name="threshold", **kw)
 
 
-def robustness_table(results: pd.DataFrame, *, summary: pd.DataFrame | None = None, **kw) -> Table:
+def robustness_table(
+    results: pd.DataFrame,
+    *,
+    summary: pd.DataFrame | None = None,
+    checks: Mapping[str, tuple[str, bool]] | None = None,
+    **kw,
+) -> Table:
     """Named robustness checks side by side (columns = checks).
 
     ``summary``: the one-row specification-curve summary of the multiverse
     (:func:`imtfp.models.multiverse.specification_curve_summary`); its
     statistics (number of specifications, shares with the baseline sign and
     significant, median and quartiles …) form an extra column ``multiverse``.
+    ``checks``: ``{name: (label, same_as_baseline)}`` from the checks' resolved
+    configs (:func:`imtfp.report.stage.check_label`): the column headers, and a
+    note when a check ran exactly the baseline.
     """
     df = select_table(results, "robustness")
     if summary is not None:
         df = pd.concat([df, multiverse_rows(summary)], ignore_index=True)
+    if checks:
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        present = set(df["column"].astype(str))
+        kw["column_labels"] = {
+            **{n: lab for n, (lab, _) in checks.items() if n in present},
+            **kw.get("column_labels", {}),
+        }
+        if any(flag and n in present for n, (_, flag) in checks.items()):
+            kw["notes"] = (*kw.get("notes", ()), labels.note("check_same_note"))
     return format_table(df, name="robustness", **kw)
+
+
+def falsification_table(results: pd.DataFrame, **kw) -> Table:
+    """Falsification and sensitivity tests (:mod:`imtfp.models.falsification`), one column each:
+    baseline, leads (``F<k>.<x>`` rows), randomisation inference (p from the permutations, the
+    number of draws beneath), placebo outcomes (``placebo:<var>``, grouped), province trends and
+    the Oster (2019) bounds (δ, β*, R_max). A note says how each test was run."""
+    df = select_table(results, "falsification")
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    kw.setdefault("group_sep", ":")
+    def stat(term: str) -> float:
+        found = df.loc[df["term"].astype(str) == term, "estimate"]
+        return float(found.iloc[0]) if len(found) else float("nan")
+
+    ratio = stat("oster_rmax") / stat("oster_r2")
+    note = labels.note(
+        "falsification",
+        draws=f"{stat('ri_draws'):.0f}" if pd.notna(stat("ri_draws")) else "—",
+        rmax=f"{ratio:.2g}" if pd.notna(ratio) else "—",
+    )
+    kw["notes"] = (note, *kw.get("notes", ()))
+    return format_table(df, name="falsification", **kw)
 
 
 def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:
@@ -445,4 +582,5 @@ MODEL_TABLES: Mapping[str, object] = {
     "iv": iv_table,
     "threshold": threshold_table,
     "robustness": robustness_table,
+    "falsification": falsification_table,
 }

@@ -306,79 +306,86 @@ def mediation_path(
     """Path diagram X → M → Y with a, b, c′ (stars from p), total c and indirect a·b.
 
     Reads the mediation rows of one channel (tidy ``column == channel``, or
-    ``channel:…``) with terms total, a, b, c_prime, indirect and optionally boot_ci.
+    ``channel:…``) with terms ``c_total`` (or ``total``), ``a``, ``b``,
+    ``c_prime``, ``indirect`` and optionally ``boot_ci``. The indirect effect
+    follows the table's rules (:func:`imtfp.report.builders.mediation_for_table`):
+    its stars come from the bootstrap percentile interval, printed beside it.
+    Box labels in ``both`` put the English name on a second line, and the
+    summary lines are stacked, so nothing overlaps in any language. A
+    ``two_step`` channel (no b, c′) says so instead of printing dashes.
     """
+    from imtfp.report.builders import mediation_for_table
+
     options, labels = _setup(options, labels)
     col = tidy["column"].astype(str)
-    rows = tidy[(col == channel) | col.str.startswith(channel + ":")]
+    rows, _ = mediation_for_table(tidy[(col == channel) | col.str.startswith(channel + ":")])
     by_term = {str(r.term): r for r in rows.itertuples(index=False)}
+    for alias, term in (("total", "c_total"), ("c_total", "total")):
+        by_term.setdefault(alias, by_term.get(term))
     dec = options.decimals
 
     def coef(term: str) -> str:
         r = by_term.get(term)
         if r is None or pd.isna(r.estimate):
             return "—"
-        return fmt_number(float(r.estimate), dec) + stars_for(
-            getattr(r, "p", np.nan), options.stars
-        )
+        p = r.p_star if pd.notna(getattr(r, "p_star", np.nan)) else getattr(r, "p", np.nan)
+        return fmt_number(float(r.estimate), dec) + stars_for(p, options.stars)
 
     with figure_rc(options):
-        fig = Figure(figsize=(6.0, 3.4), layout="constrained")
+        fig = Figure(figsize=(6.4, 4.2), layout="constrained")
         ax = fig.add_subplot()
         ax.set_xlim(0, 10)
-        ax.set_ylim(0, 6)
+        ax.set_ylim(0, 7)
         ax.axis("off")
-        places = {
-            "x": (1.5, 1.2, labels.var(x)),
-            "m": (5.0, 4.6, labels.var(channel)),
-            "y": (8.5, 1.2, labels.var(y)),
-        }
-        boxes = {
-            k: ax.text(
-                bx,
-                by,
-                text,
-                ha="center",
-                va="center",
-                fontsize=9,
-                bbox={"boxstyle": "round,pad=0.5", "fc": "white", "ec": "0.2"},
-            )
-            for k, (bx, by, text) in places.items()
-        }
+        boxes = _path_boxes(ax, {"x": (1.7, 3.0, x), "m": (5.0, 5.9, channel), "y": (8.3, 3.0, y)}, labels)
         for a, b in (("x", "m"), ("m", "y"), ("x", "y")):
-            # arrows run between the boxes' outlines (patchA/patchB clip them)
-            arrow = {
-                "arrowstyle": "-|>",
-                "color": "0.2",
-                "lw": 1.0,
-                "shrinkA": 2,
-                "shrinkB": 2,
-                "patchA": boxes[a].get_bbox_patch(),
-                "patchB": boxes[b].get_bbox_patch(),
-            }
-            ax.annotate("", xy=places[b][:2], xytext=places[a][:2], arrowprops=arrow)
-        ax.text(2.9, 3.3, f"a = {coef('a')}", ha="right", fontsize=8)
-        ax.text(7.1, 3.3, f"b = {coef('b')}", ha="left", fontsize=8)
-        ax.text(5.0, 0.75, f"c′ = {coef('c_prime')}", ha="center", fontsize=8)
-        summary = [
-            f"{labels.var('total')} = {coef('total')}",
-            f"{labels.var('indirect')} = {coef('indirect')}",
-        ]
-        ci = by_term.get("boot_ci")
-        if ci is not None and pd.notna(getattr(ci, "ci_low", np.nan)):
-            summary.append(
-                f"{labels.var('boot_ci')}: [{fmt_number(float(ci.ci_low), dec)}, "
-                f"{fmt_number(float(ci.ci_high), dec)}]"
-            )
-        ax.text(
-            5.0,
-            0.05,
-            "；".join(summary) if labels.language != "en" else "; ".join(summary),
-            ha="center",
-            va="bottom",
-            fontsize=7,
-        )
+            _path_arrow(ax, boxes[a], boxes[b])
+        ax.text(2.7, 4.75, f"a = {coef('a')}", ha="right", va="center", fontsize=8)
+        ax.text(7.3, 4.75, f"b = {coef('b')}", ha="left", va="center", fontsize=8)
+        ax.text(5.0, 2.65, f"c′ = {coef('c_prime')}", ha="center", va="top", fontsize=8)
+        lines = _path_summary(by_term, labels, coef, dec)
+        ax.text(5.0, 0.45, "\n".join(lines), ha="center", va="bottom", fontsize=7.5, linespacing=1.5)
         return _finish(fig, labels, "mediation_path", simulated, title)
+
+
+def _path_boxes(ax, places: Mapping[str, tuple[float, float, str]], labels: Labels) -> dict:
+    """The three boxes; a bilingual label breaks before its English part."""
+    out = {}
+    for key, (bx, by, name) in places.items():
+        text = labels.var(name)
+        if labels.language == "both" and " (" in text:
+            text = text.replace(" (", "\n(", 1)
+        out[key] = ax.text(
+            bx, by, text, ha="center", va="center", fontsize=8.5, wrap=True, multialignment="center",
+            bbox={"boxstyle": "round,pad=0.45", "fc": "white", "ec": "0.2"},
+        )
+    return out
+
+
+def _path_arrow(ax, start, end) -> None:
+    """An arrow between two boxes' outlines (patchA/patchB clip it)."""
+    arrow = {
+        "arrowstyle": "-|>", "color": "0.2", "lw": 1.0, "shrinkA": 2, "shrinkB": 2,
+        "patchA": start.get_bbox_patch(), "patchB": end.get_bbox_patch(),
+    }
+    ax.annotate("", xy=end.get_position(), xytext=start.get_position(), arrowprops=arrow)
+
+
+def _path_summary(by_term: Mapping, labels: Labels, coef: Callable[[str], str], dec: int) -> list[str]:
+    """Lines beneath the diagram: total effect, indirect effect with its bootstrap interval."""
+    if by_term.get("b") is None and by_term.get("indirect") is None:
+        entry = labels.catalog["notes"]["mediation_two_step"]
+        langs = ("zh", "en") if labels.language == "both" else (labels.language,)
+        total = [f"{labels.var('c_total')} = {coef('c_total')}"] if by_term.get("c_total") is not None else []
+        return [*total, *(str(entry[k]) for k in langs)]
+    lines = [f"{labels.var('c_total')} = {coef('c_total')}", f"{labels.var('indirect')} = {coef('indirect')}"]
+    ci = by_term.get("boot_ci") or by_term.get("indirect")
+    if ci is not None and pd.notna(getattr(ci, "ci_low", np.nan)):
+        lines.append(
+            f"{labels.var('indirect_ci')}: [{fmt_number(float(ci.ci_low), dec)}, "
+            f"{fmt_number(float(ci.ci_high), dec)}]"
+        )
+    return lines
 
 
 def specification_curve(

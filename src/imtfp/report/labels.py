@@ -23,6 +23,7 @@ from typing import Literal
 
 import yaml
 
+from imtfp.errors import ConfigError
 from imtfp.report.options import Language, check_literal
 
 StatFormat = Literal["int", "decimal", "ci"]
@@ -90,11 +91,18 @@ class Labels:
     language : {"zh", "en", "both"}
     catalog : mapping, optional
         Defaults to the packaged ``labels.yaml``; tests may pass their own.
+    strict : bool
+        Raise :class:`~imtfp.errors.ConfigError` naming an unlabelled name (and the
+        ``report.variable_labels`` entry that would label it) instead of printing it raw
+        with a warning. The pipeline's tables are strict: no raw code reaches a table.
     """
 
-    def __init__(self, language: Language = "zh", catalog: Mapping | None = None):
+    def __init__(
+        self, language: Language = "zh", catalog: Mapping | None = None, *, strict: bool = False
+    ):
         check_literal(language, Language, "language")
         self.language = language
+        self.strict = strict
         self.catalog = load_catalog() if catalog is None else catalog
         self._warned: set[str] = set()
         self._levels = list(self.catalog.get("coupling_levels", []))
@@ -131,11 +139,22 @@ class Labels:
     def unknown(self, name: object, where: str) -> str:
         """Warn once per name that it has no label, and return it raw."""
         name = str(name)
-        if name not in self._warned and not _SELF_LABELLED.match(name):
+        if _SELF_LABELLED.match(name):
+            return name
+        hint = (
+            f"add `report: {{variable_labels: {{{name}: {{zh: …, en: …}}}}}}` to the config"
+            if where in ("variable", "column", "group")
+            else "add an entry to the label catalog"
+        )
+        if self.strict:
+            raise ConfigError(
+                f"no {where} label for {name!r} in a {self.language!r} report, which prints no raw "
+                f"names: {hint}"
+            )
+        if name not in self._warned:
             self._warned.add(name)
             warnings.warn(
-                f"no {where} label for {name!r}; printing the raw name "
-                f"(add it to imtfp/report/labels.yaml)",
+                f"no {where} label for {name!r}; printing the raw name ({hint})",
                 LabelWarning,
                 stacklevel=3,
             )
@@ -188,7 +207,7 @@ class Labels:
         """These labels in one language, sharing the set of names already warned about."""
         if lang == self.language:
             return self
-        other = Labels(lang, self.catalog)  # type: ignore[arg-type]
+        other = Labels(lang, self.catalog, strict=self.strict)  # type: ignore[arg-type]
         other._warned = self._warned
         return other
 
@@ -213,6 +232,10 @@ class Labels:
         if text.startswith("equality:"):
             return self._template("equality")
         return self.unknown(name, "column")
+
+    def template(self, key: str, var: str = "") -> str:
+        """A ``templates`` entry with ``{name}`` filled by the label of variable ``var``."""
+        return self._template(key, var)
 
     def _template(self, key: str, var: str = "") -> str:
         """A ``templates`` entry with ``{name}`` filled by the label of ``var`` in each language."""

@@ -28,6 +28,7 @@ TABLE_KEYS = (
     "iv",
     "threshold",
     "robustness",
+    "falsification",
 )
 FIGURE_KEYS = (
     "coupling_heatmap",
@@ -66,6 +67,9 @@ class ReportOptions:
     control_terms : {"hide", "show"}
         Hide the coefficients of control variables (an indicator row says
         whether controls are included) or show them.
+    headline_wild : bool
+        Print the wild cluster bootstrap p (in braces) under every headline
+        coefficient that has one, not only in columns with fewer than 10 clusters.
     """
 
     language: Language = "zh"
@@ -73,6 +77,7 @@ class ReportOptions:
     decimals: int = 3
     separate_stats: bool = False
     control_terms: ControlTerms = "hide"
+    headline_wild: bool = False
     formats: tuple[TableFormat, ...] = ("tex", "docx", "md", "csv")
     figure_formats: tuple[FigureFormat, ...] = ("png", "pdf")
     font: FontKey = "noto_serif_sc"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 
 import pandas as pd
 
 from imtfp import provinces
+from imtfp.errors import ImtfpError
 from imtfp.provinces import region
 from imtfp.report import builders
 from imtfp.report.labels import Labels, load_catalog
@@ -32,6 +33,7 @@ TABLE_INPUTS: dict[str, dict[str, str]] = {
     "heterogeneity": {"results": "models/heterogeneity.parquet", "imputed": "panel/imputed.parquet"},
     "iv": {"results": "models/iv.parquet", "imputed": "panel/imputed.parquet"},
     "threshold": {"results": "models/threshold.parquet", "imputed": "panel/imputed.parquet"},
+    "falsification": {"results": "models/falsification.parquet", "imputed": "panel/imputed.parquet"},
     "robustness": {
         "results": "robustness/checks.parquet",
         "summary": "robustness/multiverse/summary.parquet",
@@ -55,10 +57,16 @@ def config_hash(config: Mapping) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def provenance(config: Mapping, *, source: str, vintage: str) -> Provenance:
-    """Data source and vintage, config hash and package versions for every table's last note."""
+def provenance(config: Mapping, *, source: str, vintage: str, config_hash_: str | None = None) -> Provenance:
+    """Data source and vintage, config hash and package versions for every table's last note.
+
+    ``config_hash_``: the hash of the whole validated config of the run (the rule passes it, so
+    two runs differing anywhere — ``index.method``, say — print different hashes); default the
+    hash of ``config``.
+    """
     versions = {p: metadata.version(p) for p in PACKAGES}
-    return Provenance(source=source, vintage=vintage, config_hash=config_hash(config), versions=versions)
+    digest = config_hash_ if config_hash_ is not None else config_hash(config)
+    return Provenance(source=source, vintage=vintage, config_hash=digest, versions=versions)
 
 
 def _variables(models: Mapping) -> list[str]:
@@ -73,8 +81,11 @@ def _variables(models: Mapping) -> list[str]:
 def report_options(config: Mapping) -> tuple[ReportOptions, Labels]:
     """Options of the ``report`` section, and the label catalog with its ``variable_labels`` overrides.
 
-    ``report.variable_labels: {name: {zh: …, en: …}}`` renames variables for one dataset (e.g. an index
-    that measures less than the full intelligent-manufacturing system) without touching the catalog.
+    ``report.variable_labels: {name: {zh: …, en: …}}`` labels a variable (or a column such as a
+    mediation channel or a robustness check) for one dataset — a new control, or an index that
+    measures less than the full intelligent-manufacturing system — without touching the catalog.
+    The labels are strict: a name with no label stops the table with a ConfigError naming it and
+    the ``variable_labels`` entry to add, so no raw code is ever printed.
     """
     section = dict(config.get("report") or {})
     overrides = section.pop("variable_labels", {}) or {}
@@ -82,25 +93,205 @@ def report_options(config: Mapping) -> tuple[ReportOptions, Labels]:
     catalog = load_catalog()
     if overrides:
         catalog = {**catalog, "variables": {**catalog.get("variables", {}), **overrides}}
-    return options, Labels(options.language, catalog)
+    return options, Labels(options.language, catalog, strict=True)
 
 
-def sample_note(config: Mapping, imputed: pd.DataFrame) -> str:
-    """Analysis window, provinces left out and the imputed cells of the variables the models use."""
+def province_names(names: Sequence[object], language: str) -> list[str]:
+    """Provinces given by code or any spelling, as short Chinese or English names."""
+    table = provinces.table().set_index("code")
+    column = "name_en" if language == "en" else "short_zh"
+    out = []
+    for name in names:
+        try:
+            out.append(str(table.loc[provinces.to_code(str(name)), column]))
+        except (KeyError, ValueError, ImtfpError):
+            out.append(str(name))
+    return out
+
+
+def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = None) -> str:
+    """Analysis window, provinces and years left out, and how many cells were imputed, in the
+    table's language (the cells by indicator are listed in the quality report)."""
+    labels = labels or report_options(config)[1]
+    if labels.language == "both":
+        zh, en = (sample_note(config, imputed, _one_language(labels, lang)) for lang in ("zh", "en"))
+        return f"{zh} {en}"
     panel = config.get("panel", {})
     first, last = panel.get("years", ["?", "?"])
-    dropped = ", ".join(map(str, panel.get("drop_provinces", []))) or "none"
-    years_out = ", ".join(map(str, panel.get("drop_years", [])))
-    counts = imputed.groupby("indicator").size()
-    filled = "; ".join(f"{k} {v}" for k, v in counts.items()) or "none"
-    text = f"Sample {first}–{last}; provinces dropped: {dropped}; imputed cells (by indicator): {filled}."
-    return text + (f" Years left out: {years_out}." if years_out else "")
+    sep = "、" if labels.language != "en" else ", "
+    dropped = panel.get("drop_provinces", [])
+    fields = {
+        "first": first,
+        "last": last,
+        "cells": len(imputed),
+        "indicators": imputed["indicator"].nunique() if "indicator" in imputed else 0,
+    }
+    parts = [labels.note("sample_window", **fields)]
+    names = province_names(dropped, labels.language)
+    parts.append(labels.note("sample_dropped", names=sep.join(names)) if names else labels.note("sample_all"))
+    years_out = panel.get("drop_years", [])
+    if years_out:
+        parts.append(labels.note("sample_years_out", years=sep.join(map(str, years_out))))
+    parts.append(labels.note("sample_imputed", **fields))
+    return " ".join(parts) if labels.language == "en" else "".join(parts)
+
+
+# -- what a named robustness check ran ---------------------------------------------------------
+
+
+def check_changes(config: Mapping, overlay: Mapping) -> dict[tuple[str, ...], object]:
+    """Settings a check's resolved config has that the baseline does not: {key path: value}.
+
+    The resolved config is the overlay merged onto the baseline (:func:`imtfp.config.merge`);
+    keys whose value equals the baseline's are left out, so an overlay that repeats the
+    baseline (``index.method: critic`` when the baseline is CRITIC) changes nothing.
+    """
+    from imtfp.config import merge
+
+    return _diff(config, merge(config, overlay), ())
+
+
+def _diff(base: object, new: object, path: tuple[str, ...]) -> dict[tuple[str, ...], object]:
+    if isinstance(base, Mapping) and isinstance(new, Mapping):
+        out: dict[tuple[str, ...], object] = {}
+        for key in new:
+            out.update(_diff(base.get(key), new[key], (*path, str(key))))
+        return out
+    return {} if base == new else {path: new}
+
+
+def check_label(
+    name: str, config: Mapping, overlay: Mapping, labels: Labels
+) -> tuple[str, bool]:
+    """(label, same_as_baseline) of a named check, from what its resolved config runs.
+
+    An index change is described by the resolved index (method and scheme), so a per-year check
+    under a CRITIC baseline reads "逐年 CRITIC 法", not "逐年熵值法"; the other settings by their
+    new values. A redefined derived variable, or a setting with no description, falls back to
+    the check's own label (catalog ``checks`` or ``report.variable_labels``; strict: an error
+    names the check when it has neither).
+    """
+    from imtfp.config import merge
+
+    if labels.language == "both":
+        (zh, same), (en, _) = (check_label(name, config, overlay, _one_language(labels, lang)) for lang in ("zh", "en"))
+        return labels.pick({"zh": zh, "en": en}), same
+    changes = check_changes(config, overlay)
+    if not changes:
+        return labels.note("check_same"), True
+    resolved = merge(config, overlay)
+    parts = []
+    for section in dict.fromkeys(path[0] for path in changes):
+        keys = {path[1:]: v for path, v in changes.items() if path[0] == section}
+        text = _describe(section, keys, resolved, labels)
+        if text is None:
+            return labels.column(name), False
+        parts.append(text)
+    return ("；" if labels.language != "en" else "; ").join(dict.fromkeys(parts)), False
+
+
+def _describe(section: str, keys: Mapping[tuple[str, ...], object], resolved: Mapping, labels: Labels) -> str | None:
+    """Words for the changed ``keys`` of one config section, or None if some key has none."""
+    texts = []
+    for path, value in keys.items():
+        describe = _DESCRIBERS.get((section, path[0] if path else ""))
+        text = describe(value, resolved, labels) if describe is not None else None
+        if text is None:
+            return None
+        texts.append(text)
+    return _sep(labels).join(dict.fromkeys(texts))
+
+
+def _sep(labels: Labels) -> str:
+    return "、" if labels.language != "en" else ", "
+
+
+def _index_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    """The resolved index (method and scheme), whichever of the two the check changed."""
+    index = resolved["index"]
+    key = "check_index" if index.get("scheme", "global") == "global" else "check_index_per_year"
+    return _phrase(labels, key, index.get("method", "entropy"), ("methods",))
+
+
+def _rescale_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    lo, hi = value  # type: ignore[misc]
+    return labels.note("check_rescale", lo=f"{lo:g}", hi=f"{hi:g}")
+
+
+def _variable_words(key: str) -> Callable[[object, Mapping, Labels], str]:
+    def words(value: object, resolved: Mapping, labels: Labels) -> str:
+        return labels.template(f"check_{key}", value if isinstance(value, str) else value[0])  # type: ignore[index]
+
+    return words
+
+
+def _controls_words(value: object, resolved: Mapping, labels: Labels) -> str:
+    names = _sep(labels).join(labels.var(v) for v in value) if value else labels.row("none")  # type: ignore[union-attr]
+    return labels.note("check_controls", names=names)
+
+
+_DESCRIBERS: dict[tuple[str, str], Callable[[object, Mapping, Labels], str | None]] = {
+    ("index", "method"): _index_words,
+    ("index", "scheme"): _index_words,
+    ("index", "rescale"): _rescale_words,
+    ("coupling", "formula"): lambda v, r, lab: _phrase(lab, "check_coupling", v, ("choices",)),
+    ("models", "x"): _variable_words("x"),
+    ("models", "y"): _variable_words("y"),
+    ("models", "controls"): _controls_words,
+    ("models", "cov"): lambda v, r, lab: _phrase(lab, "check_cov", v, ("inference",)),
+    ("models", "transforms"): lambda v, r, lab: _describe_transforms(v, lab),  # type: ignore[arg-type]
+    ("panel", "drop_provinces"): lambda v, r, lab: lab.note(
+        "check_drop", names=_sep(lab).join(province_names(v, lab.language))  # type: ignore[arg-type]
+    ),
+    ("panel", "drop_years"): lambda v, r, lab: lab.note(
+        "check_drop_years", years=_sep(lab).join(map(str, v))  # type: ignore[call-overload]
+    ),
+    # ("panel", "derived"): absent on purpose — an expression is no label, the check's own label says it
+}
+
+
+def _one_language(labels: Labels, language: str) -> Labels:
+    """The same catalog and strictness in one language (for texts built per language)."""
+    return Labels(language, labels.catalog, strict=labels.strict)  # type: ignore[arg-type]
+
+
+def _phrase(labels: Labels, key: str, value: object, sections: tuple[str, ...]) -> str:
+    """Note ``key`` with ``{name}`` = the label of ``value`` in each language of the table."""
+    entry = labels.catalog["notes"][key]
+    texts = {}
+    for lang in ("zh", "en") if labels.language == "both" else (labels.language,):
+        one = Labels(lang, labels.catalog, strict=labels.strict)  # type: ignore[arg-type]
+        name = one.find(value, sections)
+        texts[lang] = str(entry[lang]).format(name=name if name is not None else one.unknown(value, "column"))
+    return labels.pick({"zh": texts.get("zh", ""), "en": texts.get("en", ""), **texts})
+
+
+def _describe_transforms(spec: Mapping, labels: Labels) -> str:
+    sep = "、" if labels.language != "en" else ", "
+    parts = []
+    win = (spec or {}).get("winsorize")
+    if win:
+        level = float(win.get("level", 0.01)) if isinstance(win, Mapping) else float(win)
+        parts.append(labels.note("check_winsorize", pct=f"{level * 100:g}%"))
+    logs = (spec or {}).get("log") or []
+    if logs:
+        parts.append(labels.note("check_log", names=sep.join(labels.var(v) for v in logs)))
+    return sep.join(parts) if parts else labels.note("check_same")
 
 
 def make_table(
-    name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, prov: Provenance, simulated: bool
+    name: str,
+    inputs: Mapping[str, pd.DataFrame],
+    config: Mapping,
+    *,
+    prov: Provenance,
+    simulated: bool,
 ) -> Table:
-    """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs."""
+    """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs.
+
+    ``config`` is the run's whole config: the robustness table labels each named check from
+    what its resolved config runs (:func:`check_label`).
+    """
     options, labels = report_options(config)
     common = {"options": options, "labels": labels, "provenance": prov, "simulated": simulated}
     if name in ("descriptive", "correlation"):
@@ -112,10 +303,13 @@ def make_table(
     if name == "coupling":
         coupling = inputs["coupling"]
         return builders.coupling_table(coupling.assign(region=coupling["province"].map(region)), **common)
-    note = sample_note(config, inputs["imputed"]) if "imputed" in inputs else None
+    note = sample_note(config, inputs["imputed"], labels) if "imputed" in inputs else None
     notes = (note,) if note else ()
     if name == "robustness":
-        return builders.robustness_table(inputs["results"], summary=inputs.get("summary"), notes=notes, **common)
+        checks = {n: check_label(n, config, ov, labels) for n, ov in (config.get("robustness") or {}).items()}
+        return builders.robustness_table(
+            inputs["results"], summary=inputs.get("summary"), notes=notes, checks=checks, **common
+        )
     if name in builders.MODEL_TABLES:
         return builders.MODEL_TABLES[name](inputs["results"], notes=notes, **common)
     raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")

@@ -34,16 +34,29 @@ from imtfp.report.options import ReportOptions, check_literal
 from imtfp.tidy import TIDY_COLUMNS
 
 Show = Literal["se", "t", "p", "ci"]
-ModelRow = Literal["nobs", "r2_within", "entity_fe", "time_fe", "controls", "inference"]
-RowKind = Literal["coef", "se", "p", "ci", "stat", "model", "indicator", "section", "text"]
+ModelRow = Literal[
+    "nobs", "r2_within", "entity_fe", "time_fe", "controls", "n_clusters", "inference"
+]
+RowKind = Literal[
+    "coef", "se", "p", "wild", "ci", "stat", "model", "indicator", "section", "text"
+]
 MODEL_ROWS: tuple[ModelRow, ...] = (
     "nobs",
     "r2_within",
     "entity_fe",
     "time_fe",
     "controls",
+    "n_clusters",
     "inference",
 )
+#: Below this many clusters the cluster-robust t test over-rejects (Cameron, Gelbach and
+#: Miller 2008; MacKinnon and Webb 2017): the wild cluster bootstrap p is printed beside it.
+FEW_CLUSTERS = 10
+#: Driscoll–Kraay needs many periods (the same threshold as ``imtfp.models.panel``).
+DK_MIN_PERIODS = 20
+#: Optional per-row facts a tidy frame may carry beyond :data:`TIDY_COLUMNS`
+#: (written by :func:`imtfp.models.clusters.annotate_inference`).
+EXTRA_COLUMNS = ("n_clusters", "n_periods", "wild_p", "p_star")
 
 
 @dataclass(frozen=True)
@@ -309,7 +322,7 @@ def normalise_tidy(tidy: pd.DataFrame, *, name: str) -> pd.DataFrame:
     if len(tidy) == 0:
         raise ValueError(f"table {name!r}: tidy frame is empty")
     df = tidy.copy()
-    for col in TIDY_COLUMNS:
+    for col in (*TIDY_COLUMNS, *EXTRA_COLUMNS):
         if col not in df:
             df[col] = pd.NA
     df["column"] = df["column"].astype(str)
@@ -319,6 +332,51 @@ def normalise_tidy(tidy: pd.DataFrame, *, name: str) -> pd.DataFrame:
         first = df.loc[dup, ["column", "term"]].iloc[0].tolist()
         raise ValueError(f"table {name!r}: (column, term) {first} appears more than once")
     return df.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The cells of one tidy frame by (column, term), with the facts that shape every row.
+
+    ``few``: columns with fewer than :data:`FEW_CLUSTERS` clusters; ``wild``: columns whose
+    headline coefficient carries a wild-bootstrap p that the table prints (few clusters, or
+    ``report.headline_wild``).
+    """
+
+    columns: tuple[str, ...]
+    cells: Mapping[tuple[str, str], object]
+    dec: int
+    dec_col: Mapping[str, int]
+    stars: tuple[float, ...]
+    few: frozenset[str]
+    wild: bool
+
+    def get(self, column: str, term: str) -> object | None:
+        return self.cells.get((column, term))
+
+    def decimals(self, column: str) -> int:
+        return self.dec_col.get(column, self.dec)
+
+    def shows_wild(self, column: str, r: object | None) -> bool:
+        """Print the wild p of this cell: it has one, and its column has few clusters (or all do)."""
+        return r is not None and not _isna(r.wild_p) and (self.wild or column in self.few)
+
+    def star_p(self, column: str, r: object) -> object:
+        """The p the stars follow: ``p_star`` if given (e.g. a bound implied by a bootstrap
+        interval), the wild p in a few-cluster column, else the reported p."""
+        if not _isna(r.p_star):
+            return r.p_star
+        return r.wild_p if column in self.few and not _isna(r.wild_p) else r.p
+
+
+@dataclass
+class _Seen:
+    """What the body printed, to decide which notes the table needs."""
+
+    p: bool = False
+    se: bool = False
+    ci: bool = False
+    wild: bool = False
 
 
 def format_table(
@@ -351,8 +409,9 @@ def format_table(
     ----------
     tidy : DataFrame
         Rows (column, term, estimate, se, t, p, ci_low, ci_high, nobs,
-        r2_within, entity_fe, time_fe, controls, cov, dep_var); missing
-        columns are treated as NA. Columns print in order of appearance.
+        r2_within, entity_fe, time_fe, controls, cov, dep_var), optionally
+        ``n_clusters``, ``n_periods`` and ``wild_p`` (:data:`EXTRA_COLUMNS`);
+        missing columns are treated as NA. Columns print in order of appearance.
     name : str
         Table key: title from the label catalog, LaTeX label ``tab:<name>``.
     terms : sequence of str, optional
@@ -360,8 +419,8 @@ def format_table(
     show : subset of {"se", "t", "p", "ci"}
         Lines beneath each estimate: ``(se)`` or ``(t)``, ``[p]``, ``[lo, hi]``.
     model_rows : subset of MODEL_ROWS, optional
-        Default: each model fact that is known for some column; ``inference``
-        only when columns differ in ``cov``.
+        Default: each model fact that is known for some column (the number of
+        clusters and the inference method included).
     row_groups, group_totals : mapping term → group, bool
         Section rows before each group (with the sum of the group's estimates).
     group_sep : str, optional
@@ -383,120 +442,327 @@ def format_table(
         Extra notes (already in the table's language), after the inference
         and stars notes and before the simulated-data and provenance notes.
 
-    Stars: one ``*`` per level in ``options.stars`` with p < level. A term is a
-    statistic (no stars, no se) when the label catalog says so
-    (``statistics`` or a ``kind: stat`` pattern, e.g. ``sobel_z``,
-    ``first_stage_F``, ``threshold_1``); its ``ci`` format prints
-    ``[ci_low, ci_high]``.
+    Stars: one ``*`` per level in ``options.stars`` with p < level, where p is
+    the wild cluster bootstrap p in a column with fewer than
+    :data:`FEW_CLUSTERS` clusters (printed in braces beneath, the clustered
+    p in brackets beside it). A term is a statistic (no stars, no se) when
+    the label catalog says so (``statistics`` or a ``kind: stat`` pattern,
+    e.g. ``sobel_z``, ``first_stage_F``, ``threshold_1``); its ``ci`` format
+    prints ``[ci_low, ci_high]``.
     """
     options = options or ReportOptions()
     labels = labels or Labels(options.language)
+    _check_show(show, model_rows)
+    df = normalise_tidy(tidy, name=name)
+    info = _term_info(df, labels, term_labels, classify_terms)
+    facts = _model_facts(df, list(dict.fromkeys(df["column"])))
+    grid = _grid(df, facts, options, decimals_by_column)
+    ordered = _ordered_terms(df, info, terms, options, row_groups)
+    rows, seen = _body_rows(ordered, info, grid, labels, show, row_groups, group_totals)
+    wanted = _wanted_model_rows(facts, model_rows, drop_model_rows)
+    rows = _append_model_rows(rows, wanted, facts, grid, labels, options)
+    col_labels = _column_labels(grid.columns, labels, column_labels, group_sep)
+    if "inference" not in wanted:  # no inference row to carry the dagger: the header does
+        col_labels = {c: t + ("†" if _dk_flagged(facts, c) else "") for c, t in col_labels.items()}
+    body_notes = _body_notes(rows, seen, facts, grid, labels, options, show, wanted, col_labels)
+    groups = _column_groups(list(grid.columns), group_sep)
+    return assemble_table(
+        name=name,
+        labels=labels,
+        columns=grid.columns,
+        rows=rows,
+        column_labels=col_labels,
+        column_groups={c: g for c, (g, _) in groups.items()} if groups else None,
+        dep_vars=facts["dep_var"] if show_dep_var else None,
+        stub=stub,
+        notes=standard_notes(
+            labels, body=[*body_notes, *notes], simulated=simulated, provenance=provenance
+        ),
+        title=title,
+    )
+
+
+def _check_show(show: Sequence[Show], model_rows: Sequence[ModelRow] | None) -> None:
     for s in show:
         check_literal(s, Show, "show")
     if "se" in show and "t" in show:
         raise ValueError("show: 'se' and 't' both go in parentheses; choose one")
     for m in model_rows or ():
         check_literal(m, ModelRow, "model_rows")
-    df = normalise_tidy(tidy, name=name)
-    dec = options.decimals
-    dec_col = dict(decimals_by_column or {})
-    columns = list(dict.fromkeys(df["column"]))
-    cells = {(r.column, r.term): r for r in df.itertuples(index=False)}
+
+
+def _term_info(
+    df: pd.DataFrame,
+    labels: Labels,
+    term_labels: Mapping[str, str] | None,
+    classify_terms: bool,
+) -> dict[str, Term]:
+    """Label and kind of each term; an overridden label is never looked up and prints as a value."""
     term_labels = dict(term_labels or {})
-    # an overridden label is never looked up (no warning) and prints as a value row
-    term_info = {
+    info = {
         t: Term(term_labels[t], "coef") if t in term_labels else labels.term(t)
         for t in dict.fromkeys(df["term"])
     }
     if not classify_terms:
-        term_info = {t: Term(i.label, "coef") for t, i in term_info.items()}
-    ordered = _ordered_terms(df, term_info, terms, options, row_groups)
+        info = {t: Term(i.label, "coef") for t, i in info.items()}
+    return info
 
+
+def _grid(
+    df: pd.DataFrame,
+    facts: Mapping[str, Mapping[str, object]],
+    options: ReportOptions,
+    decimals_by_column: Mapping[str, int] | None,
+) -> _Grid:
+    columns = tuple(dict.fromkeys(df["column"]))
+    few = frozenset(
+        c for c, g in facts["n_clusters"].items() if g is not None and float(g) < FEW_CLUSTERS
+    )
+    return _Grid(
+        columns=columns,
+        cells={(r.column, r.term): r for r in df.itertuples(index=False)},
+        dec=options.decimals,
+        dec_col=dict(decimals_by_column or {}),
+        stars=options.stars,
+        few=few,
+        wild=options.headline_wild,
+    )
+
+
+def _body_rows(
+    ordered: Sequence[str],
+    info: Mapping[str, Term],
+    grid: _Grid,
+    labels: Labels,
+    show: Sequence[Show],
+    row_groups: Mapping[str, str] | None,
+    group_totals: bool,
+) -> tuple[list[Row], _Seen]:
+    """Section rows, coefficient blocks and statistic rows, in the order of ``ordered``."""
     rows: list[Row] = []
-    group = object()
-    any_p = False
-    any_se = False
-    any_ci = False
+    seen = _Seen()
+    group: object = object()
     for term in ordered:
-        info = term_info[term]
         if row_groups is not None and row_groups.get(term) != group:
             group = row_groups.get(term)
             if group is not None:
-                rows.append(
-                    _section_row(
-                        labels,
-                        group,
-                        ordered,
-                        row_groups,
-                        columns,
-                        cells,
-                        dec_col,
-                        dec,
-                        group_totals,
-                    )
-                )
-        if info.kind == "stat":
-            stat_rows = _stat_rows(term, info, columns, cells, dec)
-            any_ci |= info.format == "ci" or any(r.kind == "ci" for r in stat_rows)
+                rows.append(_section_row(labels, group, ordered, row_groups, grid, group_totals))
+        if info[term].kind == "stat":
+            stat_rows = _stat_rows(term, info[term], grid.columns, grid.cells, grid.dec)
+            seen.ci |= info[term].format == "ci" or any(r.kind == "ci" for r in stat_rows)
             rows += stat_rows
+        else:
+            rows += _coefficient_block(term, info[term], grid, labels, show, seen)
+    return rows, seen
+
+
+def _coefficient_block(
+    term: str, info: Term, grid: _Grid, labels: Labels, show: Sequence[Show], seen: _Seen
+) -> list[Row]:
+    """The estimate with stars, then the lines of ``show`` and the few-cluster p-values."""
+    line = []
+    for c in grid.columns:
+        r = grid.get(c, term)
+        if r is None:
+            line.append(Cell())
             continue
-        line = []
-        for c in columns:
-            r = cells.get((c, term))
-            stars = stars_for(r.p, options.stars) if r is not None else ""
-            any_p |= r is not None and not _isna(r.p)
-            line.append(
-                num_cell(r.estimate, dec_col.get(c, dec), stars) if r is not None else Cell()
-            )
-        rows.append(Row(info.label, tuple(line), "coef"))
-        below = _below_rows(term, show, columns, cells, dec)
-        any_se |= any(r.kind == "se" for r in below)
-        any_ci |= any(r.kind == "ci" for r in below)
-        rows += below
+        seen.p |= not _isna(r.p) or not _isna(r.p_star)
+        line.append(num_cell(r.estimate, grid.decimals(c), stars_for(grid.star_p(c, r), grid.stars)))
+    below = _below_rows(term, show, grid.columns, grid.cells, grid.dec)
+    below += _wild_rows(term, grid, labels, show)
+    seen.se |= any(r.kind == "se" for r in below)
+    seen.ci |= any(r.kind == "ci" for r in below)
+    seen.wild |= any(r.kind == "wild" for r in below)
+    return [Row(info.label, tuple(line), "coef"), *below]
 
-    facts = _model_facts(df, columns)
-    wanted = _auto_model_rows(facts) if model_rows is None else list(model_rows)
-    wanted = [m for m in wanted if m not in drop_model_rows]
-    stats_start = len(rows)
-    rows += _model_rows(wanted, facts, columns, labels, dec)
-    if options.separate_stats and stats_start < len(rows) and stats_start > 0:
-        rows[stats_start] = Row(
-            rows[stats_start].label, rows[stats_start].cells, rows[stats_start].kind, True
+
+def _wild_rows(term: str, grid: _Grid, labels: Labels, show: Sequence[Show]) -> list[Row]:
+    """Clustered p in brackets and wild cluster bootstrap p in braces, side by side.
+
+    Printed in the columns that have few clusters (or every column with a wild p when
+    ``report.headline_wild`` is on); the clustered p line is left out if ``show`` prints p.
+    """
+    picked = [grid.get(c, term) if grid.shows_wild(c, grid.get(c, term)) else None for c in grid.columns]
+    if not any(r is not None for r in picked):
+        return []
+    out = []
+    if "p" not in show:
+        clustered = tuple(
+            Cell(f"[{fmt_number(float(r.p), grid.dec)}]") if r is not None and not _isna(r.p) else Cell()
+            for r in picked
         )
+        out.append(Row(labels.row("p_value"), clustered, "p"))
+    wild = tuple(
+        Cell("{" + fmt_number(float(r.wild_p), grid.dec) + "}") if r is not None else Cell()
+        for r in picked
+    )
+    out.append(Row(labels.row("wild_p"), wild, "wild"))
+    return out
 
-    body_notes: list[str] = []
+
+def _wanted_model_rows(
+    facts: Mapping[str, Mapping[str, object]],
+    model_rows: Sequence[ModelRow] | None,
+    drop: Sequence[ModelRow],
+) -> list[ModelRow]:
+    """Each model fact known for some column (or the rows asked for), minus ``drop``."""
+    if model_rows is None:
+        keys = {"r2_within": "r2_within", "inference": "cov"}
+        wanted = [m for m in MODEL_ROWS if any(v is not None for v in facts[keys.get(m, m)].values())]
+    else:
+        wanted = list(model_rows)
+    return [m for m in wanted if m not in drop]
+
+
+def _append_model_rows(
+    rows: list[Row],
+    wanted: Sequence[ModelRow],
+    facts: Mapping[str, Mapping[str, object]],
+    grid: _Grid,
+    labels: Labels,
+    options: ReportOptions,
+) -> list[Row]:
+    stats_start = len(rows)
+    rows = rows + _model_rows(wanted, facts, grid.columns, labels, grid.dec)
+    if options.separate_stats and 0 < stats_start < len(rows):
+        first = rows[stats_start]
+        rows[stats_start] = Row(first.label, first.cells, first.kind, True)
+    return rows
+
+
+def _column_labels(
+    columns: Sequence[str],
+    labels: Labels,
+    column_labels: Mapping[str, str] | None,
+    group_sep: str | None,
+) -> dict[str, str]:
+    groups = _column_groups(list(columns), group_sep)
+    shown = {c: (groups[c][1] if groups else c) for c in columns}
+    given = dict(column_labels or {})
+    return {c: given[c] if c in given else labels.column(shown[c]) for c in columns}
+
+
+def _body_notes(
+    rows: Sequence[Row],
+    seen: _Seen,
+    facts: Mapping[str, Mapping[str, object]],
+    grid: _Grid,
+    labels: Labels,
+    options: ReportOptions,
+    show: Sequence[Show],
+    wanted: Sequence[ModelRow],
+    col_labels: Mapping[str, str],
+) -> list[str]:
+    """Notes on what the cells hold: parentheses, brackets, braces, stars, flagged inference."""
+    notes: list[str] = []
     covs = [v for v in dict.fromkeys(facts["cov"].values()) if v]
     kinds = {r.kind for r in rows}
-    if any_se:
+    if seen.se:
         stat = "t" if "t" in show else "se"
-        body_notes.append(inference_note(labels, covs, stat, by_row="inference" in wanted))
+        notes.append(inference_note(labels, covs, stat, by_row="inference" in wanted))
     if "p" in kinds:
-        body_notes.append(labels.note("p"))
-    if any_ci or "ci" in kinds:
-        body_notes.append(labels.note("ci"))
-    if any_p:
-        body_notes.append(stars_note(labels, options.stars))
-    body_notes += list(notes)
+        notes.append(labels.note("p"))
+    if seen.ci or "ci" in kinds:
+        notes.append(labels.note("ci"))
+    if seen.p:
+        notes.append(stars_note(labels, options.stars))
+    notes += _few_cluster_notes(seen, facts, grid, labels, col_labels)
+    notes += _driscoll_kraay_notes(facts, grid.columns, labels, col_labels)
+    if "controls" in wanted:
+        notes += _controls_note(facts, grid.columns, labels)
+    return notes
 
-    groups = _column_groups(columns, group_sep)
-    shown = {c: (groups[c][1] if groups else c) for c in columns}
-    column_labels = dict(column_labels or {})
-    col_labels = {
-        c: column_labels[c] if c in column_labels else labels.column(shown[c]) for c in columns
-    }
-    dep = facts["dep_var"] if show_dep_var else None
-    return assemble_table(
-        name=name,
-        labels=labels,
-        columns=columns,
-        rows=rows,
-        column_labels=col_labels,
-        column_groups={c: g for c, (g, _) in groups.items()} if groups else None,
-        dep_vars=dep,
-        stub=stub,
-        notes=standard_notes(labels, body=body_notes, simulated=simulated, provenance=provenance),
-        title=title,
+
+def _few_cluster_notes(
+    seen: _Seen,
+    facts: Mapping[str, Mapping[str, object]],
+    grid: _Grid,
+    labels: Labels,
+    col_labels: Mapping[str, str],
+) -> list[str]:
+    out = []
+    if grid.few:
+        few = [c for c in grid.columns if c in grid.few]
+        smallest = min(int(float(facts["n_clusters"][c])) for c in few)  # type: ignore[arg-type]
+        key = "few_clusters" if seen.wild else "few_clusters_no_wild"
+        out.append(
+            labels.note(
+                key,
+                columns=_join(labels, [col_labels[c] for c in few]),
+                threshold=FEW_CLUSTERS,
+                smallest=smallest,
+            )
+        )
+    elif seen.wild:
+        out.append(labels.note("headline_wild"))
+    return out
+
+
+def _dk_flagged(facts: Mapping[str, Mapping[str, object]], column: str) -> bool:
+    """Driscoll–Kraay on fewer than :data:`DK_MIN_PERIODS` periods."""
+    cov, periods = facts["cov"].get(column), facts["n_periods"].get(column)
+    return (
+        cov is not None
+        and str(cov).startswith("driscoll_kraay")
+        and periods is not None
+        and float(periods) < DK_MIN_PERIODS  # type: ignore[arg-type]
     )
+
+
+def _driscoll_kraay_notes(
+    facts: Mapping[str, Mapping[str, object]],
+    columns: Sequence[str],
+    labels: Labels,
+    col_labels: Mapping[str, str],
+) -> list[str]:
+    flagged = [c for c in columns if _dk_flagged(facts, c)]
+    if not flagged:
+        return []
+    periods = min(int(float(facts["n_periods"][c])) for c in flagged)  # type: ignore[arg-type]
+    return [
+        labels.note(
+            "dk_few_periods",
+            columns=_join(labels, [col_labels[c] for c in flagged]),
+            periods=periods,
+            threshold=DK_MIN_PERIODS,
+        )
+    ]
+
+
+def _controls_note(
+    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels
+) -> list[str]:
+    """One sentence naming the controls when every column uses the same set (else rows list them)."""
+    sets = _control_sets(facts, columns)
+    distinct = {tuple(s) for s in sets.values()}
+    if len(distinct) != 1:
+        return []
+    (names,) = distinct
+    if not names:
+        return []
+    return [labels.note("controls_list", names=_join(labels, [labels.var(n) for n in names]))]
+
+
+def _control_sets(
+    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str]
+) -> dict[str, list[str]]:
+    """Controls of each column whose model is known (statistic-only columns left out)."""
+    out = {}
+    for c in columns:
+        names = _split_controls(facts["controls"][c])
+        if names or facts["entity_fe"][c] is not None or facts["nobs"][c] is not None:
+            out[c] = names
+    return out
+
+
+def _join(labels: Labels, items: Sequence[str]) -> str:
+    return ("、" if labels.language != "en" else ", ").join(items)
+
+
+def _split_controls(value: object) -> list[str]:
+    if value is None or _isna(value):
+        return []
+    return [s.strip() for s in str(value).split(",") if s.strip()]
 
 
 def _ordered_terms(
@@ -523,7 +789,7 @@ def _ordered_terms(
 def _control_names(df: pd.DataFrame) -> set[str]:
     names: set[str] = set()
     for v in df["controls"].dropna():
-        names.update(s.strip() for s in str(v).split(",") if s.strip())
+        names.update(_split_controls(v))
     return names
 
 
@@ -532,21 +798,21 @@ def _below_rows(
 ) -> list[Row]:
     out: list[Row] = []
     for what in show:
-        line = []
-        for c in columns:
-            r = cells.get((c, term))
-            if r is None:
-                line.append(Cell())
-            elif what in ("se", "t"):
-                v = getattr(r, what)
-                line.append(Cell(f"({fmt_number(float(v), dec)})") if not _isna(v) else Cell())
-            elif what == "p":
-                line.append(Cell(f"[{fmt_number(float(r.p), dec)}]") if not _isna(r.p) else Cell())
-            else:
-                line.append(Cell(ci_text(r.ci_low, r.ci_high, dec)))
+        line = [_below_cell(cells.get((c, term)), what, dec) for c in columns]
         if any(c.text for c in line):
             out.append(Row("", tuple(line), "se" if what in ("se", "t") else what))
     return out
+
+
+def _below_cell(r: object | None, what: Show, dec: int) -> Cell:
+    if r is None:
+        return Cell()
+    if what in ("se", "t"):
+        v = getattr(r, what)
+        return Cell(f"({fmt_number(float(v), dec)})") if not _isna(v) else Cell()
+    if what == "p":
+        return Cell(f"[{fmt_number(float(r.p), dec)}]") if not _isna(r.p) else Cell()
+    return Cell(ci_text(r.ci_low, r.ci_high, dec))
 
 
 def _stat_rows(
@@ -565,6 +831,9 @@ def _stat_rows(
         if info.format == "ci" or (_isna(r.estimate) and ci):
             main.append(Cell(ci))
             ci_line.append(Cell())
+        elif _isna(r.estimate) and not ci:
+            main.append(Cell("—"))  # a statistic that was not computable or is withheld
+            ci_line.append(Cell())
         else:
             main.append(int_cell(r.estimate) if info.format == "int" else num_cell(r.estimate, dec))
             ci_line.append(Cell(ci))
@@ -582,47 +851,42 @@ def _section_row(
     group: object,
     ordered: Sequence[str],
     row_groups: Mapping[str, str],
-    columns: Sequence[str],
-    cells: Mapping,
-    dec_col: Mapping[str, int],
-    dec: int,
+    grid: _Grid,
     totals: bool,
 ) -> Row:
     found = labels.find(group, ("subsystems", "regions", "variables", "columns"))
     label = found if found is not None else labels.unknown(group, "group")
     line = []
-    for c in columns:
-        vals = [
-            cells[(c, t)].estimate
-            for t in ordered
-            if row_groups.get(t) == group and (c, t) in cells
-        ]
-        vals = [v for v in vals if not _isna(v)]
-        line.append(num_cell(math.fsum(vals), dec_col.get(c, dec)) if totals and vals else Cell())
+    for c in grid.columns:
+        members = [grid.get(c, t) for t in ordered if row_groups.get(t) == group]
+        vals = [r.estimate for r in members if r is not None and not _isna(r.estimate)]
+        line.append(num_cell(math.fsum(vals), grid.decimals(c)) if totals and vals else Cell())
     return Row(label, tuple(line), "section")
+
+
+_FACTS = (
+    "nobs",
+    "r2_within",
+    "entity_fe",
+    "time_fe",
+    "controls",
+    "cov",
+    "dep_var",
+    "n_clusters",
+    "n_periods",
+)
 
 
 def _model_facts(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, dict[str, object]]:
     """Model-level facts per column: the first non-NA value of each fact column."""
     facts: dict[str, dict[str, object]] = {}
-    for fact in ("nobs", "r2_within", "entity_fe", "time_fe", "controls", "cov", "dep_var"):
+    for fact in _FACTS:
         per_col = {}
         for c in columns:
             vals = df.loc[df["column"] == c, fact].dropna()
             per_col[c] = vals.iloc[0] if len(vals) else None
         facts[fact] = per_col
     return facts
-
-
-def _auto_model_rows(facts: Mapping[str, Mapping[str, object]]) -> list[ModelRow]:
-    rows: list[ModelRow] = [
-        m
-        for m in ("nobs", "r2_within", "entity_fe", "time_fe", "controls")
-        if any(v is not None for v in facts[m].values())
-    ]
-    if len({v for v in facts["cov"].values() if v}) > 1:
-        rows.append("inference")
-    return rows
 
 
 def _model_rows(
@@ -632,31 +896,88 @@ def _model_rows(
     labels: Labels,
     dec: int,
 ) -> list[Row]:
-    yes, no = labels.row("yes"), labels.row("no")
+    builders = {
+        "nobs": lambda: [Row(labels.var("nobs"), _ints(facts["nobs"], columns), "model")],
+        "r2_within": lambda: _r2_rows(facts, columns, labels, dec),
+        "entity_fe": lambda: [_fe_row("entity_fe", facts, columns, labels)],
+        "time_fe": lambda: [_fe_row("time_fe", facts, columns, labels)],
+        "controls": lambda: _controls_rows(facts, columns, labels),
+        "n_clusters": lambda: [
+            Row(labels.var("n_clusters"), _ints(facts["n_clusters"], columns), "model")
+        ],
+        "inference": lambda: [_inference_row(facts, columns, labels)],
+    }
+    return [row for m in wanted for row in builders[m]()]
+
+
+def _ints(values: Mapping[str, object], columns: Sequence[str]) -> tuple[Cell, ...]:
+    return tuple(int_cell(values[c]) for c in columns)
+
+
+def _pooled(facts: Mapping[str, Mapping[str, object]], column: str) -> bool:
+    """A column known to have neither entity nor time effects (pooled OLS)."""
+    ent, tim = facts["entity_fe"][column], facts["time_fe"][column]
+    return ent is not None and tim is not None and not bool(ent) and not bool(tim)
+
+
+def _r2_rows(
+    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels, dec: int
+) -> list[Row]:
+    """Within R² for fixed-effects columns and R² for pooled ones, each on its own row."""
+    r2 = facts["r2_within"]
+    pooled = {c for c in columns if _pooled(facts, c)}
     out = []
-    for m in wanted:
-        vals = [facts["cov" if m == "inference" else m][c] for c in columns]
-        if m == "nobs":
-            out.append(Row(labels.var("nobs"), tuple(int_cell(v) for v in vals), "model"))
-        elif m == "r2_within":
-            out.append(Row(labels.var("r2_within"), tuple(num_cell(v, dec) for v in vals), "model"))
-        elif m in ("entity_fe", "time_fe"):
-            cells = tuple(Cell("" if v is None else (yes if bool(v) else no)) for v in vals)
-            out.append(Row(labels.row(m), cells, "indicator"))
-        elif m == "controls":
-            # NA controls mean "none" for a column whose model facts are known, else "unknown"
-            known = [
-                facts["entity_fe"][c] is not None or facts["nobs"][c] is not None for c in columns
-            ]
-            cells = tuple(
-                Cell(yes if v is not None and str(v).strip() else (no if k else ""))
-                for v, k in zip(vals, known, strict=True)
-            )
-            out.append(Row(labels.row("controls"), cells, "indicator"))
-        else:
-            cells = tuple(Cell(labels.column(v) if v else "") for v in vals)
-            out.append(Row(labels.row("inference"), cells, "indicator"))
+    for key, keep in (("r2_within", lambda c: c not in pooled), ("r2", lambda c: c in pooled)):
+        cells = tuple(num_cell(r2[c], dec) if keep(c) else Cell() for c in columns)
+        if any(c.text for c in cells):
+            out.append(Row(labels.var(key), cells, "model"))
     return out
+
+
+def _fe_row(
+    key: str, facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels
+) -> Row:
+    yes, no = labels.row("yes"), labels.row("no")
+    vals = [facts[key][c] for c in columns]
+    return Row(
+        labels.row(key), tuple(Cell("" if v is None else (yes if bool(v) else no)) for v in vals),
+        "indicator",
+    )
+
+
+def _controls_rows(
+    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels
+) -> list[Row]:
+    """One 是/否 row when every column has the same controls (named in a note), else one per control.
+
+    NA controls mean "none" for a column whose model facts are known, else "unknown" (blank).
+    """
+    yes, no = labels.row("yes"), labels.row("no")
+    sets = _control_sets(facts, columns)
+    if len({tuple(s) for s in sets.values()}) <= 1:
+        cells = tuple(Cell(yes if sets.get(c) else (no if c in sets else "")) for c in columns)
+        return [Row(labels.row("controls"), cells, "indicator")]
+    names = list(dict.fromkeys(n for c in columns for n in sets.get(c, [])))
+    return [
+        Row(
+            labels.template("control_row", n),
+            tuple(Cell(yes if n in sets[c] else no) if c in sets else Cell() for c in columns),
+            "indicator",
+        )
+        for n in names
+    ]
+
+
+def _inference_row(
+    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels
+) -> Row:
+    """The inference method of each column; Driscoll–Kraay on too few periods gets a dagger."""
+    cells = []
+    for c in columns:
+        cov = facts["cov"][c]
+        text = labels.column(cov) if cov else ""
+        cells.append(Cell(text + ("†" if _dk_flagged(facts, c) else "")))
+    return Row(labels.row("inference"), tuple(cells), "indicator")
 
 
 def _column_groups(columns: Sequence[str], sep: str | None) -> dict[str, tuple[str, str]] | None:

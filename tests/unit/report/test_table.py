@@ -99,7 +99,8 @@ def test_layout_columns_in_order_of_appearance_and_rows():
     assert body[3] == ["", "", "[0.012]"]
     labels = [r[0] for r in body]
     assert "z" not in labels  # control coefficients hidden by default
-    assert labels[4:] == ["Observations", "Province FE", "Year FE", "Controls", "Inference"]
+    # the columns' control sets differ: one row per control says which column has it
+    assert labels[4:] == ["Observations", "Province FE", "Year FE", "Control: z", "Inference"]
     assert body[4][1:] == ["10", "12"]
     assert body[6][1:] == ["No", "Yes"]
     assert body[7][1:] == ["Yes", "No"]

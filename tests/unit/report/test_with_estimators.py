@@ -20,6 +20,7 @@ import pytest
 from imtfp.core.vcov import inference_limits
 from imtfp.models import stages
 from imtfp.report import ReportOptions, to_csv, to_docx, to_latex, to_markdown
+from imtfp.models.falsification import falsification_tests
 from imtfp.report.builders import MODEL_TABLES
 from imtfp.report.labels import LabelWarning
 
@@ -72,6 +73,13 @@ def stored(sim_panel) -> pd.DataFrame:
         },
         "iv": {"lag": 1, "instruments": [INSTRUMENT]},
         "threshold": {"q": "human_capital", "bootstrap": 19, "grid": 40, "trim": 0.1},
+        "falsification": {
+            "leads": [1, 2],
+            "permutation": {"bootstrap": 99},
+            "placebo_outcomes": ["human_capital"],
+            "trends": True,
+            "oster": {"rmax": 1.3},
+        },
     }
     # T = 10: Driscoll–Kraay is refused unless forced (issue 16), as the pipeline's configs do
     with warnings.catch_warnings(), inference_limits({"dk_force": True}):
@@ -80,6 +88,7 @@ def stored(sim_panel) -> pd.DataFrame:
             stages.ESTIMATORS[key](sim_panel, spec, seed=7)
             for key in ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold")
         ]
+        frames.append(falsification_tests(sim_panel, spec, seed=7))
     return pd.concat(frames, ignore_index=True)
 
 
