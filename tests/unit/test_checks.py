@@ -1,5 +1,7 @@
 """Plausibility checks on synthetic panels whose defects are planted, one kind at a time."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,6 +86,14 @@ def test_shock_shows_in_2020_and_not_in_a_shifted_index():
     assert (ok["status"], ok["n_cells"], ok["n_tested"]) == ("pass", 0, len(CODES))
     shifted = _one(_shift_one_year(panel, "gdp_index"), kind="shock", indicator="gdp_index", year=2020)
     assert (shifted["status"], shifted["n_cells"]) == ("fail", len(CODES))
+
+
+def test_shock_outside_the_sample_window_is_not_tested_rather_than_an_error():
+    # a named check on 2016-2019 cannot show the 2020 dip; the shifted index would still fail at 2020
+    early = _panel().query("year < 2020")
+    row = _one(early, kind="shock", indicator="gdp_index", year=2020)
+    assert (row["status"], row["n_tested"]) == ("pass", 0)
+    assert "not tested" in row["detail"]
 
 
 def test_shock_lists_a_province_without_the_dip_but_passes_above_min_share():
@@ -211,7 +221,7 @@ def test_raise_on_failure_names_indicator_provinces_and_years():
 
 
 def test_config_sections_validate_and_a_misspelled_parameter_does_not(tmp_path):
-    root = imtfp.config.SCHEMA.parents[2]
+    root = Path(__file__).resolve().parents[2]
     for name in ("config.yaml", "configs/real_nbs.yaml"):
         cfg = yaml.safe_load((root / name).read_text(encoding="utf-8"))
         assert cfg["checks"], name
