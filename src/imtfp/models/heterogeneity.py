@@ -135,7 +135,7 @@ def moderation(
     rows = []
     for q in quantiles:
         mq = float(np.quantile(df[moderator], q)) - mbar
-        est = fit.params[i] + mq * fit.params[j]
+        est = fit.beta[i] + mq * fit.beta[j]
         var = fit.cov[i, i] + mq * mq * fit.cov[j, j] + 2 * mq * fit.cov[i, j]
         row = out.iloc[0].to_dict()
         row.update(term=f"me_q{round(100 * q):02d}", **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level))
@@ -186,7 +186,7 @@ def group_equality_test(
         cluster=cluster, what=f"equality test across {group}",
     )
     idx = [fit.terms.index(t) for t in tested]
-    theta = fit.params[idx]
+    theta = fit.beta[idx]
     V = fit.cov[np.ix_(idx, idx)]
     q = len(idx)
     F = float(theta @ np.linalg.solve(V, theta)) / q

@@ -83,7 +83,7 @@ def inference_table(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Data
     x = as_list(spec["x"])
     out = inference_panel(
         panel, y=spec["y"], x=x[0], controls=x[1:] + as_list(spec.get("controls", [])),
-        effects=spec.get("effects", "twoway"), B=int(wild.get("B", 9999)), weights=wild.get("weights", "webb"),
+        effects=spec.get("effects", "twoway"), bootstrap=int(wild.get("B", 9999)), weights=wild.get("weights", "webb"),
         seed=seed, level=float(inf.get("level", 0.95)), **_base(spec),
     )
     return _finish([out], "inference")

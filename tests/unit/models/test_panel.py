@@ -14,7 +14,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_tidy_format_and_recovery(panel):
-    out = twfe(panel, y="y", x="x", controls=["z", "m"])
+    out = twfe(panel, y="y", x="x", controls=["z", "m"]).tidy()
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     row = out.set_index("term").loc["x"]
     # truth 0.5; with 31 clusters a 4-se band fails with probability < 1e-4
@@ -46,7 +46,7 @@ def test_driscoll_kraay_warns_short_panel(panel):
 def test_inference_panel_columns(panel):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = inference_panel(panel, y="y", x="x", controls=["z"], B=199, seed=3)
+        out = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
     assert list(out["column"]) == ["clustered", "driscoll_kraay", "twoway_clustered", "wild_bootstrap"]
     assert out["estimate"].nunique() == 1
     wild = out.iloc[3]
