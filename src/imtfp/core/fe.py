@@ -64,10 +64,24 @@ def group_codes(labels: Sequence | np.ndarray) -> np.ndarray:
     codes equal ``np.unique(labels, return_inverse=True)[1]``.
     """
     arr = np.asarray(labels)
+    if arr.dtype.kind in "iub" and arr.size:
+        return _integer_codes(arr.ravel())
     codes, _ = pd.factorize(arr, sort=True, use_na_sentinel=True)
     if codes.size and codes.min() < 0:  # missing labels: keep np.unique's behaviour
         _, codes = np.unique(arr, return_inverse=True)
     return codes.astype(np.intp, copy=False).ravel()
+
+
+def _integer_codes(arr: np.ndarray) -> np.ndarray:
+    """Sorted-order codes of integer labels by a presence table when their range is short (O(n))."""
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo > 4 * arr.size + 1024:
+        _, codes = np.unique(arr, return_inverse=True)
+        return codes.astype(np.intp).ravel()
+    shifted = (arr - lo).astype(np.intp, copy=False)
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[shifted] = True
+    return (np.cumsum(present, dtype=np.intp) - 1)[shifted]
 
 
 def compact_codes(codes: np.ndarray) -> np.ndarray:
@@ -120,7 +134,7 @@ def singleton_mask(groups: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _bincount_sums(X: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    out = np.empty((G, X.shape[1]))
+    out = np.empty((G, X.shape[1]), order="F")
     for j in range(X.shape[1]):
         out[:, j] = np.bincount(codes, weights=X[:, j], minlength=G)
     return out
@@ -145,20 +159,29 @@ class _Factor:
         return cls(codes, G, counts)
 
     def sums(self, X: np.ndarray) -> np.ndarray:
-        """:math:`D'X`, (G, k)."""
+        """:math:`D'X`, (G, k), Fortran order."""
         if X.shape[1] <= _WIDE:
             return _bincount_sums(X, self.codes, self.G)
         if self._Dt is None:
             n = len(self.codes)
             self._Dt = sp.csr_matrix((np.ones(n), (self.codes, np.arange(n))), shape=(self.G, n))
-        return np.asarray(self._Dt @ X)
+        return np.asfortranarray(self._Dt @ X)
 
     def means(self, X: np.ndarray) -> np.ndarray:
         return self.sums(X) / self.counts[:, None]
 
     def sweep(self, X: np.ndarray) -> None:
         """In place: :math:`X \\leftarrow M_j X` (subtract group means)."""
-        X -= self.means(X)[self.codes]
+        subtract_rows(X, self.means(X), self.codes)
+
+
+def subtract_rows(X: np.ndarray, M: np.ndarray, codes: np.ndarray) -> None:
+    """In place :math:`X_{i\\cdot} \\mathrel{-}= M_{g(i)\\cdot}`, column by column (one n-vector temporary)."""
+    if X.shape[1] > _WIDE and X.flags.c_contiguous:
+        X -= M[codes]
+        return
+    for j in range(X.shape[1]):
+        X[:, j] -= M[:, j][codes]
 
 
 class FixedEffects:
@@ -258,19 +281,17 @@ class FixedEffects:
     def _balanced(self, Z: np.ndarray) -> None:
         a, b = self.factors
         ma, mb = a.means(Z), b.means(Z)
-        grand = Z.mean(axis=0)
-        for j in range(Z.shape[1]):  # column by column: one temporary of n floats at a time
-            Z[:, j] -= ma[a.codes, j]
-            Z[:, j] -= mb[b.codes, j] - grand[j]
+        mb -= Z.mean(axis=0)  # x - x̄_i - (x̄_t - x̄)
+        subtract_rows(Z, ma, a.codes)
+        subtract_rows(Z, mb, b.codes)
 
     def _exact(self, Z: np.ndarray) -> None:
         big, small = self._big, self._small
         big.sweep(Z)  # M_e x
         lam = self._Apinv @ small.sums(Z)  # λ = (D_t'M_eD_t)^+ D_t'M_e x
-        lam_bar = np.asarray(self._C @ lam) / big.counts[:, None]  # P_e D_t λ, by entity
-        for j in range(Z.shape[1]):
-            Z[:, j] -= lam[small.codes, j]
-            Z[:, j] += lam_bar[big.codes, j]
+        lam_bar = np.asfortranarray(self._C @ lam) / big.counts[:, None]  # P_e D_t λ, by entity
+        subtract_rows(Z, np.asfortranarray(lam), small.codes)
+        subtract_rows(Z, -lam_bar, big.codes)
 
     def _kaczmarz(self, V: np.ndarray) -> np.ndarray:
         """Symmetric alternating projection :math:`S = M_1\\cdots M_K M_K\\cdots M_1` (copy)."""

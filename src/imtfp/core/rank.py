@@ -20,17 +20,24 @@ COLLINEAR_TOL = 1e-9  # share of a column's partialled variation not explained b
 
 
 def centred_ss(X: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_i (x_{ij}-\\bar x_j)^2` per column."""
-    return np.array([float(np.sum((X[:, j] - X[:, j].mean()) ** 2)) for j in range(X.shape[1])])
+    """:math:`\\sum_i (x_{ij}-\\bar x_j)^2` per column (exactly 0 for a constant column)."""
+    out = np.empty(X.shape[1])
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        out[j] = 0.0 if col.size == 0 or np.all(col == col[0]) else float(col.var()) * col.size
+    return out
 
 
-def check_absorbed(Xt: np.ndarray, raw_ss: np.ndarray, names: Sequence[str], *, what: str, absorbed_by: str) -> None:
+def check_absorbed(
+    left_ss: np.ndarray, raw_ss: np.ndarray, names: Sequence[str], *, what: str, absorbed_by: str
+) -> None:
     """Raise naming every regressor that is constant or absorbed by the fixed effects.
 
-    A column is absorbed when less than ``ABSORBED_TOL`` of its centred sum of
-    squares survives the within transformation.
+    ``left_ss`` are the sums of squares of the partialled columns (the diagonal
+    of :math:`\\ddot X'\\ddot X`), ``raw_ss`` the centred ones before. A column is
+    absorbed when less than ``ABSORBED_TOL`` of its variation survives.
     """
-    left = (Xt * Xt).sum(axis=0)
+    left = np.asarray(left_ss, dtype=float)
     const = [n for n, r in zip(names, raw_ss, strict=True) if r == 0]
     if const:
         raise EstimationError(f"{what}: regressor(s) {const} are constant in the estimation sample")

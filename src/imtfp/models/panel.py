@@ -52,8 +52,8 @@ from scipy import stats
 
 from imtfp.core.fe import FixedEffects, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
+from imtfp.core.scores import vcov_cluster_scores
 from imtfp.core.vcov import (
-    vcov_cluster,
     vcov_driscoll_kraay,
     vcov_robust,
     vcov_twoway_cluster,
@@ -387,7 +387,7 @@ def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
     if cov == "clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster]) if fe else 0)
-        return vcov_cluster(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
+        return vcov_cluster_scores(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
     if cov == "twoway_clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster, s.time]) if fe else 0)
@@ -440,9 +440,9 @@ def fit_twfe(
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what=what)
     s = p.sample
     absorbed_by = " + ".join(n for n, on in (("entity", ent), ("time", tim)) if on) + " fixed effects"
-    check_absorbed(p.cols(regs), p.raw_ss[1:], regs, what=what, absorbed_by=absorbed_by if p.groups else "constant")
-    Xt, yt = p.cols(regs), p.col(y)
+    Xt, yt = p.W[:, 1:], p.W[:, 0]  # views: the sample's columns are [y] + regs
     xtx = Xt.T @ Xt
+    check_absorbed(np.diag(xtx), p.raw_ss[1:], regs, what=what, absorbed_by=absorbed_by if p.groups else "constant")
     drop = collinear_columns(xtx)
     omitted = [regs[j] for j in drop]
     if omitted:
