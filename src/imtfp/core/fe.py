@@ -11,7 +11,7 @@ the least-squares regression of every column of :math:`X` on :math:`D`,
     \\ddot X = M_D X = X - D(D'D)^{-}D'X,
 
 all columns together, in float64, from integer codes computed once. Which
-algorithm runs is decided once per set of factors (:class:`FixedEffects`):
+algorithm runs is decided once per set of factors (:class:`AbsorbPlan`):
 
 * one factor — the exact group demeaning :math:`x_{it} - \\bar x_i`;
 * two factors forming a balanced panel (every pair observed exactly once) —
@@ -184,7 +184,7 @@ def subtract_rows(X: np.ndarray, M: np.ndarray, codes: np.ndarray) -> None:
         X[:, j] -= M[:, j][codes]
 
 
-class FixedEffects:
+class AbsorbPlan:
     """A plan for partialling out a set of factors, built once and applied to many columns.
 
     Parameters
@@ -376,7 +376,7 @@ def demean(
     With one factor this is :math:`\\tilde x_{it} = x_{it} - \\bar x_i`; with
     two it is exact as well (balanced one-pass formula or the reduced
     normal equations of the smaller factor); with three or more it iterates
-    (conjugate gradient, relative tolerance ``tol``). See :class:`FixedEffects`
+    (conjugate gradient, relative tolerance ``tol``). See :class:`AbsorbPlan`
     to reuse one plan across many calls.
 
     Parameters
@@ -394,4 +394,4 @@ def demean(
     X = np.asarray(X, dtype=float)
     if not groups:
         return X.copy()
-    return FixedEffects(groups, tol=tol, maxiter=maxiter).demean(X)
+    return AbsorbPlan(groups, tol=tol, maxiter=maxiter).demean(X)

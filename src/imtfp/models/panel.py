@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from imtfp.core.fe import FixedEffects, compact_codes, group_codes, singleton_mask
+from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
 from imtfp.core.scores import vcov_cluster_scores
 from imtfp.core.vcov import (
@@ -336,7 +336,7 @@ class Partialled:
 
     sample: PanelSample
     groups: list[np.ndarray]
-    fe: FixedEffects
+    fe: AbsorbPlan
     W: np.ndarray  # partialled ``sample.values``
     raw_ss: np.ndarray  # centred sums of squares of the raw columns
 
@@ -367,7 +367,7 @@ def partial_out(
     n = len(s.rows)
     if n == 0:
         raise EstimationError(f"{what}: no complete observations")
-    fe = FixedEffects(groups if groups else [np.zeros(n, dtype=np.intp)])
+    fe = AbsorbPlan(groups if groups else [np.zeros(n, dtype=np.intp)])
     raw_ss = centred_ss(s.values)
     W = fe.demean(s.values)
     return Partialled(s, groups, fe, W, raw_ss)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from imtfp.core import fe as fe_mod
-from imtfp.core.fe import FixedEffects, demean, group_codes, is_nested, singleton_mask
+from imtfp.core.fe import AbsorbPlan, demean, group_codes, is_nested, singleton_mask
 from imtfp.core.scores import vcov_cluster_scores
 from imtfp.core.vcov import vcov_cluster
 
@@ -41,11 +41,11 @@ def test_methods_chosen_and_exact():
     E, T = 20, 6
     e, t = np.repeat(np.arange(E), T), np.tile(np.arange(T), E)
     X = np.random.default_rng(3).normal(size=(E * T, 2))
-    plan = FixedEffects([e, t])
+    plan = AbsorbPlan([e, t])
     assert plan.method == "balanced" and plan.rank == E + T - 1
     np.testing.assert_allclose(plan.demean(X), _oracle(X, [e, t]), atol=1e-12)
     keep = np.random.default_rng(4).random(E * T) < 0.7
-    plan = FixedEffects([group_codes(e[keep]), group_codes(t[keep])])
+    plan = AbsorbPlan([group_codes(e[keep]), group_codes(t[keep])])
     assert plan.method == "exact"
     np.testing.assert_allclose(plan.demean(X[keep]), _oracle(X[keep], plan_groups(plan)), atol=1e-10)
 
@@ -57,7 +57,7 @@ def plan_groups(plan):
 def test_conjugate_gradient_two_large_factors(monkeypatch):
     monkeypatch.setattr(fe_mod, "EXACT_MAX_LEVELS", 0)
     X, groups = _unbalanced(5)
-    plan = FixedEffects(groups[:2])
+    plan = AbsorbPlan(groups[:2])
     assert plan.method == "cg"
     np.testing.assert_allclose(plan.demean(X), _oracle(X, groups[:2]), atol=1e-8)
 
@@ -66,7 +66,7 @@ def test_disconnected_sample_rank():
     """Two blocks of entities that never share a period: one more redundant dummy."""
     e = np.array([0, 0, 1, 1, 2, 2, 3, 3])
     t = np.array([0, 1, 0, 1, 2, 3, 2, 3])
-    plan = FixedEffects([e, t])
+    plan = AbsorbPlan([e, t])
     D = _dummies([e, t])
     assert plan.components == 2 and plan.rank == np.linalg.matrix_rank(D) == 6
     X = np.random.default_rng(0).normal(size=(8, 2))
