@@ -61,6 +61,7 @@ CHOICE_DEFAULTS: dict[str, Any] = {
 SAMPLE_KEYS = ("drop_provinces", "drop_years", "years", "regions")
 RESULT_COLUMNS = ["estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped"]
 _BATCH = 2048  # specifications solved per batched call (bounds memory: B × N × K floats)
+_BATCH_FLOATS = 2**25  # and at most this many floats (256 MB) per batched array, for large N
 
 
 # --------------------------------------------------------------------------- grid and chunks
@@ -518,8 +519,9 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
     for p, cs in enumerate(spec_cols):
         by_k.setdefault(len(cs) - 1, []).append(p)
     for k, members in by_k.items():
-        for lo in range(0, len(members), _BATCH):
-            batch = members[lo : lo + _BATCH]
+        step = max(1, min(_BATCH, _BATCH_FLOATS // max(n * (k + 1), 1)))
+        for lo in range(0, len(members), step):
+            batch = members[lo : lo + step]
             dep = np.array([pos[spec_cols[p][0]] for p in batch])
             reg = np.array([[pos[c] for c in spec_cols[p][1:]] for p in batch])
             X = np.ascontiguousarray(np.moveaxis(W[:, reg], 1, 0))

@@ -4,7 +4,7 @@ Two-way FE model, 31 province clusters × 12 years, Webb weights, B = 9999. wild
 works on the dummy-variable design (province and year dummies); its numba functions are
 compiled in a warm-up call that is not timed. The p-values come from different random
 streams and are asserted equal within Monte Carlo error (4 sd of the difference).
-Run: ``.venv/bin/pytest benchmarks/bench_wild.py -s``.
+Run: ``.venv/bin/pytest benchmarks/test_bench_wild.py -s``.
 """
 
 from __future__ import annotations

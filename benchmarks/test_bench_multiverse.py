@@ -12,7 +12,7 @@ Workloads
 * 10,240 specifications (4 y × 4 x × 4 control sets × 5 samples × 2 FE × 4 winsor × 2 lag
   × 2 inference: clustered / Driscoll–Kraay), timed once (target: under a minute on 2 cores).
 
-Run: .venv/bin/pytest benchmarks/bench_multiverse.py --benchmark-only -s
+Run: .venv/bin/pytest benchmarks/test_bench_multiverse.py --benchmark-only -s
 """
 
 from __future__ import annotations
