@@ -4,7 +4,7 @@ Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
 
 from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
-from imtfp.models.iv import iv_2sls, lagged_regression
+from imtfp.models.iv import IVFit, iv_2sls, lagged_regression
 from imtfp.models.mediation import MediationResult, mediation
 from imtfp.models.panel import PanelFit, fit_twfe, inference_panel, twfe
 from imtfp.models.stages import (
@@ -18,6 +18,7 @@ from imtfp.models.stages import (
 from imtfp.models.threshold import ThresholdResult, threshold
 
 __all__ = [
+    "IVFit",
     "MediationResult",
     "PanelFit",
     "ThresholdResult",
