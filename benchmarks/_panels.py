@@ -80,3 +80,23 @@ def measure(E: int, T: int, *, unbalanced: bool = False, who: str = "imtfp") -> 
     env = dict(os.environ, PYTHONHASHSEED="0")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_above(fn, *args, **kwargs) -> tuple[object, float]:
+    """Run ``fn`` and return (its result, peak RSS in MB above the RSS before the call; Linux)."""
+    base = _status_kb("VmRSS:")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    out = fn(*args, **kwargs)
+    return out, max(_status_kb("VmHWM:") - base, 0) / 1024
