@@ -54,7 +54,7 @@ def test_ivreg2_small_nonrobust():
     assert fit.params[TERMS].tolist() == pytest.approx(COEF, rel=REL)
     assert fit.bse[TERMS].tolist() == pytest.approx(SE_SMALL, rel=REL)
     assert fit.diagnostics["kp_rk_wald_F"][0] == pytest.approx(CRAGG_DONALD_F, rel=REL)  # = CD when homoskedastic
-    assert fit.diagnostics["cd_wald_F"][0] == pytest.approx(CRAGG_DONALD_F, rel=REL)
+    assert fit.diagnostics["cragg_donald_F"][0] == pytest.approx(CRAGG_DONALD_F, rel=REL)
     assert fit.diagnostics["endogeneity_test"][0] == pytest.approx(WU_HAUSMAN_F, rel=REL)
 
 
@@ -63,6 +63,6 @@ def test_ivreg2_small_robust():
     assert fit.params[TERMS].tolist() == pytest.approx(COEF, rel=REL)
     assert fit.bse[TERMS].tolist() == pytest.approx(SE_SMALL_ROBUST, rel=REL)
     assert fit.diagnostics["kp_rk_wald_F"][0] == pytest.approx(KP_RK_WALD_F, rel=REL)
-    assert fit.diagnostics["cd_wald_F"][0] == pytest.approx(CRAGG_DONALD_F, rel=REL)
+    assert fit.diagnostics["cragg_donald_F"][0] == pytest.approx(CRAGG_DONALD_F, rel=REL)
     tidy = fit.tidy().set_index(["column", "term"])
     assert tidy.loc[("2sls", "kp_rk_wald_F"), "estimate"] == pytest.approx(KP_RK_WALD_F, rel=REL)

@@ -31,7 +31,7 @@ Diagnostics:
   :math:`rk\\cdot(N-K_Z)/(N L)` (times :math:`(G-1)/G` when clustered), K_Z
   the number of instruments with the exogenous regressors, constant and
   absorbed dummies. With homoskedastic (``unadjusted``) covariance it is the
-  Cragg–Donald F. ``cd_wald_F`` is the Cragg–Donald F in every case;
+  Cragg–Donald F. ``cragg_donald_F`` is the Cragg–Donald F in every case;
 * ``endogeneity_test``: control-function (Durbin–Wu–Hausman) test, the Wald
   F that the first-stage residuals have zero coefficients when added to the
   OLS equation, with the model's covariance (with ``unadjusted`` it is the
@@ -251,7 +251,7 @@ def iv_2sls(
     :class:`IVFit`: ``params``, ``bse``, ``pvalues``, ``conf_int()``,
     ``summary()`` of the second stage; ``tidy()`` gives the rows: column
     ``2sls`` (coefficients, then statistic rows ``first_stage_F[:<endog>]``,
-    ``first_stage_F_nonrobust[:<endog>]``, ``kp_rk_wald_F``, ``cd_wald_F``,
+    ``first_stage_F_nonrobust[:<endog>]``, ``kp_rk_wald_F``, ``cragg_donald_F``,
     ``endogeneity_test``, with the statistic in ``estimate`` and its p-value
     in ``p``), column ``first_stage:<endog>`` (first-stage coefficients of the
     instruments) and column ``ols`` (the same equation by OLS with the same
@@ -335,7 +335,7 @@ def iv_2sls(
     scale = (n - fs_kdf) / (n * L)
     rk = kp_rk_wald(Zp, Yp, cov, codes) * scale * ((G - 1) / G if G else 1.0)
     diag["kp_rk_wald_F"] = (rk, np.nan)
-    diag["cd_wald_F"] = (kp_rk_wald(Zp, Yp, "unadjusted", None) * scale, np.nan)
+    diag["cragg_donald_F"] = (kp_rk_wald(Zp, Yp, "unadjusted", None) * scale, np.nan)
 
     # control-function endogeneity test
     Xc = np.column_stack([X, vhat])
