@@ -56,6 +56,6 @@ bench: $(BENCH_STAMP)
 	$(BIN)/pytest benchmarks --benchmark-only -s -p no:cacheprovider
 
 # City- (300 × 20) and firm-sized (200,000 × 15) simulated panels through the estimate stage,
-# with the time and peak memory of every stage (configs/demo_scale.yaml).
+# with the time and peak memory of every stage (configs/scale/demo_scale.yaml).
 demo-scale: $(STAMP)
-	$(BIN)/python -m imtfp.demo_scale --config configs/demo_scale.yaml
+	$(BIN)/python -m imtfp.demo_scale --config configs/scale/demo_scale.yaml

@@ -1,7 +1,7 @@
 """City- and firm-sized simulated panels run through the estimate stage, timed and measured.
 
 **Simulated data, not statistics.** ``make demo-scale`` (configuration:
-``configs/demo_scale.yaml``) writes for each panel an analysis frame
+``configs/scale/demo_scale.yaml``) writes for each panel an analysis frame
 ``<out_dir>/<panel>/analysis.parquet`` with a known truth,
 
 .. math::
@@ -117,7 +117,7 @@ def run(config: dict) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="configs/demo_scale.yaml")
+    parser.add_argument("--config", default="configs/scale/demo_scale.yaml")
     parser.add_argument("--panels", nargs="*", help="run only these panels of the config")
     args = parser.parse_args(argv)
     config = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))

@@ -1,16 +1,20 @@
 """The scale demo: its simulated truth is recovered and every configured stage writes output."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
 
 from imtfp.demo_scale import run, simulate_panel
 
+ROOT = Path(__file__).parents[2]
+
 pytestmark = pytest.mark.unit
 
 
 def test_small_run_recovers_truth(tmp_path):
-    config = yaml.safe_load(open("configs/demo_scale.yaml", encoding="utf-8"))
+    config = yaml.safe_load((ROOT / "configs" / "scale" / "demo_scale.yaml").read_text(encoding="utf-8"))
     config["out_dir"] = str(tmp_path)
     config["panels"] = {"tiny": {"entities": 120, "periods": 8, "keep": 0.9, "stages": ["baseline", "iv"]}}
     timings = run(config)
