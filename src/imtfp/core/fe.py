@@ -101,6 +101,8 @@ def is_nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     Writes one member's ``outer`` code per ``inner`` group (any member will do)
     and checks that every row agrees with it; no sort of row pairs.
     """
+    if inner is outer:
+        return True
     inner = np.asarray(inner, dtype=np.intp)
     outer = np.asarray(outer)
     if inner.size == 0:

@@ -104,8 +104,9 @@ class PanelSample:
         def cut(c):
             return None if c is None else compact_codes(c[keep])
 
+        values = _take_rows(self.values, keep)
         return PanelSample(
-            self.data, self.rows[keep], self.names, np.asfortranarray(self.values[keep]),
+            self.data, self.rows[keep], self.names, values,
             cut(self.entity), cut(self.time), cut(self.cluster), self.n_missing,
             self.n_singletons + int((~keep).sum()),
         )
@@ -114,6 +115,14 @@ class PanelSample:
         """The used rows of the caller's frame (a copy; only built on demand)."""
         cols = list(self.data.columns) if columns is None else list(columns)
         return self.data.iloc[self.rows][cols].reset_index(drop=True)
+
+
+def _take_rows(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows ``keep`` of a Fortran-ordered array, column by column (no C-order intermediate copy)."""
+    out = np.empty((int(keep.sum()), values.shape[1]), order="F")
+    for j in range(values.shape[1]):
+        out[:, j] = values[:, j][keep]
+    return out
 
 
 def _numeric(col: pd.Series) -> np.ndarray:
@@ -166,7 +175,7 @@ def panel_sample(
     if n_missing:
         logger.info("%s: dropped %d of %d rows with a missing value in %s", what, n_missing, N, cols)
         rows = np.flatnonzero(ok)
-        values = np.asfortranarray(values[ok])
+        values = _take_rows(values, ok)
     else:
         rows = np.arange(N)
 
