@@ -49,3 +49,20 @@ lint: $(STAMP)
 
 clean:
 	rm -rf data/derived logs .snakemake report.html runs
+
+# Benchmarks against the peers (pyfixest, wildboottest, linearmodels) in the same run; the `bench`
+# extra pins pyfixest. Timings depend on the machine's load: see benchmarks/*.py docstrings.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench demo-scale
+bench: $(BENCH_STAMP)
+	$(BIN)/pytest benchmarks --benchmark-only -s -p no:cacheprovider
+
+# City- (300 × 20) and firm-sized (200,000 × 15) simulated panels through the estimate stage,
+# with the time and peak memory of every stage (configs/scale/demo_scale.yaml).
+demo-scale: $(STAMP)
+	$(BIN)/python -m imtfp.demo_scale --config configs/scale/demo_scale.yaml

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 from imtfp.errors import EstimationError
@@ -41,3 +42,44 @@ def analysis_frame(
         out = merged.drop(columns="_merge")
     out = out[~out["year"].isin(list(drop_years))]
     return out.sort_values(KEY).reset_index(drop=True)
+
+
+# Key columns a model stage reads whether or not the spec names them (its defaults).
+DEFAULT_MODEL_COLUMNS = ("province", "year", "region")
+
+
+def spec_columns(spec: object, available: Sequence[str]) -> list[str]:
+    """Columns of ``available`` that a model spec can refer to, in the order of ``available``.
+
+    Every string anywhere in the (nested) spec that names an available column
+    counts, plus :data:`DEFAULT_MODEL_COLUMNS`; so a new spec key that names a
+    column is never missed, and an unused column is never read.
+    """
+    names: set[str] = set(DEFAULT_MODEL_COLUMNS)
+
+    def walk(v: object) -> None:
+        if isinstance(v, str):
+            names.add(v)
+        elif isinstance(v, Mapping):
+            for k, w in v.items():
+                walk(k)
+                walk(w)
+        elif isinstance(v, Sequence):
+            for w in v:
+                walk(w)
+
+    walk(spec)
+    return [c for c in available if c in names]
+
+
+def read_model_frame(path: str | Path, spec: Mapping) -> pd.DataFrame:
+    """Read only the columns a model spec needs from an analysis Parquet file (projection pushdown).
+
+    Parquet is columnar: the unread columns are never decoded, so the memory
+    of a model stage grows with the columns it uses, not with the width of the
+    analysis frame.
+    """
+    import pyarrow.parquet as pq
+
+    available = pq.read_schema(path).names
+    return pd.read_parquet(path, columns=spec_columns(spec, available))

@@ -4,7 +4,7 @@ Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
 
 from imtfp.models.heterogeneity import EqualityTest, group_equality_test, moderation, split_samples
-from imtfp.models.iv import iv_2sls, lagged_regression
+from imtfp.models.iv import IVFit, iv_2sls, lagged_regression
 from imtfp.models.mediation import MediationResult, Path, mediation
 from imtfp.models.multiverse import SpecificationCurve, estimate_specifications, specification_grid
 from imtfp.models.panel import PanelFit, fit_twfe, inference_panel, twfe
@@ -24,6 +24,7 @@ __all__ = [
     "SpecificationCurve",
     "estimate_specifications",
     "specification_grid",
+    "IVFit",
     "MediationResult",
     "PanelFit",
     "ThresholdResult",

@@ -1,51 +1,64 @@
-"""Endogeneity: lagged regressors and IV-2SLS with two-way fixed effects.
+"""Endogeneity: lagged regressors and IV-2SLS with absorbed fixed effects.
 
-2SLS with absorbed effects (Frisch–Waugh for IV): partial the effects out
-of y, the endogenous regressors X, the exogenous controls W and the
-instruments Z, then
+2SLS with absorbed effects (Frisch–Waugh for IV): partial the effects (or,
+without effects, the constant) out of y, the endogenous regressors X, the
+exogenous controls W and the instruments Z in one pass of imtfp's own
+engine (:mod:`imtfp.core.fe`; singletons dropped and reported as in
+ivreghdfe), then
 
 .. math::
-    \\hat\\beta = (\\hat X'X)^{-1}\\hat X'y,\\quad \\hat X = P_{[Z,W]}[X, W]
+    \\hat\\beta = (\\hat X'X)^{-1}\\hat X'y,\\quad \\hat X = P_{[Z,W]}[X, W].
 
-fitted by linearmodels ``IV2SLS`` on the partialled data. Its covariance is
-recomputed here because IV2SLS does not know about the absorbed effects:
-clustered as :func:`imtfp.core.vcov.vcov_cluster` on :math:`\\hat X` with
-:math:`G/(G-1)\\cdot(N-1)/(N-K)`, K = regressors + constant + effect
-dummies not nested in the clusters (the convention of ``xtivreg2, fe
-small`` / ``ivreghdfe`` with province clusters).
+Covariances come from :mod:`imtfp.core.vcov` on :math:`\\hat X` with the
+residuals :math:`y - X\\hat\\beta`: clustered with
+:math:`G/(G-1)\\cdot(N-1)/(N-K)`, robust HC1 :math:`N/(N-K)`, or
+unadjusted :math:`e'e/(N-K)`, K = regressors + constant + effect dummies
+not nested in the clusters (``ivreg2 ..., small`` / ``ivreghdfe``).
+Driscoll–Kraay and two-way clustering are not offered and raise
+:class:`~imtfp.errors.ConfigError` (no silent substitution).
 
-Diagnostics, per endogenous regressor:
+Diagnostics:
 
-* ``first_stage_F``: cluster-robust Wald F of the excluded instruments in
-  the first stage, :math:`\\hat\\pi'\\hat V_\\pi^{-1}\\hat\\pi/L`, same
-  small-sample factor. With one endogenous regressor this is the
-  Kleibergen–Paap rk Wald F (``kp_rk_wald_F``; ivreg2 reports it with its
-  own degrees-of-freedom convention, so digits can differ slightly). With
-  several endogenous regressors ``kp_rk_wald_F`` is not computed (NaN).
-* ``first_stage_F_nonrobust``: the classical partial F.
-* ``endogeneity_test``: control-function (Durbin–Wu–Hausman) test, the
-  cluster-robust Wald F that the first-stage residuals have zero
-  coefficients when added to the OLS equation; a Hausman-type comparison
-  of OLS and 2SLS that is valid under clustering.
+* ``first_stage_F[:<endog>]``: Wald F of the excluded instruments in each
+  first stage, :math:`\\hat\\pi'\\hat V_\\pi^{-1}\\hat\\pi/L`, with the covariance
+  and small-sample factor of the model;
+* ``first_stage_F_nonrobust[:<endog>]``: the classical partial F;
+* ``kp_rk_wald_F``: the Kleibergen–Paap (2006) rk Wald F for rank
+  :math:`K-1` of the first-stage coefficient matrix, as ``ranktest`` inside
+  ``ivreg2``: :math:`\\Theta = (Z'Z/N)^{1/2}\\hat\\Pi\\,\\hat\\Sigma_{vv}^{-1/2}`,
+  its smallest singular direction tested with the (cluster-)robust covariance
+  of :math:`\\hat\\Pi` without small-sample factor, reported as
+  :math:`rk\\cdot(N-K_Z)/(N L)` (times :math:`(G-1)/G` when clustered), K_Z
+  the number of instruments with the exogenous regressors, constant and
+  absorbed dummies. With homoskedastic (``unadjusted``) covariance it is the
+  Cragg–Donald F. ``cragg_donald_F`` is the Cragg–Donald F in every case;
+* ``endogeneity_test``: control-function (Durbin–Wu–Hausman) test, the Wald
+  F that the first-stage residuals have zero coefficients when added to the
+  OLS equation, with the model's covariance (with ``unadjusted`` it is the
+  Wu–Hausman F of ``ivendog``).
+
+Checked against Stata ``ivreg2`` on Griliches (1976) in
+``tests/reference/test_iv_reference.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from linearmodels.iv import IV2SLS
 from scipy import stats
 
-from imtfp.core.fe import demean, group_codes
-from imtfp.core.vcov import absorbed_dof, vcov_cluster, vcov_robust, vcov_unadjusted
+from imtfp.core.rank import check_absorbed, collinear_columns
+from imtfp.core.vcov import vcov_cluster, vcov_robust, vcov_unadjusted
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.models._common import CovType, Effects, as_list, check_option, effect_groups, lag_within, prepare_sample, unique
-from imtfp.models.panel import coef_rows, fit_twfe
+from imtfp.models._common import CovType, Effects, as_list, check_option, lag_within, unique
+from imtfp.models.panel import PanelFit, coef_rows, fit_twfe, panel_sample, partial_out
+from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
-IVCov = CovType  # driscoll_kraay / twoway_clustered fall back to clustered (documented in iv_2sls)
+IV_COVS = ("clustered", "robust", "unadjusted")
 
 
 def lagged_regression(
@@ -97,6 +110,118 @@ def _cov(kind: str, X, u, xtx_inv, codes, k_df):
     return vcov_cluster(X, u, xtx_inv, codes, k_df=k_df)
 
 
+def _sym_power(A: np.ndarray, power: float) -> np.ndarray:
+    w, Q = np.linalg.eigh((A + A.T) / 2)
+    return (Q * w**power) @ Q.T
+
+
+def kp_rk_wald(Z: np.ndarray, Y: np.ndarray, kind: str, codes: np.ndarray | None) -> float:
+    """Kleibergen–Paap (2006) rk Wald statistic (chi-square form) for rank K−1 of :math:`\\Pi`.
+
+    ``Z`` (n × L) are the excluded instruments and ``Y`` (n × K) the
+    endogenous regressors, both already partialled on the exogenous
+    regressors. Follows ``ranktest`` (Kleibergen and Schaffer): with
+    :math:`\\hat\\Pi = (Z'Z)^{-1}Z'Y`, :math:`G = (Z'Z/N)^{1/2}`,
+    :math:`F = (\\hat V'\\hat V/N)^{-1/2}` and :math:`\\Theta = G\\hat\\Pi F` with SVD
+    :math:`U S V'`, the statistic is :math:`\\lambda'\\Omega_\\lambda^{-1}\\lambda`,
+    :math:`\\lambda = (B_q'\\otimes A_q')\\,\\mathrm{vec}\\,\\Theta`, where
+    :math:`A_q, B_q` are the last :math:`L-K+1` and last singular vectors
+    normalised as in KP (eq. 12), and :math:`\\Omega_\\lambda` uses the
+    heteroskedasticity- or cluster-robust (``kind``) covariance of
+    :math:`\\mathrm{vec}\\hat\\Pi` with no small-sample factor; ``unadjusted``
+    gives :math:`N` times the Cragg–Donald eigenvalue.
+    """
+    n, L = Z.shape
+    K = Y.shape[1]
+    zz = Z.T @ Z
+    zz_inv = np.linalg.inv(zz)
+    Pi = zz_inv @ (Z.T @ Y)
+    V = Y - Z @ Pi
+    Sigma = V.T @ V / n
+    Gm, Fm = _sym_power(zz / n, 0.5), _sym_power(Sigma, -0.5)
+    Theta = Gm @ Pi @ Fm
+    U, _, Vt = np.linalg.svd(Theta)
+    Vm = Vt.T
+    U22 = U[K - 1 :, K - 1 :]
+    V22 = Vm[K - 1 :, K - 1 :]
+    A = U[:, K - 1 :] @ np.linalg.inv(U22) @ _sym_power(U22 @ U22.T, 0.5)
+    B = Vm[:, K - 1 :] @ np.linalg.inv(V22) @ _sym_power(V22 @ V22.T, 0.5)
+    lam = (np.kron(B.T, A.T) @ Theta.reshape(-1, order="F"))
+    # robust covariance of vec(Pi): scores v_i ⊗ z_i (column-major vec), summed by cluster
+    if kind == "unadjusted":
+        var_pi = np.kron(Sigma, zz_inv)
+    else:
+        scores = (V[:, :, None] * Z[:, None, :]).reshape(n, K * L)
+        if kind == "clustered":
+            G = int(codes.max()) + 1
+            summed = np.zeros((G, K * L))
+            np.add.at(summed, codes, scores)
+            scores = summed
+        bread = np.kron(np.eye(K), zz_inv)
+        var_pi = bread @ (scores.T @ scores) @ bread
+    T = np.kron(Fm.T, Gm)
+    var_theta = T @ var_pi @ T.T
+    W = np.kron(B.T, A.T)
+    omega = W @ var_theta @ W.T
+    return float(lam @ np.linalg.solve(omega, lam))
+
+
+@dataclass(eq=False)
+class IVFit(Estimates):
+    """A 2SLS fit with absorbed effects: the protocol of :class:`imtfp.results.Estimates`
+    for the second-stage coefficients, plus the first stages, the diagnostics and
+    the OLS comparison. ``tidy()`` gives the rows described in :func:`iv_2sls`.
+    """
+
+    terms: list[str]
+    coef: np.ndarray
+    vcov: np.ndarray
+    df_inf: int | None
+    cov_type: str
+    endog: list[str]
+    instruments: list[str]
+    controls: list[str]
+    entity_fe: bool
+    time_fe: bool
+    first_stage: dict[str, dict] = field(repr=False)  # endog -> {coef, vcov, F, F_nonrobust, p...}
+    diagnostics: dict[str, tuple[float, float]] = field(repr=False)  # name -> (statistic, p)
+    ols: PanelFit | None = field(default=None, repr=False)
+    dep_var: str = ""
+    nobs: int = 0
+    n_clusters: int | None = None
+    df_resid: int | None = None
+    n_singletons: int = 0
+
+    def tidy(self, *, table: str = "iv", column: str = "2sls", level: float = 0.95) -> pd.DataFrame:
+        """Column ``2sls`` (coefficients, then statistic rows), ``first_stage:<endog>`` and ``ols``."""
+        common = {
+            "table": table, "nobs": self.nobs, "entity_fe": self.entity_fe, "time_fe": self.time_fe,
+            "controls": ",".join(self.controls), "cov": self.cov_type, "dep_var": self.dep_var,
+        }
+        rows = coef_rows({**common, "column": column}, self.terms, self.coef, self.vcov, self.df_inf, level)
+        for e, fs in self.first_stage.items():
+            rows += coef_rows(
+                {**common, "dep_var": e, "column": f"first_stage:{e}"},
+                self.instruments, fs["coef"], fs["vcov"], self.df_inf, level,
+            )
+        for name, (stat, p) in self.diagnostics.items():
+            rows.append({**common, "column": column, "term": name, "estimate": stat, "p": p})
+        out = tidy_frame(rows)
+        if self.ols is not None:
+            out = pd.concat([out, self.ols.tidy(table=table, column="ols", level=level)], ignore_index=True)
+        return out
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        lines = super()._summary_header()
+        lines[0] = ("Model", "IV-2SLS with absorbed effects" if (self.entity_fe or self.time_fe) else "IV-2SLS")
+        lines.insert(3, ("Instrumented", ", ".join(self.endog)))
+        lines.insert(4, ("Excluded instruments", ", ".join(self.instruments)))
+        for name in ("first_stage_F", "kp_rk_wald_F"):
+            if name in self.diagnostics:
+                lines.append((name, f"{self.diagnostics[name][0]:.3f}"))
+        return lines
+
+
 def iv_2sls(
     data: pd.DataFrame,
     *,
@@ -104,14 +229,13 @@ def iv_2sls(
     endog: str | Sequence[str],
     instruments: Sequence[str],
     controls: Sequence[str] = (),
-    entity: str = "province",
-    time: str = "year",
+    entity: str | None = "province",
+    time: str | None = "year",
     effects: Effects = "twoway",
     cov: CovType = "clustered",
     cluster: str | None = None,
-    table: str = "iv",
-    level: float = 0.95,
-) -> pd.DataFrame:
+    drop_singletons: bool = True,
+) -> IVFit:
     """IV-2SLS with absorbed fixed effects, first-stage diagnostics and the OLS comparison.
 
     Parameters
@@ -119,22 +243,26 @@ def iv_2sls(
     endog : endogenous regressor(s)
     instruments : excluded instruments (at least as many as ``endog``)
     cov : ``clustered`` (by ``cluster``, default the entity), ``robust`` or
-        ``unadjusted``; ``driscoll_kraay`` and ``twoway_clustered`` are
-        not offered for IV and raise ``ValueError``.
+        ``unadjusted``; ``driscoll_kraay`` and ``twoway_clustered`` raise
+        :class:`~imtfp.errors.ConfigError`.
 
     Returns
     -------
-    Tidy rows: column ``2sls`` (coefficients, then statistic rows
-    ``first_stage_F[:<endog>]``, ``first_stage_F_nonrobust[:<endog>]``,
-    ``kp_rk_wald_F``, ``endogeneity_test``, with the statistic in
-    ``estimate`` and its p-value in ``p``), column ``first_stage:<endog>``
-    (first-stage coefficients of the instruments) and column ``ols`` (the
-    same equation by OLS with the same covariance).
+    :class:`IVFit`: ``params``, ``bse``, ``pvalues``, ``conf_int()``,
+    ``summary()`` of the second stage; ``tidy()`` gives the rows: column
+    ``2sls`` (coefficients, then statistic rows ``first_stage_F[:<endog>]``,
+    ``first_stage_F_nonrobust[:<endog>]``, ``kp_rk_wald_F``, ``cragg_donald_F``,
+    ``endogeneity_test``, with the statistic in ``estimate`` and its p-value
+    in ``p``), column ``first_stage:<endog>`` (first-stage coefficients of the
+    instruments) and column ``ols`` (the same equation by OLS with the same
+    covariance).
     """
     check_option(effects, Effects, "effects")
     check_option(cov, CovType, "cov")
-    if cov in ("driscoll_kraay", "twoway_clustered"):
-        raise ValueError(f"cov={cov!r} is not offered for IV-2SLS; use 'clustered', 'robust' or 'unadjusted'")
+    if cov not in IV_COVS:
+        raise ConfigError(
+            f"cov={cov!r} (models.cov) is not supported by IV-2SLS; use one of {IV_COVS}"
+        )
     en, zs = as_list(endog), as_list(instruments)
     ws = [c for c in as_list(controls) if c not in en and c not in zs and c != y]
     if not en or not zs:
@@ -143,94 +271,89 @@ def iv_2sls(
         raise EstimationError(f"underidentified: {len(zs)} instrument(s) for {len(en)} endogenous regressor(s)")
     if set(en) & set(zs):
         raise ValueError(f"a variable is both endogenous and an instrument: {sorted(set(en) & set(zs))}")
+    ent, tim = effects in ("twoway", "entity"), effects in ("twoway", "time")
     cl = cluster if cluster is not None else entity
-    extra = [cl] if cov == "clustered" and cl not in (entity, time) else []
-    df = prepare_sample(data, unique([y] + en + zs + ws), entity=entity, time=time, extra=extra, what="iv_2sls")
-    groups = effect_groups(df, entity=entity, time=time, effects=effects)
-    n = len(df)
-
-    def part(cols):
-        A = df[cols].to_numpy(dtype=float) if cols else np.empty((n, 0))
-        if not cols:
-            return A
-        return demean(A, groups) if groups else A
-
-    yt, Xe, Z, W = part([y])[:, 0], part(en), part(zs), part(ws)
-    if not groups:
-        W = np.column_stack([np.ones(n), W])
-    exog_names = ws if groups else ["const"] + ws
-    try:
-        res = IV2SLS(
-            pd.Series(yt, name=y),
-            pd.DataFrame(W, columns=exog_names) if W.shape[1] else None,
-            pd.DataFrame(Xe, columns=en),
-            pd.DataFrame(Z, columns=zs),
-        ).fit(cov_type="unadjusted")
-    except Exception as err:
-        raise EstimationError(f"IV2SLS cannot estimate {y} on {en} with {zs}: {err}") from err
-    names = en + exog_names
-    beta = res.params[names].to_numpy(dtype=float)
+    if cov == "clustered" and cl is None:
+        raise ValueError("cov='clustered' needs a cluster variable (cluster and entity are None)")
+    names = unique([y] + en + zs + ws)
+    s = panel_sample(data, names, entity=entity, time=time, cluster=cl if cov == "clustered" else None, what="iv_2sls")
+    p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what="iv_2sls")
+    s = p.sample
+    regs = en + ws
+    absorbed_by = "fixed effects" if p.groups else "constant"
+    for cols in (regs, zs):
+        idx = [names.index(c) for c in cols]
+        check_absorbed((p.W[:, idx] ** 2).sum(axis=0), p.raw_ss[idx], cols, what="iv_2sls", absorbed_by=absorbed_by)
+    yt, Xe, Z, W = p.col(y), p.cols(en), p.cols(zs), p.cols(ws)
+    n = len(yt)
     X = np.column_stack([Xe, W])
     ZW = np.column_stack([Z, W])
-    Xhat = ZW @ np.linalg.lstsq(ZW, X, rcond=None)[0]
+    bad = collinear_columns(ZW.T @ ZW)
+    if bad:
+        raise EstimationError(f"iv_2sls: instruments/controls {[(zs + ws)[j] for j in bad]} are collinear")
+    ZW_inv = np.linalg.inv(ZW.T @ ZW)
+    Xhat = ZW @ (ZW_inv @ (ZW.T @ X))
+    xtx = Xhat.T @ Xhat
+    bad = collinear_columns(xtx)
+    if bad:
+        raise EstimationError(f"iv_2sls: {[regs[j] for j in bad]} are not identified by the instruments")
+    xtx_inv = np.linalg.inv(xtx)
+    beta = xtx_inv @ (Xhat.T @ yt)
     u = yt - X @ beta
-    codes = group_codes(df[cl].to_numpy()) if cov == "clustered" else None
-    const = 0 if not groups else 1
-    k_df = X.shape[1] + const + absorbed_dof(groups, [codes] if codes is not None else [])
-    xtx_inv = np.linalg.inv(Xhat.T @ Xhat)
+    codes = s.cluster if cov == "clustered" else None
+    fe_dof = p.fe.dof([codes] if codes is not None else []) if p.groups else 0
+    k_df = X.shape[1] + 1 + fe_dof
     V = _cov(cov, Xhat, u, xtx_inv, codes, k_df)
     G = int(codes.max()) + 1 if codes is not None else None
     df_inf = (G - 1) if G is not None else n - k_df
-    ent, tim = effects in ("twoway", "entity"), effects in ("twoway", "time")
-    common = {
-        "table": table,
-        "nobs": n,
-        "entity_fe": ent,
-        "time_fe": tim,
-        "controls": ",".join(ws),
-        "cov": cov,
-        "dep_var": y,
-    }
-    keep = [t for t in names if t != "const"]
-    rows = coef_rows({**common, "column": "2sls"}, names, beta, V, df_inf, level, keep=keep)
 
     # first stages
-    fs_kdf = Z.shape[1] + W.shape[1] + const + absorbed_dof(groups, [codes] if codes is not None else [])
-    ZW_inv = np.linalg.inv(ZW.T @ ZW)
     L = Z.shape[1]
+    fs_kdf = L + W.shape[1] + 1 + fe_dof
     vhat = np.empty_like(Xe)
-    fs_F = []
+    first, diag = {}, {}
+    den = df_inf if df_inf is not None else n - fs_kdf
+    r_res = Xe - (W @ np.linalg.lstsq(W, Xe, rcond=None)[0] if W.shape[1] else 0)
     for j, e in enumerate(en):
         pi = ZW_inv @ (ZW.T @ Xe[:, j])
         v = Xe[:, j] - ZW @ pi
         vhat[:, j] = v
         Vpi = _cov(cov, ZW, v, ZW_inv, codes, fs_kdf)
         F_rob = _wald_F(pi[:L], Vpi[:L, :L])
-        # classical partial F: (SSR_r - SSR_u)/L / (SSR_u/(n - k))
-        Wr = W if W.shape[1] else np.empty((n, 0))
-        r_res = Xe[:, j] - (Wr @ np.linalg.lstsq(Wr, Xe[:, j], rcond=None)[0] if Wr.shape[1] else 0)
-        ssr_u, ssr_r = float(v @ v), float(r_res @ r_res)
+        ssr_u, ssr_r = float(v @ v), float(r_res[:, j] @ r_res[:, j])
         F_cl = (ssr_r - ssr_u) / L / (ssr_u / (n - fs_kdf))
-        fs_F.append(F_rob)
-        fcol = f"first_stage:{e}"
-        rows += coef_rows({**common, "dep_var": e, "column": fcol}, zs, pi, Vpi, df_inf, level)
+        first[e] = {"coef": pi[:L], "vcov": Vpi[:L, :L]}
         suffix = "" if len(en) == 1 else f":{e}"
-        den = df_inf if df_inf is not None else n - fs_kdf
-        rows.append({**common, "column": "2sls", "term": f"first_stage_F{suffix}", "estimate": F_rob, "p": float(stats.f.sf(F_rob, L, den))})
-        rows.append({**common, "column": "2sls", "term": f"first_stage_F_nonrobust{suffix}", "estimate": F_cl, "p": float(stats.f.sf(F_cl, L, n - fs_kdf))})
-    rows.append({**common, "column": "2sls", "term": "kp_rk_wald_F", "estimate": fs_F[0] if len(en) == 1 else np.nan})
+        diag[f"first_stage_F{suffix}"] = (F_rob, float(stats.f.sf(F_rob, L, den)))
+        diag[f"first_stage_F_nonrobust{suffix}"] = (F_cl, float(stats.f.sf(F_cl, L, n - fs_kdf)))
+    # weak identification: Z and the endogenous regressors partialled on W as well
+    if W.shape[1]:
+        Wp = W @ np.linalg.lstsq(W, np.column_stack([Z, Xe]), rcond=None)[0]
+        Zp, Yp = Z - Wp[:, :L], Xe - Wp[:, L:]
+    else:
+        Zp, Yp = Z, Xe
+    scale = (n - fs_kdf) / (n * L)
+    rk = kp_rk_wald(Zp, Yp, cov, codes) * scale * ((G - 1) / G if G else 1.0)
+    diag["kp_rk_wald_F"] = (rk, np.nan)
+    diag["cragg_donald_F"] = (kp_rk_wald(Zp, Yp, "unadjusted", None) * scale, np.nan)
 
     # control-function endogeneity test
     Xc = np.column_stack([X, vhat])
     Xc_inv = np.linalg.inv(Xc.T @ Xc)
     bc = Xc_inv @ (Xc.T @ yt)
     uc = yt - Xc @ bc
-    Vc = _cov(cov, Xc, uc, Xc_inv, codes, k_df + vhat.shape[1])
     q = vhat.shape[1]
+    Vc = _cov(cov, Xc, uc, Xc_inv, codes, k_df + q)
     F_end = _wald_F(bc[-q:], Vc[-q:, -q:])
-    rows.append({**common, "column": "2sls", "term": "endogeneity_test", "estimate": F_end, "p": float(stats.f.sf(F_end, q, df_inf))})
+    end_df = df_inf if cov == "clustered" else n - k_df - q
+    diag["endogeneity_test"] = (F_end, float(stats.f.sf(F_end, q, end_df)))
 
     ols = fit_twfe(
-        df, y=y, x=en, controls=ws, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster, what="iv ols"
-    ).tidy(table=table, column="ols", level=level)
-    return pd.concat([tidy_frame(rows), ols], ignore_index=True)
+        s.frame(unique([c for c in (entity, time, cl) if c] + names)), y=y, x=en, controls=ws, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
+        drop_singletons=False, what="iv ols",
+    )
+    return IVFit(
+        terms=regs, coef=beta, vcov=V, df_inf=df_inf, cov_type=cov, endog=en, instruments=zs, controls=ws,
+        entity_fe=ent, time_fe=tim, first_stage=first, diagnostics=diag, ols=ols, dep_var=y, nobs=n,
+        n_clusters=G, df_resid=n - k_df, n_singletons=s.n_singletons,
+    )

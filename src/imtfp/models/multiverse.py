@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from imtfp.core.fe import demean, group_codes
-from imtfp.core.vcov import absorbed_dof, cluster_factor, dk_default_bandwidth
+from imtfp.core.fe import AbsorbPlan, group_codes
+from imtfp.core.vcov import cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.options import DofConvention, check_option
@@ -65,6 +65,7 @@ RESULT_COLUMNS = [
     "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped", "df_inf", "n_clusters",
 ]
 _BATCH = 2048  # specifications solved per batched call (bounds memory: B × N × K floats)
+_BATCH_FLOATS = 2**25  # and at most this many floats (256 MB) per batched array, for large N
 
 
 # --------------------------------------------------------------------------- grid and chunks
@@ -501,12 +502,14 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
     if G < 2:
         raise EstimationError(f"specifications {list(spec_ids[sub_idx][:5])}: fewer than 2 clusters")
     cols = list(dict.fromkeys(c for cs in spec_cols for c in cs))
-    # column by column, so a column's partialled values never depend on which others are present
-    W = np.column_stack([demean(cols_of[c], groups) for c in cols])
+    # one plan per design (codes, counts, nesting in O(n)) and every column partialled in one
+    # pass; the two-way transformation is exact, so a column's values do not depend on the others
+    plan = AbsorbPlan(groups)
+    W = plan.demean(np.column_stack([cols_of[c] for c in cols]))
     pos = {c: j for j, c in enumerate(cols)}
     starts = np.flatnonzero(np.r_[True, np.diff(ent) != 0])
-    fe_nested = absorbed_dof(groups, [ent])
-    fe_all = absorbed_dof(groups)
+    fe_nested = plan.dof([ent])
+    fe_all = plan.dof()
     fe_lm = 0 if len(groups) == 1 else fe_all  # linearmodels auto_df
     need_dk = bool((cov_of[sub_idx] == "driscoll_kraay").any())
     onehot = None
@@ -523,8 +526,9 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
     for p, cs in enumerate(spec_cols):
         by_k.setdefault(len(cs) - 1, []).append(p)
     for k, members in by_k.items():
-        for lo in range(0, len(members), _BATCH):
-            batch = members[lo : lo + _BATCH]
+        step = max(1, min(_BATCH, _BATCH_FLOATS // max(n * (k + 1), 1)))
+        for lo in range(0, len(members), step):
+            batch = members[lo : lo + step]
             dep = np.array([pos[spec_cols[p][0]] for p in batch])
             reg = np.array([[pos[c] for c in spec_cols[p][1:]] for p in batch])
             X = np.ascontiguousarray(np.moveaxis(W[:, reg], 1, 0))

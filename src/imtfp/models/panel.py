@@ -5,8 +5,15 @@ Model (``effects="twoway"``)
 .. math::
     y_{it} = \\beta' X_{it} + \\gamma' Z_{it} + \\mu_i + \\lambda_t + \\varepsilon_{it}
 
-Point estimates come from linearmodels ``PanelOLS`` (statsmodels ``OLS`` for a
-cross-section without entity and time columns). Covariances come from
+Point estimates are least squares on the design with every absorbed effect
+partialled out by imtfp's own engine (:mod:`imtfp.core.fe`: exact for one
+or two factors, balanced or not; all columns at once; singletons dropped
+and reported as in reghdfe). Without effects the constant is partialled
+out instead (Frisch–Waugh), which gives the pooled OLS slopes and
+covariances. Regressors that are constant or absorbed by the effects raise
+:class:`~imtfp.errors.EstimationError` naming them; a regressor that is a
+linear combination of earlier ones is omitted with a warning naming it
+(Stata's "omitted because of collinearity"). Covariances come from
 :mod:`imtfp.core.vcov` applied to the within-transformed design, with
 Stata's conventions:
 
@@ -41,72 +48,215 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from linearmodels import PanelOLS
 from scipy import stats
 
-from imtfp.core.fe import demean, group_codes
-from imtfp.core.ols import ols
+from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
+from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
+from imtfp.core.scores import vcov_cluster_scores
 from imtfp.core.vcov import (
-    absorbed_dof,
-    vcov_cluster,
     vcov_driscoll_kraay,
     vcov_robust,
     vcov_twoway_cluster,
     vcov_unadjusted,
 )
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import (
     CovType,
     Effects,
     as_list,
     check_option,
-    effect_groups,
     logger,
-    prepare_sample,
     unique,
 )
+from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
 DK_MIN_PERIODS = 20
+_DUP_DENSE_MAX = 50_000_000  # entity × period cells checked for duplicates with one bincount
 
 
+# ---------------------------------------------------------------------------- the sample
 @dataclass
-class PanelFit:
-    """A fitted linear panel model with its covariance (see module docstring)."""
+class PanelSample:
+    """The rows and columns a model uses, as float64 arrays (no pandas copy of the design).
 
-    dep_var: str
+    ``values`` holds ``names`` column-wise (Fortran order), one row per used
+    row of ``data`` (positions ``rows``); codes are 0..G-1 in sorted label
+    order. ``n_missing`` rows had a missing value, ``n_singletons`` were
+    singletons of an absorbed factor (dropped as reghdfe does).
+    """
+
+    data: pd.DataFrame = field(repr=False)
+    rows: np.ndarray = field(repr=False)
+    names: list[str]
+    values: np.ndarray = field(repr=False)
+    entity: np.ndarray | None = field(repr=False)
+    time: np.ndarray | None = field(repr=False)
+    cluster: np.ndarray | None = field(repr=False)
+    n_missing: int = 0
+    n_singletons: int = 0
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.names.index(name)]
+
+    def subset(self, keep: np.ndarray) -> PanelSample:
+        def cut(c):
+            return None if c is None else compact_codes(c[keep])
+
+        values = _take_rows(self.values, keep)
+        return PanelSample(
+            self.data, self.rows[keep], self.names, values,
+            cut(self.entity), cut(self.time), cut(self.cluster), self.n_missing,
+            self.n_singletons + int((~keep).sum()),
+        )
+
+    def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The used rows of the caller's frame (a copy; only built on demand)."""
+        cols = list(self.data.columns) if columns is None else list(columns)
+        return self.data.iloc[self.rows][cols].reset_index(drop=True)
+
+
+def _take_rows(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows ``keep`` of a Fortran-ordered array, column by column (no C-order intermediate copy)."""
+    out = np.empty((int(keep.sum()), values.shape[1]), order="F")
+    for j in range(values.shape[1]):
+        out[:, j] = values[:, j][keep]
+    return out
+
+
+def _numeric(col: pd.Series) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        col = pd.to_numeric(col, errors="raise")
+    return col.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _check_duplicates(s: PanelSample, entity: str, time: str, what: str) -> None:
+    E, T = int(s.entity.max()) + 1, int(s.time.max()) + 1
+    key = s.entity.astype(np.int64) * T + s.time
+    if E * T <= _DUP_DENSE_MAX:
+        dup = np.bincount(key, minlength=E * T)[key] > 1
+    else:
+        _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        dup = cnt[inv] > 1
+    if dup.any():
+        ex = s.data.iloc[s.rows[dup]][[entity, time]].head(3).to_dict("records")
+        raise EstimationError(f"{what}: duplicate ({entity}, {time}) rows, e.g. {ex}")
+
+
+def panel_sample(
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    entity: str | None,
+    time: str | None,
+    cluster: str | None = None,
+    what: str = "model",
+) -> PanelSample:
+    """Complete cases of ``variables`` (and keys, cluster) as arrays, missing rows counted.
+
+    Raises :class:`ConfigError` for a missing column and :class:`EstimationError`
+    for duplicate (entity, time) pairs. Only the needed columns are read.
+    """
+    keys = [c for c in (entity, time) if c is not None]
+    cols = unique(keys + list(variables) + ([cluster] if cluster else []))
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ConfigError(f"{what}: the data have no column(s) {missing}")
+    names = unique(variables)
+    N = len(data)
+    values = np.empty((N, len(names)), order="F")
+    for j, v in enumerate(names):
+        values[:, j] = _numeric(data[v])
+    ok = ~np.isnan(values).any(axis=1)
+    for c in unique(keys + ([cluster] if cluster else [])):
+        ok &= data[c].notna().to_numpy()
+    n_missing = int(N - ok.sum())
+    if n_missing:
+        logger.info("%s: dropped %d of %d rows with a missing value in %s", what, n_missing, N, cols)
+        rows = np.flatnonzero(ok)
+        values = _take_rows(values, ok)
+    else:
+        rows = np.arange(N)
+
+    def codes(c):
+        if c is None:
+            return None
+        arr = data[c].to_numpy()
+        return group_codes(arr if not n_missing else arr[rows])
+
+    ent, tim = codes(entity), codes(time)
+    cl = ent if cluster in (None, entity) else (tim if cluster == time else codes(cluster))
+    s = PanelSample(data, rows, names, values, ent, tim, cl if cluster else None, n_missing)
+    if entity is not None and time is not None and len(rows):
+        _check_duplicates(s, entity, time, what)
+    return s
+
+
+# ---------------------------------------------------------------------------- the result
+@dataclass(eq=False)
+class PanelFit(Estimates):
+    """A fitted linear panel model (see the module docstring), with the statsmodels-like
+    accessors of :class:`imtfp.results.Estimates`: ``params``, ``bse``, ``tvalues``,
+    ``pvalues`` (Series by term), ``conf_int()``, ``summary()``, ``tidy()``.
+
+    ``coef(term)`` and ``stderr(term)`` return one coefficient and its standard
+    error as floats; ``beta`` and ``vcov`` are the arrays; ``omitted`` lists
+    regressors dropped for collinearity; ``n_singletons`` the singleton rows
+    dropped before estimation.
+    """
+
     terms: list[str]
-    params: np.ndarray
-    cov: np.ndarray
-    nobs: int
+    beta: np.ndarray
+    vcov: np.ndarray
     r2_within: float
     df_inf: int | None  # degrees of freedom of the t reference distribution (None: normal)
     cov_type: str
     entity_fe: bool
     time_fe: bool
     controls: list[str]
-    n_clusters: int | None
     k_df: int
-    sample: pd.DataFrame = field(repr=False)
     groups: list[np.ndarray] = field(repr=False)
     Xt: np.ndarray = field(repr=False)
     yt: np.ndarray = field(repr=False)
     resid: np.ndarray = field(repr=False)
+    panel: PanelSample | None = field(default=None, repr=False)
+    dep_var: str = ""
+    nobs: int = 0
+    n_clusters: int | None = None
+    df_resid: int | None = None
+    n_singletons: int = 0
+    omitted: list[str] = field(default_factory=list)
+    fe_method: str = ""
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(np.asarray(self.beta, dtype=float), index=list(self.terms), name="params")
+
+    @property
+    def cov(self) -> np.ndarray:
+        """The covariance array (same as ``vcov``)."""
+        return self.vcov
 
     @property
     def se(self) -> np.ndarray:
-        return np.sqrt(np.diag(self.cov))
+        return np.sqrt(np.diag(self.vcov))
+
+    @property
+    def sample(self) -> pd.DataFrame:
+        """The estimation sample's rows of the input (built on demand; aligned with ``Xt``)."""
+        return self.panel.frame()
 
     def coef(self, term: str) -> float:
-        return float(self.params[self.terms.index(term)])
+        return float(self.beta[self.terms.index(term)])
 
     def stderr(self, term: str) -> float:
         return float(self.se[self.terms.index(term)])
 
-    def tidy(self, *, table: str = "", column: str = "", level: float = 0.95, terms: Sequence[str] | None = None) -> pd.DataFrame:
-        """One row per coefficient in the :mod:`imtfp.tidy` format."""
+    def tidy(
+        self, *, table: str = "", column: str = "", level: float = 0.95, terms: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One row per coefficient in the :mod:`imtfp.tidy` format, with the model facts."""
         keep = list(self.terms) if terms is None else [t for t in terms if t in self.terms]
         meta = {
             "table": table,
@@ -119,8 +269,27 @@ class PanelFit:
             "cov": self.cov_type,
             "dep_var": self.dep_var,
         }
-        rows = coef_rows(meta, self.terms, self.params, self.cov, self.df_inf, level, keep=keep)
+        rows = coef_rows(meta, self.terms, self.beta, self.vcov, self.df_inf, level, keep=keep)
         return tidy_frame(rows)
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        fe = [n for n, on in (("entity", self.entity_fe), ("time", self.time_fe)) if on]
+        lines = [
+            ("Model", "fixed-effects (within) regression" if fe else "pooled OLS"),
+            ("Dep. variable", self.dep_var),
+            ("No. observations", f"{self.nobs:,}"),
+            ("Fixed effects", " + ".join(fe) if fe else "none"),
+        ]
+        if self.n_singletons:
+            lines.append(("Singletons dropped", f"{self.n_singletons:,}"))
+        if self.omitted:
+            lines.append(("Omitted (collinear)", ", ".join(self.omitted)))
+        lines.append(("Within R²" if fe else "R²", f"{self.r2_within:.4f}"))
+        lines.append(("Inference", self.cov_type))
+        if self.n_clusters is not None:
+            lines.append(("No. clusters", str(self.n_clusters)))
+        lines.append(("Reference distribution", "normal" if self.df_inf is None else f"t({self.df_inf})"))
+        return lines
 
 
 def inference_row(est: float, se: float, df: int | None, level: float = 0.95) -> dict:
@@ -169,31 +338,78 @@ def _effects_for(entity: str | None, time: str | None, effects: str) -> tuple[bo
     return ent, tim
 
 
-def _point_estimates(df, y, regs, entity, time, ent, tim, groups) -> np.ndarray:
-    """Slopes from linearmodels PanelOLS, or statsmodels OLS for a cross-section.
+# ---------------------------------------------------------------------------- partialling
+@dataclass
+class Partialled:
+    """A sample with its absorbed effects partialled out (every column at once)."""
 
-    Without both an entity and a time column (e.g. ``entity=None`` with year
-    effects) there is no panel index for PanelOLS and the slopes are the
-    least squares fit on the within-transformed data (the same estimator).
+    sample: PanelSample
+    groups: list[np.ndarray]
+    fe: AbsorbPlan
+    W: np.ndarray  # partialled ``sample.values``
+    raw_ss: np.ndarray  # centred sums of squares of the raw columns
+
+    def col(self, name: str) -> np.ndarray:
+        return self.W[:, self.sample.names.index(name)]
+
+    def cols(self, names: Sequence[str]) -> np.ndarray:
+        idx = [self.sample.names.index(c) for c in names]
+        return self.W[:, idx] if idx else np.empty((self.W.shape[0], 0))
+
+
+def partial_out(
+    s: PanelSample, *, ent: bool, tim: bool, drop_singletons: bool = True, what: str = "model"
+) -> Partialled:
+    """Drop singletons (reported), then partial the absorbed effects out of every column.
+
+    Without effects the constant is partialled out (one group), so slopes and
+    their covariances equal pooled OLS with an intercept (Frisch–Waugh).
     """
-    if entity is not None and time is not None:
-        panel = df.set_index([entity, time])
-        exog = panel[regs].copy()
-        if not (ent or tim):
-            exog.insert(0, "const", 1.0)
-        try:
-            res = PanelOLS(panel[y], exog, entity_effects=ent, time_effects=tim).fit(cov_type="unadjusted")
-        except Exception as err:  # AbsorbingEffectError, rank errors, …
-            raise EstimationError(f"PanelOLS cannot estimate {y} on {regs}: {err}") from err
-        return res.params[regs].to_numpy(dtype=float)
-    if groups:
-        Xt = demean(df[regs].to_numpy(dtype=float), groups)
-        return ols(Xt, demean(df[y].to_numpy(dtype=float), groups)).beta
-    exog = sm.add_constant(df[regs], has_constant="add")
-    res = sm.OLS(df[y], exog).fit()
-    if not np.all(np.isfinite(res.params)) or np.linalg.matrix_rank(exog.to_numpy(dtype=float)) < exog.shape[1]:
-        raise EstimationError(f"the regressors of {y} are collinear: {regs}")
-    return res.params[regs].to_numpy(dtype=float)
+    groups = [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
+    if groups and drop_singletons:
+        keep = singleton_mask(groups)
+        if not keep.all():
+            n_single = int((~keep).sum())
+            logger.info("%s: dropped %d singleton observation(s) (alone in an absorbed group)", what, n_single)
+            s = s.subset(keep)
+            groups = [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
+    n = len(s.rows)
+    if n == 0:
+        raise EstimationError(f"{what}: no complete observations")
+    fe = AbsorbPlan(groups if groups else [np.zeros(n, dtype=np.intp)])
+    raw_ss = centred_ss(s.values)
+    W = fe.demean(s.values)
+    return Partialled(s, groups, fe, W, raw_ss)
+
+
+def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
+    """(V, k_df, df_inf, n_clusters) with Stata's conventions (module docstring)."""
+    s, n = p.sample, len(resid)
+    fe = p.fe if p.groups else None
+    all_fe = fe.dof() if fe else 0
+    if cov == "unadjusted":
+        k_df = k + all_fe
+        return vcov_unadjusted(xtx_inv, resid, n - k_df), k_df, n - k_df, None
+    if cov == "robust":
+        k_df = k + all_fe
+        return vcov_robust(design, resid, xtx_inv, k_df=k_df), k_df, n - k_df, None
+    if cov == "clustered":
+        G = int(s.cluster.max()) + 1
+        k_df = k + (fe.dof([s.cluster]) if fe else 0)
+        return vcov_cluster_scores(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
+    if cov == "twoway_clustered":
+        G = int(s.cluster.max()) + 1
+        k_df = k + (fe.dof([s.cluster, s.time]) if fe else 0)
+        V = vcov_twoway_cluster(design, resid, xtx_inv, s.cluster, s.time, k_df=k_df)
+        return V, k_df, min(G, int(s.time.max()) + 1) - 1, G
+    T = int(s.time.max()) + 1  # driscoll_kraay
+    if T < DK_MIN_PERIODS:
+        msg = f"Driscoll–Kraay standard errors with only T = {T} periods (< {DK_MIN_PERIODS}) are unreliable"
+        warnings.warn(msg, UserWarning, stacklevel=4)
+        logger.warning(msg)
+    k_df = k + all_fe
+    V = vcov_driscoll_kraay(design, resid, xtx_inv, s.time, k_df=k_df, bandwidth=dk_bandwidth)
+    return V, k_df, T - 1, None
 
 
 def fit_twfe(
@@ -208,9 +424,10 @@ def fit_twfe(
     cov: CovType = "clustered",
     cluster: str | None = None,
     dk_bandwidth: int | None = None,
+    drop_singletons: bool = True,
     what: str = "twfe",
 ) -> PanelFit:
-    """Fit the fixed-effects model and return a :class:`PanelFit` (see :func:`twfe`)."""
+    """Fit the fixed-effects model and return a :class:`PanelFit` (same as :func:`twfe`)."""
     check_option(effects, Effects, "effects")
     check_option(cov, CovType, "cov")
     xs = as_list(x)
@@ -226,86 +443,56 @@ def fit_twfe(
         raise ValueError(f"cov={cov!r} needs a cluster variable (cluster and entity are None)")
     if cov in ("driscoll_kraay", "twoway_clustered") and time is None:
         raise ValueError(f"cov={cov!r} needs a time column")
-    extra = [cl] if (clustered and cl not in (entity, time)) else []
-    df = prepare_sample(data, [y] + regs, entity=entity, time=time, extra=extra, what=what)
-    if clustered:
-        df = df.dropna(subset=[cl]).reset_index(drop=True)
-    n = len(df)
-    if n == 0:
+    s = panel_sample(data, [y] + regs, entity=entity, time=time, cluster=cl if clustered else None, what=what)
+    if len(s.rows) == 0:
         raise EstimationError(f"{what}: no complete observations")
-
-    groups = effect_groups(df, entity=entity, time=time, effects=effects)
-    beta = _point_estimates(df, y, regs, entity, time, ent, tim, groups)
-    X = df[regs].to_numpy(dtype=float)
-    yv = df[y].to_numpy(dtype=float)
-    if groups:
-        Xt, yt = demean(X, groups), demean(yv, groups)
-        resid = yt - Xt @ beta
-        design, tss = Xt, float(yt @ yt)
-    else:
-        design = np.column_stack([np.ones(n), X])
-        coef_full = np.linalg.lstsq(design, yv, rcond=None)[0]
-        resid = yv - design @ coef_full
-        Xt, yt = X - X.mean(axis=0), yv - yv.mean()
-        tss = float(yt @ yt)
-    xtx_inv = np.linalg.inv(design.T @ design)
+    p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what=what)
+    s = p.sample
+    absorbed_by = " + ".join(n for n, on in (("entity", ent), ("time", tim)) if on) + " fixed effects"
+    Xt, yt = p.W[:, 1:], p.W[:, 0]  # views: the sample's columns are [y] + regs
+    xtx = Xt.T @ Xt
+    check_absorbed(np.diag(xtx), p.raw_ss[1:], regs, what=what, absorbed_by=absorbed_by if p.groups else "constant")
+    drop = collinear_columns(xtx)
+    omitted = [regs[j] for j in drop]
+    if omitted:
+        msg = f"{what}: {omitted} omitted because of collinearity with earlier regressors"
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        logger.warning(msg)
+        keep = [j for j in range(len(regs)) if j not in drop]
+        regs = [regs[j] for j in keep]
+        Xt, xtx = Xt[:, keep], xtx[np.ix_(keep, keep)]
+    n = len(yt)
+    xtx_inv = np.linalg.inv(xtx)
+    beta = xtx_inv @ (Xt.T @ yt)
+    resid = yt - Xt @ beta
     k = len(regs) + 1  # slopes and the constant (absorbed or explicit)
-    all_fe = absorbed_dof(groups)
-    n_clusters = None
-    time_codes = group_codes(df[time].to_numpy()) if time is not None else None
-
-    if cov == "unadjusted":
-        k_df = k + all_fe
-        V = vcov_unadjusted(xtx_inv, resid, n - k_df)
-        df_inf = n - k_df
-    elif cov == "robust":
-        k_df = k + all_fe
-        V = vcov_robust(design, resid, xtx_inv, k_df=k_df)
-        df_inf = n - k_df
-    elif cov == "clustered":
-        codes = group_codes(df[cl].to_numpy())
-        n_clusters = int(codes.max()) + 1
-        k_df = k + absorbed_dof(groups, [codes])
-        V = vcov_cluster(design, resid, xtx_inv, codes, k_df=k_df)
-        df_inf = n_clusters - 1
-    elif cov == "twoway_clustered":
-        codes = group_codes(df[cl].to_numpy())
-        n_clusters = int(codes.max()) + 1
-        k_df = k + absorbed_dof(groups, [codes, time_codes])
-        V = vcov_twoway_cluster(design, resid, xtx_inv, codes, time_codes, k_df=k_df)
-        df_inf = min(n_clusters, int(time_codes.max()) + 1) - 1
-    else:  # driscoll_kraay
-        T = int(time_codes.max()) + 1
-        if T < DK_MIN_PERIODS:
-            msg = f"Driscoll–Kraay standard errors with only T = {T} periods (< {DK_MIN_PERIODS}) are unreliable"
-            warnings.warn(msg, UserWarning, stacklevel=2)
-            logger.warning(msg)
-        k_df = k + all_fe
-        V = vcov_driscoll_kraay(design, resid, xtx_inv, time_codes, k_df=k_df, bandwidth=dk_bandwidth)
-        df_inf = T - 1
-
-    if not groups:  # drop the intercept row/column
-        V = V[1:, 1:]
+    V, k_df, df_inf, n_clusters = _covariance(cov, Xt, resid, xtx_inv, p, k, dk_bandwidth)
+    tss = float(yt @ yt)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else np.nan
+    all_fe = p.fe.dof() if p.groups else 0
     return PanelFit(
         dep_var=y,
         terms=regs,
-        params=beta,
-        cov=V,
-        nobs=n,
+        beta=beta,
+        vcov=V,
         r2_within=r2,
         df_inf=df_inf,
         cov_type=cov,
         entity_fe=ent,
         time_fe=tim,
         controls=[c for c in regs if c not in xs],
-        n_clusters=n_clusters,
         k_df=k_df,
-        sample=df,
-        groups=groups,
+        groups=p.groups,
         Xt=Xt,
         yt=yt,
         resid=resid,
+        panel=s,
+        nobs=n,
+        n_clusters=n_clusters,
+        df_resid=n - k - all_fe,
+        n_singletons=s.n_singletons,
+        omitted=omitted,
+        fe_method=p.fe.method if p.groups else "none",
     )
 
 
@@ -320,11 +507,10 @@ def twfe(
     effects: Effects = "twoway",
     cov: CovType = "clustered",
     cluster: str | None = None,
-    level: float = 0.95,
-    table: str = "",
-    column: str = "",
-) -> pd.DataFrame:
-    """Fixed-effects regression of ``y`` on ``x`` and ``controls``, as a tidy frame.
+    dk_bandwidth: int | None = None,
+    drop_singletons: bool = True,
+) -> PanelFit:
+    """Fixed-effects regression of ``y`` on ``x`` and ``controls``.
 
     .. math::
         y_{it} = \\beta'x_{it} + \\gamma'z_{it} + \\mu_i + \\lambda_t + \\varepsilon_{it}
@@ -338,15 +524,30 @@ def twfe(
         small-sample conventions; ``clustered`` reproduces Stata's ``xtreg, fe
         vce(cluster id)``)
     cluster : cluster variable; ``None`` clusters by the entity
+    drop_singletons : drop observations alone in an absorbed group first, as
+        reghdfe does (their number is ``n_singletons``; slopes are unchanged)
 
     Returns
     -------
-    Tidy frame (:data:`imtfp.tidy.TIDY_COLUMNS`) with one row per coefficient.
+    :class:`PanelFit` with ``params``, ``bse``, ``tvalues``, ``pvalues``,
+    ``conf_int()``, ``summary()`` and ``tidy()`` (the tidy frame of
+    :data:`imtfp.tidy.TIDY_COLUMNS`, one row per coefficient).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"province": np.repeat(np.arange(10), 8), "year": np.tile(np.arange(8), 10)})
+    >>> df["x"] = rng.normal(size=80)
+    >>> df["y"] = 2.0 * df["x"] + df["province"] + rng.normal(scale=0.1, size=80)
+    >>> fit = twfe(df, y="y", x="x")
+    >>> round(float(fit.params["x"]), 1), fit.n_clusters
+    (2.0, 10)
     """
-    fit = fit_twfe(
-        data, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster
+    return fit_twfe(
+        data, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
+        dk_bandwidth=dk_bandwidth, drop_singletons=drop_singletons,
     )
-    return fit.tidy(table=table, column=column, level=level)
 
 
 def inference_panel(
@@ -359,7 +560,7 @@ def inference_panel(
     time: str = "year",
     effects: Effects = "twoway",
     cluster: str | None = None,
-    B: int = 9999,
+    bootstrap: int = 9999,
     weights: WildWeights = "webb",
     seed: int,
     level: float = 0.95,
@@ -370,8 +571,8 @@ def inference_panel(
     Columns (the ``column`` field): ``clustered`` (by ``cluster``, default the
     entity), ``driscoll_kraay``, ``twoway_clustered`` (entity and time) and
     ``wild_bootstrap``: the restricted wild cluster bootstrap (WCR) with
-    ``weights`` and ``B`` draws, whose p-value tests :math:`\\beta = 0` and
-    whose interval inverts the bootstrap test (see
+    ``weights`` and ``bootstrap`` draws, whose p-value tests :math:`\\beta = 0`
+    and whose interval inverts the bootstrap test (see
     :func:`imtfp.core.wild.wild_cluster_bootstrap`). The wild row reports the
     clustered standard error and the original t statistic.
     """
@@ -382,18 +583,17 @@ def inference_panel(
         fits[cov] = fit_twfe(data, cov=cov, what=f"inference ({cov})", **common)
         frames.append(fits[cov].tidy(table=table, column=cov, level=level, terms=[x]))
     base = fits["clustered"]
-    df = base.sample
-    cl = cluster if cluster is not None else entity
+    s = base.panel
     regs = base.terms
-    X = df[regs].to_numpy(dtype=float)
+    X = np.column_stack([s.column(r) for r in regs])
     if not base.groups:
-        X = np.column_stack([X, np.ones(len(df))])
+        X = np.column_stack([X, np.ones(len(X))])
     wild = wild_cluster_bootstrap(
         X,
-        df[y].to_numpy(dtype=float),
-        df[cl].to_numpy(),
+        s.column(y),
+        s.cluster,
         param=regs.index(x),
-        B=B,
+        B=bootstrap,
         weights=weights,
         seed=seed,
         absorb=base.groups,
@@ -402,7 +602,7 @@ def inference_panel(
     )
     row = frames[0].iloc[[0]].copy()
     row["column"] = "wild_bootstrap"
-    row["cov"] = f"wild_bootstrap ({weights}, B={B})"
+    row["cov"] = f"wild_bootstrap ({weights}, B={bootstrap})"
     row["t"] = wild.t_stat
     row["p"] = wild.p_value
     row["ci_low"] = wild.ci_low

@@ -163,11 +163,9 @@ def estimate_iv(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFram
     if lag:
         frames.append(lagged_regression(panel, y=spec["y"], x=x[0], controls=ctrl, lag=int(lag), **common))
     instruments = as_list(iv.get("instruments", []))
-    if instruments:
-        cov = common.pop("cov")
+    if instruments:  # an unsupported models.cov raises (ConfigError) instead of a silent swap
         frames.append(
-            iv_2sls(panel, y=spec["y"], endog=x[0], instruments=instruments, controls=ctrl,
-                    cov=cov if cov in ("clustered", "robust", "unadjusted") else "clustered", **common)
+            iv_2sls(panel, y=spec["y"], endog=x[0], instruments=instruments, controls=ctrl, **common).tidy(table="iv")
         )
     return _finish(frames, "iv")
 

@@ -18,7 +18,7 @@ def test_split_equals_subset_fit(panel):
     with inference_limits(InferenceLimits(few_clusters="warn")), pytest.warns(UserWarning, match="3 clusters"):
         out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
     east = out[(out["column"] == "region=east") & (out["term"] == "x")].iloc[0]
-    ref = twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"]).set_index("term").loc["x"]
+    ref = twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"]).tidy().set_index("term").loc["x"]
     assert east.estimate == pytest.approx(ref.estimate) and east.se == pytest.approx(ref.se)
     early = out[out["column"] == "period=early"]
     assert early["nobs"].iloc[0] == 31 * 6

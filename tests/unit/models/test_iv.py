@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from imtfp.core.fe import demean, group_codes
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.iv import iv_2sls, lagged_regression
 from imtfp.models._common import lag_within
 
@@ -27,7 +27,7 @@ def endo():
 
 
 def test_just_identified_equals_closed_form(endo):
-    out = iv_2sls(endo, y="y", endog="x", instruments=["w"])
+    out = iv_2sls(endo, y="y", endog="x", instruments=["w"]).tidy()
     groups = [group_codes(endo.province), group_codes(endo.year)]
     yt, xt, wt = (demean(endo[c].to_numpy(), groups) for c in ("y", "x", "w"))
     b = float(wt @ yt / (wt @ xt))  # (Z'X)^{-1} Z'y
@@ -39,9 +39,13 @@ def test_just_identified_equals_closed_form(endo):
 
 
 def test_diagnostics(endo):
-    out = iv_2sls(endo, y="y", endog="x", instruments=["w"]).set_index("term")
+    out = iv_2sls(endo, y="y", endog="x", instruments=["w"]).tidy().set_index("term")
     stats = out[out.column == "2sls"]
-    assert stats.loc["kp_rk_wald_F", "estimate"] == pytest.approx(stats.loc["first_stage_F", "estimate"])
+    # one endogenous regressor: KP rk Wald F (ivreg2: no small-sample factor, then (N-K)/N and
+    # (G-1)/G) and the clustered first-stage F (factor G/(G-1)(N-1)/(N-K)) differ by (N-1)/N
+    n = len(endo)
+    kp, fs = stats.loc["kp_rk_wald_F", "estimate"], stats.loc["first_stage_F", "estimate"]
+    assert kp == pytest.approx(fs * (n - 1) / n, rel=1e-10)
     assert stats.loc["first_stage_F", "estimate"] > 50
     assert stats.loc["endogeneity_test", "p"] < 0.01  # x is endogenous by construction
 
@@ -49,8 +53,19 @@ def test_diagnostics(endo):
 def test_errors(endo):
     with pytest.raises(EstimationError, match="underidentified"):
         iv_2sls(endo.assign(x2=endo.x ** 2), y="y", endog=["x", "x2"], instruments=["w"])
-    with pytest.raises(ValueError, match="driscoll_kraay"):
-        iv_2sls(endo, y="y", endog="x", instruments=["w"], cov="driscoll_kraay")
+    for cov in ("driscoll_kraay", "twoway_clustered"):
+        with pytest.raises(ConfigError, match=f"cov='{cov}'.*not supported by IV-2SLS"):
+            iv_2sls(endo, y="y", endog="x", instruments=["w"], cov=cov)
+    with pytest.raises(EstimationError, match=r"\['w2'\] are absorbed"):
+        iv_2sls(endo.assign(w2=endo.year * 1.0), y="y", endog="x", instruments=["w2"])
+
+
+def test_result_protocol(endo):
+    fit = iv_2sls(endo, y="y", endog="x", instruments=["w"])
+    assert list(fit.params.index) == ["x"] and fit.n_clusters == 31 and fit.df_inf == 30
+    assert fit.pvalues["x"] < 0.01 and "Excluded instruments" in fit.summary()
+    ci = fit.conf_int()
+    assert ci.loc["x", "lower"] < 1.0 < ci.loc["x", "upper"]
 
 
 def test_lag_within_respects_gaps():

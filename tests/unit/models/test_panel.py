@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_tidy_format_and_recovery(panel):
-    out = twfe(panel, y="y", x="x", controls=["z", "m"])
+    out = twfe(panel, y="y", x="x", controls=["z", "m"]).tidy()
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     row = out.set_index("term").loc["x"]
     # truth 0.5; with 31 clusters a 4-se band fails with probability < 1e-4
@@ -91,3 +91,66 @@ def test_missing_rows_dropped(panel):
     df.loc[:9, "z"] = np.nan
     fit = fit_twfe(df, y="y", x="x", controls=["z"])
     assert fit.nobs == len(panel) - 10
+
+
+def _unbalanced_panel(seed=0, E=60, T=9):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    e, t = np.repeat(np.arange(E), T), np.tile(np.arange(T), E)
+    keep = rng.random(E * T) < 0.6
+    keep[e == 0] = False
+    keep[(e == 0) & (t == 3)] = True  # a singleton entity
+    e, t = e[keep], t[keep]
+    n = len(e)
+    a, g = rng.normal(size=E)[e], rng.normal(size=T)[t]
+    df = pd.DataFrame({"id": e, "yr": 2000 + t, "x": rng.normal(size=n) + a, "z": rng.normal(size=n) + g})
+    df["y"] = 0.7 * df.x - 0.2 * df.z + a + g + rng.normal(size=n)
+    return df
+
+
+def test_unbalanced_with_singletons_matches_panelols():
+    """Slopes of the engine equal linearmodels PanelOLS (the test oracle) on an unbalanced panel."""
+    from linearmodels import PanelOLS
+
+    df = _unbalanced_panel()
+    fit = fit_twfe(df, y="y", x="x", controls=["z"], entity="id", time="yr", cov="unadjusted")
+    assert fit.n_singletons >= 1 and fit.nobs == len(df) - fit.n_singletons
+    ref = PanelOLS(df.set_index(["id", "yr"]).y, df.set_index(["id", "yr"])[["x", "z"]],
+                   entity_effects=True, time_effects=True).fit()
+    np.testing.assert_allclose(fit.params.to_numpy(), ref.params[["x", "z"]].to_numpy(), rtol=1e-8)
+
+
+def test_unbalanced_lsdv_standard_errors():
+    """Conventional SEs equal OLS on explicit dummies once the singletons are removed."""
+    df = _unbalanced_panel(1)
+    fit = fit_twfe(df, y="y", x="x", controls=["z"], entity="id", time="yr", cov="unadjusted")
+    used = fit.sample
+    ref = smf.ols("y ~ x + z + C(id) + C(yr)", data=used).fit()
+    np.testing.assert_allclose(fit.params, ref.params[["x", "z"]], rtol=1e-8)
+    np.testing.assert_allclose(fit.se, ref.bse[["x", "z"]], rtol=1e-8)
+
+
+def test_result_protocol(panel):
+    fit = twfe(panel, y="y", x="x", controls=["z"])
+    assert list(fit.params.index) == ["x", "z"] and fit.bse["x"] > 0
+    assert fit.pvalues["x"] < 0.05 and fit.n_clusters == 31 and fit.df_inf == 30
+    ci = fit.conf_int()
+    assert ci.loc["x", "lower"] < fit.params["x"] < ci.loc["x", "upper"]
+    text = fit.summary()
+    assert "No. clusters" in text and "entity + time" in text and "x" in text
+
+
+def test_collinear_control_omitted_with_warning(panel):
+    df = panel.assign(z2=2 * panel["z"] - panel["x"])
+    with pytest.warns(UserWarning, match=r"\['z2'\] omitted because of collinearity"):
+        fit = fit_twfe(df, y="y", x="x", controls=["z", "z2"])
+    assert fit.terms == ["x", "z"] and fit.omitted == ["z2"]
+
+
+def test_constant_and_absorbed_regressors_named(panel):
+    with pytest.raises(EstimationError, match=r"\['one'\] are constant"):
+        fit_twfe(panel.assign(one=1.0), y="y", x="x", controls=["one"], effects="none")
+    year_only = panel.assign(trend=panel["year"] * 1.0)
+    with pytest.raises(EstimationError, match=r"\['trend'\] are absorbed by the entity \+ time fixed effects"):
+        fit_twfe(year_only, y="y", x="x", controls=["trend"])

@@ -11,7 +11,7 @@ each adjacent pair, 2 × 12 × 31 = 744). Inputs K, L; output Y; simulated with 
 * baseline (``engine="linprog"``): ``scipy.optimize.linprog(method="highs")`` called once per
   LP, rebuilding the programme each time.
 
-Run: .venv/bin/pytest benchmarks/bench_dea.py --benchmark-only -s
+Run: .venv/bin/pytest benchmarks/test_bench_dea.py --benchmark-only -s
 The two paths' results are asserted equal (atol 1e-9); the time ratio is printed and stored
 in the benchmark's ``extra_info``.
 """

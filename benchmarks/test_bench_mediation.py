@@ -5,7 +5,7 @@ draws of a·b. The naive alternative rebuilds every resampled panel (each drawn 
 new entity) and fits the a- and b-equations with PanelOLS. 5000 naive replications take
 minutes, so the loop is timed on the first N_NAIVE draws and scaled per replication (the
 cost per draw is constant); its estimates are asserted equal to the vectorised ones on
-those draws. Run: ``.venv/bin/pytest benchmarks/bench_mediation.py -s``.
+those draws. Run: ``.venv/bin/pytest benchmarks/test_bench_mediation.py -s``.
 """
 
 from __future__ import annotations
