@@ -51,7 +51,7 @@ def column_sample(panel: pd.DataFrame, column: str, spec: Mapping) -> pd.DataFra
 def wild_settings(spec: Mapping) -> tuple[int, str]:
     """(draws, weights) of ``models.inference.wild_bootstrap`` (``bootstrap`` or legacy ``B``)."""
     wild = ((spec.get("inference") or {}).get("wild_bootstrap")) or {}
-    draws = wild.get("bootstrap", wild.get("B", DEFAULT_DRAWS))
+    draws = wild.get("bootstrap", DEFAULT_DRAWS)
     return int(draws), str(wild.get("weights", "webb"))
 
 
@@ -157,7 +157,7 @@ def _wild_p(
         X = np.column_stack([X, np.ones(len(df))])
     try:
         res = wild_cluster_bootstrap(
-            X, df[model["y"]].to_numpy(dtype=float), df[cluster].to_numpy(), param=0, B=draws,
+            X, df[model["y"]].to_numpy(dtype=float), df[cluster].to_numpy(), param=0, bootstrap=draws,
             weights=weights, seed=seed, absorb=absorb, level=None,  # type: ignore[arg-type]
         )
     except (EstimationError, np.linalg.LinAlgError) as err:

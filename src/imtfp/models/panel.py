@@ -593,7 +593,7 @@ def inference_panel(
         s.column(y),
         s.cluster,
         param=regs.index(x),
-        B=bootstrap,
+        bootstrap=bootstrap,
         weights=weights,
         seed=seed,
         absorb=base.groups,
