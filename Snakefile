@@ -1,6 +1,9 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
+import os
+import re
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,6 +14,27 @@ min_version("9.0")
 if not workflow.overwrite_configfiles:
 
     configfile: "config.yaml"
+
+
+# run_name: X puts every output, log and benchmark of this config under runs/X/ (the same layout as
+# data/derived and logs), so two datasets never mix. Paths the config gives (manifest, data roots) are
+# relative to the folder snakemake starts in: make them absolute before moving into the run folder.
+def _run_folder(cfg):
+    name = cfg.get("run_name")
+    if not name:
+        return None
+    base = os.getcwd()
+    dataset = cfg.get("dataset", {})
+    for section, key in ((dataset, "manifest"), (dataset, "root"), (cfg, "data_root")):
+        if section.get(key):
+            section[key] = os.path.join(base, os.path.expanduser(section[key]))
+    return os.path.join("runs", name)
+
+
+RUN_FOLDER = _run_folder(config)
+if RUN_FOLDER:
+
+    workdir: RUN_FOLDER
 
 
 include: "workflow/rules/common.smk"
@@ -26,9 +50,27 @@ include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:
     input:
         final_targets(),
     default_target: True
+
+
+# A failed job's own message on the console (its script also echoes it as it fails), and after a
+# successful run the warnings that change how results read, in data/derived/run_summary.md.
+onerror:
+    print_failures(log)
+
+
+onsuccess:
+    write_run_summary()
+
+
+# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
+# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from.
+for _rule in workflow.rules:
+    if _rule.benchmark is None and _rule.log:
+        _rule.benchmark = re.sub(r"\.log$", "", str(_rule.log[0])) + ".benchmark.tsv"

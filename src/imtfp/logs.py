@@ -1,17 +1,161 @@
-"""Send a rule's log records and warnings to its log file."""
+"""A rule's logging: records and warnings to its log file, its failure and heartbeat on the console.
+
+Every rule script calls :func:`to_file` first. From then on
+
+* log records (INFO and up), ``warnings.warn`` and stderr go to the rule's log file;
+* an uncaught exception is written to the log (full traceback) *and* as one readable line on the
+  console — ``[imtfp] rule estimate failed: EstimationError: … (log: logs/models/iv.log)`` — so the
+  reason of a failed run is on screen, not only at the bottom of a log;
+* :func:`heartbeat` prints one line on the console (long jobs say they are alive);
+* :func:`progress` wraps a loop in a ``tqdm`` bar written to the log file, with a heartbeat each
+  quarter.
+
+After a successful run, :func:`run_summary` gathers the WARNING lines of every log into a short
+Markdown summary (``data/derived/run_summary.md``): the warnings that change how a result should be
+read (few clusters, imputed shares, data checks) are then seen without opening 80 logs.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# The console: the process's real stderr, kept before to_file redirects sys.stderr to the log.
+_CONSOLE = sys.__stderr__
+_RULE: dict[str, str] = {"name": "", "log": ""}
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
-def to_file(path: str | Path) -> logging.Logger:
-    """Route the ``imtfp`` logger, warnings and stderr to ``path``; return the logger."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _rule_name(path: Path) -> str:
+    """The running rule's name (Snakemake's ``snakemake`` object of the script), else the log stem."""
+    main = sys.modules.get("__main__")
+    smk = getattr(main, "snakemake", None)
+    return str(getattr(smk, "rule", "") or path.stem)
+
+
+def console(message: str) -> None:
+    """Write one line to the console (the process's stderr before redirection)."""
+    if _CONSOLE is not None:
+        print(message, file=_CONSOLE, flush=True)
+
+
+def failure_line(exc: BaseException, *, rule: str, log: str) -> str:
+    """``[imtfp] rule <rule> failed: <Type>: <first line of the message> (log: <log>)``."""
+    text = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    more = " …" if len(text) > 1 else ""
+    return f"[imtfp] rule {rule} failed: {detail}{more} (log: {log})"
+
+
+def _excepthook(kind, exc, tb) -> None:
+    # the full traceback stays in the log; the console gets the readable last line
+    traceback.print_exception(kind, exc, tb, file=sys.stderr)
+    sys.stderr.flush()
+    console(failure_line(exc, rule=_RULE["name"], log=_RULE["log"]))
+
+
+def to_file(path: str | Path, *, rule: str | None = None) -> logging.Logger:
+    """Route the ``imtfp`` logger, warnings and stderr to ``path``; return the logger.
+
+    An uncaught exception is echoed to the console as one line naming the rule (``rule``, default the
+    Snakemake rule of the running script) and the log.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the rule's process
     sys.stderr = stream
-    logging.basicConfig(stream=stream, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(stream=stream, level=logging.INFO, format=LOG_FORMAT, force=True)
     logging.captureWarnings(True)
+    _RULE.update(name=rule or _rule_name(path), log=str(path))
+    sys.excepthook = _excepthook
     return logging.getLogger("imtfp")
+
+
+def heartbeat(message: str) -> None:
+    """One console line from a long job, e.g. ``[imtfp] multiverse_chunk: 50% (120/240 specs)``."""
+    name = _RULE["name"] or "imtfp"
+    console(f"[imtfp] {name}: {message}")
+    logging.getLogger("imtfp").info(message)
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") -> Iterator[T]:
+    """Iterate ``items`` with a ``tqdm`` bar in the log (stderr) and a console heartbeat per quarter."""
+    from tqdm import tqdm  # lazy: only loops that report progress pay for it
+
+    if total is None:
+        try:
+            total = len(items)  # type: ignore[arg-type]
+        except TypeError:
+            total = None
+    bar = tqdm(items, total=total, desc=desc, file=sys.stderr, mininterval=2.0, ascii=True)
+    next_quarter = 1
+    for i, item in enumerate(bar, start=1):
+        yield item
+        if total and i * 4 >= next_quarter * total:
+            heartbeat(f"{desc} {100 * i // total}% ({i}/{total})".strip())
+            next_quarter = i * 4 // total + 1
+
+
+def progress_callback(desc: str):
+    """A ``callback(done, total)`` for engines that report their own progress (the multiverse)."""
+    state = {"next": 1}
+
+    def report(done: int, total: int) -> None:
+        logging.getLogger("imtfp").info("%s: %d/%d", desc, done, total)
+        if total and done * 4 >= state["next"] * total:
+            heartbeat(f"{desc} {100 * done // total}% ({done}/{total})")
+            state["next"] = done * 4 // total + 1
+
+    return report
+
+
+# ---- the run summary -------------------------------------------------------------------------------
+
+_WARNING = re.compile(r"^WARNING (?P<logger>\S+): (?P<message>.*)$")
+# captured warnings.warn text: "/path/file.py:12: UserWarning: the message"
+_PYWARN = re.compile(r"^.*?:\d+: (?:\w+Warning): (?P<message>.*)$")
+
+
+def log_warnings(log_dir: str | Path) -> dict[str, list[str]]:
+    """WARNING messages of every ``*.log`` under ``log_dir``, by log (relative path), deduplicated."""
+    log_dir = Path(log_dir)
+    found: dict[str, list[str]] = {}
+    for log in sorted(log_dir.rglob("*.log")):
+        messages: list[str] = []
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            m = _WARNING.match(line)
+            if not m:
+                continue
+            text = m.group("message")
+            w = _PYWARN.match(text)
+            text = (w.group("message") if w else text).strip()
+            if text and text not in messages:
+                messages.append(text)
+        if messages:
+            found[log.relative_to(log_dir).with_suffix("").as_posix()] = messages
+    return found
+
+
+def run_summary(log_dir: str | Path, *, title: str = "Run summary") -> str:
+    """Markdown summary of the warnings in the logs of the jobs that made the current outputs."""
+    found = log_warnings(log_dir)
+    lines = [f"# {title}", ""]
+    if not found:
+        lines.append("No warnings: no job logged anything that changes how its results read.")
+    else:
+        n = sum(len(v) for v in found.values())
+        lines += [
+            f"{n} warning(s) that change how results should be read "
+            f"(from {len(found)} job log(s) under {Path(log_dir).as_posix()}/):",
+            "",
+        ]
+        for job, messages in found.items():
+            lines += [f"- **{job}**: {msg}" for msg in messages]
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,8 @@
 # (data/derived/panel/panel.parquet), a named check writes under data/derived/robustness/<name>/ with
 # the config overlay of `robustness.<name>` merged onto the baseline.
 
+import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -190,3 +192,54 @@ def final_targets():
 
 def drop_years(wildcards):
     return variant_config(wildcards)["panel"].get("drop_years", [])
+
+
+# ---- console: failures and the run summary --------------------------------------------------------
+
+RUN_SUMMARY = "data/derived/run_summary.md"
+
+
+def failed_jobs(snakemake_log):
+    """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
+
+    failed, rule = [], None
+    text = Path(snakemake_log).read_text(encoding="utf-8", errors="replace") if snakemake_log else ""
+    for line in text.splitlines():
+        m = re.match(r"\s*Error in rule (\S+):", line)
+        if m:
+            rule = m.group(1)
+            failed.append([rule, None])
+        m = re.match(r"\s*log: (\S+)", line)
+        if m and failed and failed[-1][1] is None:
+            failed[-1][1] = m.group(1)
+    return [tuple(f) for f in failed]
+
+
+def last_error(log_file):
+    """The last exception line of a job's log (``SomeError: message``), else its last line."""
+    path = Path(log_file) if log_file else None
+    if path is None or not path.is_file():
+        return "(no log written)"
+    lines = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
+            return line.strip()
+    return lines[-1].strip() if lines else "(empty log)"
+
+
+def print_failures(snakemake_log):
+    jobs = failed_jobs(snakemake_log)
+    if not jobs:
+        return
+    print("\n[imtfp] failed jobs (full tracebacks in their logs):", file=sys.stderr)
+    for rule, log_file in jobs:
+        print(f"  {rule}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
+
+
+def write_run_summary():
+    from imtfp.logs import run_summary
+
+    text = run_summary("logs")
+    Path(RUN_SUMMARY).parent.mkdir(parents=True, exist_ok=True)
+    Path(RUN_SUMMARY).write_text(text, encoding="utf-8")
+    print("\n" + text, file=sys.stderr)

@@ -1,0 +1,19 @@
+"""Rule export_panel: analysis frame (+ the tables' CSVs) -> panel.dta and panel.xlsx."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from imtfp.export import export_panel
+from imtfp.logs import to_file
+
+log = to_file(snakemake.log[0])
+tables = {Path(p).stem: p for p in snakemake.input.tables}
+export_panel(
+    pd.read_parquet(snakemake.input.panel),
+    dta=snakemake.output.dta,
+    xlsx=snakemake.output.xlsx,
+    tables=tables,
+    language="en" if snakemake.params.language == "en" else "zh",
+)
+log.info("panel exported with %d table sheets", len(tables))
