@@ -79,9 +79,13 @@ def to_file(path: str | Path, *, rule: str | None = None) -> logging.Logger:
 
 
 def heartbeat(message: str) -> None:
-    """One console line from a long job, e.g. ``[imtfp] multiverse_chunk: 50% (120/240 specs)``."""
-    name = _RULE["name"] or "imtfp"
-    console(f"[imtfp] {name}: {message}")
+    """One console line from a long job, e.g. ``[imtfp] multiverse_chunk: 50% (120/240 specs)``.
+
+    Only inside a rule's job (after :func:`to_file`); library calls from Python or tests stay quiet.
+    """
+    if not _RULE["name"]:
+        return
+    console(f"[imtfp] {_RULE['name']}: {message}")
     logging.getLogger("imtfp").info(message)
 
 
@@ -108,7 +112,6 @@ def progress_callback(desc: str):
     state = {"next": 1}
 
     def report(done: int, total: int) -> None:
-        logging.getLogger("imtfp").info("%s: %d/%d", desc, done, total)
         if total and done * 4 >= state["next"] * total:
             heartbeat(f"{desc} {100 * done // total}% ({done}/{total})")
             state["next"] = done * 4 // total + 1
