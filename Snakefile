@@ -71,6 +71,8 @@ onsuccess:
 
 # Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
 # logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from.
+# (Set here for every rule, including ones added later, rather than repeated in each rule.)
 for _rule in workflow.rules:
     if _rule.benchmark is None and _rule.log:
+        _rule.benchmark_modifier = workflow.modifier.path_modifier
         _rule.benchmark = re.sub(r"\.log$", "", str(_rule.log[0])) + ".benchmark.tsv"

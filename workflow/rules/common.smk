@@ -202,13 +202,12 @@ RUN_SUMMARY = "data/derived/run_summary.md"
 def failed_jobs(snakemake_log):
     """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
 
-    failed, rule = [], None
+    failed = []
     text = Path(snakemake_log).read_text(encoding="utf-8", errors="replace") if snakemake_log else ""
     for line in text.splitlines():
         m = re.match(r"\s*Error in rule (\S+):", line)
         if m:
-            rule = m.group(1)
-            failed.append([rule, None])
+            failed.append([m.group(1), None])
         m = re.match(r"\s*log: (\S+)", line)
         if m and failed and failed[-1][1] is None:
             failed[-1][1] = m.group(1)
@@ -232,8 +231,8 @@ def print_failures(snakemake_log):
     if not jobs:
         return
     print("\n[imtfp] failed jobs (full tracebacks in their logs):", file=sys.stderr)
-    for rule, log_file in jobs:
-        print(f"  {rule}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
+    for rule_name, log_file in jobs:
+        print(f"  {rule_name}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
 
 
 def write_run_summary():

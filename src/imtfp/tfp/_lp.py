@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 
 from imtfp.tfp._checks import check_option
 
@@ -128,6 +127,8 @@ class LinearProgram:
             (None if np.isinf(lo) else lo, None if np.isinf(hi) else hi)
             for lo, hi in zip(self.col_lo, self.col_hi)
         ]
+        from scipy.optimize import linprog  # lazy: HiGHS (highspy) is the default engine
+
         res = linprog(
             self.c,
             A_ub=A_ub if A_ub.size else None,
