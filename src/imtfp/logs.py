@@ -123,32 +123,82 @@ def progress_callback(desc: str):
 
 _WARNING = re.compile(r"^WARNING (?P<logger>\S+): (?P<message>.*)$")
 # captured warnings.warn text: "/path/file.py:12: UserWarning: the message"
-_PYWARN = re.compile(r"^.*?:\d+: (?:\w+Warning): (?P<message>.*)$")
+_PYWARN = re.compile(r"^.*?:\d+: (?P<category>\w+Warning): (?P<message>.*)$")
+# A missing label changes how a table looks, not how its numbers read: counted, not listed per job.
+_LABEL = re.compile(r"^no \w+ label for '(?P<name>[^']+)'")
+
+
+def _log_lines(log_dir: Path):
+    """(job, category, message) of every WARNING line of every ``*.log`` under ``log_dir``."""
+    for log in sorted(log_dir.rglob("*.log")):
+        job = log.relative_to(log_dir).with_suffix("").as_posix()
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            m = _WARNING.match(line)
+            if m:
+                w = _PYWARN.match(m.group("message"))
+                category = w.group("category") if w else m.group("logger")
+                yield job, category, (w.group("message") if w else m.group("message")).strip()
 
 
 def log_warnings(log_dir: str | Path) -> dict[str, list[str]]:
-    """WARNING messages of every ``*.log`` under ``log_dir``, by log (relative path), deduplicated."""
-    log_dir = Path(log_dir)
+    """WARNING messages of every ``*.log`` under ``log_dir``, by job (log path), deduplicated.
+
+    Missing-label warnings are left out (see :func:`missing_labels`).
+    """
     found: dict[str, list[str]] = {}
-    for log in sorted(log_dir.rglob("*.log")):
-        messages: list[str] = []
-        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-            m = _WARNING.match(line)
-            if not m:
-                continue
-            text = m.group("message")
-            w = _PYWARN.match(text)
-            text = (w.group("message") if w else text).strip()
-            if text and text not in messages:
-                messages.append(text)
-        if messages:
-            found[log.relative_to(log_dir).with_suffix("").as_posix()] = messages
+    for job, category, text in _log_lines(Path(log_dir)):
+        if category == "LabelWarning" or _LABEL.match(text) or not text:
+            continue
+        messages = found.setdefault(job, [])
+        if text not in messages:
+            messages.append(text)
     return found
 
 
-def run_summary(log_dir: str | Path, *, title: str = "Run summary") -> str:
-    """Markdown summary of the warnings in the logs of the jobs that made the current outputs."""
+def missing_labels(log_dir: str | Path) -> list[str]:
+    """Names the report printed raw because ``labels.yaml`` has no label for them."""
+    names = {m.group("name") for _, _, text in _log_lines(Path(log_dir)) if (m := _LABEL.match(text))}
+    return sorted(names)
+
+
+IMPUTED_WARN_SHARE = 0.05
+
+
+def imputed_warnings(panel, imputed, *, threshold: float = IMPUTED_WARN_SHARE) -> list[str]:
+    """One line per indicator whose imputed cells exceed ``threshold`` of the panel's rows.
+
+    share = (cells of the indicator filled by the missing-value rule) / (province-years of the panel);
+    the provinces with the most filled cells are named (not coded).
+    """
+    from imtfp import provinces
+
+    if imputed is None or len(imputed) == 0 or len(panel) == 0:
+        return []
+    out = []
+    for indicator, cells in imputed.groupby("indicator", sort=True):
+        share = len(cells) / len(panel)
+        if share <= threshold:
+            continue
+        worst = cells["province"].astype(str).value_counts().head(3)
+        where = "、".join(f"{provinces.name(c)} {n}" for c, n in worst.items())
+        out.append(
+            f"{indicator}: {len(cells)} of {len(panel)} province-years imputed ({share:.1%}); "
+            f"most in {where}"
+        )
+    return out
+
+
+def run_summary(
+    log_dir: str | Path, *, title: str = "Run summary", extra: dict[str, list[str]] | None = None
+) -> str:
+    """Markdown summary of the warnings in the logs of the jobs that made the current outputs.
+
+    ``extra`` adds warnings found outside the logs (e.g. ``{"panel/imputed": imputed_warnings(...)}``).
+    """
     found = log_warnings(log_dir)
+    for job, messages in (extra or {}).items():
+        if messages:
+            found.setdefault(job, []).extend(messages)
     lines = [f"# {title}", ""]
     if not found:
         lines.append("No warnings: no job logged anything that changes how its results read.")
@@ -161,4 +211,11 @@ def run_summary(log_dir: str | Path, *, title: str = "Run summary") -> str:
         ]
         for job, messages in found.items():
             lines += [f"- **{job}**: {msg}" for msg in messages]
+    labels = missing_labels(log_dir)
+    if labels:
+        lines += [
+            "",
+            f"{len(labels)} name(s) print raw in tables and figures (no label in labels.yaml or "
+            f"report.labels): {', '.join(labels)}",
+        ]
     return "\n".join(lines) + "\n"

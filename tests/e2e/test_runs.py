@@ -54,15 +54,6 @@ def test_run_name_writes_outputs_logs_and_benchmarks_under_runs(workdir):
     assert summary.startswith("# Run summary") and summary in run.stderr
 
 
-def test_configfile_followed_by_a_target_is_not_read_as_yaml(workdir):
-    # `--configfile x.yaml target` (no '='): argparse gives the target to --configfile as a second file
-    cfg = _config(workdir, "spaced", run_name="spaced")
-    run = _snakemake(workdir, "--configfile", cfg.name, TARGET)
-    text = run.stdout + run.stderr
-    assert "not valid JSON or YAML" not in text
-    assert run.returncode == 0 or "--configfile=" in text, text[-3000:]
-
-
 def test_a_failed_job_prints_its_error_on_the_console(workdir):
     cfg = _config(workdir, "broken", run_name="broken")
     raw = workdir / "data" / "raw" / "demo" / "legacy" / "01_gdp.csv"

@@ -56,3 +56,26 @@ def test_run_summary_collects_warnings_by_job(tmp_path):
     assert text.startswith("# Run summary\n") and "- **models/baseline**: Driscoll–Kraay" in text
     (tmp_path / "models" / "baseline.log").write_text("INFO ok\n", encoding="utf-8")
     assert "No warnings" in run_summary(tmp_path)
+
+
+def test_imputed_shares_above_the_threshold_name_provinces():
+    import pandas as pd
+
+    from imtfp.logs import imputed_warnings
+
+    panel = pd.DataFrame({"province": ["44"] * 10 + ["11"] * 10, "year": list(range(10)) * 2})
+    imputed = pd.DataFrame(
+        {"province": ["44", "44", "11", "44"], "year": [1, 2, 3, 4], "indicator": ["a", "a", "a", "b"]}
+    )
+    lines = imputed_warnings(panel, imputed, threshold=0.1)
+    assert lines == ["a: 3 of 20 province-years imputed (15.0%); most in 广东 2、北京 1"]
+    assert imputed_warnings(panel, imputed.iloc[:0]) == []
+
+
+def test_label_warnings_are_counted_not_listed(tmp_path):
+    (tmp_path / "t.log").write_text(
+        "WARNING py.warnings: /x/labels.py:136: LabelWarning: no variable label for 'gov'; printing the raw name\n",
+        encoding="utf-8",
+    )
+    assert log_warnings(tmp_path) == {}
+    assert "1 name(s) print raw in tables and figures (no label in labels.yaml or report.labels): gov" in run_summary(tmp_path)

@@ -203,7 +203,10 @@ def failed_jobs(snakemake_log):
     """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
 
     failed = []
-    text = Path(snakemake_log).read_text(encoding="utf-8", errors="replace") if snakemake_log else ""
+    if isinstance(snakemake_log, (list, tuple)):  # Snakemake passes the log file(s) of the run
+        snakemake_log = snakemake_log[-1] if snakemake_log else None
+    path = Path(str(snakemake_log)) if snakemake_log else None
+    text = path.read_text(encoding="utf-8", errors="replace") if path and path.is_file() else ""
     for line in text.splitlines():
         m = re.match(r"\s*Error in rule (\S+):", line)
         if m:
@@ -236,9 +239,15 @@ def print_failures(snakemake_log):
 
 
 def write_run_summary():
-    from imtfp.logs import run_summary
+    import pandas as pd
 
-    text = run_summary("logs")
+    from imtfp.logs import imputed_warnings, run_summary
+
+    extra = {}
+    panel, imputed = Path("data/derived/panel/panel.parquet"), Path("data/derived/panel/imputed.parquet")
+    if panel.is_file() and imputed.is_file():
+        extra["panel/imputed"] = imputed_warnings(pd.read_parquet(panel), pd.read_parquet(imputed))
+    text = run_summary("logs", extra=extra)
     Path(RUN_SUMMARY).parent.mkdir(parents=True, exist_ok=True)
     Path(RUN_SUMMARY).write_text(text, encoding="utf-8")
     print("\n" + text, file=sys.stderr)
