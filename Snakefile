@@ -1,7 +1,6 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
-import os
 import re
 
 from snakemake.utils import min_version
@@ -16,19 +15,7 @@ if not workflow.overwrite_configfiles:
     configfile: "config.yaml"
 
 
-# run_name: X puts every output, log and benchmark of this config under runs/X/ (the same layout as
-# data/derived and logs), so two datasets never mix. Paths the config gives (manifest, data roots) are
-# relative to the folder snakemake starts in: make them absolute before moving into the run folder.
-def _run_folder(cfg):
-    name = cfg.get("run_name")
-    if not name:
-        return None
-    base = os.getcwd()
-    dataset = cfg.get("dataset", {})
-    for section, key in ((dataset, "manifest"), (dataset, "root"), (cfg, "data_root")):
-        if section.get(key):
-            section[key] = os.path.join(base, os.path.expanduser(section[key]))
-    return os.path.join("runs", name)
+include: "workflow/rules/runs.smk"
 
 
 RUN_FOLDER = _run_folder(config)
@@ -75,4 +62,4 @@ onsuccess:
 for _rule in workflow.rules:
     if _rule.benchmark is None and _rule.log:
         _rule.benchmark_modifier = workflow.modifier.path_modifier
-        _rule.benchmark = re.sub(r"\.log$", "", str(_rule.log[0])) + ".benchmark.tsv"
+        _rule.benchmark = f"{re.sub(r'[.]log$', '', str(_rule.log[0]))}.benchmark.tsv"

