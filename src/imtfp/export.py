@@ -53,7 +53,8 @@ def stata_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def _label(column: str, language: str) -> str:
+def _label(column: str, language: str, labels=None) -> str:
+    """The column's label: fixed ones for the keys, else the catalog's (``labels``, or the default)."""
     import warnings
 
     from imtfp.report.labels import Labels, LabelWarning
@@ -69,7 +70,7 @@ def _label(column: str, language: str) -> str:
         return fixed[column][0 if language == "zh" else 1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelWarning)
-        return Labels(language).var(column)  # type: ignore[arg-type]
+        return (labels or Labels(language)).var(column)  # type: ignore[arg-type]
 
 
 def with_names(panel: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
@@ -98,7 +99,7 @@ def _stata_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_dta(panel: pd.DataFrame, path: str | Path, *, language: str = "zh") -> dict[str, str]:
+def to_dta(panel: pd.DataFrame, path: str | Path, *, language: str = "zh", labels=None) -> dict[str, str]:
     """Write the panel as Stata .dta (format 118); return column → Stata name used.
 
     Adds ``province_id`` (1…31 in GB/T 2260 order) so ``xtset province_id year`` works at once.
@@ -108,14 +109,14 @@ def to_dta(panel: pd.DataFrame, path: str | Path, *, language: str = "zh") -> di
         order = {c: i for i, c in enumerate(provinces.codes(), start=1)}
         df.insert(0, "province_id", df["province"].astype(str).map(order).astype("Int64"))
     names = stata_names(list(df.columns))
-    labels = {names[c]: _label(c, language)[:STATA_LABEL_MAX] for c in df.columns}
+    var_labels = {names[c]: _label(c, language, labels)[:STATA_LABEL_MAX] for c in df.columns}
     frame = _stata_frame(df).rename(columns=names)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     frame.to_stata(
         path,
         write_index=False,
         version=118,
-        variable_labels=labels,
+        variable_labels=var_labels,
         data_label="imtfp analysis panel",
         time_stamp=FIXED_TIME,
     )
@@ -138,6 +139,7 @@ def to_xlsx(
     *,
     tables: Mapping[str, str | Path] | None = None,
     language: str = "zh",
+    labels=None,
 ) -> list[str]:
     """Write the panel (label headers, province names) and each table's CSV to one workbook.
 
@@ -155,7 +157,7 @@ def to_xlsx(
     ws = wb.active
     used: set[str] = set()
     ws.title = _sheet_name("面板数据" if language == "zh" else "panel", used)
-    ws.append([_label(c, language) for c in df.columns])
+    ws.append([_label(c, language, labels) for c in df.columns])
     for row in df.itertuples(index=False):
         ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
     ws.freeze_panes = "A2"
@@ -184,7 +186,12 @@ def export_panel(
     xlsx: str | Path,
     tables: Mapping[str, str | Path] | None = None,
     language: str = "zh",
+    labels=None,
 ) -> None:
-    """The analysis panel to Stata (``dta``) and Excel (``xlsx``, with the tables' sheets)."""
-    to_dta(panel, dta, language=language)
-    to_xlsx(panel, xlsx, tables=tables, language=language)
+    """The analysis panel to Stata (``dta``) and Excel (``xlsx``, with the tables' sheets).
+
+    ``labels``: a :class:`~imtfp.report.labels.Labels` catalog (e.g. with the config's
+    ``report.variable_labels``); default the package catalog in ``language``.
+    """
+    to_dta(panel, dta, language=language, labels=labels)
+    to_xlsx(panel, xlsx, tables=tables, language=language, labels=labels)

@@ -13,6 +13,6 @@ rule export_panel:
     conda:
         "../envs/imtfp.yaml"
     params:
-        language=config.get("report", {}).get("language", "zh"),
+        exhibit=exhibit_config(),
     script:
         "../scripts/export_panel.py"
