@@ -121,6 +121,21 @@ def _clusters(model: object) -> int | None:
     return int(n) if n is not None and not (isinstance(n, float) and math.isnan(n)) else None
 
 
+def _shown_terms(tidy: pd.DataFrame) -> list[str]:
+    """Terms in order of appearance, less those that are a control in every column they appear in.
+
+    (The pipeline's formatter hides a name that is a control anywhere; across a user's models a
+    variable can be a control in one column and the regressor of interest, or a main effect of an
+    interaction, in another, and must then be printed.)
+    """
+    shown = []
+    for term, rows in tidy.groupby("term", sort=False):
+        controls = rows["controls"].fillna("").astype(str).map(lambda v: {c.strip() for c in v.split(",")})
+        if not all(term in c for c in controls) and term not in shown:
+            shown.append(str(term))
+    return shown
+
+
 def etable_table(
     models: Sequence[object] | Mapping[str, object],
     *,
@@ -145,6 +160,8 @@ def etable_table(
     options = ReportOptions(language=language, stars=tuple(stars), decimals=decimals, control_terms=control_terms)
     tidy = pd.concat([model_tidy(m, col) for col, m in items], ignore_index=True)
     tidy = tidy[[c for c in TIDY_COLUMNS if c in tidy] + [c for c in tidy if c not in TIDY_COLUMNS]]
+    if keep is None and control_terms == "hide":
+        keep = _shown_terms(tidy)
     cat = labels if isinstance(labels, Labels) else Labels(language)
     term_labels = dict(labels) if isinstance(labels, Mapping) else None
     with warnings.catch_warnings():

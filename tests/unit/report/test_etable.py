@@ -104,3 +104,11 @@ def test_etable_tex_compiles(fits, tmp_path):
     run = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=240, check=False)  # fmt: skip
     assert run.returncode == 0, (tmp_path / "t.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
+    as_control = feols("tfp ~ im_index + gov | province + year", data, controls=["gov"])
+    interacted = feols("tfp ~ im_index*gov | province + year", data)
+    grid = {row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()}
+    assert grid["Government intervention"][1] != ""  # the main effect of the interaction
+    assert grid["Controls"] == ["Yes", "No"]
