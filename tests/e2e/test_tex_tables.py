@@ -24,7 +24,8 @@ PREAMBLE = "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siuni
 def table_folders() -> list[Path]:
     found = [ROOT / "data" / "derived" / "report" / "tables", *sorted(ROOT.glob("runs/*/data/derived/report/tables"))]
     found += [Path(p) for p in os.environ.get("IMTFP_TEX_DIRS", "").split(":") if p]
-    return [f for f in found if f.is_dir() and any(f.glob("*.tex"))]
+    unique = dict.fromkeys(f.resolve() for f in found)
+    return [f for f in unique if f.is_dir() and any(f.glob("*.tex"))]
 
 
 def _tex_ready() -> str | None:
