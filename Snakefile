@@ -40,6 +40,16 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
 
 
+# Jobs that take a second or two (collecting, summarising, hashing) run in the main process's
+# host even under a cluster profile: a cluster submission costs more than the job.
+localrules:
+    output_manifest,
+    robustness_table,
+    multiverse_collect,
+    quality_report,
+    export_panel,
+
+
 rule all:
     input:
         final_targets(),
