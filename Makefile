@@ -23,11 +23,12 @@ run: $(STAMP)
 report: run
 	$(BIN)/snakemake --report report.html
 
-# pytest-xdist spreads the tests over the cores (`-n auto`); each e2e module keeps its workflow copy
-# on one worker (--dist loadgroup with xdist_group marks), -ra lists skips and failures with reasons,
-# --durations the slowest tests. TEST_WORKERS=0 runs in one process.
+# pytest-xdist spreads the test files over the cores (`-n auto`). --dist loadfile keeps each file on
+# one worker: an e2e module copies the workflow once (a module fixture) and runs the DAG there test
+# after test, so split over two workers it would run the pipeline twice. -ra lists skips and
+# failures with their reasons, --durations the slowest tests. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
-PYTEST_PAR := -n $(TEST_WORKERS) --dist loadgroup -ra --durations=15
+PYTEST_PAR := -n $(TEST_WORKERS) --dist loadfile -ra --durations=15
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_PAR)

@@ -22,15 +22,3 @@ def shared_data() -> Path:
 def reference_data(shared_data: Path) -> Path:
     return shared_data / "reference"
 
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``--dist loadgroup``) keep each e2e and reference module on one worker.
-
-    Their modules share expensive module-scoped fixtures (an e2e module copies the workflow into one
-    folder and runs the DAG there, test after test); split over two workers each would rebuild them.
-    Unit tests spread freely.
-    """
-    for item in items:
-        parts = Path(str(item.fspath)).parts
-        if "e2e" in parts or "reference" in parts:
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
