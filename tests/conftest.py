@@ -21,4 +21,3 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def reference_data(shared_data: Path) -> Path:
     return shared_data / "reference"
-
