@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 REAL_DATA ?= ../shared/data
 
-.PHONY: run test real demo report lint clean
+.PHONY: run test test-fast real demo report export lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,31 @@ run: $(STAMP)
 report: run
 	$(BIN)/snakemake --report report.html
 
-test: $(STAMP)
-	$(BIN)/pytest
+# pytest-xdist spreads the test files over the cores (`-n auto`). --dist loadfile keeps each file on
+# one worker: an e2e module copies the workflow once (a module fixture) and runs the DAG there test
+# after test, so split over two workers it would run the pipeline twice. -ra lists skips and
+# failures with their reasons, --durations the slowest tests. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
+PYTEST_PAR := -n $(TEST_WORKERS) --dist loadfile -ra --durations=15
 
-# The whole pipeline on the real statistics (configs/real_nbs.yaml), in runs/real so the demo's
-# outputs stay apart. REAL_DATA points at the folder of the real files.
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_PAR)
+
+# The quick tier: unit and reference tests, no pipeline runs (< 2 min on 2 cores).
+test-fast: $(STAMP)
+	$(BIN)/pytest $(PYTEST_PAR) -m "unit or reference" tests/unit tests/reference
+
+# The whole pipeline on the real statistics (configs/real_nbs.yaml). Its `run_name: real` puts every
+# output, log and benchmark under runs/real/, apart from the demo's. REAL_DATA: folder of the real files.
 real: $(STAMP)
-	mkdir -p runs/real
-	cd runs/real && ln -sfn ../../Snakefile Snakefile && ln -sfn ../../workflow workflow && ln -sfn ../../configs configs
-	cd runs/real && ../../$(BIN)/python -m imtfp.supervise -- ../../$(BIN)/snakemake --cores $(CORES) \
-		--rerun-incomplete --configfile configs/real_nbs.yaml --config data_root=$(abspath $(REAL_DATA))
+	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete \
+		--configfile=configs/real_nbs.yaml --config data_root=$(abspath $(REAL_DATA))
+
+# The analysis panel to Stata and Excel: data/derived/export/panel.{dta,xlsx} (CONFIG=x.yaml for
+# another config; a config with run_name writes under runs/<run_name>/).
+CONFIG ?=
+export: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile=$(CONFIG)) export_panel
 
 demo: $(STAMP)
 	$(BIN)/python -m imtfp.demo data/raw/demo --config config.yaml

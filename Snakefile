@@ -1,6 +1,8 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
+import re
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,6 +13,15 @@ min_version("9.0")
 if not workflow.overwrite_configfiles:
 
     configfile: "config.yaml"
+
+
+include: "workflow/rules/runs.smk"
+
+
+RUN_FOLDER = _run_folder(config)
+if RUN_FOLDER:
+
+    workdir: RUN_FOLDER
 
 
 include: "workflow/rules/common.smk"
@@ -28,6 +39,17 @@ include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/designs.smk"
+include: "workflow/rules/export.smk"
+
+
+# Jobs that take a second or two (collecting, summarising, hashing) run in the main process's
+# host even under a cluster profile: a cluster submission costs more than the job.
+localrules:
+    output_manifest,
+    robustness_table,
+    multiverse_collect,
+    quality_report,
+    export_panel,
 
 
 rule all:
@@ -35,3 +57,22 @@ rule all:
     input:
         final_targets(),
         did_targets(),
+
+
+# A failed job's own message on the console (its script also echoes it as it fails), and after a
+# successful run the warnings that change how results read, in data/derived/run_summary.md.
+onerror:
+    print_failures(log)
+
+
+onsuccess:
+    write_run_summary()
+
+
+# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
+# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from.
+# (Set here for every rule, including ones added later, rather than repeated in each rule.)
+for _rule in workflow.rules:
+    if _rule.benchmark is None and _rule.log:
+        _rule.benchmark_modifier = workflow.modifier.path_modifier
+        _rule.benchmark = f"{re.sub(r'[.]log$', '', str(_rule.log[0]))}.benchmark.tsv"

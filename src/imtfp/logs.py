@@ -1,17 +1,221 @@
-"""Send a rule's log records and warnings to its log file."""
+"""A rule's logging: records and warnings to its log file, its failure and heartbeat on the console.
+
+Every rule script calls :func:`to_file` first. From then on
+
+* log records (INFO and up), ``warnings.warn`` and stderr go to the rule's log file;
+* an uncaught exception is written to the log (full traceback) *and* as one readable line on the
+  console — ``[imtfp] rule estimate failed: EstimationError: … (log: logs/models/iv.log)`` — so the
+  reason of a failed run is on screen, not only at the bottom of a log;
+* :func:`heartbeat` prints one line on the console (long jobs say they are alive);
+* :func:`progress` wraps a loop in a ``tqdm`` bar written to the log file, with a heartbeat each
+  quarter.
+
+After a successful run, :func:`run_summary` gathers the WARNING lines of every log into a short
+Markdown summary (``data/derived/run_summary.md``): the warnings that change how a result should be
+read (few clusters, imputed shares, data checks) are then seen without opening 80 logs.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# The console: the process's real stderr, kept before to_file redirects sys.stderr to the log.
+_CONSOLE = sys.__stderr__
+_RULE: dict[str, str] = {"name": "", "log": ""}
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
-def to_file(path: str | Path) -> logging.Logger:
-    """Route the ``imtfp`` logger, warnings and stderr to ``path``; return the logger."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _rule_name(path: Path) -> str:
+    """The running rule's name (Snakemake's ``snakemake`` object of the script), else the log stem."""
+    main = sys.modules.get("__main__")
+    smk = getattr(main, "snakemake", None)
+    return str(getattr(smk, "rule", "") or path.stem)
+
+
+def console(message: str) -> None:
+    """Write one line to the console (the process's stderr before redirection)."""
+    if _CONSOLE is not None:
+        print(message, file=_CONSOLE, flush=True)
+
+
+def failure_line(exc: BaseException, *, rule: str, log: str) -> str:
+    """``[imtfp] rule <rule> failed: <Type>: <first line of the message> (log: <log>)``."""
+    text = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    more = " …" if len(text) > 1 else ""
+    return f"[imtfp] rule {rule} failed: {detail}{more} (log: {log})"
+
+
+def _excepthook(kind, exc, tb) -> None:
+    # the full traceback stays in the log; the console gets the readable last line
+    traceback.print_exception(kind, exc, tb, file=sys.stderr)
+    sys.stderr.flush()
+    console(failure_line(exc, rule=_RULE["name"], log=_RULE["log"]))
+
+
+def to_file(path: str | Path, *, rule: str | None = None) -> logging.Logger:
+    """Route the ``imtfp`` logger, warnings and stderr to ``path``; return the logger.
+
+    An uncaught exception is echoed to the console as one line naming the rule (``rule``, default the
+    Snakemake rule of the running script) and the log.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the rule's process
     sys.stderr = stream
-    logging.basicConfig(stream=stream, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(stream=stream, level=logging.INFO, format=LOG_FORMAT, force=True)
     logging.captureWarnings(True)
+    _RULE.update(name=rule or _rule_name(path), log=str(path))
+    sys.excepthook = _excepthook
     return logging.getLogger("imtfp")
+
+
+def heartbeat(message: str) -> None:
+    """One console line from a long job, e.g. ``[imtfp] multiverse_chunk: 50% (120/240 specs)``.
+
+    Only inside a rule's job (after :func:`to_file`); library calls from Python or tests stay quiet.
+    """
+    if not _RULE["name"]:
+        return
+    console(f"[imtfp] {_RULE['name']}: {message}")
+    logging.getLogger("imtfp").info(message)
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") -> Iterator[T]:
+    """Iterate ``items`` with a ``tqdm`` bar in the log (stderr) and a console heartbeat per quarter."""
+    from tqdm import tqdm  # lazy: only loops that report progress pay for it
+
+    if total is None:
+        try:
+            total = len(items)  # type: ignore[arg-type]
+        except TypeError:
+            total = None
+    bar = tqdm(items, total=total, desc=desc, file=sys.stderr, mininterval=2.0, ascii=True)
+    next_quarter = 1
+    for i, item in enumerate(bar, start=1):
+        yield item
+        if total and i * 4 >= next_quarter * total:
+            heartbeat(f"{desc} {100 * i // total}% ({i}/{total})".strip())
+            next_quarter = i * 4 // total + 1
+
+
+def progress_callback(desc: str):
+    """A ``callback(done, total)`` for engines that report their own progress (the multiverse)."""
+    state = {"next": 1}
+
+    def report(done: int, total: int) -> None:
+        if total and done * 4 >= state["next"] * total:
+            heartbeat(f"{desc} {100 * done // total}% ({done}/{total})")
+            state["next"] = done * 4 // total + 1
+
+    return report
+
+
+# ---- the run summary -------------------------------------------------------------------------------
+
+_WARNING = re.compile(r"^WARNING (?P<logger>\S+): (?P<message>.*)$")
+# captured warnings.warn text: "/path/file.py:12: UserWarning: the message"
+_PYWARN = re.compile(r"^.*?:\d+: (?P<category>\w+Warning): (?P<message>.*)$")
+# A missing label changes how a table looks, not how its numbers read: counted, not listed per job.
+_LABEL = re.compile(r"^no \w+ label for '(?P<name>[^']+)'")
+
+
+def _log_lines(log_dir: Path):
+    """(job, category, message) of every WARNING line of every ``*.log`` under ``log_dir``."""
+    for log in sorted(log_dir.rglob("*.log")):
+        job = log.relative_to(log_dir).with_suffix("").as_posix()
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            m = _WARNING.match(line)
+            if m:
+                w = _PYWARN.match(m.group("message"))
+                category = w.group("category") if w else m.group("logger")
+                yield job, category, (w.group("message") if w else m.group("message")).strip()
+
+
+def log_warnings(log_dir: str | Path) -> dict[str, list[str]]:
+    """WARNING messages of every ``*.log`` under ``log_dir``, by job (log path), deduplicated.
+
+    Missing-label warnings are left out (see :func:`missing_labels`).
+    """
+    found: dict[str, list[str]] = {}
+    for job, category, text in _log_lines(Path(log_dir)):
+        if category == "LabelWarning" or _LABEL.match(text) or not text:
+            continue
+        messages = found.setdefault(job, [])
+        if text not in messages:
+            messages.append(text)
+    return found
+
+
+def missing_labels(log_dir: str | Path) -> list[str]:
+    """Names the report printed raw because ``labels.yaml`` has no label for them."""
+    names = {m.group("name") for _, _, text in _log_lines(Path(log_dir)) if (m := _LABEL.match(text))}
+    return sorted(names)
+
+
+IMPUTED_WARN_SHARE = 0.05
+
+
+def imputed_warnings(panel, imputed, *, threshold: float = IMPUTED_WARN_SHARE) -> list[str]:
+    """One line per indicator whose imputed cells exceed ``threshold`` of the panel's rows.
+
+    share = (cells of the indicator filled by the missing-value rule) / (province-years of the panel);
+    the provinces with the most filled cells are named (not coded).
+    """
+    from imtfp import provinces
+
+    if imputed is None or len(imputed) == 0 or len(panel) == 0:
+        return []
+    out = []
+    for indicator, cells in imputed.groupby("indicator", sort=True):
+        share = len(cells) / len(panel)
+        if share <= threshold:
+            continue
+        worst = cells["province"].astype(str).value_counts().head(3)
+        where = "、".join(f"{provinces.name(c)} {n}" for c, n in worst.items())
+        out.append(
+            f"{indicator}: {len(cells)} of {len(panel)} province-years imputed ({share:.1%}); "
+            f"most in {where}"
+        )
+    return out
+
+
+def run_summary(
+    log_dir: str | Path, *, title: str = "Run summary", extra: dict[str, list[str]] | None = None
+) -> str:
+    """Markdown summary of the warnings in the logs of the jobs that made the current outputs.
+
+    ``extra`` adds warnings found outside the logs (e.g. ``{"panel/imputed": imputed_warnings(...)}``).
+    """
+    found = log_warnings(log_dir)
+    for job, messages in (extra or {}).items():
+        if messages:
+            found.setdefault(job, []).extend(messages)
+    lines = [f"# {title}", ""]
+    if not found:
+        lines.append("No warnings: no job logged anything that changes how its results read.")
+    else:
+        n = sum(len(v) for v in found.values())
+        lines += [
+            f"{n} warning(s) that change how results should be read "
+            f"(from {len(found)} job log(s) under {Path(log_dir).as_posix()}/):",
+            "",
+        ]
+        for job, messages in found.items():
+            lines += [f"- **{job}**: {msg}" for msg in messages]
+    labels = missing_labels(log_dir)
+    if labels:
+        lines += [
+            "",
+            f"{len(labels)} name(s) print raw in tables and figures (no label in labels.yaml or "
+            f"report.labels): {', '.join(labels)}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -112,3 +112,54 @@ def region(code: str) -> str:
 def codes() -> list[str]:
     """The 31 codes in GB/T 2260 order."""
     return table()["code"].tolist()
+
+
+REGION_EN = {"east": "East", "central": "Central", "west": "West", "northeast": "Northeast"}
+
+
+def name(code: str, *, language: str = "zh", full: bool = False) -> str:
+    """A province's name for tables and messages: 广东 (``full``: 广东省), or Guangdong in English.
+
+    Unknown codes are returned as given (a message about a bad code must still print it).
+    """
+    rows = table().set_index("code")
+    code = str(code)
+    if code not in rows.index:
+        return code
+    row = rows.loc[code]
+    if language == "en":
+        return str(row["name_en"])
+    return str(row["name_zh"] if full else row["short_zh"])
+
+
+def described(code: str) -> str:
+    """``广东（44）``: the name a reader knows with the code the data use, for error messages."""
+    label = name(code)
+    return label if label == str(code) else f"{label}（{code}）"
+
+
+def region_rank(value: object) -> int:
+    """Position of a region (east/东部, central/中部, west/西部, northeast/东北) in the NBS order.
+
+    Sort keys use it so regions are always listed 东部、中部、西部、东北; anything else sorts last.
+    """
+    text = str(value).strip()
+    text = text.split("=", 1)[1] if text.startswith("region=") else text
+    for i, key in enumerate(REGIONS):
+        if text.lower() in (key, REGION_EN[key].lower()) or text == REGION_ZH[key]:
+            return i
+    return len(REGIONS)
+
+
+def sort_regions(values) -> list:
+    """``values`` in the NBS order 东部、中部、西部、东北 (unknown values after them, alphabetically)."""
+    return sorted(values, key=lambda v: (region_rank(v), str(v)))
+
+
+def region_name(value: object, *, language: str = "zh") -> object:
+    """东部/中部/西部/东北 (or East, …) for a region key; other values unchanged (NA stays NA)."""
+    rank = region_rank(value)
+    if rank == len(REGIONS):
+        return value
+    key = REGIONS[rank]
+    return REGION_EN[key] if language == "en" else REGION_ZH[key]

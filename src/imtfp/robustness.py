@@ -24,6 +24,19 @@ def _progress(done: int, total: int) -> None:
     log.info("multiverse chunk: %d / %d specifications (%.0f%%)", done, total, 100 * done / max(total, 1))
 
 
+def _chunk_progress(chunk: int):
+    """Log every 5 % of the chunk's specifications; a console heartbeat each quarter (in a rule job)."""
+    from imtfp.logs import progress_callback
+
+    heartbeat = progress_callback(f"multiverse chunk {chunk}: specifications")
+
+    def report(done: int, total: int) -> None:
+        _progress(done, total)
+        heartbeat(done, total)
+
+    return report
+
+
 def multiverse_chunk(
     analysis: pd.DataFrame, measures: pd.DataFrame, spec: Mapping, *, chunk: int, seed: int
 ) -> pd.DataFrame:
@@ -38,7 +51,7 @@ def multiverse_chunk(
         bootstrap=int(spec.get("bootstrap", 0)),
         seed=seed,
         dof=spec.get("dof", "stata"),
-        progress=_progress,
+        progress=_chunk_progress(chunk),
     )
 
 

@@ -3,45 +3,47 @@
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
 
-from imtfp.models.heterogeneity import EqualityTest, group_equality_test, moderation, split_samples
-from imtfp.models.iv import IVFit, iv_2sls, lagged_regression
-from imtfp.models.mediation import MediationResult, Path, mediation
-from imtfp.models.multiverse import SpecificationCurve, estimate_specifications, specification_grid
-from imtfp.models.panel import PanelFit, fit_twfe, inference_panel, twfe
-from imtfp.models.stages import (
-    estimate_baseline,
-    estimate_heterogeneity,
-    estimate_inference,
-    estimate_iv,
-    estimate_mediation,
-    estimate_threshold,
-)
-from imtfp.models.threshold import ThresholdResult, threshold
+# Lazy (PEP 562): `import imtfp.models.multiverse` must not pull in every estimator's imports
+# (about 2 s per job); a name below is imported when it is first used.
+_LAZY = {
+    "EqualityTest": "heterogeneity",
+    "group_equality_test": "heterogeneity",
+    "moderation": "heterogeneity",
+    "split_samples": "heterogeneity",
+    "IVFit": "iv",
+    "iv_2sls": "iv",
+    "lagged_regression": "iv",
+    "MediationResult": "mediation",
+    "Path": "mediation",
+    "mediation": "mediation",
+    "SpecificationCurve": "multiverse",
+    "estimate_specifications": "multiverse",
+    "specification_grid": "multiverse",
+    "PanelFit": "panel",
+    "fit_twfe": "panel",
+    "inference_panel": "panel",
+    "twfe": "panel",
+    "feols": "formula",
+    "feiv": "formula",
+    "mediate": "formula",
+    "parse_formula": "formula",
+    "estimate_baseline": "stages",
+    "estimate_heterogeneity": "stages",
+    "estimate_inference": "stages",
+    "estimate_iv": "stages",
+    "estimate_mediation": "stages",
+    "estimate_threshold": "stages",
+    "ThresholdResult": "threshold",
+    "threshold": "threshold",
+}
 
-__all__ = [
-    "EqualityTest",
-    "Path",
-    "SpecificationCurve",
-    "estimate_specifications",
-    "specification_grid",
-    "IVFit",
-    "MediationResult",
-    "PanelFit",
-    "ThresholdResult",
-    "estimate_baseline",
-    "fit_twfe",
-    "group_equality_test",
-    "estimate_heterogeneity",
-    "inference_panel",
-    "estimate_inference",
-    "iv_2sls",
-    "estimate_iv",
-    "lagged_regression",
-    "mediation",
-    "estimate_mediation",
-    "moderation",
-    "split_samples",
-    "threshold",
-    "estimate_threshold",
-    "twfe",
-]
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"imtfp.models.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'imtfp.models' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

@@ -71,7 +71,9 @@ def split_samples(
     if by is not None:
         if by not in data.columns:
             raise MissingColumnError("heterogeneity", [by], available=list(data.columns))
-        for value in sorted(data[by].dropna().unique(), key=str):
+        from imtfp import provinces  # regions in the NBS order, not alphabetical
+
+        for value in provinces.sort_regions(data[by].dropna().unique()):  # 东部、中部、西部、东北
             subsets.append((f"{by}={value}", data[data[by] == value]))
     for name, (start, end) in _check_periods(periods or {}).items():
         subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))

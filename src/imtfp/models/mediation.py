@@ -376,7 +376,9 @@ def bootstrap_indirect(
     P = _panel_array(df, cols, entity, time)
     step = max(1, math.ceil(B / 10))
     G = P.shape[0] if P is not None else df[entity].nunique()
-    for start in range(0, B, step):
+    from imtfp.logs import progress  # a bar in the job's log, a console heartbeat each quarter
+
+    for start in progress(range(0, B, step), desc="mediation bootstrap (batches of draws)"):
         stop = min(B, start + step)
         if P is not None:
             S = resampled_moments(P, draw_counts(draws[start:stop], G), effects=effects)

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # t quantiles and tails without importing scipy.stats (~1 s a job)
 
 from imtfp.core.fe import AbsorbPlan, group_codes
 from imtfp.core.vcov import cluster_factor, dk_default_bandwidth
@@ -520,8 +520,8 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
         L = dk_default_bandwidth(T) if dk_bandwidth is None else int(dk_bandwidth)
         if L >= T:
             raise EstimationError(f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}")
-    q_cl = stats.t.ppf(1 - (1 - level) / 2, G - 1)
-    q_dk = stats.t.ppf(1 - (1 - level) / 2, max(T - 1, 1))
+    q_cl = special.stdtrit(G - 1, 1 - (1 - level) / 2)
+    q_dk = special.stdtrit(max(T - 1, 1), 1 - (1 - level) / 2)
     by_k: dict[int, list[int]] = {}
     for p, cs in enumerate(spec_cols):
         by_k.setdefault(len(cs) - 1, []).append(p)
@@ -553,7 +553,7 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = np.where(se > 0, beta / se, np.nan)
             res[rows, 0], res[rows, 1], res[rows, 2] = beta, se, t
-            res[rows, 3] = 2 * stats.t.sf(np.abs(t), dfs)
+            res[rows, 3] = 2 * special.stdtr(dfs, -np.abs(t))
             res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
             nobs_out[rows] = n
             df_out[rows] = dfs

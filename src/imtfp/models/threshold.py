@@ -358,7 +358,9 @@ def _bootstrap_F(Fk, k, fixed_hat, My, X0, MW, H, stats_for, groups, n, T, ty, t
     e = (My - fitted).reshape(n, T)
     stats_ = np.empty(B)
     step = max(1, math.ceil(B / 10))
-    for start in range(0, B, step):
+    from imtfp.logs import progress  # a bar in the job's log, a console heartbeat each quarter
+
+    for start in progress(range(0, B, step), desc="threshold bootstrap (batches of draws)"):
         stop = min(B, start + step)
         draws = rng.integers(0, n, size=(stop - start, n))
         E = e[draws].reshape(stop - start, n * T).T  # (N, b)

@@ -26,6 +26,7 @@ from imtfp.report.builders import (
     threshold_table,
     weights_table,
 )
+from imtfp.report.etable import etable, etable_table
 from imtfp.report.labels import Labels, LabelWarning
 from imtfp.report.options import ReportOptions, options_from_config
 from imtfp.report.table import Provenance, Table, format_table
@@ -42,6 +43,8 @@ __all__ = [
     "coupling_table",
     "descriptive_table",
     "falsification_table",
+    "etable",
+    "etable_table",
     "format_table",
     "heterogeneity_table",
     "inference_table",

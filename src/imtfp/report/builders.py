@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions, check_literal
@@ -167,6 +166,8 @@ def correlation_table(
     check_literal(method, CorrMethod, "method")
     options, labels = _common(options, labels)
     names = _numeric_variables(panel, variables)
+    from scipy import stats  # lazy: every table job imports this module, one table uses scipy.stats
+
     test = stats.pearsonr if method == "pearson" else stats.spearmanr
     rows = []
     for i, vi in enumerate(names):

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from scipy.stats import gaussian_kde
 
 from imtfp.report.labels import Labels
 from imtfp.report.options import FigureFormat, FontKey, ReportOptions, check_literal
@@ -199,6 +198,8 @@ def index_density(
         fig = Figure(figsize=(5.5, 3.6), layout="constrained")
         ax = fig.add_subplot()
         styles = ["-", "--", "-.", ":"]
+        from scipy.stats import gaussian_kde  # lazy: only this figure needs scipy.stats
+
         for k, year in enumerate(years):
             xs = index.loc[index["year"] == year, value].dropna().to_numpy(float)
             if xs.size < 2 or np.ptp(xs) == 0:

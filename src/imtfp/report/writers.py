@@ -28,6 +28,7 @@ import pathlib
 import re
 import zipfile
 from collections.abc import Sequence
+from typing import Literal
 
 from imtfp.report.options import ReportOptions, TableFormat, check_literal
 from imtfp.report.table import Cell, Table
@@ -304,15 +305,45 @@ def _write_cell(cell, text: str, options: ReportOptions, *, align: str, bold: bo
     _style_run(p.add_run(text), options, 9, bold=bold)
 
 
-TEXT_WIDTH_CM = 16.0  # A4/Letter with the default margins of python-docx's template
+# A4 (GB/T 7713 and most Chinese journals), 2.54 cm margins: 15.92 cm of text width in portrait,
+# 24.62 cm in landscape. A table with more than LANDSCAPE_COLUMNS data columns (the robustness
+# table has 14) gets a landscape page of its own: at 16 cm its columns would wrap mid-number.
+A4_CM = (21.0, 29.7)
+MARGIN_CM = 2.54
+TEXT_WIDTH_CM = A4_CM[0] - 2 * MARGIN_CM
+LANDSCAPE_COLUMNS = 7
+Orientation = Literal["auto", "portrait", "landscape"]
 
 
-def _set_column_widths(grid, ncols: int) -> None:
+def is_landscape(table: Table, orientation: Orientation = "auto") -> bool:
+    """Landscape if asked, or (``auto``) if the table has more than :data:`LANDSCAPE_COLUMNS` columns."""
+    check_literal(orientation, Orientation, "orientation")
+    if orientation == "auto":
+        return table.ncols > LANDSCAPE_COLUMNS
+    return orientation == "landscape"
+
+
+def _set_page(document, landscape: bool) -> float:
+    """A4 page, 2.54 cm margins, portrait or landscape; returns the text width in cm."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    section = document.sections[0]
+    short, long = A4_CM
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width = Cm(long if landscape else short)
+    section.page_height = Cm(short if landscape else long)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(MARGIN_CM))
+    return (long if landscape else short) - 2 * MARGIN_CM
+
+
+def _set_column_widths(grid, ncols: int, text_width: float = TEXT_WIDTH_CM) -> None:
     """Row-label column wider (labels are long), data columns sharing the rest equally."""
     from docx.shared import Cm
 
-    label = min(6.0, TEXT_WIDTH_CM * 0.4) if ncols > 1 else TEXT_WIDTH_CM * 0.5
-    data = (TEXT_WIDTH_CM - label) / max(ncols, 1)
+    label = min(6.0, text_width * 0.4) if ncols > 1 else text_width * 0.5
+    data = (text_width - label) / max(ncols, 1)
     for j, column in enumerate(grid.columns):
         width = Cm(label if j == 0 else data)
         column.width = width
@@ -320,8 +351,14 @@ def _set_column_widths(grid, ncols: int) -> None:
             cell.width = width
 
 
-def to_docx(table: Table, options: ReportOptions | None = None) -> bytes:
-    """A .docx document holding the table as an editable Word three-line table."""
+def to_docx(
+    table: Table, options: ReportOptions | None = None, *, orientation: Orientation = "auto"
+) -> bytes:
+    """A .docx document holding the table as an editable Word three-line table.
+
+    The page is A4; ``orientation="auto"`` turns it to landscape for a table wider than
+    :data:`LANDSCAPE_COLUMNS` data columns.
+    """
     import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -329,6 +366,7 @@ def to_docx(table: Table, options: ReportOptions | None = None) -> bytes:
 
     options = options or ReportOptions()
     document = docx.Document()
+    text_width = _set_page(document, is_landscape(table, orientation))
     normal = document.styles["Normal"]
     normal.font.name = options.docx_latin_font
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(
@@ -348,7 +386,7 @@ def to_docx(table: Table, options: ReportOptions | None = None) -> bytes:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
     _set_table_borders(grid)
-    _set_column_widths(grid, table.ncols)
+    _set_column_widths(grid, table.ncols, text_width)
     for i, hrow in enumerate(table.header):
         cells = grid.rows[i].cells
         _write_cell(cells[0], table.stub if i == table.stub_row else "", options, align="left")
@@ -412,6 +450,7 @@ def write_table(
     formats: Sequence[TableFormat] = ("tex", "docx", "md", "csv"),
     *,
     options: ReportOptions | None = None,
+    orientation: Orientation = "auto",
 ) -> list[pathlib.Path]:
     """Write ``stem.<fmt>`` for each format; returns the paths written.
 
@@ -432,6 +471,6 @@ def write_table(
         elif fmt == "csv":
             path.write_bytes(to_csv(table).encode("utf-8-sig"))
         else:
-            path.write_bytes(to_docx(table, options))
+            path.write_bytes(to_docx(table, options, orientation=orientation))
         written.append(path)
     return written

@@ -18,7 +18,6 @@ import sys
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import linprog
 from imtfp.options import check_option, LPEngine as Engine, LPStatus as Status
 
 
@@ -129,6 +128,8 @@ class LinearProgram:
             (None if np.isinf(lo) else lo, None if np.isinf(hi) else hi)
             for lo, hi in zip(self.col_lo, self.col_hi)
         ]
+        from scipy.optimize import linprog  # lazy: HiGHS (highspy) is the default engine
+
         res = linprog(
             self.c,
             A_ub=A_ub if A_ub.size else None,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from imtfp.options import check_option, Frontier
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.logs import progress
 from imtfp.tfp._lp import Engine
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import ORIENTATIONS, Orientation, RadialTechnology
@@ -90,7 +91,7 @@ def adjacent_sweep(
     T, n = len(pa.periods), len(pa.dmus)
     own = "contemporaneous" if frontier == "global" else frontier
     cur, prev, nxt = (np.full((T, n), np.nan) for _ in range(3))
-    for k in range(T):
+    for k in progress(range(T), desc="DEA frontiers"):
         evals = [k] if frontier == "global" else [p for p in (k - 1, k, k + 1) if 0 <= p < T]
         b = block(k, reference_periods(own, k, T), evals, f"{own} period-{pa.periods[k]!s}")
         cur[k] = b[k]

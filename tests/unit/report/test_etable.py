@@ -1,0 +1,114 @@
+"""etable: imtfp, statsmodels and linearmodels results in the pipeline's journal table."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import docx
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from linearmodels import PanelOLS
+
+from imtfp.models.formula import feols
+from imtfp.report import etable, etable_table, format_table
+from imtfp.report.options import ReportOptions
+from imtfp.report.table import fmt_number
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    G, T = 20, 10
+    prov = np.repeat(np.arange(G), T)
+    year = np.tile(np.arange(2011, 2011 + T), G)
+    x, gov = rng.normal(size=G * T), rng.normal(size=G * T)
+    y = 0.4 * x + 0.1 * gov + rng.normal(size=G)[prov] + rng.normal(size=G * T)
+    return pd.DataFrame({"province": [f"p{p}" for p in prov], "year": year, "im_index": x, "gov": gov, "tfp": y})
+
+
+@pytest.fixture(scope="module")
+def fits(data):
+    return [
+        feols("tfp ~ im_index | province + year", data),
+        feols("tfp ~ im_index + gov | province + year", data, controls=["gov"]),
+    ]
+
+
+def test_markdown_has_stars_se_fe_controls_n_and_clusters(fits):
+    md = etable(fits, language="zh", format="md")
+    lines = md.splitlines()
+    assert lines[0] == "**回归结果**"
+    assert "| 变量 | (1) | (2) |" in lines
+    est = fits[1].tidy().set_index("term").loc["im_index"]
+    coef_line = next(line for line in lines if line.startswith("| 智能制造指数"))
+    assert fmt_number(est["estimate"], 3) in coef_line and "***" in coef_line
+    assert f"({fmt_number(est['se'], 3)})" in md
+    assert "| 省份固定效应 | 是 | 是 |" in md and "| 控制变量 | 否 | 是 |" in md
+    assert "| 观测值 | 200 | 200 |" in md and "| 聚类数 | 20 | 20 |" in md
+    assert "gov" not in md.split("注：")[0].replace("| 控制变量", "")  # controls hidden behind the row
+
+
+def test_same_rows_as_the_pipeline_formatter(fits):
+    tidy = pd.concat([f.tidy(column=c) for f, c in zip(fits, ["(1)", "(2)"], strict=True)])
+    ours = etable_table(fits, language="en")
+    pipeline = format_table(tidy, name="baseline", options=ReportOptions(language="en"))
+    clusters = ours.rows[-1]
+    assert clusters.label == "Clusters"
+    assert ours.rows[:-1] == pipeline.rows and ours.notes == pipeline.notes
+
+
+def test_statsmodels_and_linearmodels_results(data):
+    ols = smf.ols("tfp ~ im_index + gov", data).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["province"])[0]})
+    panel = data.set_index(["province", "year"])
+    po = PanelOLS(panel["tfp"], panel[["im_index", "gov"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True
+    )
+    table = etable_table({"OLS": ols, "PanelOLS": po}, language="en", control_terms="show")
+    grid = {row[0]: row[1:] for row in table.body_grid()}
+    assert grid["IM index"][0].startswith(fmt_number(ols.params["im_index"], 3))
+    assert grid["IM index"][1].startswith(fmt_number(po.params["im_index"], 3))
+    assert grid["Province FE"] == ["", "Yes"] or grid.get("Province fixed effects") == ["", "Yes"]
+    assert grid["Observations"] == ["200", "200"]
+    # statsmodels keeps the cluster groups; linearmodels' results do not say how many clusters
+    assert grid["Clusters"] == ["20", ""]
+    assert table.header_grid()[0][1:] == ["OLS", "PanelOLS"]
+
+
+def test_writes_the_pipeline_formats(fits, tmp_path):
+    written = etable(fits, format=("tex", "docx", "md", "csv"), path=tmp_path / "mine")
+    assert sorted(p.name for p in written) == ["mine.csv", "mine.docx", "mine.md", "mine.tex"]
+    assert r"\toprule" in (tmp_path / "mine.tex").read_text(encoding="utf-8")
+    single = etable(fits, path=tmp_path / "one.docx")
+    assert [p.name for p in single] == ["one.docx"]
+    section = docx.Document(str(tmp_path / "one.docx")).sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(TypeError, match="cannot read a int"):
+        etable([3])
+    with pytest.raises(ValueError, match="no models"):
+        etable([])
+
+
+@pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)")
+def test_etable_tex_compiles(fits, tmp_path):
+    body = etable(fits, language="both", format="tex")
+    doc = "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siunitx}\n\\begin{document}\n" + body + "\\end{document}\n"
+    (tmp_path / "t.tex").write_text(doc, encoding="utf-8")
+    run = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=240, check=False)  # fmt: skip
+    assert run.returncode == 0, (tmp_path / "t.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
+    as_control = feols("tfp ~ im_index + gov | province + year", data, controls=["gov"])
+    interacted = feols("tfp ~ im_index*gov | province + year", data)
+    grid = {row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()}
+    assert grid["Government intervention"][1] != ""  # the main effect of the interaction
+    assert grid["Controls"] == ["Yes", "No"]
