@@ -82,7 +82,7 @@ def run_stage(path: Path, spec: dict, stage: str, *, seed: int) -> tuple[pd.Data
     _reset_peak()
     t0 = time.perf_counter()
     frame = read_model_frame(path, spec)
-    out = getattr(stages, f"{stage}_table")(frame, spec, seed=seed)
+    out = stages.ESTIMATORS[stage](frame, spec, seed=seed)
     seconds = time.perf_counter() - t0
     peak = max(_status_kb("VmHWM:") - base, 0) / 1024
     return out, {"stage": stage, "rows": len(frame), "columns_read": frame.shape[1], "seconds": round(seconds, 3),

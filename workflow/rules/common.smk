@@ -163,6 +163,12 @@ def exhibit_config():
     }
 
 
+def did_exhibit_config():
+    """The exhibit sections plus what a DiD check's label is derived from (its overlay, the config)."""
+    extra = ("designs", "robustness", "index", "coupling", "dataset")
+    return {**exhibit_config(), **{k: config[k] for k in extra if k in config}}
+
+
 def data_source():
     """Dataset name, its vintages and whether it is simulated, for every table's notes."""
     m = manifest()

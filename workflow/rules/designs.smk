@@ -115,7 +115,7 @@ rule did_table:
     wildcard_constraints:
         kind="results|att_gt|honest|checks|multiverse",
     params:
-        exhibit=exhibit_config(),
+        exhibit=did_exhibit_config(),
         source=data_source(),
     script:
         "../scripts/did_table.py"

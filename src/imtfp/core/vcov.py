@@ -58,7 +58,7 @@ class InferenceLimits:
     dk_force: bool = False
 
 
-_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=InferenceLimits())
+_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=InferenceLimits())  # noqa: B039 (frozen)
 
 
 def current_limits() -> InferenceLimits:

@@ -190,10 +190,10 @@ def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **k
     return fit_twfe(add_interactions(data, x), y=y, x=shown, controls=[t for t in x if t not in shown], **effects, **rest)
 
 
-def feiv(formula: str, data: pd.DataFrame, **kw) -> pd.DataFrame:
+def feiv(formula: str, data: pd.DataFrame, **kw):
     """IV-2SLS from a formula: ``feiv("tfp ~ gov + open | province + year | im_index ~ z1 + z2", panel)``.
 
-    Returns the tidy frame of :func:`~imtfp.models.iv.iv_2sls` (2SLS, first stages, OLS comparison).
+    Returns the :class:`~imtfp.models.iv.IVFit` of :func:`~imtfp.models.iv.iv_2sls` (``.tidy()``: 2SLS, first stages, OLS).
     """
     from imtfp.models.iv import iv_2sls
 

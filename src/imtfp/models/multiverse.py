@@ -744,13 +744,13 @@ class SpecificationCurve(Estimates):
     @property
     def pvalues(self) -> pd.Series:
         t = np.abs(self.tvalues.to_numpy())
-        p = 2 * stats.t.sf(t, self.results["df_inf"].to_numpy(dtype=float))
+        p = 2 * special.stdtr(self.results["df_inf"].to_numpy(dtype=float), -t)
         return pd.Series(p, index=self.terms, name="pvalues")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         if not 0 < level < 1:
             raise ConfigError(f"level must lie in (0, 1), got {level}")
-        q = stats.t.ppf(1 - (1 - level) / 2, self.results["df_inf"].to_numpy(dtype=float))
+        q = special.stdtrit(self.results["df_inf"].to_numpy(dtype=float), 1 - (1 - level) / 2)
         b, se = self.params.to_numpy(), self.bse.to_numpy()
         return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.terms)
 

@@ -498,9 +498,10 @@ def fit_twfe(
 
 def twfe(
     data: pd.DataFrame,
+    formula: str | None = None,
     *,
-    y: str,
-    x: str | Sequence[str],
+    y: str | None = None,
+    x: str | Sequence[str] | None = None,
     controls: Sequence[str] = (),
     entity: str | None = "province",
     time: str | None = "year",
@@ -518,6 +519,9 @@ def twfe(
     Parameters
     ----------
     data : panel with the entity, time and model columns
+    formula : fixest-style ``"y ~ x + z | province + year"`` instead of ``y``/``x``/``effects``
+        (absorbed effects after ``|``; ``x:z`` and ``x*z`` interactions; see
+        :mod:`imtfp.models.formula`); ``controls`` then flags right-hand terms as controls
     y, x, controls : column names; all coefficients are reported
     effects : ``twoway`` (entity and time), ``entity``, ``time`` or ``none``
     cov : covariance estimator (see the module docstring for the exact
@@ -543,7 +547,20 @@ def twfe(
     >>> fit = twfe(df, y="y", x="x")
     >>> round(float(fit.params["x"]), 1), fit.n_clusters
     (2.0, 10)
+    >>> same = twfe(df, "y ~ x | province + year")
+    >>> bool(np.isclose(same.params["x"], fit.params["x"], rtol=0, atol=1e-12))
+    True
     """
+    if formula is not None:
+        if y is not None or x is not None:
+            raise ConfigError("twfe: give either a formula or y= and x=, not both")
+        from imtfp.models.formula import feols
+
+        return feols(formula, data, controls=controls, cov=cov, cluster=cluster, dk_bandwidth=dk_bandwidth,
+                     drop_singletons=drop_singletons, **({} if entity == "province" else {"entity": entity}),
+                     **({} if time == "year" else {"time": time}))  # fmt: skip
+    if y is None or x is None:
+        raise ConfigError("twfe: name the model with y= and x=, or give a formula")
     return fit_twfe(
         data, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
         dk_bandwidth=dk_bandwidth, drop_singletons=drop_singletons,

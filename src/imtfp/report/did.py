@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from imtfp.report.labels import Labels
-from imtfp.report.stage import report_options
+from imtfp.report.stage import check_label, report_options
 from imtfp.report.table import (
     Cell,
     Provenance,
@@ -74,7 +74,10 @@ def did_table(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *,
     options, labels = report_options(config)
     builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": _checks,
                "multiverse": _multiverse}[kind]  # fmt: skip
-    table, body = builder(inputs, options, labels)
+    if kind == "checks":  # rows are described by what each check ran, not by its name
+        table, body = _checks(inputs, options, labels, row_label=lambda chk: _check_words(labels, chk, config, design))
+    else:
+        table, body = builder(inputs, options, labels)
     notes = standard_notes(labels, body=body, simulated=simulated, provenance=prov)
     return _finish(dataclasses.replace(table, notes=notes), labels, kind, design)
 
@@ -177,7 +180,42 @@ def _honest(inputs, options, labels):
     return table, [_note(labels, "honest", breakdown=bd)]
 
 
-def _checks(inputs, options, labels):
+def _word(labels: Labels, value: object) -> str:
+    """A DiD word of the catalog (control group, base period …), else the value as written."""
+    found = labels.entry("did", str(value))
+    return labels.pick(found) if found else str(value)
+
+
+def _design_overlay_words(labels: Labels, overlay: Mapping) -> str:
+    """``对照组：尚未处理；预期期数：1`` — a design-level check described by its own settings."""
+    sep, colon = ("; ", ": ") if labels.language == "en" else ("；", "：")
+    parts = []
+    for key, value in overlay.items():
+        if isinstance(value, Mapping):
+            text = "、".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            text = "–".join(str(v) for v in value) if key == "years" else "、".join(_word(labels, v) for v in value)
+        else:
+            text = _word(labels, value)
+        parts.append(f"{did_label(labels, key)}{colon}{text}")
+    return sep.join(parts)
+
+
+def _check_words(labels: Labels, check: str, config: Mapping, design: str) -> str:
+    """Row label of a check of the DiD checks table, derived from what the check ran."""
+    if check == "baseline":
+        return labels.column("baseline")
+    own = ((config.get("designs") or {}).get(design) or {}).get("checks") or {}
+    if check in own:
+        return _design_overlay_words(labels, own[check])
+    overlay = (config.get("robustness") or {}).get(check)
+    if overlay is not None:
+        return check_label(check, config, overlay, labels)[0]
+    return labels.column(check)
+
+
+def _checks(inputs, options, labels, *, row_label=None):
+    row_label = row_label or labels.column
     c = inputs["checks"]
     dec = options.decimals
     outcomes = list(dict.fromkeys(c["outcome"]))
@@ -192,7 +230,7 @@ def _checks(inputs, options, labels):
                 r = get.get((chk, o, e))
                 coef.append(num_cell(r.att, dec, _stars(r.p, options)) if r is not None else Cell())
                 se.append(Cell(f"({fmt_number(r.se, dec)})") if r is not None and pd.notna(r.se) else Cell())
-        rows += [Row(labels.column(chk), tuple(coef), "coef"), Row("", tuple(se), "se")]
+        rows += [Row(row_label(chk), tuple(coef), "coef"), Row("", tuple(se), "se")]
     table = assemble_table(
         name="did_checks", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "check"),
         column_labels={c_: did_label(labels, c_.split(":")[1]) for c_ in cols},

@@ -97,7 +97,7 @@ def test_feols_one_way_and_pooled(panel):
 def test_feiv_equals_the_keyword_call(panel):
     got = feiv("y ~ z | province + year | x ~ w", panel)
     ref = iv_2sls(panel, y="y", endog="x", instruments=["w"], controls=["z"])
-    np.testing.assert_allclose(got["estimate"].to_numpy(), ref["estimate"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got.tidy()["estimate"].to_numpy(), ref.tidy()["estimate"].to_numpy(), rtol=0, atol=1e-12)
 
 
 def test_mediate_equals_the_keyword_call(panel):

@@ -48,9 +48,9 @@ def test_markdown_has_stars_se_fe_controls_n_and_clusters(fits):
     coef_line = next(line for line in lines if line.startswith("| 智能制造指数"))
     assert fmt_number(est["estimate"], 3) in coef_line and "***" in coef_line
     assert f"({fmt_number(est['se'], 3)})" in md
-    assert "| 省份固定效应 | 是 | 是 |" in md and "| 控制变量 | 否 | 是 |" in md
+    assert "| 省份固定效应 | 是 | 是 |" in md and "| 控制变量：政府干预 | 否 | 是 |" in md  # controls named
     assert "| 观测值 | 200 | 200 |" in md and "| 聚类数 | 20 | 20 |" in md
-    assert "gov" not in md.split("注：")[0].replace("| 控制变量", "")  # controls hidden behind the row
+    assert "gov" not in md.split("注：")[0]  # no raw code: the control is named by its label
 
 
 def test_same_rows_as_the_pipeline_formatter(fits):
@@ -111,4 +111,5 @@ def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
     interacted = feols("tfp ~ im_index*gov | province + year", data)
     grid = {row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()}
     assert grid["Government intervention"][1] != ""  # the main effect of the interaction
-    assert grid["Controls"] == ["Yes", "No"]
+    controls = next(v for k, v in grid.items() if k.startswith("Control"))
+    assert controls == ["Yes", "No"]
