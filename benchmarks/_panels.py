@@ -14,7 +14,9 @@ import pandas as pd
 HERE = Path(__file__).parent
 
 
-def simulate(n_entities: int, n_periods: int, *, unbalanced: bool = False, seed: int = 0) -> pd.DataFrame:
+def simulate(
+    n_entities: int, n_periods: int, *, unbalanced: bool = False, seed: int = 0
+) -> pd.DataFrame:
     """y = 0.5 x1 − 0.3 x2 + 0.1 x3 + a_i + g_t + e; x1 correlated with a_i, x2 with g_t.
 
     ``unbalanced`` keeps each entity-period with probability 0.7 (so about 30 % of cells
@@ -78,7 +80,9 @@ def measure(E: int, T: int, *, unbalanced: bool = False, who: str = "imtfp") -> 
     setup, call = IMTFP_CALL if who == "imtfp" else PYFIXEST_CALL
     code = _CHILD.format(here=str(HERE), E=E, T=T, unbalanced=unbalanced, setup=setup, call=call)
     env = dict(os.environ, PYTHONHASHSEED="0")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -33,7 +33,9 @@ def _panel(seed: int = 0) -> pd.DataFrame:
     z = rng.normal(size=G * T)
     m = 0.6 * x + 0.2 * z + mu + lam + rng.normal(size=G * T)
     y = 0.4 * m + 0.3 * x + 0.1 * z + mu + lam + rng.normal(size=G * T)
-    return pd.DataFrame({"province": [f"{11 + p:02d}" for p in prov], "year": year, "x": x, "z": z, "m": m, "y": y})
+    return pd.DataFrame(
+        {"province": [f"{11 + p:02d}" for p in prov], "year": year, "x": x, "z": z, "m": m, "y": y}
+    )
 
 
 def _naive(df: pd.DataFrame, draws: np.ndarray) -> np.ndarray:
@@ -42,8 +44,16 @@ def _naive(df: pd.DataFrame, draws: np.ndarray) -> np.ndarray:
     for b, d in enumerate(draws):
         parts = [blocks[g].assign(pid=k) for k, g in enumerate(d)]
         s = pd.concat(parts).set_index(["pid", "year"])
-        a = PanelOLS(s["m"], s[["x", "z"]], entity_effects=True, time_effects=True).fit().params["x"]
-        bb = PanelOLS(s["y"], s[["m", "x", "z"]], entity_effects=True, time_effects=True).fit().params["m"]
+        a = (
+            PanelOLS(s["m"], s[["x", "z"]], entity_effects=True, time_effects=True)
+            .fit()
+            .params["x"]
+        )
+        bb = (
+            PanelOLS(s["y"], s[["m", "x", "z"]], entity_effects=True, time_effects=True)
+            .fit()
+            .params["m"]
+        )
         out[b] = a * bb
     return out
 
@@ -52,14 +62,20 @@ def test_mediation_bootstrap_speed(benchmark):
     df = _panel()
     draws = cluster_draws(G, B, np.random.default_rng(42))
     kw = dict(y="y", x="x", m="m", controls=["z"], entity="province", time="year", effects="twoway")
-    fast = benchmark.pedantic(bootstrap_indirect, args=(df,), kwargs=kw | {"draws": draws}, rounds=3, iterations=1)
+    fast = benchmark.pedantic(
+        bootstrap_indirect, args=(df,), kwargs=kw | {"draws": draws}, rounds=3, iterations=1
+    )
     t0 = time.perf_counter()
     slow = _naive(df, draws[:N_NAIVE])
     per_rep = (time.perf_counter() - t0) / N_NAIVE
     np.testing.assert_allclose(fast[:N_NAIVE], slow, rtol=1e-8, atol=1e-12)
     naive_total = per_rep * B
     ratio = naive_total / benchmark.stats.stats.mean
-    benchmark.extra_info.update(naive_seconds_per_rep=per_rep, naive_seconds_scaled=naive_total, speedup=ratio)
-    print(f"\nmediation bootstrap B={B}: vectorised {benchmark.stats.stats.mean:.3f} s, "
-          f"naive PanelOLS loop {per_rep * 1e3:.1f} ms/rep -> {naive_total:.0f} s (scaled from {N_NAIVE} reps); "
-          f"speed-up {ratio:.0f}x")
+    benchmark.extra_info.update(
+        naive_seconds_per_rep=per_rep, naive_seconds_scaled=naive_total, speedup=ratio
+    )
+    print(
+        f"\nmediation bootstrap B={B}: vectorised {benchmark.stats.stats.mean:.3f} s, "
+        f"naive PanelOLS loop {per_rep * 1e3:.1f} ms/rep -> {naive_total:.0f} s (scaled from {N_NAIVE} reps); "
+        f"speed-up {ratio:.0f}x"
+    )

@@ -22,9 +22,8 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from linearmodels import PanelOLS
-
 from _panels import peak_above
+from linearmodels import PanelOLS
 
 from imtfp.models.multiverse import estimate_specifications, specification_grid
 from imtfp.provinces import codes, region
@@ -53,7 +52,9 @@ def simulated_panel(seed: int = 20240601) -> pd.DataFrame:
     for j, x in enumerate(("x1", "x2", "x3", "x4")):
         df[x] = (-1) ** j * a + 0.5 * g + 0.3 * df["c1"] + rng.normal(size=n)
     for j, y in enumerate(("y1", "y2", "y3", "y4")):
-        df[y] = 0.3 * df["x1"] - 0.2 * df["x2"] + 0.1 * j * df["c2"] + a + g + rng.standard_t(5, size=n)
+        df[y] = (
+            0.3 * df["x1"] - 0.2 * df["x2"] + 0.1 * j * df["c2"] + a + g + rng.standard_t(5, size=n)
+        )
     df.loc[rng.choice(n, 5, replace=False), "c3"] = np.nan
     return df
 
@@ -105,7 +106,9 @@ def test_engine_vs_panelols_loop(benchmark, panel):
     assert len(grid) >= 1000
 
     def engine():
-        return estimate_specifications(panel, grid, samples=SAMPLES, control_sets=CONTROL_SETS, dof="linearmodels")
+        return estimate_specifications(
+            panel, grid, samples=SAMPLES, control_sets=CONTROL_SETS, dof="linearmodels"
+        )
 
     out = benchmark.pedantic(engine, rounds=3, iterations=1, warmup_rounds=1)
     per_spec_engine = benchmark.stats.stats.median / len(grid)
@@ -156,8 +159,12 @@ def test_ten_thousand_specifications(benchmark, panel):
     out = benchmark.pedantic(engine, rounds=1, iterations=1)
     assert len(out) == len(grid) and np.isfinite(out[["estimate", "se"]].to_numpy()).all()
     seconds = benchmark.stats.stats.median
-    benchmark.extra_info.update({"n_specs": len(grid), "seconds": seconds, "per_spec_ms": seconds / len(grid) * 1e3})
-    print(f"\nmultiverse: {len(grid)} specifications in {seconds:.2f} s ({seconds / len(grid) * 1e3:.3f} ms/spec)")
+    benchmark.extra_info.update(
+        {"n_specs": len(grid), "seconds": seconds, "per_spec_ms": seconds / len(grid) * 1e3}
+    )
+    print(
+        f"\nmultiverse: {len(grid)} specifications in {seconds:.2f} s ({seconds / len(grid) * 1e3:.3f} ms/spec)"
+    )
 
 
 # --------------------------------------------------------------------------- vs pyfixest
@@ -168,20 +175,32 @@ def _pyfixest_multi(pf, data, ys, xs, entity):
     """pyfixest's multiple estimation: one call per x, csw0 controls, csw fixed effects, all y."""
     coefs = []
     for x in xs:
-        multi = pf.feols(f"{' + '.join(ys)} ~ {x} + csw0(c1, c2, c3) | csw({entity}, year)", data=data,
-                         vcov={"CRV1": entity})
+        multi = pf.feols(
+            f"{' + '.join(ys)} ~ {x} + csw0(c1, c2, c3) | csw({entity}, year)",
+            data=data,
+            vcov={"CRV1": entity},
+        )
         coefs += [float(m.coef()[x]) for m in multi.all_fitted_models.values()]
     return np.sort(coefs)
 
 
 def _race(pf, data, ys, xs, entity, repeats):
-    grid = specification_grid({"y": ys, "x": xs, "controls": list(STEPWISE), "sample": ["all"],
-                               "fe": ["entity", "twoway"]})
+    grid = specification_grid(
+        {
+            "y": ys,
+            "x": xs,
+            "controls": list(STEPWISE),
+            "sample": ["all"],
+            "fe": ["entity", "twoway"],
+        }
+    )
     _pyfixest_multi(pf, data.head(500), ys[:1], xs[:1], entity)  # numba warm-up, untimed
     ours_t, theirs_t = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        out = estimate_specifications(data, grid, entity=entity, samples={"all": {}}, control_sets=STEPWISE)
+        out = estimate_specifications(
+            data, grid, entity=entity, samples={"all": {}}, control_sets=STEPWISE
+        )
         ours_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         ref = _pyfixest_multi(pf, data, ys, xs, entity)
@@ -195,15 +214,19 @@ def test_engine_vs_pyfixest_demo(benchmark, panel):
     n, ours, theirs = _race(pf, panel, ["y1", "y2"], ["x1", "x2", "x3"], "province", repeats=5)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     benchmark.extra_info.update(n_specs=n, imtfp_s=ours, pyfixest_s=theirs, ratio=theirs / ours)
-    print(f"\nmultiverse vs pyfixest multiple estimation, demo ({len(panel)} rows, {n} specs): "
-          f"imtfp {ours * 1e3:.1f} ms, pyfixest {theirs * 1e3:.0f} ms: {theirs / ours:.0f}x (target >= 150)")
+    print(
+        f"\nmultiverse vs pyfixest multiple estimation, demo ({len(panel)} rows, {n} specs): "
+        f"imtfp {ours * 1e3:.1f} ms, pyfixest {theirs * 1e3:.0f} ms: {theirs / ours:.0f}x (target >= 150)"
+    )
 
 
 def test_engine_vs_pyfixest_1m_rows(benchmark):
     pf = pytest.importorskip("pyfixest")
     rng = np.random.default_rng(7)
     E, T = 100_000, 10
-    df = pd.DataFrame({"firm": np.repeat(np.arange(E), T), "year": np.tile(np.arange(2011, 2011 + T), E)})
+    df = pd.DataFrame(
+        {"firm": np.repeat(np.arange(E), T), "year": np.tile(np.arange(2011, 2011 + T), E)}
+    )
     n = len(df)
     a = rng.normal(size=E)[df["firm"].to_numpy()]
     for c in ("c1", "c2", "c3"):
@@ -212,13 +235,24 @@ def test_engine_vs_pyfixest_1m_rows(benchmark):
         df[x] = (-1) ** j * a + 0.3 * df["c1"] + rng.normal(size=n)
     for j, y in enumerate(("y1", "y2", "y3")):
         df[y] = 0.3 * df["x1"] - 0.2 * df["x2"] + 0.1 * j * df["c2"] + a + rng.normal(size=n)
-    grid = specification_grid({"y": ["y1", "y2", "y3"], "x": ["x1", "x2", "x3"], "controls": list(STEPWISE),
-                               "sample": ["all"], "fe": ["entity", "twoway"]})
-    _, peak_mb = peak_above(estimate_specifications, df, grid, entity="firm", samples={"all": {}},
-                            control_sets=STEPWISE)
+    grid = specification_grid(
+        {
+            "y": ["y1", "y2", "y3"],
+            "x": ["x1", "x2", "x3"],
+            "controls": list(STEPWISE),
+            "sample": ["all"],
+            "fe": ["entity", "twoway"],
+        }
+    )
+    _, peak_mb = peak_above(
+        estimate_specifications, df, grid, entity="firm", samples={"all": {}}, control_sets=STEPWISE
+    )
     nspec, ours, theirs = _race(pf, df, ["y1", "y2", "y3"], ["x1", "x2", "x3"], "firm", repeats=1)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    benchmark.extra_info.update(n_specs=nspec, imtfp_s=ours, pyfixest_s=theirs, ratio=theirs / ours,
-                                engine_peak_mb=peak_mb)
-    print(f"\nmultiverse vs pyfixest at {n:,} rows ({nspec} specs): imtfp {ours:.2f} s, pyfixest {theirs:.2f} s: "
-          f"{theirs / ours:.1f}x (target >= 10); engine peak {peak_mb:.0f} MB above the data")
+    benchmark.extra_info.update(
+        n_specs=nspec, imtfp_s=ours, pyfixest_s=theirs, ratio=theirs / ours, engine_peak_mb=peak_mb
+    )
+    print(
+        f"\nmultiverse vs pyfixest at {n:,} rows ({nspec} specs): imtfp {ours:.2f} s, pyfixest {theirs:.2f} s: "
+        f"{theirs / ours:.1f}x (target >= 10); engine peak {peak_mb:.0f} MB above the data"
+    )

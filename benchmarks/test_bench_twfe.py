@@ -58,11 +58,17 @@ def test_twfe_vs_pyfixest(benchmark, case):
         ref = _theirs(df)
         theirs_t.append(time.perf_counter() - t0)
     benchmark.pedantic(_ours, args=(df,), rounds=1, iterations=1)
-    np.testing.assert_allclose(fit.params[X].to_numpy(), ref.coef()[X].to_numpy(), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(
+        fit.params[X].to_numpy(), ref.coef()[X].to_numpy(), rtol=0, atol=1e-8
+    )
     ratio = np.median(theirs_t) / np.median(ours_t)
     benchmark.extra_info.update(
-        rows=len(df), imtfp_s=float(np.median(ours_t)), pyfixest_s=float(np.median(theirs_t)), ratio=ratio,
-        method=fit.fe_method, singletons=fit.n_singletons,
+        rows=len(df),
+        imtfp_s=float(np.median(ours_t)),
+        pyfixest_s=float(np.median(theirs_t)),
+        ratio=ratio,
+        method=fit.fe_method,
+        singletons=fit.n_singletons,
     )
     print(
         f"\n{case} ({len(df):,} rows, {fit.fe_method}): imtfp {np.median(ours_t):.3f} s, "
@@ -73,8 +79,10 @@ def test_twfe_vs_pyfixest(benchmark, case):
 def test_five_million_rows(benchmark):
     res = benchmark.pedantic(measure, args=(500_000, 10), rounds=1, iterations=1)
     benchmark.extra_info.update(res)
-    print(f"\n5M balanced: {res['seconds']:.2f} s, {res['peak_above_data_mb']:.0f} MB above the data "
-          "(targets <= 3 s, <= 1024 MB)")
+    print(
+        f"\n5M balanced: {res['seconds']:.2f} s, {res['peak_above_data_mb']:.0f} MB above the data "
+        "(targets <= 3 s, <= 1024 MB)"
+    )
     assert res["rows"] == 5_000_000
 
 
@@ -91,5 +99,7 @@ def test_cost_growth(benchmark):
     benchmark.extra_info.update({k: v for k, v in res.items()}, slope=slope)
     print()
     for k, r in res.items():
-        print(f"  {k:>4}: {r['rows']:>9,} rows  {r['seconds']:.3f} s  {r['peak_above_data_mb']:.0f} MB above the data")
+        print(
+            f"  {k:>4}: {r['rows']:>9,} rows  {r['seconds']:.3f} s  {r['peak_above_data_mb']:.0f} MB above the data"
+        )
     print(f"  log-log slope of time on rows: {slope:.2f} (≈ 1 expected)")

@@ -29,7 +29,14 @@ def _data():
     a = rng.normal(size=G)[prov]
     x = rng.normal(size=G * T) + 0.5 * a
     z = rng.normal(size=G * T)
-    y = 0.1 * x + 0.3 * z + a + rng.normal(size=T)[yr] + 0.5 * rng.normal(size=G)[prov] + rng.normal(size=G * T)
+    y = (
+        0.1 * x
+        + 0.3 * z
+        + a
+        + rng.normal(size=T)[yr]
+        + 0.5 * rng.normal(size=G)[prov]
+        + rng.normal(size=G * T)
+    )
     return prov, yr, x, z, y
 
 
@@ -40,21 +47,34 @@ def test_wild_speed(benchmark):
     prov, yr, x, z, y = _data()
     absorb = [group_codes(prov), group_codes(yr)]
     ours = benchmark.pedantic(
-        wild_cluster_bootstrap, args=(np.column_stack([x, z]), y, prov),
-        kwargs=dict(param=0, bootstrap=B, weights="webb", seed=1, absorb=absorb, level=None), rounds=5, iterations=1,
+        wild_cluster_bootstrap,
+        args=(np.column_stack([x, z]), y, prov),
+        kwargs=dict(param=0, bootstrap=B, weights="webb", seed=1, absorb=absorb, level=None),
+        rounds=5,
+        iterations=1,
     )
-    dummies = pd.get_dummies(pd.DataFrame({"p": prov.astype(str), "t": yr.astype(str)}), drop_first=True).astype(float)
+    dummies = pd.get_dummies(
+        pd.DataFrame({"p": prov.astype(str), "t": yr.astype(str)}), drop_first=True
+    ).astype(float)
     model = sm.OLS(y, pd.concat([pd.DataFrame({"const": 1.0, "x": x, "z": z}), dummies], axis=1))
-    wbt.wildboottest(model, B=99, cluster=prov, param="x", weights_type="webb", seed=1, show=False)  # numba warm-up
+    wbt.wildboottest(
+        model, B=99, cluster=prov, param="x", weights_type="webb", seed=1, show=False
+    )  # numba warm-up
     t0 = time.perf_counter()
-    ref = wbt.wildboottest(model, B=B, cluster=prov, param="x", weights_type="webb", seed=2, show=False)
+    ref = wbt.wildboottest(
+        model, B=B, cluster=prov, param="x", weights_type="webb", seed=2, show=False
+    )
     t_ref = time.perf_counter() - t0
     p_ref = float(ref["p-value"].iloc[0])
     assert abs(ours.p_value - p_ref) <= 4 * np.sqrt(2 * max(p_ref * (1 - p_ref), 0.01) / B)
     ratio = t_ref / benchmark.stats.stats.mean
-    benchmark.extra_info.update(wildboottest_seconds=t_ref, speedup=ratio, p_ours=ours.p_value, p_wildboottest=p_ref)
-    print(f"\nWCR B={B}, G={G}: imtfp {benchmark.stats.stats.mean * 1e3:.1f} ms, wildboottest {t_ref * 1e3:.0f} ms; "
-          f"speed-up {ratio:.0f}x; p = {ours.p_value:.4f} vs {p_ref:.4f}")
+    benchmark.extra_info.update(
+        wildboottest_seconds=t_ref, speedup=ratio, p_ours=ours.p_value, p_wildboottest=p_ref
+    )
+    print(
+        f"\nWCR B={B}, G={G}: imtfp {benchmark.stats.stats.mean * 1e3:.1f} ms, wildboottest {t_ref * 1e3:.0f} ms; "
+        f"speed-up {ratio:.0f}x; p = {ours.p_value:.4f} vs {p_ref:.4f}"
+    )
 
 
 def test_wild_vs_pyfixest(benchmark):
@@ -68,17 +88,31 @@ def test_wild_vs_pyfixest(benchmark):
     ours_t, theirs_t = [], []
     for _ in range(3):
         t0 = time.perf_counter()
-        ours = wild_cluster_bootstrap(np.column_stack([x, z]), y, prov, param=0, B=B, weights="webb", seed=1,
-                                      absorb=absorb, level=None)
+        ours = wild_cluster_bootstrap(
+            np.column_stack([x, z]),
+            y,
+            prov,
+            param=0,
+            B=B,
+            weights="webb",
+            seed=1,
+            absorb=absorb,
+            level=None,
+        )
         ours_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         ref = pf.feols("y ~ x + z | prov + yr", data=df, vcov={"CRV1": "prov"}).wildboottest(
-            reps=B, param="x", cluster="prov", weights_type="webb", seed=2)
+            reps=B, param="x", cluster="prov", weights_type="webb", seed=2
+        )
         theirs_t.append(time.perf_counter() - t0)
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     p_ref = float(ref["Pr(>|t|)"])
     assert abs(ours.p_value - p_ref) <= 4 * np.sqrt(2 * max(p_ref * (1 - p_ref), 0.01) / B)
     ratio = np.median(theirs_t) / np.median(ours_t)
-    benchmark.extra_info.update(imtfp_s=float(np.median(ours_t)), pyfixest_s=float(np.median(theirs_t)), ratio=ratio)
-    print(f"\nWCR B={B}, G={G} vs pyfixest: imtfp {np.median(ours_t) * 1e3:.1f} ms, "
-          f"pyfixest {np.median(theirs_t) * 1e3:.0f} ms: {ratio:.0f}x (target >= 20); p {ours.p_value:.4f} vs {p_ref:.4f}")
+    benchmark.extra_info.update(
+        imtfp_s=float(np.median(ours_t)), pyfixest_s=float(np.median(theirs_t)), ratio=ratio
+    )
+    print(
+        f"\nWCR B={B}, G={G} vs pyfixest: imtfp {np.median(ours_t) * 1e3:.1f} ms, "
+        f"pyfixest {np.median(theirs_t) * 1e3:.0f} ms: {ratio:.0f}x (target >= 20); p {ours.p_value:.4f} vs {p_ref:.4f}"
+    )

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
+
 from imtfp.errors import EstimationError
 
 KEY = ["province", "year"]
@@ -27,7 +28,9 @@ def analysis_frame(
     """
     parts = {
         "index": index,
-        "coupling": coupling[KEY + ["C", "T", "D"]].rename(columns={"C": "ccd_C", "T": "ccd_T", "D": "ccd"}),
+        "coupling": coupling[KEY + ["C", "T", "D"]].rename(
+            columns={"C": "ccd_C", "T": "ccd_T", "D": "ccd"}
+        ),
         "tfp": tfp,
     }
     out = panel
@@ -38,7 +41,9 @@ def analysis_frame(
         merged = out.merge(frame, on=KEY, how="left", validate="one_to_one", indicator=True)
         missing = merged.loc[merged["_merge"] != "both", KEY]
         if len(missing):
-            raise EstimationError(f"{name} lacks {len(missing)} province-years of the panel, e.g. {missing.iloc[0].tolist()}")
+            raise EstimationError(
+                f"{name} lacks {len(missing)} province-years of the panel, e.g. {missing.iloc[0].tolist()}"
+            )
         out = merged.drop(columns="_merge")
     out = out[~out["year"].isin(list(drop_years))]
     return out.sort_values(KEY).reset_index(drop=True)

@@ -81,7 +81,9 @@ def _option(value: Any, alias: Any, where: str) -> None:
 
 def _columns(panel: pd.DataFrame, name: str, cols: Sequence[str]) -> None:
     if missing := [c for c in cols if c not in panel.columns]:
-        raise ConfigError(f"checks.{name}: {missing} not in the panel (columns: {sorted(panel.columns)})")
+        raise ConfigError(
+            f"checks.{name}: {missing} not in the panel (columns: {sorted(panel.columns)})"
+        )
 
 
 def _lagged(panel: pd.DataFrame, col: str) -> pd.Series:
@@ -124,8 +126,15 @@ def _acceptance(name: str, indicator: str, accept: Sequence[Mapping]) -> dict[tu
 
 
 def _row(
-    name: str, kind: str, indicator: str, spec: Mapping, cells: pd.DataFrame, n_tested: int,
-    detail: str, *, counts: bool = True,
+    name: str,
+    kind: str,
+    indicator: str,
+    spec: Mapping,
+    cells: pd.DataFrame,
+    n_tested: int,
+    detail: str,
+    *,
+    counts: bool = True,
 ) -> dict:
     """One result row; ``cells`` has province (code), year and a ``note`` per listed cell.
 
@@ -138,7 +147,8 @@ def _row(
     taken = np.array([k in accept for k in keys], dtype=bool)
     accepted = "; ".join(
         f"{province_name(p)}{'' if y is None else f' {y}'}: {accept[(p, y)]}"
-        for (p, y), t in zip(keys, taken) if t
+        for (p, y), t in zip(keys, taken)
+        if t
     )
     cells = cells[~taken]
     severity = spec["severity"]
@@ -148,7 +158,9 @@ def _row(
         f"{n}{'' if y is None else f' {y}'}{f' ({note})' if note else ''}"
         for n, y, note in zip(names, years, cells["note"])
     ]
-    shown = "; ".join(text[:_SHOWN]) + (f"; … and {len(text) - _SHOWN} more" if len(text) > _SHOWN else "")
+    shown = "; ".join(text[:_SHOWN]) + (
+        f"; … and {len(text) - _SHOWN} more" if len(text) > _SHOWN else ""
+    )
     status = severity if counts and len(cells) else "pass"
     return {
         "check": name, "kind": kind, "indicator": indicator, "status": status, "severity": severity,
@@ -157,7 +169,9 @@ def _row(
     }  # fmt: skip
 
 
-def _outside(panel: pd.DataFrame, values: pd.Series, bounds: Sequence[float], unit: str) -> pd.DataFrame:
+def _outside(
+    panel: pd.DataFrame, values: pd.Series, bounds: Sequence[float], unit: str
+) -> pd.DataFrame:
     lo, hi = bounds
     bad = values.notna() & ~values.between(lo, hi)
     out = panel.loc[bad, ["province", "year"]]
@@ -166,7 +180,11 @@ def _outside(panel: pd.DataFrame, values: pd.Series, bounds: Sequence[float], un
 
 def check_deflator(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """Implied deflator growth ``100·(Y_t/Y_{t−1})/(I_t/100) − 100`` (%) within ``bounds``."""
-    nominal, index, bounds = spec.get("nominal", "gdp"), spec.get("index", "gdp_index"), spec["bounds"]
+    nominal, index, bounds = (
+        spec.get("nominal", "gdp"),
+        spec.get("index", "gdp_index"),
+        spec["bounds"],
+    )
     _columns(panel, name, [nominal, index])
     ratio = panel[nominal].astype(float) / _lagged(panel, nominal)
     deflator = 100 * ratio / (panel[index].astype(float) / 100) - 100
@@ -175,7 +193,9 @@ def check_deflator(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         f"implied deflator growth 100·({nominal}_t/{nominal}_t−1)/({index}_t/100) − 100 outside "
         f"[{_fmt(bounds[0])}, {_fmt(bounds[1])}] % in {len(cells)} of {deflator.notna().sum()} "
         f"province-years; median by year: "
-        + ", ".join(f"{y}: {_fmt(v)}" for y, v in deflator.groupby(panel["year"]).median().dropna().items())
+        + ", ".join(
+            f"{y}: {_fmt(v)}" for y, v in deflator.groupby(panel["year"]).median().dropna().items()
+        )
     )
     return [_row(name, "deflator", index, spec, cells, deflator.notna().sum(), detail)]
 
@@ -202,7 +222,8 @@ def check_shock(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     none = wide.index[tested & ~dip]
     share = float(dip.sum() / tested.sum()) if tested.any() else 0.0
     notes = [
-        f"{year - 1}–{year + 1}: " + " → ".join(_fmt(wide.at[p, y]) for y in (year - 1, year, year + 1) if y in wide)
+        f"{year - 1}–{year + 1}: "
+        + " → ".join(_fmt(wide.at[p, y]) for y in (year - 1, year, year + 1) if y in wide)
         for p in none
     ]
     cells = pd.DataFrame({"province": none, "year": year, "note": notes})
@@ -219,7 +240,11 @@ def check_sum(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     """``100·Σ parts / total`` (%) within ``bounds``."""
     parts, total, bounds = list(spec["parts"]), spec.get("total", "gdp"), spec["bounds"]
     _columns(panel, name, [*parts, total])
-    ratio = 100 * panel[parts].astype(float).sum(axis=1, min_count=len(parts)) / panel[total].astype(float)
+    ratio = (
+        100
+        * panel[parts].astype(float).sum(axis=1, min_count=len(parts))
+        / panel[total].astype(float)
+    )
     cells = _outside(panel, ratio, bounds, " %")
     detail = (
         f"100·({' + '.join(parts)})/{total} outside [{_fmt(bounds[0])}, {_fmt(bounds[1])}] % in "
@@ -239,13 +264,20 @@ def check_breaks(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         per_year = cells.groupby("year").size()
         detail = (
             f"|{col}_t/{col}_t−1 − 1| > {_fmt(threshold)} % in {len(cells)} of {change.notna().sum()} "
-            "year pairs" + (f"; by year: {', '.join(f'{y}: {n}' for y, n in per_year.items())}" if len(cells) else "")
+            "year pairs"
+            + (
+                f"; by year: {', '.join(f'{y}: {n}' for y, n in per_year.items())}"
+                if len(cells)
+                else ""
+            )
         )
         rows.append(_row(name, "breaks", col, spec, cells, change.notna().sum(), detail))
     return rows
 
 
-def _lag_correlations(panel: pd.DataFrame, s: pd.Series, a: pd.Series, lags: int) -> dict[int, float]:
+def _lag_correlations(
+    panel: pd.DataFrame, s: pd.Series, a: pd.Series, lags: int
+) -> dict[int, float]:
     """Pooled correlation of province-demeaned ``s_t`` and ``a_{t+k}`` for ``k = −lags..lags``."""
     frame = panel[["province", "year"]].assign(s=s.to_numpy(), a=a.to_numpy())
     out = {}
@@ -279,7 +311,9 @@ def check_leadlag(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
         finite = {k: v for k, v in rp.items() if np.isfinite(v)}
         if finite and max(finite, key=finite.get) != 0:
             k = max(finite, key=finite.get)
-            own.append((code, np.nan, f"best lag {k:+d}: r = {_fmt(finite[k])} vs {_fmt(rp[0])} at 0"))
+            own.append(
+                (code, np.nan, f"best lag {k:+d}: r = {_fmt(finite[k])} vs {_fmt(rp[0])} at 0")
+            )
     cells = pd.DataFrame(own, columns=["province", "year", "note"])
     n = int((s.notna() & a.notna()).sum())
     detail = (

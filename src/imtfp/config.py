@@ -112,7 +112,9 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
     panel = config.get("panel", {}) or {}
     years = panel.get("years")
     if years and len(years) == 2 and years[0] > years[1]:
-        raise ConfigError(f"config key '{prefix}panel.years': first year {years[0]} is after last year {years[1]}")
+        raise ConfigError(
+            f"config key '{prefix}panel.years': first year {years[0]} is after last year {years[1]}"
+        )
     for i, name in enumerate(panel.get("drop_provinces", []) or []):
         try:
             provinces.to_code(str(name))
@@ -121,11 +123,13 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
                 f"config key '{prefix}panel.drop_provinces[{i}]': {name!r} is not a province "
                 "(a name such as 西藏 / 西藏自治区 / Tibet, or a code such as 54)"
             ) from None
-    for name in (panel.get("derived") or {}):
+    for name in panel.get("derived") or {}:
         expressions.check_name(name, key=f"config key '{prefix}panel.derived.{name}'")
     share = panel.get("max_extrapolated_share")
     if share is not None and not 0 <= float(share) <= 1:
-        raise ConfigError(f"config key '{prefix}panel.max_extrapolated_share': {share} is not a share in [0, 1]")
+        raise ConfigError(
+            f"config key '{prefix}panel.max_extrapolated_share': {share} is not a share in [0, 1]"
+        )
     for sample, spec in ((config.get("multiverse") or {}).get("samples") or {}).items():
         for i, name in enumerate((spec or {}).get("drop_provinces", []) or []):
             try:
@@ -153,7 +157,9 @@ def check_overlays(config: Mapping, schema: Mapping | None = None) -> None:
     for name, overlay in (config.get("robustness") or {}).items():
         prefix = f"robustness.{name}."
         if not isinstance(overlay, Mapping):
-            raise ConfigError(f"config key 'robustness.{name}': a check is a mapping of config sections")
+            raise ConfigError(
+                f"config key 'robustness.{name}': a check is a mapping of config sections"
+            )
         for key in overlay:
             if key not in CHECK_SECTIONS:
                 raise ConfigError(
@@ -164,7 +170,11 @@ def check_overlays(config: Mapping, schema: Mapping | None = None) -> None:
         err = _first_error(merged, schema)
         if err:
             path, message = err
-            where = f"{prefix}{path}" if _in_overlay(overlay, path) else f"{prefix}(merged onto the baseline) {path}"
+            where = (
+                f"{prefix}{path}"
+                if _in_overlay(overlay, path)
+                else f"{prefix}(merged onto the baseline) {path}"
+            )
             raise ConfigError(f"config key '{where}': {message}")
         check_sanity(merged, prefix=prefix)
 

@@ -19,7 +19,9 @@ SAFE_CONFIG = {
 }
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory (``path=None``) or file DuckDB connection with external access disabled."""
     database = ":memory:" if path is None else str(path)
     return duckdb.connect(database, read_only=read_only, config=dict(SAFE_CONFIG))

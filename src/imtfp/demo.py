@@ -71,7 +71,12 @@ _REGION_LEVEL = {"east": 0.6, "central": 0.25, "northeast": 0.2, "west": 0.0}
 
 # Index indicators: (code as the panel sees it, subsystem, direction).
 INDEX_INDICATORS = {
-    "technology": {"rd_intensity": "+", "patents_per_10k": "+", "tech_market_pc": "+", "software_pc": "+"},
+    "technology": {
+        "rd_intensity": "+",
+        "patents_per_10k": "+",
+        "tech_market_pc": "+",
+        "software_pc": "+",
+    },
     "factors": {"robot_density": "+", "broadband_pc": "+", "info_emp_share": "+"},
     "industry": {"hightech_share": "+", "ecommerce_pc": "+", "energy_intensity": "-"},
 }
@@ -134,7 +139,9 @@ def _latent(rng: np.random.Generator, codes: list[str], years: np.ndarray) -> pd
     internet = np.linspace(0.3, 1.0, t)
     z = z_i[:, None] * internet[None, :]
     L = level[:, None] + 0.12 * (years - years[0])[None, :] + u + 0.15 * z
-    out = pd.DataFrame({"province": np.repeat(codes, t), "year": np.tile(years, n), "L": L.ravel(), "z": z.ravel()})
+    out = pd.DataFrame(
+        {"province": np.repeat(codes, t), "year": np.tile(years, n), "L": L.ravel(), "z": z.ravel()}
+    )
     for k in INDEX_INDICATORS:
         d = rng.normal(0, 0.25, n)
         out[f"S_{k}"] = (L + d[:, None] + rng.normal(0, 0.05, (n, t))).ravel()
@@ -144,7 +151,9 @@ def _latent(rng: np.random.Generator, codes: list[str], years: np.ndarray) -> pd
 def _indicators(rng: np.random.Generator, lat: pd.DataFrame) -> pd.DataFrame:
     """Index indicators (as the panel derives them) and exogenous size series."""
     yr = (lat["year"] - YEARS[0]).to_numpy()
-    pop = lat["province"].map(_POP_2011).to_numpy() * np.exp(0.004 * yr + rng.normal(0, 0.002, len(lat)))
+    pop = lat["province"].map(_POP_2011).to_numpy() * np.exp(
+        0.004 * yr + rng.normal(0, 0.002, len(lat))
+    )
     S = {k: lat[f"S_{k}"].to_numpy() for k in INDEX_INDICATORS}
     e = lambda s: rng.normal(0, s / 2, len(lat))  # noqa: E731 - one-line noise helper
     d = pd.DataFrame({"province": lat["province"], "year": lat["year"], "population": pop})
@@ -173,7 +182,12 @@ def _as_written(d: pd.DataFrame) -> pd.DataFrame:
     w["broadband_ports"] = (d["broadband_pc"] * w["population"]).round(1)
     w["info_employment"] = (d["info_emp_share"] * w["employment"] / 100).round(2)
     w["ecommerce_sales"] = (d["ecommerce_pc"] * w["population"] / 1e4).round(1)
-    for col, dec in (("rd_intensity", 2), ("robot_density", 1), ("hightech_share", 2), ("energy_intensity", 3)):
+    for col, dec in (
+        ("rd_intensity", 2),
+        ("robot_density", 1),
+        ("hightech_share", 2),
+        ("energy_intensity", 3),
+    ):
         w[col] = d[col].round(dec)
     return w
 
@@ -197,7 +211,14 @@ def observed_index(written: pd.DataFrame) -> pd.DataFrame:
     return panel.assign(im_index=np.asarray(scores))
 
 
-_INDEX_DERIVED = {"patents_per_10k", "tech_market_pc", "software_pc", "broadband_pc", "info_emp_share", "ecommerce_pc"}
+_INDEX_DERIVED = {
+    "patents_per_10k",
+    "tech_market_pc",
+    "software_pc",
+    "broadband_pc",
+    "info_emp_share",
+    "ecommerce_pc",
+}
 
 
 def _fe(rng, codes, years, sd_i, sd_t, lat):
@@ -242,11 +263,18 @@ def simulate(seed: int) -> dict:
     })  # fmt: skip
     Z["urban_rate"] = Z["urban_rate"].clip(25, 90).round(2)
     gamma_z = sum(CONTROL_EFFECTS[c] * Z[c].to_numpy() for c in CONTROL_EFFECTS)
-    lna = _fe(rng, codes, years, 0.15, 0.01, lat) + BETA * im + gamma_z + rng.normal(0, SIGMA_LNA, n)
+    lna = (
+        _fe(rng, codes, years, 0.15, 0.01, lat) + BETA * im + gamma_z + rng.normal(0, SIGMA_LNA, n)
+    )
     mediators = {}
     for col, a, _ in CHANNELS.values():
         base = {"innov": 5.0, "factor_alloc": 1.0, "ind_upgrade": 1.0}[col]
-        m = base + _fe(rng, codes, years, 0.3 * base, 0.02 * base, lat) + a * im + 0.01 * Z["urban_rate"].to_numpy()
+        m = (
+            base
+            + _fe(rng, codes, years, 0.3 * base, 0.02 * base, lat)
+            + a * im
+            + 0.01 * Z["urban_rate"].to_numpy()
+        )
         m = m + rng.normal(0, 0.05 * base, n)
         mediators[col] = m
     mediators["innov"] = np.round(np.clip(mediators["innov"], 0.05, None), 2)
@@ -255,7 +283,9 @@ def simulate(seed: int) -> dict:
         lna = lna + b * mediators[col]
     # Capital: GFCF from 2000, price index fixed base 2000 = 1.
     inv_years = np.arange(INVEST_START, YEARS[1] + 1)
-    inv = pd.DataFrame({"province": np.repeat(codes, len(inv_years)), "year": np.tile(inv_years, len(codes))})
+    inv = pd.DataFrame(
+        {"province": np.repeat(codes, len(inv_years)), "year": np.tile(inv_years, len(codes))}
+    )
     scale = inv["province"].map(_GDP_2011).to_numpy() * 0.45
     shocks = rng.normal(0, 0.03, len(inv))
     inv["real_invest"] = scale * np.exp((inv["year"].to_numpy() - 2011) * 0.07 + shocks)
@@ -264,7 +294,9 @@ def simulate(seed: int) -> dict:
     inv["gfcf"] = np.round(inv["real_invest"] * inv["invest_price"], 2)
     inv["real_invest"] = inv["gfcf"] / inv["invest_price"]  # as the pipeline will see it
     inv["capital"] = _pim(inv)
-    K = lat.merge(inv[["province", "year", "capital"]], on=["province", "year"])["capital"].to_numpy()
+    K = lat.merge(inv[["province", "year", "capital"]], on=["province", "year"])[
+        "capital"
+    ].to_numpy()
     emp = written["employment"].to_numpy()
     Y = np.exp(lna) * K**ALPHA * emp ** (1 - ALPHA)  # real GRP, 2011 prices (亿元)
     deflator = np.exp(0.025 * yr + 0.01 * np.sin(yr))
@@ -275,7 +307,9 @@ def simulate(seed: int) -> dict:
     wide["gdp"] = gdp
     real = pd.Series(Y, index=lat.index)
     gi = 100 * real / real.groupby(lat["province"]).shift(1)
-    gi_2011 = 100 * np.exp(0.08 + rng.normal(0, 0.01, len(codes)))  # growth into 2011 (no 2010 in the demo)
+    gi_2011 = 100 * np.exp(
+        0.08 + rng.normal(0, 0.01, len(codes))
+    )  # growth into 2011 (no 2010 in the demo)
     gi[lat["year"] == YEARS[0]] = gi_2011
     wide["gdp_index"] = gi.round(1).to_numpy()
     wide["fiscal_exp"] = np.round(Z["gov"].to_numpy() * gdp / 100, 2)
@@ -286,9 +320,13 @@ def simulate(seed: int) -> dict:
     wide["tertiary_va"] = np.round(mediators["ind_upgrade"] * share2 * gdp, 1)
     wide["innov"] = mediators["innov"]
     wide["factor_alloc"] = mediators["factor_alloc"]
-    wide["edu_years"] = np.round(8.5 + 0.6 * lat["L"].to_numpy() + 0.08 * yr + rng.normal(0, 0.1, n), 2)
+    wide["edu_years"] = np.round(
+        8.5 + 0.6 * lat["L"].to_numpy() + 0.08 * yr + rng.normal(0, 0.1, n), 2
+    )
     wide["iur"] = np.round(np.clip(25 + 5 * lat["L"].to_numpy() + rng.normal(0, 3, n), 1, 80), 2)
-    wide["market_index"] = np.round(5 + 2 * lat["L"].to_numpy() + 0.15 * yr + rng.normal(0, 0.3, n), 2)
+    wide["market_index"] = np.round(
+        5 + 2 * lat["L"].to_numpy() + 0.15 * yr + rng.normal(0, 0.3, n), 2
+    )
     wide["iv_post"] = np.round(lat["z"].to_numpy() + 3, 3)
     wide = _blank(wide)
     history = inv[["province", "year", "gfcf", "invest_price"]]
@@ -316,7 +354,11 @@ def simulate_pilot(seed: int) -> dict:
     mu = rng.normal(1.0, 0.3, len(codes))
     lam = np.cumsum(rng.normal(0.02, 0.01, len(years)))
     g = np.array([first[c] for c in codes])[:, None]
-    tau = np.where((g > 0) & (years[None, :] >= g), (years[None, :] - g + 1) * np.vectorize(PILOT_SLOPES.get)(np.where(g > 0, g, 2014)), 0.0)
+    tau = np.where(
+        (g > 0) & (years[None, :] >= g),
+        (years[None, :] - g + 1) * np.vectorize(PILOT_SLOPES.get)(np.where(g > 0, g, 2014)),
+        0.0,
+    )
     y = mu[:, None] + lam[None, :] + tau + rng.normal(0, PILOT_SIGMA, (len(codes), len(years)))
     outcome = pd.DataFrame({"province": np.repeat(codes, len(years)), "year": np.tile(years, len(codes)),
                             "pilot_outcome": y.ravel()})  # fmt: skip
@@ -366,12 +408,20 @@ def truth(seed: int) -> dict:
         "delta": DELTA,
         "capital_base": "steady state K_1999 = I_2000/(0.10+delta) before the first investment year 2000",
         "beta_direct": BETA,
-        "channels": {k: {"mediator": c, "a": a, "b": b, "indirect": a * b} for k, (c, a, b) in CHANNELS.items()},
+        "channels": {
+            k: {"mediator": c, "a": a, "b": b, "indirect": a * b}
+            for k, (c, a, b) in CHANNELS.items()
+        },
         "total_effect": BETA + sum(indirect.values()),
         "control_effects": CONTROL_EFFECTS,
         "sigma_lnA": SIGMA_LNA,
-        "index": {"method": "entropy", "scheme": "global", "rescale": list(RESCALE), "missing": "interpolate",
-                  "indicators": INDEX_INDICATORS},  # fmt: skip
+        "index": {
+            "method": "entropy",
+            "scheme": "global",
+            "rescale": list(RESCALE),
+            "missing": "interpolate",
+            "indicators": INDEX_INDICATORS,
+        },  # fmt: skip
         "dgp": "ln A = mu_i + lambda_t + beta*IM + sum_k b_k*M_k + gamma'Z + eps; M_k = mu_ki + lambda_kt + a_k*IM"
         " + 0.01*urban_rate + e_k; Y = A K^alpha L^(1-alpha); IM = entropy index of the written indicators",
         "did": pilot_truth(simulate_pilot(seed)["first"]),
@@ -401,7 +451,12 @@ def _province_rows(table: pd.DataFrame, code: str, dec: int, years: list[int]) -
 
 def write_legacy_csv(path: Path, label: str, rows, years: list[int], notes: list[str]) -> None:
     """Legacy export: GB18030, CRLF, 指标 line with unit, years descending, 注/数据来源 footer."""
-    lines = ["数据库：分省年度数据", f"指标：{label}", "时间：最近20年", ",".join(["地区", *[f"{y}年" for y in years]])]
+    lines = [
+        "数据库：分省年度数据",
+        f"指标：{label}",
+        "时间：最近20年",
+        ",".join(["地区", *[f"{y}年" for y in years]]),
+    ]
     lines += [",".join([name, *cells]) for name, cells in rows]
     lines += notes + ["数据来源：国家统计局"]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
@@ -410,7 +465,11 @@ def write_legacy_csv(path: Path, label: str, rows, years: list[int], notes: list
 def write_portal_csv(path: Path, rows, years: list[int], span: str) -> None:
     """Portal export: UTF-8 with BOM, cells separated by tab+comma, trailing comma, no 指标 line."""
     sep = "\t,"
-    lines = ["数据库：分省年度数据 ", f"时间：{span} ", sep.join(["地区", *[f"{y}年" for y in years]]) + sep]
+    lines = [
+        "数据库：分省年度数据 ",
+        f"时间：{span} ",
+        sep.join(["地区", *[f"{y}年" for y in years]]) + sep,
+    ]
     lines += [sep.join([name, *cells]) + sep for name, cells in rows]
     lines += ["注：本数据为imtfp模拟生成的演示数据。", "数据来源：国家统计局"]
     path.write_bytes(codecs.BOM_UTF8 + "\n".join(lines).encode("utf-8"))
@@ -452,9 +511,24 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
         "description": "SIMULATED demo panel generated by imtfp.demo (seed in truth.yaml); not official statistics.",
         "files": entries,
     }
-    (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (out / "truth.yaml").write_text(yaml.safe_dump(truth(seed), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    cols = ["province", "year", "L", "S_technology", "S_factors", "S_industry", "im_index", "lnA", "capital", "gdp_real"]
+    (out / "manifest.yaml").write_text(
+        yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    (out / "truth.yaml").write_text(
+        yaml.safe_dump(truth(seed), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    cols = [
+        "province",
+        "year",
+        "L",
+        "S_technology",
+        "S_factors",
+        "S_industry",
+        "im_index",
+        "lnA",
+        "capital",
+        "gdp_real",
+    ]
     sim["latent"][cols].to_csv(out / "latent.csv", index=False, float_format="%.10g")
     pilot = simulate_pilot(seed)
     (out / "pilot").mkdir(exist_ok=True)
@@ -466,9 +540,13 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files."""
     import argparse
 
-    parser = argparse.ArgumentParser(description="Write the SIMULATED demo panel in NBS export formats.")
+    parser = argparse.ArgumentParser(
+        description="Write the SIMULATED demo panel in NBS export formats."
+    )
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--config", type=Path, default=Path("config.yaml"), help="config holding `seed`")
+    parser.add_argument(
+        "--config", type=Path, default=Path("config.yaml"), help="config holding `seed`"
+    )
     args = parser.parse_args(argv)
     seed = yaml.safe_load(args.config.read_text(encoding="utf-8"))["seed"]
     write_demo(args.out_dir, seed)

@@ -33,7 +33,9 @@ from imtfp.models import stages
 REGIONS = np.array(["east", "central", "west", "northeast"])
 
 
-def simulate_panel(entities: int, periods: int, *, keep: float = 1.0, seed: int = 0) -> pd.DataFrame:
+def simulate_panel(
+    entities: int, periods: int, *, keep: float = 1.0, seed: int = 0
+) -> pd.DataFrame:
     """An analysis frame with ``unit``, ``year``, ``region``, y, x, m, z, c1–c3 (see the module docstring)."""
     rng = np.random.default_rng(seed)
     unit = np.repeat(np.arange(entities, dtype=np.int64), periods)
@@ -52,8 +54,18 @@ def simulate_panel(entities: int, periods: int, *, keep: float = 1.0, seed: int 
     eps = 0.5 * v + rng.normal(size=n)
     y = 0.3 * x + 0.2 * m + 0.1 * c[0] + mu + lam + eps
     return pd.DataFrame(
-        {"unit": unit, "year": year, "region": REGIONS[np.arange(entities) % 4][unit],
-         "y": y, "x": x, "m": m, "z": z, "c1": c[0], "c2": c[1], "c3": c[2]}
+        {
+            "unit": unit,
+            "year": year,
+            "region": REGIONS[np.arange(entities) % 4][unit],
+            "y": y,
+            "x": x,
+            "m": m,
+            "z": z,
+            "c1": c[0],
+            "c2": c[1],
+            "c3": c[2],
+        }
     )
 
 
@@ -85,8 +97,13 @@ def run_stage(path: Path, spec: dict, stage: str, *, seed: int) -> tuple[pd.Data
     out = stages.ESTIMATORS[stage](frame, spec, seed=seed)
     seconds = time.perf_counter() - t0
     peak = max(_status_kb("VmHWM:") - base, 0) / 1024
-    return out, {"stage": stage, "rows": len(frame), "columns_read": frame.shape[1], "seconds": round(seconds, 3),
-                 "peak_mb_above_start": round(peak, 1)}
+    return out, {
+        "stage": stage,
+        "rows": len(frame),
+        "columns_read": frame.shape[1],
+        "seconds": round(seconds, 3),
+        "peak_mb_above_start": round(peak, 1),
+    }
 
 
 def run(config: dict) -> pd.DataFrame:
@@ -98,18 +115,26 @@ def run(config: dict) -> pd.DataFrame:
         folder = out_dir / name
         (folder / "models").mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        frame = simulate_panel(int(p["entities"]), int(p["periods"]), keep=float(p.get("keep", 1.0)), seed=seed)
+        frame = simulate_panel(
+            int(p["entities"]), int(p["periods"]), keep=float(p.get("keep", 1.0)), seed=seed
+        )
         path = folder / "analysis.parquet"
         frame.to_parquet(path, index=False)
         nrows = len(frame)
         del frame
-        print(f"{name}: {nrows:,} rows simulated in {time.perf_counter() - t0:.1f} s -> {path}", flush=True)
+        print(
+            f"{name}: {nrows:,} rows simulated in {time.perf_counter() - t0:.1f} s -> {path}",
+            flush=True,
+        )
         timings = []
         for stage in p.get("stages", ["baseline"]):
             out, facts = run_stage(path, spec, stage, seed=seed)
             out.to_parquet(folder / "models" / f"{stage}.parquet", index=False)
             timings.append({"panel": name, **facts})
-            print(f"  {stage:<14} {facts['seconds']:>8.2f} s  {facts['peak_mb_above_start']:>8.0f} MB", flush=True)
+            print(
+                f"  {stage:<14} {facts['seconds']:>8.2f} s  {facts['peak_mb_above_start']:>8.0f} MB",
+                flush=True,
+            )
         pd.DataFrame(timings).to_csv(folder / "timings.csv", index=False)
         rows += timings
     return pd.DataFrame(rows)

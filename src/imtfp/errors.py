@@ -9,7 +9,9 @@ class IngestError(ImtfpError, ValueError):
     """A raw file cannot be read as declared; the message names file and line."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
-        where = ", ".join(p for p in (f"file {file}" if file else "", f"line {line}" if line else "") if p)
+        where = ", ".join(
+            p for p in (f"file {file}" if file else "", f"line {line}" if line else "") if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.file = file
         self.line = line

@@ -78,8 +78,13 @@ def with_names(panel: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
     df = panel.copy()
     if "province" in df:
         codes = df["province"].astype(str)
-        df.insert(list(df.columns).index("province") + 1, "province_name", codes.map(
-            lambda c: provinces.name(c, language=language) if c in set(provinces.codes()) else c))
+        df.insert(
+            list(df.columns).index("province") + 1,
+            "province_name",
+            codes.map(
+                lambda c: provinces.name(c, language=language) if c in set(provinces.codes()) else c
+            ),
+        )
     if "region" in df:
         df["region"] = df["region"].map(lambda r: provinces.region_name(r, language=language))
     return df
@@ -99,7 +104,9 @@ def _stata_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_dta(panel: pd.DataFrame, path: str | Path, *, language: str = "zh", labels=None) -> dict[str, str]:
+def to_dta(
+    panel: pd.DataFrame, path: str | Path, *, language: str = "zh", labels=None
+) -> dict[str, str]:
     """Write the panel as Stata .dta (format 118); return column → Stata name used.
 
     Adds ``province_id`` (1…31 in GB/T 2260 order) so ``xtset province_id year`` works at once.

@@ -68,7 +68,13 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., np.ndarray]]] = {
     "lag": (1, 2, None),  # by entity, see _shift
     "lead": (1, 2, None),
 }
-_OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power}
+_OPERATORS = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.divide,
+    ast.Pow: np.power,
+}
 #: Columns that identify a row: never a derived variable's name.
 KEY_COLUMNS = ("province", "year", "region")
 
@@ -79,15 +85,25 @@ def reserved_words() -> frozenset[str]:
     from imtfp.database import connect
 
     with connect() as con:
-        words = {r[0].lower() for r in con.execute("SELECT keyword_name FROM duckdb_keywords()").fetchall()}
-        words |= {r[0].lower() for r in con.execute("SELECT DISTINCT function_name FROM duckdb_functions()").fetchall()}
-    return frozenset(words | set(FUNCTIONS) | set(KEY_COLUMNS) | {"true", "false", "null", "none", "nan", "inf"})
+        words = {
+            r[0].lower()
+            for r in con.execute("SELECT keyword_name FROM duckdb_keywords()").fetchall()
+        }
+        words |= {
+            r[0].lower()
+            for r in con.execute("SELECT DISTINCT function_name FROM duckdb_functions()").fetchall()
+        }
+    return frozenset(
+        words | set(FUNCTIONS) | set(KEY_COLUMNS) | {"true", "false", "null", "none", "nan", "inf"}
+    )
 
 
 def check_name(name: str, *, key: str) -> None:
     """A derived variable's name must not shadow a function, an SQL keyword or a key column."""
     if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
-        raise ConfigError(f"{key}: {name!r} is not a valid variable name (letters, digits, underscore)")
+        raise ConfigError(
+            f"{key}: {name!r} is not a valid variable name (letters, digits, underscore)"
+        )
     if name.lower() in reserved_words():
         raise ConfigError(
             f"{key}: the name {name!r} is a function or SQL keyword (or a key column); choose another name"
@@ -101,7 +117,9 @@ class _Checker:
         self.key, self.columns, self.names = key, columns, set()
 
     def fail(self, node: ast.AST, what: str) -> None:
-        raise ConfigError(f"{self.key}: {what} is not allowed in an expression (at {ast.unparse(node)!r})")
+        raise ConfigError(
+            f"{self.key}: {what} is not allowed in an expression (at {ast.unparse(node)!r})"
+        )
 
     def visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.Expression):
@@ -139,7 +157,9 @@ class _Checker:
                 if not isinstance(node.args[0], ast.Name):
                     self.fail(node, f"{node.func.id} of anything but a column")
                 if len(node.args) == 2 and not _positive_int(node.args[1]):
-                    self.fail(node, f"{node.func.id} by anything but a positive whole number of years")
+                    self.fail(
+                        node, f"{node.func.id} by anything but a positive whole number of years"
+                    )
             for a in node.args:
                 self.visit(a)
             return None
@@ -161,7 +181,9 @@ def parse(expr: str, *, key: str, columns: set[str]) -> ast.Expression:
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError) as exc:
-        raise ConfigError(f"{key}: expression {text!r} does not parse ({exc.__class__.__name__})") from None
+        raise ConfigError(
+            f"{key}: expression {text!r} does not parse ({exc.__class__.__name__})"
+        ) from None
     _Checker(key, columns).visit(tree)
     return tree
 
@@ -169,12 +191,19 @@ def parse(expr: str, *, key: str, columns: set[str]) -> ast.Expression:
 def _shift(frame: pd.DataFrame, column: str, k: int, entity: str, time: str) -> np.ndarray:
     """Value ``k`` years earlier (k > 0) or later (k < 0) in the same entity; NaN if that year is absent."""
     key = frame[[entity, time]].assign(**{time: frame[time] - k})
-    lookup = pd.Series(frame[column].to_numpy(dtype=float), index=pd.MultiIndex.from_frame(frame[[entity, time]]))
+    lookup = pd.Series(
+        frame[column].to_numpy(dtype=float), index=pd.MultiIndex.from_frame(frame[[entity, time]])
+    )
     return lookup.reindex(pd.MultiIndex.from_frame(key)).to_numpy(dtype=float)
 
 
 def evaluate(
-    expr: str, frame: pd.DataFrame, *, key: str = "expression", entity: str = "province", time: str = "year"
+    expr: str,
+    frame: pd.DataFrame,
+    *,
+    key: str = "expression",
+    entity: str = "province",
+    time: str = "year",
 ) -> np.ndarray:
     """The expression evaluated on every row of ``frame`` (float array).
 

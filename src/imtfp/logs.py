@@ -157,7 +157,9 @@ def log_warnings(log_dir: str | Path) -> dict[str, list[str]]:
 
 def missing_labels(log_dir: str | Path) -> list[str]:
     """Names the report printed raw because ``labels.yaml`` has no label for them."""
-    names = {m.group("name") for _, _, text in _log_lines(Path(log_dir)) if (m := _LABEL.match(text))}
+    names = {
+        m.group("name") for _, _, text in _log_lines(Path(log_dir)) if (m := _LABEL.match(text))
+    }
     return sorted(names)
 
 

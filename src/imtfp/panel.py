@@ -14,12 +14,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.options import MissingPolicy
 from imtfp import expressions, provinces
 from imtfp.database import connect
 from imtfp.errors import ConfigError
+from imtfp.options import MissingPolicy
 from imtfp.vintages import check_vintages
-
 
 
 def pivot(observations: pd.DataFrame) -> pd.DataFrame:
@@ -35,11 +34,15 @@ def pivot(observations: pd.DataFrame) -> pd.DataFrame:
 
 def _grid(wide: pd.DataFrame, years: tuple[int, int], drop: list[str]) -> pd.DataFrame:
     codes = [c for c in provinces.codes() if c not in drop]
-    grid = pd.MultiIndex.from_product([codes, range(years[0], years[1] + 1)], names=["province", "year"])
+    grid = pd.MultiIndex.from_product(
+        [codes, range(years[0], years[1] + 1)], names=["province", "year"]
+    )
     return wide.set_index(["province", "year"]).reindex(grid).reset_index()
 
 
-def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fill_missing(
+    panel: pd.DataFrame, columns: list[str], policy: MissingPolicy
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill gaps within each province; return the filled panel and one row per filled cell.
 
     ``interpolate``: linear in year between observed neighbours, and the
@@ -49,7 +52,9 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
     at all for a province stays missing.
     """
     if policy not in ("none", "interpolate", "carry"):
-        raise ConfigError(f"missing-value policy must be none, interpolate or carry, not {policy!r}")
+        raise ConfigError(
+            f"missing-value policy must be none, interpolate or carry, not {policy!r}"
+        )
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     records = []
     if policy == "none":
@@ -59,14 +64,24 @@ def fill_missing(panel: pd.DataFrame, columns: list[str], policy: MissingPolicy)
         grouped = panel.groupby("province", sort=False)[col]
         if policy == "interpolate":
             inner = grouped.transform(lambda s: s.interpolate(method="linear", limit_area="inside"))
-            filled = inner.groupby(panel["province"], sort=False).transform(lambda s: s.ffill().bfill())
+            filled = inner.groupby(panel["province"], sort=False).transform(
+                lambda s: s.ffill().bfill()
+            )
             method = np.where(inner.notna() & before.isna(), "interpolate", "carry")
         else:
             filled = grouped.transform(lambda s: s.ffill().bfill())
             method = np.full(len(panel), "carry")
         new = before.isna() & filled.notna()
         for i in np.flatnonzero(new.to_numpy()):
-            records.append((panel.at[i, "province"], int(panel.at[i, "year"]), col, method[i], float(filled.iat[i])))
+            records.append(
+                (
+                    panel.at[i, "province"],
+                    int(panel.at[i, "year"]),
+                    col,
+                    method[i],
+                    float(filled.iat[i]),
+                )
+            )
         panel[col] = filled
     imputed = pd.DataFrame(records, columns=["province", "year", "indicator", "method", "value"])
     return panel, imputed.sort_values(["indicator", "province", "year"]).reset_index(drop=True)
@@ -99,7 +114,9 @@ def _drop_codes(names) -> list[str]:
         try:
             codes.append(provinces.to_code(str(name)))
         except ValueError:
-            raise ConfigError(f"config key 'panel.drop_provinces[{i}]': {name!r} is not a province") from None
+            raise ConfigError(
+                f"config key 'panel.drop_provinces[{i}]': {name!r} is not a province"
+            ) from None
     return codes
 
 
@@ -118,7 +135,9 @@ def _window(years, series: pd.DataFrame) -> tuple[int, int]:
     return first, last
 
 
-def check_extrapolation(imputed: pd.DataFrame, *, cells: pd.Series, max_share: float, allowed=()) -> None:
+def check_extrapolation(
+    imputed: pd.DataFrame, *, cells: pd.Series, max_share: float, allowed=()
+) -> None:
     """Fail when more than ``max_share`` of an indicator's filled window cells lie beyond its observed span.
 
     ``cells`` counts, per indicator, the non-missing cells of the window after filling. Cells of

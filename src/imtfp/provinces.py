@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
+
 from imtfp.errors import ConfigError
 
 REGIONS = ("east", "central", "west", "northeast")

@@ -23,7 +23,9 @@ _REASON_KIND = re.compile(r"\s+(?:of|by)\s+|[:(（]")
 def _md(df: pd.DataFrame) -> str:
     if df.empty:
         return "\n_none_\n"
-    cells = df.astype(str).apply(lambda col: col.str.replace("|", "\\|", regex=False).str.replace("\n", " "))
+    cells = df.astype(str).apply(
+        lambda col: col.str.replace("|", "\\|", regex=False).str.replace("\n", " ")
+    )
     head = "| " + " | ".join(map(str, cells.columns)) + " |"
     rule = "|" + "|".join("---" for _ in cells.columns) + "|"
     body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
@@ -34,7 +36,9 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
     """The frame with its ``province`` codes replaced by short names (other labels kept as they are)."""
     if df.empty or "province" not in df.columns:
         return df
-    return df.assign(province=[province_name(p) if isinstance(p, str) else p for p in df["province"]])
+    return df.assign(
+        province=[province_name(p) if isinstance(p, str) else p for p in df["province"]]
+    )
 
 
 def coverage(obs: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +66,9 @@ def gaps(obs: pd.DataFrame) -> pd.DataFrame:
         years = set(grp["year"])
         missing = sorted(set(range(min(years), max(years) + 1)) - years)
         if missing:
-            rows.append({"indicator": ind, "province": prov, "missing_years": ", ".join(map(str, missing))})
+            rows.append(
+                {"indicator": ind, "province": prov, "missing_years": ", ".join(map(str, missing))}
+            )
     return pd.DataFrame(rows, columns=["indicator", "province", "missing_years"])
 
 
@@ -72,8 +78,12 @@ def _reason_kind(reason: str) -> str:
 
 
 def _counts(series: pd.Series, weights: pd.Series | None = None) -> str:
-    counts = (weights if weights is not None else pd.Series(1, index=series.index)).groupby(series).sum()
-    return ", ".join(f"{k} {int(v)}" for k, v in counts.sort_values(ascending=False).items()) or "none"
+    counts = (
+        (weights if weights is not None else pd.Series(1, index=series.index)).groupby(series).sum()
+    )
+    return (
+        ", ".join(f"{k} {int(v)}" for k, v in counts.sort_values(ascending=False).items()) or "none"
+    )
 
 
 def _check_counts(checks: pd.DataFrame) -> str:
@@ -83,7 +93,9 @@ def _check_counts(checks: pd.DataFrame) -> str:
     return text + (f"; {accepted} with documented cells accepted" if accepted else "")
 
 
-def summary_table(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> pd.DataFrame:
+def summary_table(
+    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The summary's rows: item and value (files, cells, rejects, exclusions, imputations, coverage, checks)."""
     obs, acc = wh.observations, wh.accounting
     excluded = int(wh.excluded["cells"].sum()) if len(wh.excluded) else 0
@@ -117,7 +129,9 @@ def summary_table(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd
 
 def _short_cells(provinces: list, years: list) -> str:
     """``山西 2021, 湖北 2020, … (+3)``: the first cells of a check, named."""
-    text = [f"{p}{'' if y is None or pd.isna(y) else f' {int(y)}'}" for p, y in zip(provinces, years)]
+    text = [
+        f"{p}{'' if y is None or pd.isna(y) else f' {int(y)}'}" for p, y in zip(provinces, years)
+    ]
     more = len(text) - _SUMMARY_CELLS
     return ", ".join(text[:_SUMMARY_CELLS]) + (f", … (+{more})" if more > 0 else "")
 
@@ -125,22 +139,30 @@ def _short_cells(provinces: list, years: list) -> str:
 def _flagged_checks(checks: pd.DataFrame) -> pd.DataFrame:
     """Checks that warn or fail, fails first: check, indicator, status, n_cells and the first cells."""
     bad = checks[checks["status"] != "pass"]
-    bad = bad.assign(order=bad["status"].map({"fail": 0, "warn": 1})).sort_values("order", kind="stable")
+    bad = bad.assign(order=bad["status"].map({"fail": 0, "warn": 1})).sort_values(
+        "order", kind="stable"
+    )
     cells = [_short_cells(list(p), list(y)) for p, y in zip(bad["provinces"], bad["years"])]
     return bad[["check", "indicator", "status", "n_cells"]].assign(cells=cells)
 
 
-def summary(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> str:
+def summary(
+    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+) -> str:
     """The one-screen summary in Markdown: :func:`summary_table` and the checks that warn or fail."""
     parts = ["## Summary\n", _md(summary_table(wh, imputed, checks))]
     if checks is not None and len(checks):
         flagged = _flagged_checks(checks)
         if flagged.empty:
             return "".join([*parts, "\nAll plausibility checks pass.\n"])
-        parts.append("\n**Checks that warn or fail** (first cells; all of them under *Plausibility checks*)\n")
+        parts.append(
+            "\n**Checks that warn or fail** (first cells; all of them under *Plausibility checks*)\n"
+        )
         parts.append(_md(flagged.head(_SUMMARY_CHECK_ROWS)))
         if len(flagged) > _SUMMARY_CHECK_ROWS:
-            parts.append(f"\n… and {len(flagged) - _SUMMARY_CHECK_ROWS} more: see *Plausibility checks* below.\n")
+            parts.append(
+                f"\n… and {len(flagged) - _SUMMARY_CHECK_ROWS} more: see *Plausibility checks* below.\n"
+            )
     return "".join(parts)
 
 
@@ -151,10 +173,17 @@ def _value_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
     return conflicts[conflicts["reason"].map(_reason_kind) != "duplicate"].reset_index(drop=True)
 
 
-def quality_report(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> str:
+def quality_report(
+    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+) -> str:
     """Markdown report of the warehouse, the panel's imputed cells and the plausibility checks (when given)."""
     obs = wh.observations
-    vint = obs.groupby("indicator")["vintage"].unique().map(lambda v: ", ".join(sorted(v))).reset_index()
+    vint = (
+        obs.groupby("indicator")["vintage"]
+        .unique()
+        .map(lambda v: ", ".join(sorted(v)))
+        .reset_index()
+    )
     vint["mixed"] = vint["vintage"].str.contains(",")
     rejects_by = (
         wh.rejects.assign(reason=wh.rejects["reason"].map(_reason_kind))
@@ -163,11 +192,23 @@ def quality_report(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: p
     )  # fmt: skip
     parts = [
         f"# Data quality report — dataset `{wh.dataset}`\n\n",
-        "**SIMULATED DATA** — generated by `imtfp.demo`; not official statistics.\n\n" if wh.simulated else "",
+        "**SIMULATED DATA** — generated by `imtfp.demo`; not official statistics.\n\n"
+        if wh.simulated
+        else "",
         summary(wh, imputed, checks),
     ]
     if checks is not None:
-        cols = ["check", "kind", "indicator", "status", "n_cells", "n_tested", "detail", "cells", "accepted"]
+        cols = [
+            "check",
+            "kind",
+            "indicator",
+            "status",
+            "n_cells",
+            "n_tested",
+            "detail",
+            "cells",
+            "accepted",
+        ]
         cols = [c for c in cols if c in checks.columns]
         parts += ["\n## Plausibility checks (quality/checks.parquet)\n", _md(checks[cols])]
     parts += [
@@ -187,7 +228,11 @@ def quality_report(wh: Warehouse, imputed: pd.DataFrame | None = None, checks: p
         _md(_named(gaps(obs))),
     ]
     if imputed is not None:
-        by = imputed.groupby(["indicator", "method"]).size().reset_index(name="cells") if len(imputed) else imputed
+        by = (
+            imputed.groupby(["indicator", "method"]).size().reset_index(name="cells")
+            if len(imputed)
+            else imputed
+        )
         parts += ["\n## Imputed cells in the analysis panel, by indicator and method\n", _md(by)]
     parts += ["\n## Appendix: every reject\n", _md(_named(wh.rejects))]
     if imputed is not None:

@@ -41,8 +41,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from imtfp.tidy import tidy_frame
 from imtfp.errors import ConfigError
+from imtfp.tidy import tidy_frame
 
 
 def _dist(df_inf: int | None):
@@ -147,7 +147,14 @@ class Estimates:
         rows = [
             f"{n:<{nw}} {b:>11.5g} {s:>11.5g} {t:>8.3f} {p:>7.3f} {lo:>11.5g} {hi:>11.5g}"
             for n, b, s, t, p, lo, hi in zip(
-                names, self.params, self.bse, self.tvalues, self.pvalues, ci["lower"], ci["upper"], strict=True
+                names,
+                self.params,
+                self.bse,
+                self.tvalues,
+                self.pvalues,
+                ci["lower"],
+                ci["upper"],
+                strict=True,
             )
         ]
         return "\n".join([rule, *top, "-" * len(cols), cols, "-" * len(cols), *rows, rule])

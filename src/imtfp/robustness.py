@@ -21,7 +21,9 @@ KEY = ["province", "year"]
 
 
 def _progress(done: int, total: int) -> None:
-    log.info("multiverse chunk: %d / %d specifications (%.0f%%)", done, total, 100 * done / max(total, 1))
+    log.info(
+        "multiverse chunk: %d / %d specifications (%.0f%%)", done, total, 100 * done / max(total, 1)
+    )
 
 
 def _chunk_progress(chunk: int):
@@ -62,7 +64,11 @@ def collect_multiverse(
 
     Raises ``ValueError`` unless the chunks cover the grid exactly once.
     """
-    results = pd.concat(chunks, ignore_index=True).sort_values("spec_id", kind="stable").reset_index(drop=True)
+    results = (
+        pd.concat(chunks, ignore_index=True)
+        .sort_values("spec_id", kind="stable")
+        .reset_index(drop=True)
+    )
     grid = specification_grid(spec["choices"])
     if results["spec_id"].tolist() != grid["spec_id"].tolist():
         raise EstimationError(f"chunks hold {len(results)} specifications, the grid {len(grid)}")
@@ -83,6 +89,8 @@ def robustness_table(results: Mapping[str, pd.DataFrame], terms: Mapping[str, st
         last = tidy["column"].iloc[-1]
         row = tidy[(tidy["column"] == last) & (tidy["term"] == term)]
         if row.empty:
-            raise EstimationError(f"robustness check {name!r}: no row for {term!r} in its baseline table")
+            raise EstimationError(
+                f"robustness check {name!r}: no row for {term!r} in its baseline table"
+            )
         rows.append(row.assign(column=name, table="robustness"))
     return pd.concat(rows, ignore_index=True)

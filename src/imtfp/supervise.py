@@ -51,7 +51,10 @@ def snakemake_processes(directory: str | Path) -> list[int]:
             continue
         # the snakemake entry point is argv[0] or argv[1] (python …/snakemake), or `python -m snakemake`
         words = [a.decode(errors="replace") for a in cmd[:3]]
-        is_snakemake = any(Path(w).name == "snakemake" for w in words[:2]) or words[1:3] == ["-m", "snakemake"]
+        is_snakemake = any(Path(w).name == "snakemake" for w in words[:2]) or words[1:3] == [
+            "-m",
+            "snakemake",
+        ]
         if is_snakemake and cwd == target:
             if _alive(int(entry.name)):
                 found.append(int(entry.name))

@@ -50,7 +50,9 @@ def check_vintages(observations: pd.DataFrame, spec: Mapping) -> None:
     for indicator, vintage in declared.items():
         rows = window[window["indicator"] == indicator]
         if rows.empty:
-            raise ConfigError(f"panel.vintages.{indicator}: no observation of {indicator!r} in {first}-{last}")
+            raise ConfigError(
+                f"panel.vintages.{indicator}: no observation of {indicator!r} in {first}-{last}"
+            )
         other = rows[rows["vintage"].astype(str) != str(vintage)]
         if len(other):
             found = sorted(other["vintage"].astype(str).unique())

@@ -29,7 +29,16 @@ OBS_COLUMNS = [
     "raw_indicator", "raw_value", "raw_unit", "source_file", "source_line",
 ]  # fmt: skip
 KEY = ["province", "year", "indicator"]
-_TABLES = ("observations", "rejects", "excluded", "accounting", "conflicts", "provinces", "indicators", "meta")
+_TABLES = (
+    "observations",
+    "rejects",
+    "excluded",
+    "accounting",
+    "conflicts",
+    "provinces",
+    "indicators",
+    "meta",
+)
 
 
 @dataclass
@@ -60,7 +69,9 @@ def resolve_conflicts(
 
     Returns kept observations, rejected rows, and a conflicts table.
     """
-    obs = obs.sort_values(KEY + ["source_file", "source_line"], kind="stable").reset_index(drop=True)
+    obs = obs.sort_values(KEY + ["source_file", "source_line"], kind="stable").reset_index(
+        drop=True
+    )
     dup = obs.duplicated(KEY, keep=False)
     if not dup.any():
         return obs, pd.DataFrame(columns=REJECT_COLUMNS), pd.DataFrame()
@@ -81,7 +92,17 @@ def resolve_conflicts(
         for i in grp.index.drop(winner):
             r = grp.loc[i]
             why = reason.format(v=w["vintage"], f=w["source_file"], l=w["source_line"])
-            rejects.append((r["source_file"], r["source_line"], r["province"], r["year"], r["indicator"], r["raw_value"], why))
+            rejects.append(
+                (
+                    r["source_file"],
+                    r["source_line"],
+                    r["province"],
+                    r["year"],
+                    r["indicator"],
+                    r["raw_value"],
+                    why,
+                )
+            )
             conflicts.append({**dict(zip(KEY, key)), "kept_vintage": w["vintage"], "kept_value": w["value"],
                               "dropped_vintage": r["vintage"], "dropped_value": r["value"],
                               "dropped_file": r["source_file"], "dropped_line": r["source_line"], "reason": why})  # fmt: skip
@@ -89,14 +110,21 @@ def resolve_conflicts(
         lines = []
         for grp in unresolved[:5]:
             cells = "; ".join(
-                f"{r.source_file} line {r.source_line} (vintage {r.vintage}) = {r.value:g}" for r in grp.itertuples()
+                f"{r.source_file} line {r.source_line} (vintage {r.vintage}) = {r.value:g}"
+                for r in grp.itertuples()
             )
-            lines.append(f"province {grp['province'].iat[0]}, year {grp['year'].iat[0]}, indicator {grp['indicator'].iat[0]}: {cells}")
+            lines.append(
+                f"province {grp['province'].iat[0]}, year {grp['year'].iat[0]}, indicator {grp['indicator'].iat[0]}: {cells}"
+            )
         raise IngestError(
             f"{len(unresolved)} conflicting cells between sources; name the winning vintage "
             "in config (dataset.vintage_priority) or fix the data:\n  " + "\n  ".join(lines)
         )
-    return obs[keep].reset_index(drop=True), pd.DataFrame(rejects, columns=REJECT_COLUMNS), pd.DataFrame(conflicts)
+    return (
+        obs[keep].reset_index(drop=True),
+        pd.DataFrame(rejects, columns=REJECT_COLUMNS),
+        pd.DataFrame(conflicts),
+    )
 
 
 def ingest(
@@ -108,15 +136,24 @@ def ingest(
     """Read every file of a manifest, resolve vintages and account for every cell."""
     readings = [read_entry(manifest, e, on_bad_cell=on_bad_cell) for e in manifest.files]
     obs = pd.concat(
-        [r.observations.rename(columns={"indicator": "raw_indicator", "code": "indicator"}) for r in readings],
+        [
+            r.observations.rename(columns={"indicator": "raw_indicator", "code": "indicator"})
+            for r in readings
+        ],
         ignore_index=True,
     )[OBS_COLUMNS]
     obs, superseded, conflicts = resolve_conflicts(obs, vintage_priority or {})
-    rejects = pd.concat([r.rejects for r in readings if len(r.rejects)] + [superseded], ignore_index=True)
+    rejects = pd.concat(
+        [r.rejects for r in readings if len(r.rejects)] + [superseded], ignore_index=True
+    )
     rejects = rejects.astype({"source_line": "int64", "year": "Int64"})
-    excluded = pd.concat([r.excluded for r in readings], ignore_index=True).astype({"cells": "int64"})
+    excluded = pd.concat([r.excluded for r in readings], ignore_index=True).astype(
+        {"cells": "int64"}
+    )
     accounting = _accounting(manifest, readings, obs, rejects, excluded)
-    return Warehouse(obs, rejects, excluded, accounting, conflicts, manifest.dataset, manifest.simulated)
+    return Warehouse(
+        obs, rejects, excluded, accounting, conflicts, manifest.dataset, manifest.simulated
+    )
 
 
 def _accounting(manifest, readings, obs, rejects, excluded) -> pd.DataFrame:
@@ -127,9 +164,15 @@ def _accounting(manifest, readings, obs, rejects, excluded) -> pd.DataFrame:
         n_rej = int((rejects["source_file"] == f).sum())
         n_exc = int(excluded.loc[excluded["source_file"] == f, "cells"].sum())
         rows.append(
-            {"source_file": f, "vintage": str(entry["vintage"]), "nonempty_cells": reading.nonempty_cells,
-             "observations": n_obs, "rejects": n_rej, "excluded_cells": n_exc,
-             "balanced": reading.nonempty_cells == n_obs + n_rej + n_exc}  # fmt: skip
+            {
+                "source_file": f,
+                "vintage": str(entry["vintage"]),
+                "nonempty_cells": reading.nonempty_cells,
+                "observations": n_obs,
+                "rejects": n_rej,
+                "excluded_cells": n_exc,
+                "balanced": reading.nonempty_cells == n_obs + n_rej + n_exc,
+            }  # fmt: skip
         )
     acc = pd.DataFrame(rows)
     if not acc["balanced"].all():
@@ -161,7 +204,9 @@ def write_warehouse(wh: Warehouse, path: str | Path) -> None:
         con.register("frame", catalog.indicators())
         con.execute("CREATE TABLE indicators AS SELECT * FROM frame")
         con.unregister("frame")
-        meta = pd.DataFrame({"key": ["dataset", "simulated"], "value": [wh.dataset, str(wh.simulated).lower()]})
+        meta = pd.DataFrame(
+            {"key": ["dataset", "simulated"], "value": [wh.dataset, str(wh.simulated).lower()]}
+        )
         con.register("frame", meta)
         con.execute("CREATE TABLE meta AS SELECT * FROM frame")
 

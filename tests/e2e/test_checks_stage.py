@@ -42,16 +42,27 @@ def test_demo_run_writes_the_checks_and_the_report_summarises_them(workdir):
     configured = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))["checks"]
     assert set(checks["check"]) == set(configured)
     assert {"check", "indicator", "status", "n_cells", "detail"} <= set(checks.columns)
-    assert set(checks["status"]) == {"pass"}, checks.loc[checks["status"] != "pass", ["check", "detail"]]
+    assert set(checks["status"]) == {"pass"}, checks.loc[
+        checks["status"] != "pass", ["check", "detail"]
+    ]
     report = (workdir / "data" / "derived" / "quality" / "report.md").read_text(encoding="utf-8")
-    assert report.index("## Summary") < report.index("## Plausibility checks") < report.index("## Row accounting")
+    assert (
+        report.index("## Summary")
+        < report.index("## Plausibility checks")
+        < report.index("## Row accounting")
+    )
     assert f"{len(checks)} results: {len(checks)} pass, 0 warn, 0 fail" in report
-    assert not (workdir / "data" / "derived" / "quality" / "checks.passed").exists()  # no measure asked for
+    assert not (
+        workdir / "data" / "derived" / "quality" / "checks.passed"
+    ).exists()  # no measure asked for
 
 
 def test_a_failing_check_stops_the_run_naming_the_cells(workdir):
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    cfg["checks"]["shares"]["bounds"] = [0, 60]  # the demo's urban rates exceed 60 % in some provinces
+    cfg["checks"]["shares"]["bounds"] = [
+        0,
+        60,
+    ]  # the demo's urban rates exceed 60 % in some provinces
     (workdir / "failing.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     run = _snakemake(workdir, "data/derived/measure/index.parquet", "data/derived/quality/report.md",
                      "--configfile", "failing.yaml")  # fmt: skip

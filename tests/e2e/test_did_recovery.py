@@ -9,7 +9,6 @@ the static TWFE estimate, which uses already-treated provinces as controls, must
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
@@ -31,7 +30,12 @@ def truth():
 @pytest.fixture(scope="module")
 def spec():
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    return {**cfg["designs"]["pilot"], "outcomes": ["pilot_outcome"], "bootstrap": 499, "ri_draws": 199}
+    return {
+        **cfg["designs"]["pilot"],
+        "outcomes": ["pilot_outcome"],
+        "bootstrap": 499,
+        "ri_draws": 199,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +47,9 @@ def frame(spec):
 
 
 def test_timing_is_the_simulated_assignment(frame, truth):
-    sizes = frame.drop_duplicates("province").query("first_treated > 0")["first_treated"].value_counts()
+    sizes = (
+        frame.drop_duplicates("province").query("first_treated > 0")["first_treated"].value_counts()
+    )
     assert sizes.to_dict() == truth["cohort_sizes"]
 
 
@@ -70,7 +76,9 @@ def test_event_study_estimators_recover_dynamic_effects(frame, truth, estimator)
     tab = es.table.set_index("event_time")
     for e, att in truth["dynamic"].items():
         assert tab.loc[e, "ci_low"] <= att <= tab.loc[e, "ci_high"], (estimator, e)
-    overall = truth["simple"] if estimator == "bjs" else truth["dynamic_overall"]  # BJS: mean over treated obs
+    overall = (
+        truth["simple"] if estimator == "bjs" else truth["dynamic_overall"]
+    )  # BJS: mean over treated obs
     assert abs(es.overall["att"] - overall) < 3 * es.overall["se"]
 
 
@@ -87,4 +95,7 @@ def test_design_results_summarise_every_estimator(frame, spec):
     assert s.loc["cs", "ri_p"] == 1 / 200 and s.loc["cs", "ri_draws"] == 199
     assert np.isfinite(s.loc["cs", "breakdown_rm"]) and s.loc["cs", "breakdown_rm"] > 1
     bacon = out["bacon"]
-    assert abs(bacon["weight"].sum() - 1) < 1e-10 and abs(bacon["twfe"].iloc[0] - s.loc["twfe_static", "att"]) < 1e-10
+    assert (
+        abs(bacon["weight"].sum() - 1) < 1e-10
+        and abs(bacon["twfe"].iloc[0] - s.loc["twfe_static", "att"]) < 1e-10
+    )

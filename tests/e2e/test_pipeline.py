@@ -36,7 +36,11 @@ def small_config() -> dict:
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, timeout=1500
+        [SNAKEMAKE, "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
 
 
@@ -48,7 +52,9 @@ def workdir(tmp_path_factory) -> Path:
         if src.exists():
             (shutil.copytree if src.is_dir() else shutil.copy)(src, work / item)
     shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
-    (work / "config.yaml").write_text(yaml.safe_dump(small_config(), allow_unicode=True), encoding="utf-8")
+    (work / "config.yaml").write_text(
+        yaml.safe_dump(small_config(), allow_unicode=True), encoding="utf-8"
+    )
     return work
 
 
@@ -58,7 +64,11 @@ def _sha(path: Path) -> str:
 
 def _outputs(workdir: Path) -> list[Path]:
     # DuckDB files carry internal timestamps; every table and figure is compared.
-    return sorted(p for p in (workdir / "data" / "derived").rglob("*") if p.is_file() and p.suffix != ".duckdb")
+    return sorted(
+        p
+        for p in (workdir / "data" / "derived").rglob("*")
+        if p.is_file() and p.suffix != ".duckdb"
+    )
 
 
 def test_dry_run_and_lint_are_clean(workdir):
@@ -82,7 +92,9 @@ def test_full_run_is_byte_identical_twice(workdir, first_run):
     shutil.rmtree(workdir / "data" / "derived")
     second = _snakemake(workdir)
     assert second.returncode == 0, second.stderr[-5000:]
-    changed = [str(p.relative_to(workdir)) for p, h in first_run.items() if not p.exists() or _sha(p) != h]
+    changed = [
+        str(p.relative_to(workdir)) for p, h in first_run.items() if not p.exists() or _sha(p) != h
+    ]
     assert not changed, f"outputs differ between two runs: {changed}"
 
 
@@ -91,15 +103,19 @@ def test_every_exhibit_in_every_format_and_the_manifest(workdir, first_run):
     cfg = small_config()
     for table in cfg["report"]["tables"]:
         for ext in cfg["report"]["formats"]:
-            assert (derived / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0, (table, ext)
+            assert (derived / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0, (
+                table,
+                ext,
+            )
     figures = {p.name for p in (derived / "report" / "figures").iterdir()}
     assert {"coupling_heatmap.png", "coupling_heatmap.pdf", "specification_curve.png"} <= figures
     assert {f"mediation_path_{c}.pdf" for c in cfg["models"]["mediation"]["channels"]} <= figures
     manifest = json.loads((derived / "manifest.json").read_text(encoding="utf-8"))
     for path, sha in manifest.items():
         assert _sha(workdir / path) == sha, path
-    assert "SIMULATED" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8") or \
-        "模拟数据" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
+    assert "SIMULATED" in (derived / "report" / "tables" / "baseline.md").read_text(
+        encoding="utf-8"
+    ) or "模拟数据" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
 
 
 def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
@@ -108,7 +124,9 @@ def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
     OLS without effects or controls (the first) does not (the DGP's province and year effects
     correlate with the index), and the Markdown table prints the estimate and clustered s.e. of
     the last column."""
-    truth = yaml.safe_load((ROOT / "data" / "raw" / "demo" / "truth.yaml").read_text(encoding="utf-8"))
+    truth = yaml.safe_load(
+        (ROOT / "data" / "raw" / "demo" / "truth.yaml").read_text(encoding="utf-8")
+    )
     tidy = pd.read_parquet(workdir / "data" / "derived" / "models" / "baseline.parquet")
     core = tidy[tidy["term"] == "im_index"].set_index("column")
     last = core.iloc[-1]
@@ -117,7 +135,9 @@ def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
     pooled = core.iloc[0]
     assert not pooled["entity_fe"] and not pooled["controls"]
     assert not pooled["ci_low"] <= truth["total_effect"] <= pooled["ci_high"]
-    md = (workdir / "data" / "derived" / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
+    md = (workdir / "data" / "derived" / "report" / "tables" / "baseline.md").read_text(
+        encoding="utf-8"
+    )
     assert f"{last['estimate']:.3f}" in md and f"({last['se']:.3f})" in md
     assert str(int(last["nobs"])) in md
 
@@ -130,8 +150,17 @@ def test_language_change_reruns_only_the_report_stage(workdir, first_run):
     dry = _snakemake(workdir, "-n", "--configfile", str(other))
     assert dry.returncode == 0, dry.stderr[-3000:]
     stats = dry.stdout + dry.stderr
-    jobs = set(re.findall(r"^(\w+)\s+\d+$", stats[stats.index("Job stats"):], flags=re.M)) - {"total"}
-    assert jobs and jobs <= {"table", "figure", "did_table", "did_figure", "output_manifest", "all"}, jobs
+    jobs = set(re.findall(r"^(\w+)\s+\d+$", stats[stats.index("Job stats") :], flags=re.M)) - {
+        "total"
+    }
+    assert jobs and jobs <= {
+        "table",
+        "figure",
+        "did_table",
+        "did_figure",
+        "output_manifest",
+        "all",
+    }, jobs
 
 
 def test_html_report(workdir, first_run):

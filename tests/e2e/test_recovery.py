@@ -82,8 +82,15 @@ def test_capital_stock_recovers_the_simulated_stock(chain, latent, truth, config
     """
     delta = truth["delta"]
     assert config["tfp"]["capital"]["delta"] == delta
-    k = chain["capital"].merge(latent, on=["province", "year"], suffixes=("", "_true"), validate="one_to_one")
-    gap = (k["capital"] - k["capital_true"]).groupby([k["province"], k["year"]]).first().unstack("year")
+    k = chain["capital"].merge(
+        latent, on=["province", "year"], suffixes=("", "_true"), validate="one_to_one"
+    )
+    gap = (
+        (k["capital"] - k["capital_true"])
+        .groupby([k["province"], k["year"]])
+        .first()
+        .unstack("year")
+    )
     k_true = k.set_index(["province", "year"])["capital_true"].unstack("year")
     first, last = gap.columns.min(), gap.columns.max()
     law = (gap[last] - (1 - delta) ** (last - first) * gap[first]) / k_true[last]
@@ -103,7 +110,11 @@ def test_solow_residual_recovers_ln_a(chain, latent, truth, config):
     alpha = truth["alpha"]
     assert config["tfp"]["alpha"] == alpha
     k = chain["capital"][["province", "year", "capital"]].rename(columns={"capital": "capital_hat"})
-    f = chain["tfp"].merge(latent, on=["province", "year"], validate="one_to_one").merge(k, on=["province", "year"])
+    f = (
+        chain["tfp"]
+        .merge(latent, on=["province", "year"], validate="one_to_one")
+        .merge(k, on=["province", "year"])
+    )
     measurement = f["tfp_solow"] - f["lnA"] + alpha * np.log(f["capital_hat"] / f["capital"])
     n_years = f["year"].max() - f["year"].min()
     assert np.abs(measurement).max() <= n_years * 0.05 / 95
@@ -132,5 +143,7 @@ def test_mediation_recovers_each_indirect_effect(frame, truth, config, models_sp
     tidy = estimate_mediation(frame, models_spec, seed=config["seed"])
     for channel, true in truth["channels"].items():
         rows = tidy[tidy["column"] == channel].set_index("term")
-        assert rows.loc["indirect", "ci_low"] <= true["indirect"] <= rows.loc["indirect", "ci_high"], channel
+        assert (
+            rows.loc["indirect", "ci_low"] <= true["indirect"] <= rows.loc["indirect", "ci_high"]
+        ), channel
         assert rows.loc["a", "ci_low"] <= true["a"] <= rows.loc["a", "ci_high"], channel

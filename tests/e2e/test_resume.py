@@ -21,7 +21,17 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 # A short chain (ingest -> panel -> capital -> TFP) keeps the test short (about a minute on 2 cores).
 TARGETS = ["data/derived/measure/tfp.parquet"]
 # What `make run` runs, with the targets of this test.
-MAKE_RUN = [sys.executable, "-m", "imtfp.supervise", "--", SNAKEMAKE, "--cores", "2", "--rerun-incomplete", *TARGETS]
+MAKE_RUN = [
+    sys.executable,
+    "-m",
+    "imtfp.supervise",
+    "--",
+    SNAKEMAKE,
+    "--cores",
+    "2",
+    "--rerun-incomplete",
+    *TARGETS,
+]
 
 
 def _workdir(base: Path) -> Path:
@@ -72,7 +82,9 @@ def test_kill_9_then_make_run_resumes_with_identical_outputs(tmp_path):
     run = subprocess.Popen(MAKE_RUN, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (work / "data" / "derived" / "warehouse.duckdb").exists():
-        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline and run.poll() is None, (
+            "the run ended before it could be killed"
+        )
         time.sleep(0.05)
     time.sleep(0.5)  # a downstream job is running now
     live = snakemake_processes(work)
@@ -121,6 +133,8 @@ def test_missing_raw_file_stops_the_workflow_as_it_loads(tmp_path):
     # issue 15: a manifest entry whose file is missing must never be silently ignored, outputs or not
     work = _workdir(tmp_path / "w")
     (work / "data" / "raw" / "demo" / "legacy" / "01_gdp.csv").unlink()
-    out = subprocess.run([SNAKEMAKE, "-n", "--cores", "1"], cwd=work, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [SNAKEMAKE, "-n", "--cores", "1"], cwd=work, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode != 0
     assert "01_gdp.csv does not exist" in out.stdout + out.stderr

@@ -20,7 +20,9 @@ TARGET = "data/derived/warehouse.duckdb"
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SNAKEMAKE, "--cores", "1", *args], cwd=workdir, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [SNAKEMAKE, "--cores", "1", *args], cwd=workdir, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,9 @@ def test_a_failed_job_prints_its_error_on_the_console(workdir):
     finally:
         raw.write_bytes(original)
     assert run.returncode != 0
-    line = next((x for x in run.stderr.splitlines() if x.startswith("[imtfp] rule ingest failed:")), None)
+    line = next(
+        (x for x in run.stderr.splitlines() if x.startswith("[imtfp] rule ingest failed:")), None
+    )
     assert line is not None, run.stderr[-4000:]
     assert "01_gdp.csv" in line and "(log: logs/ingest.log)" in line
     assert "[imtfp] failed jobs" in run.stderr  # the onerror summary repeats it at the end

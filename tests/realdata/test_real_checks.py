@@ -44,7 +44,9 @@ def panel(shared_data) -> pd.DataFrame:
                         province_column="地区", year_column="年份"), "gdp_index_assembled"),
     ]  # fmt: skip
     obs = pd.concat(parts, ignore_index=True)
-    wide = obs.pivot_table(index=["province", "year"], columns="indicator", values="value").reset_index()
+    wide = obs.pivot_table(
+        index=["province", "year"], columns="indicator", values="value"
+    ).reset_index()
     return wide[wide["year"].between(*YEARS)].reset_index(drop=True)
 
 
@@ -54,7 +56,9 @@ def _cells(row) -> set[tuple[str, int | None]]:
 
 def test_the_readers_see_the_documented_cells(panel):
     cell = panel.set_index(["province", "year"])
-    assert cell.loc[("42", 2020), "gdp_index"] == 94.6 and cell.loc[("42", 2021), "gdp_index"] == 112.9
+    assert (
+        cell.loc[("42", 2020), "gdp_index"] == 94.6 and cell.loc[("42", 2021), "gdp_index"] == 112.9
+    )
     assert cell.loc[("42", 2020), "gdp_index_assembled"] == 107.5
     assert cell.loc[("42", 2021), "gdp_index_assembled"] == 95.0
 
@@ -76,23 +80,43 @@ ALIGNMENT = {"kind": "leadlag", "severity": "fail", "series_as": "index"}
 
 
 def test_the_shifted_index_is_flagged_against_the_correct_one(panel):
-    spec = {**ALIGNMENT, "series": "gdp_index_assembled", "against": "gdp_index", "against_as": "index"}
+    spec = {
+        **ALIGNMENT,
+        "series": "gdp_index_assembled",
+        "against": "gdp_index",
+        "against_as": "index",
+    }
     row = run_checks(panel, {"alignment": spec}).iloc[0]
     assert row["status"] == "fail" and "peaks at k=-1" in row["detail"]
 
 
 def test_the_correct_index_passes_against_nominal_growth_and_the_shifted_one_does_not(panel):
-    spec = {"correct": {**ALIGNMENT, "series": "gdp_index", "against": "gdp", "against_as": "growth"},
-            "shifted": {**ALIGNMENT, "series": "gdp_index_assembled", "against": "gdp", "against_as": "growth"}}
+    spec = {
+        "correct": {**ALIGNMENT, "series": "gdp_index", "against": "gdp", "against_as": "growth"},
+        "shifted": {
+            **ALIGNMENT,
+            "series": "gdp_index_assembled",
+            "against": "gdp",
+            "against_as": "growth",
+        },
+    }
     out = run_checks(panel, spec).set_index("check")
     assert out.loc["correct", "status"] == "pass" and out.loc["correct", "n_cells"] == 0
-    assert out.loc["shifted", "status"] == "fail" and "peaks at k=-1" in out.loc["shifted", "detail"]
+    assert (
+        out.loc["shifted", "status"] == "fail" and "peaks at k=-1" in out.loc["shifted", "detail"]
+    )
 
 
 def test_2020_shock_and_deflator_pass_on_the_portal_index_and_fail_on_the_assembled_one(panel):
     spec = {}
     for col in ("gdp_index", "gdp_index_assembled"):
-        spec[f"shock_{col}"] = {"kind": "shock", "severity": "fail", "indicator": col, "year": 2020, "min_share": 0.8}
+        spec[f"shock_{col}"] = {
+            "kind": "shock",
+            "severity": "fail",
+            "indicator": col,
+            "year": 2020,
+            "min_share": 0.8,
+        }
         spec[f"deflator_{col}"] = {"kind": "deflator", "severity": "fail", "nominal": "gdp", "index": col,
                                    "bounds": [-8, 17]}  # fmt: skip
     out = run_checks(panel, spec).set_index("check")

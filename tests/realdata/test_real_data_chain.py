@@ -71,7 +71,9 @@ def config() -> dict:
 def warehouse(shared_data, config):
     spec = config["dataset"]
     manifest = load_manifest(ROOT / spec["manifest"], root=shared_data)
-    return ingest(manifest, on_bad_cell=spec["on_bad_cell"], vintage_priority=spec["vintage_priority"])
+    return ingest(
+        manifest, on_bad_cell=spec["on_bad_cell"], vintage_priority=spec["vintage_priority"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +138,9 @@ def _expected_cells(path: Path, entry: dict) -> int:
     layout = entry.get("layout", "long")
     if layout == "years":
         return _nbs_cells(path)  # same body: province rows between the 地区 header and 注
-    skip = {entry.get("province_column", "province")} | ({entry.get("year_column", "year")} if layout == "long" else set())
+    skip = {entry.get("province_column", "province")} | (
+        {entry.get("year_column", "year")} if layout == "long" else set()
+    )
     if path.suffix == ".xlsx":
         return _frame_cells(pd.read_excel(path, sheet_name=entry.get("sheet", 0)), skip)
     if path.suffix == ".dta":
@@ -144,7 +148,9 @@ def _expected_cells(path: Path, entry: dict) -> int:
     return _csv_cells(path, skip)
 
 
-def _entropy_scores(X: pd.DataFrame, directions: dict[str, int], lo: float, hi: float) -> np.ndarray:
+def _entropy_scores(
+    X: pd.DataFrame, directions: dict[str, int], lo: float, hi: float
+) -> np.ndarray:
     """Entropy-weighted composite, written out (global scheme)."""
     Z = []
     for col, d in directions.items():
@@ -177,11 +183,18 @@ def test_row_accounting_balances_for_every_real_file(shared_data, config, wareho
         exc = warehouse.excluded[warehouse.excluded["source_file"] == entry["path"]]
         text = int(exc.loc[exc["kind"].isin(["header", "column_header", "note"]), "cells"].sum())
         assert row["nonempty_cells"] - text == expected, entry["path"]
-        assert row["observations"] + row["rejects"] + row["excluded_cells"] - text == expected, entry["path"]
+        assert row["observations"] + row["rejects"] + row["excluded_cells"] - text == expected, (
+            entry["path"]
+        )
     # every reject is a copy of a kept cell, a superseded release, a cell the manifest excludes with a
     # reason, or a row the source itself flags as not observed: nothing unreadable
     reasons = warehouse.rejects["reason"]
-    kinds = ("duplicate of ", "superseded by vintage ", "excluded by manifest: ", "not an observation according")
+    kinds = (
+        "duplicate of ",
+        "superseded by vintage ",
+        "excluded by manifest: ",
+        "not an observation according",
+    )
     assert reasons.str.startswith(kinds).all(), reasons[~reasons.str.startswith(kinds)].unique()[:3]
 
 
@@ -204,13 +217,20 @@ def test_hubei_real_growth_from_the_raw_index_to_tfp(shared_data, warehouse, pan
     assert not (warehouse.observations["indicator"].eq("gdp_index")
                 & warehouse.observations["source_file"].ne(INDEX_FILE)).any()  # fmt: skip
 
-    assert tfp.at[("42", 2020), "gdp_growth"] == pytest.approx(-5.4) and tfp.at[("42", 2020), "gdp_growth"] < 0
+    assert (
+        tfp.at[("42", 2020), "gdp_growth"] == pytest.approx(-5.4)
+        and tfp.at[("42", 2020), "gdp_growth"] < 0
+    )
     assert tfp.at[("42", 2021), "gdp_growth"] == pytest.approx(12.9)
     base = config["tfp"]["real_gdp_base_year"]
     assert tfp.at[("42", base), "gdp_real"] == p.at[("42", base), "gdp"]
-    assert tfp.at[("42", 2021), "gdp_real"] / tfp.at[("42", 2020), "gdp_real"] == pytest.approx(1.129, rel=1e-12)
+    assert tfp.at[("42", 2021), "gdp_real"] / tfp.at[("42", 2020), "gdp_real"] == pytest.approx(
+        1.129, rel=1e-12
+    )
     real = tfp.at[("42", 2022), "gdp_real"]
-    chained = p.at[("42", base), "gdp"] * math.prod(p.at[("42", t), "gdp_index"] / 100 for t in range(base + 1, 2023))
+    chained = p.at[("42", base), "gdp"] * math.prod(
+        p.at[("42", t), "gdp_index"] / 100 for t in range(base + 1, 2023)
+    )
     assert real == pytest.approx(chained, rel=1e-12)
     # 2020 is the trough of real growth 2018-2021 in every province of the panel (Tibet, the exception, is
     # dropped; 2022 is lower still in Beijing, Shanghai, Jilin..., Gansu 2017 and Liaoning 2016 too)
@@ -227,7 +247,9 @@ def test_real_growth_matches_the_first_release_without_a_shift(tfp, shared_data)
     assert gap[-1].median() > 2 and gap[1].median() > 2
 
 
-def test_software_revenue_cell_from_the_raw_file_to_the_index(shared_data, warehouse, panel, index, config):
+def test_software_revenue_cell_from_the_raw_file_to_the_index(
+    shared_data, warehouse, panel, index, config
+):
     lines = _decode(shared_data / SOFTWARE_FILE).splitlines()
     header = lines[0].split(",")
     number = next(i for i, ln in enumerate(lines) if ln.startswith("440000000000,广东省,2020,")) + 1
@@ -236,10 +258,16 @@ def test_software_revenue_cell_from_the_raw_file_to_the_index(shared_data, wareh
 
     obs = warehouse.observations.set_index(["province", "year", "indicator"])
     kept = obs.loc[("44", 2020, "software_rev")]
-    assert (kept["source_file"], kept["source_line"], kept["raw_unit"]) == (SOFTWARE_FILE, number, "万元")
+    assert (kept["source_file"], kept["source_line"], kept["raw_unit"]) == (
+        SOFTWARE_FILE,
+        number,
+        "万元",
+    )
     assert kept["value"] == pytest.approx(13630.44917, rel=1e-12)  # 亿元
     p = panel["panel"].set_index(["province", "year"])
-    assert p.at[("44", 2020), "software_gdp"] == pytest.approx(13630.44917 / 113708.9 * 100, rel=1e-12)
+    assert p.at[("44", 2020), "software_gdp"] == pytest.approx(
+        13630.44917 / 113708.9 * 100, rel=1e-12
+    )
     # the technology subsystem, recomputed by hand from the panel
     tech = config["index"]["subsystems"]["technology"]
     directions = {k: (1 if v == "+" else -1) for k, v in tech.items() if v is not None}
@@ -253,7 +281,9 @@ def test_software_revenue_cell_from_the_raw_file_to_the_index(shared_data, wareh
     # are filled from 2018 (recorded), not read at the old level
     rej = warehouse.rejects
     hlj = rej[(rej["province"] == "23") & (rej["indicator"] == "software_rev")]
-    assert sorted(hlj["year"]) == [2016, 2017] and hlj["reason"].str.contains("counting break").all()
+    assert (
+        sorted(hlj["year"]) == [2016, 2017] and hlj["reason"].str.contains("counting break").all()
+    )
     imp = panel["imputed"].set_index(["province", "year", "indicator"])
     assert imp.at[("23", 2016, "software_rev"), "method"] == "carry"
     assert p.at[("23", 2016), "software_rev"] == p.at[("23", 2018), "software_rev"]
@@ -266,9 +296,14 @@ def test_beijing_gdp_2019_from_the_raw_file_to_the_panel(shared_data, warehouse,
     row = next(i for i, ln in enumerate(lines) if ln.startswith("北京市,"))
     assert lines[row].split(",")[col] == "37767.0"
     obs = warehouse.observations.set_index(["province", "year", "indicator"])
-    assert obs.loc[("11", 2019, "gdp"), "value"] == 37767.0 and obs.loc[("11", 2019, "gdp"), "vintage"] == "nbs-2025"
+    assert (
+        obs.loc[("11", 2019, "gdp"), "value"] == 37767.0
+        and obs.loc[("11", 2019, "gdp"), "vintage"] == "nbs-2025"
+    )
     # one release per GRP cell: every GRP observation is of the 2025 revision, and its copies are recorded
-    assert set(warehouse.observations.loc[warehouse.observations["indicator"] == "gdp", "vintage"]) == {"nbs-2025"}
+    assert set(
+        warehouse.observations.loc[warehouse.observations["indicator"] == "gdp", "vintage"]
+    ) == {"nbs-2025"}
     rej = warehouse.rejects
     copies = rej[(rej["province"] == "11") & (rej["year"] == 2019) & (rej["indicator"] == "gdp")]
     assert len(copies) == 2 and copies["reason"].str.startswith("duplicate of ").all()
@@ -282,10 +317,14 @@ def test_employment_observed_spliced_and_at_most_90_cells_imputed(shared_data, p
     emp = imputed[imputed["indicator"] == "employment"]
     first, last = config["panel"]["years"]
     # exactly the province-years with no source: Inner Mongolia and Gansu before 2020
-    assert sorted(zip(emp["province"], emp["year"])) == [(p, y) for p in ("15", "62") for y in range(first, 2020)]
+    assert sorted(zip(emp["province"], emp["year"])) == [
+        (p, y) for p in ("15", "62") for y in range(first, 2020)
+    ]
     assert len(emp) <= 90
     raw = pd.read_csv(shared_data / EMPLOYMENT_FILE)
-    raw = raw.assign(province=raw["province_code"].astype(str).str[:2]).set_index(["province", "year"])
+    raw = raw.assign(province=raw["province_code"].astype(str).str[:2]).set_index(
+        ["province", "year"]
+    )
     p = panel["panel"].set_index(["province", "year"])
     assert p.at[("44", 2020), "employment"] == raw.at[("44", 2020), "emp_total_10k_final"] == 7039.0
     assert p.at[("12", 2019), "employment"] == raw.at[("12", 2019), "emp_total_10k_final"]
@@ -299,7 +338,9 @@ def test_employment_observed_spliced_and_at_most_90_cells_imputed(shared_data, p
     assert tfp.at[("12", 2021), "labour"] == e[2021]
 
 
-def test_guangdong_2020_capital_reaches_the_solow_residual(shared_data, config, panel, capital, tfp):
+def test_guangdong_2020_capital_reaches_the_solow_residual(
+    shared_data, config, panel, capital, tfp
+):
     raw = pd.read_csv(shared_data / CAPITAL_FILE)
     g = raw[raw["prv"] == "guangdong"].sort_values("yr")
     k = None
@@ -309,7 +350,9 @@ def test_guangdong_2020_capital_reaches_the_solow_residual(shared_data, config, 
             break
     base = config["tfp"]["capital"]["base_year"]
     k *= float(g.loc[g["yr"] == base, "InvestPrice"].iloc[0])
-    assert capital.set_index(["province", "year"]).at[("44", 2020), "capital"] == pytest.approx(k, rel=1e-12)
+    assert capital.set_index(["province", "year"]).at[("44", 2020), "capital"] == pytest.approx(
+        k, rel=1e-12
+    )
     a = config["tfp"]["alpha"]
     y = tfp.at[("44", 2020), "gdp_real"]
     ln_a = math.log(y) - a * math.log(k) - (1 - a) * math.log(7039.0)

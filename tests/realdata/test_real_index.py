@@ -21,10 +21,16 @@ def test_technology_index_from_real_series(shared_data):
     for code, (name, indicator, unit) in SERIES.items():
         df = read_nbs(shared_data / "nbs" / "portal" / name, indicator=indicator, unit=unit)
         frames.append(df.assign(indicator=code))
-    wide = pd.concat(frames).pivot_table(index=["province", "year"], columns="indicator", values="value").reset_index()
+    wide = (
+        pd.concat(frames)
+        .pivot_table(index=["province", "year"], columns="indicator", values="value")
+        .reset_index()
+    )
     wide = wide[wide["year"].between(2011, 2023)].dropna()
     assert len(wide) > 31 * 10
-    scores, weights = composite_index(wide, {c: 1 for c in SERIES}, method="entropy", scheme="global")
+    scores, weights = composite_index(
+        wide, {c: 1 for c in SERIES}, method="entropy", scheme="global"
+    )
     out = wide.assign(technology=np.asarray(scores))
     assert out["technology"].between(0, 1).all() and out["technology"].notna().all()
     assert np.isclose(weights["weight"].sum(), 1.0) and (weights["weight"] > 0).all()

@@ -62,13 +62,20 @@ def test_known_cells_legacy_gdp(shared_data):
     cell = df.set_index(["province", "year"])["value"]
     assert cell[("11", 2019)] == 37767.0
     assert cell[("44", 2020)] == 113708.9
-    assert (df["indicator"].unique().tolist(), df["unit"].unique().tolist()) == (["地区生产总值"], ["亿元"])
+    assert (df["indicator"].unique().tolist(), df["unit"].unique().tolist()) == (
+        ["地区生产总值"],
+        ["亿元"],
+    )
     assert df.attrs["notes"].startswith("注：按照我国国民经济核算数据修订制度和国际通行做法")
     assert "对1992年-2023年地区生产总值历史数据进行了系统修订" in df.attrs["notes"]
 
 
 def test_known_cell_portal_tech_market(shared_data):
-    df = read_nbs(shared_data / "nbs" / "portal" / "分省年度数据_2.csv", indicator="技术市场成交额", unit="亿元")
+    df = read_nbs(
+        shared_data / "nbs" / "portal" / "分省年度数据_2.csv",
+        indicator="技术市场成交额",
+        unit="亿元",
+    )
     assert df.set_index(["province", "year"]).loc[("11", 2023), "value"] == 8536.94
     assert not (df["year"] == 2025).any()  # the empty current-year column yields no rows
 
@@ -121,7 +128,9 @@ def test_portal_files_cut_after_their_first_footer_line(shared_data):
         f = shared_data / "nbs" / "portal" / name
         with pytest.raises(IngestError, match="truncated"):
             read_nbs(f, indicator=indicator, unit=unit)
-        r = read_columns(f, layout="years", indicator=indicator, unit=unit, skip_rows=2, expect_provinces=31)
+        r = read_columns(
+            f, layout="years", indicator=indicator, unit=unit, skip_rows=2, expect_provinces=31
+        )
         obs = r.observations
         assert len(obs) == r.nonempty_cells == _count_cells(f) == 31 * 12, name
         assert obs.set_index(["province", "year"]).at[key, "value"] == value

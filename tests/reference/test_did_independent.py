@@ -39,7 +39,9 @@ def mpdta():
 
 
 def test_static_twfe_and_bacon_match_linearmodels(mpdta):
-    df = mpdta.assign(D=((mpdta["first.treat"] > 0) & (mpdta["year"] >= mpdta["first.treat"])).astype(float))
+    df = mpdta.assign(
+        D=((mpdta["first.treat"] > 0) & (mpdta["year"] >= mpdta["first.treat"])).astype(float)
+    )
     fit = PanelOLS(df.set_index(["countyreal", "year"])["lemp"], df.set_index(["countyreal", "year"])[["D"]],
                    entity_effects=True, time_effects=True).fit()  # fmt: skip
     ours = static_twfe(mpdta, **KEYS)

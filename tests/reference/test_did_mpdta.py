@@ -40,7 +40,15 @@ PUBLISHED_ATT_GT = {
 }
 PUBLISHED_PRETEST_P = 0.16812
 # aggte(out, type = "dynamic"): event time -> estimate; overall ATT -0.0772 (SE 0.0219)
-PUBLISHED_DYNAMIC = {-3: 0.0305, -2: -0.0006, -1: -0.0245, 0: -0.0199, 1: -0.0510, 2: -0.1373, 3: -0.1008}
+PUBLISHED_DYNAMIC = {
+    -3: 0.0305,
+    -2: -0.0006,
+    -1: -0.0245,
+    0: -0.0199,
+    1: -0.0510,
+    2: -0.1373,
+    3: -0.1008,
+}
 PUBLISHED_DYNAMIC_OVERALL = (-0.0772, 0.0219)
 # aggte(out, type = "group"): overall -0.031 (SE 0.0126)
 PUBLISHED_GROUP = {2004: -0.0797, 2006: -0.0229, 2007: -0.0261}

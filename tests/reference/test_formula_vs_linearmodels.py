@@ -29,19 +29,27 @@ def _panel(seed: int = 11) -> pd.DataFrame:
     x, z = rng.normal(size=G * T), rng.normal(size=G * T)
     y = 0.5 * x + 0.2 * z + 0.3 * x * z + rng.normal(size=G)[prov] + rng.normal(size=T)[year - 2011]
     y = y + rng.normal(size=G * T)
-    return pd.DataFrame({"province": [f"p{p:02d}" for p in prov], "year": year, "x": x, "z": z, "y": y})
+    return pd.DataFrame(
+        {"province": [f"p{p:02d}" for p in prov], "year": year, "x": x, "z": z, "y": y}
+    )
 
 
 def test_feols_interaction_matches_panelols():
     df = _panel()
     fit = feols("y ~ x*z | province + year", df)
     ref_df = df.assign(xz=df["x"] * df["z"]).set_index(["province", "year"])
-    dummies = pd.get_dummies(ref_df.index.get_level_values("year"), prefix="y", drop_first=True, dtype=float)
+    dummies = pd.get_dummies(
+        ref_df.index.get_level_values("year"), prefix="y", drop_first=True, dtype=float
+    )
     dummies.index = ref_df.index
     exog = pd.concat([ref_df[["x", "z", "xz"]], dummies], axis=1).assign(const=1.0)
     ref = PanelOLS(ref_df["y"], exog, entity_effects=True).fit(
         cov_type="clustered", cluster_entity=True, debiased=True, group_debias=True
     )
     se = fit.bse if hasattr(fit, "bse") else fit.se  # the result protocol's name, or PanelFit's
-    np.testing.assert_allclose(np.asarray(fit.params), ref.params[["x", "z", "xz"]].to_numpy(), rtol=RTOL)
-    np.testing.assert_allclose(np.asarray(se), ref.std_errors[["x", "z", "xz"]].to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(
+        np.asarray(fit.params), ref.params[["x", "z", "xz"]].to_numpy(), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        np.asarray(se), ref.std_errors[["x", "z", "xz"]].to_numpy(), rtol=RTOL
+    )

@@ -31,7 +31,17 @@ def hsb2(reference_data):
 
 
 def test_sgmediation_paths(hsb2):
-    r = mediation(hsb2, y="science", x="math", m="read", entity=None, time=None, cov="unadjusted", bootstrap=0, seed=1)
+    r = mediation(
+        hsb2,
+        y="science",
+        x="math",
+        m="read",
+        entity=None,
+        time=None,
+        cov="unadjusted",
+        bootstrap=0,
+        seed=1,
+    )
     c, a = r.c, r.a
     assert c.estimate == pytest.approx(0.66658, abs=5e-6)
     assert c.se == pytest.approx(0.0582822, abs=5e-8)
@@ -42,20 +52,44 @@ def test_sgmediation_paths(hsb2):
 
 def test_sobel_family_formulas(hsb2):
     """Sobel/Aroian/Goodman as in sgmediation.ado, with b and its se from an independent OLS (statsmodels)."""
-    r = mediation(hsb2, y="science", x="math", m="read", entity=None, time=None, cov="unadjusted", bootstrap=0, seed=1)
+    r = mediation(
+        hsb2,
+        y="science",
+        x="math",
+        m="read",
+        entity=None,
+        time=None,
+        cov="unadjusted",
+        bootstrap=0,
+        seed=1,
+    )
     fb = smf.ols("science ~ read + math", hsb2).fit()
     fa = smf.ols("read ~ math", hsb2).fit()
     a, va, b, vb = fa.params["math"], fa.bse["math"] ** 2, fb.params["read"], fb.bse["read"] ** 2
     assert r.sobel_z == pytest.approx(a * b / math.sqrt(b * b * va + a * a * vb), rel=1e-10)
-    assert r.aroian_z == pytest.approx(a * b / math.sqrt(b * b * va + a * a * vb + va * vb), rel=1e-10)
-    assert r.goodman_z == pytest.approx(a * b / math.sqrt(b * b * va + a * a * vb - va * vb), rel=1e-10)
+    assert r.aroian_z == pytest.approx(
+        a * b / math.sqrt(b * b * va + a * a * vb + va * vb), rel=1e-10
+    )
+    assert r.goodman_z == pytest.approx(
+        a * b / math.sqrt(b * b * va + a * a * vb - va * vb), rel=1e-10
+    )
     assert r.c_prime.estimate == pytest.approx(fb.params["math"], rel=1e-10)
 
 
 def test_case_bootstrap_percentile_interval(hsb2):
     """Case resampling (entity=None): the percentile CI of a·b brackets the estimate and the
     normal-theory (Sobel) interval roughly agrees (n = 200): bounds within 2 Sobel se."""
-    r = mediation(hsb2, y="science", x="math", m="read", entity=None, time=None, cov="unadjusted", bootstrap=2000, seed=7)
+    r = mediation(
+        hsb2,
+        y="science",
+        x="math",
+        m="read",
+        entity=None,
+        time=None,
+        cov="unadjusted",
+        bootstrap=2000,
+        seed=7,
+    )
     lo, hi = r.ci_percentile
     assert lo < r.indirect < hi
     assert abs(lo - (r.indirect - 1.96 * r.sobel_se)) < 2 * r.sobel_se

@@ -50,7 +50,9 @@ def _assert_t_inference(fit, df: int):
     q = stats.t.ppf(0.975, df)
     np.testing.assert_allclose(rows["ci_low"], rows["estimate"] - q * rows["se"], rtol=1e-12)
     np.testing.assert_allclose(rows["ci_high"], rows["estimate"] + q * rows["se"], rtol=1e-12)
-    np.testing.assert_allclose(rows["p"], 2 * stats.t.sf(np.abs(rows["estimate"] / rows["se"]), df), rtol=1e-10)
+    np.testing.assert_allclose(
+        rows["p"], 2 * stats.t.sf(np.abs(rows["estimate"] / rows["se"]), df), rtol=1e-10
+    )
 
 
 def test_grunfeld_xtreg_fe_conventional(grunfeld):
@@ -61,7 +63,15 @@ def test_grunfeld_xtreg_fe_conventional(grunfeld):
     test F(2, 188): inference on t(188) = t(N − G − K). Tolerance: half a unit in the last
     printed digit.
     """
-    fit = fit_twfe(grunfeld, y="inv", x=["value", "capital"], entity="firm", time="year", effects="entity", cov="unadjusted")
+    fit = fit_twfe(
+        grunfeld,
+        y="inv",
+        x=["value", "capital"],
+        entity="firm",
+        time="year",
+        effects="entity",
+        cov="unadjusted",
+    )
     rows = _rows(fit)
     _assert_printed(rows.loc["value", "estimate"], ".1101238")
     _assert_printed(rows.loc["capital", "estimate"], ".3100653")
@@ -81,7 +91,9 @@ def test_grunfeld_clustered_stata_adjustment(grunfeld):
     on F(2, 9): t(G − 1) = t(9) with G = 10 firms.
     Tolerance: half a unit in the last printed digit (6 significant digits).
     """
-    fit = fit_twfe(grunfeld, y="inv", x=["value", "capital"], entity="firm", time="year", effects="entity")
+    fit = fit_twfe(
+        grunfeld, y="inv", x=["value", "capital"], entity="firm", time="year", effects="entity"
+    )
     rows = _rows(fit)
     _assert_printed(rows.loc["value", "estimate"], "0.110124")
     _assert_printed(rows.loc["capital", "estimate"], "0.310065")
@@ -98,7 +110,9 @@ def test_grunfeld_twoway_clustered(grunfeld):
     absorbs the years instead; by Frisch–Waugh the slopes and, with K counting the year
     dummies, the standard errors must agree. Tolerance: half a unit in the last printed digit.
     """
-    fit = fit_twfe(grunfeld, y="inv", x=["value", "capital"], entity="firm", time="year", effects="twoway")
+    fit = fit_twfe(
+        grunfeld, y="inv", x=["value", "capital"], entity="firm", time="year", effects="twoway"
+    )
     rows = _rows(fit)
     _assert_printed(rows.loc["value", "estimate"], "0.117716")
     _assert_printed(rows.loc["capital", "estimate"], "0.357916")
@@ -117,9 +131,18 @@ def test_produc_within_arellano(produc):
     0.0290016, 0.0251197, 0.0300917, 0.0009887. Tolerance: half a unit in the 7th decimal.
     """
     xs = ["log_pcap", "log_pc", "log_emp", "unemp"]
-    conv = fit_twfe(produc, y="log_gsp", x=xs, entity="state", time="year", effects="entity", cov="unadjusted")
+    conv = fit_twfe(
+        produc, y="log_gsp", x=xs, entity="state", time="year", effects="entity", cov="unadjusted"
+    )
     fit = fit_twfe(produc, y="log_gsp", x=xs, entity="state", time="year", effects="entity")
-    V = vcov_cluster(fit.Xt, fit.resid, np.linalg.inv(fit.Xt.T @ fit.Xt), group_codes(fit.sample["state"]), k_df=0, adjust=False)
+    V = vcov_cluster(
+        fit.Xt,
+        fit.resid,
+        np.linalg.inv(fit.Xt.T @ fit.Xt),
+        group_codes(fit.sample["state"]),
+        k_df=0,
+        adjust=False,
+    )
     se = np.sqrt(np.diag(V))
     published = {
         "log_pcap": ("-0.0261497", "0.0603262", "0.0290016"),

@@ -31,8 +31,20 @@ def hansen(reference_data):
 
 def test_first_threshold_and_F(hansen):
     ctrl = ["q1", "q2", "q3", "d1", "qd1"]
-    r = threshold(hansen, y="i", x_regime="c1", q="d1", controls=ctrl, entity="id", time="year",
-                  n_thresholds=1, trim=0.01, grid=400, bootstrap=0, seed=1)
+    r = threshold(
+        hansen,
+        y="i",
+        x_regime="c1",
+        q="d1",
+        controls=ctrl,
+        entity="id",
+        time="year",
+        n_thresholds=1,
+        trim=0.01,
+        grid=400,
+        bootstrap=0,
+        seed=1,
+    )
     assert r.thresholds[0] == pytest.approx(0.0157, abs=5e-5)
     # independent brute force over Hansen's grid
     g = [group_codes(hansen["id"])]

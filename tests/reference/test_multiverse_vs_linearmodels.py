@@ -62,7 +62,9 @@ def simulated_panel(seed: int = 7) -> pd.DataFrame:
         df[c] = 0.5 * a + rng.normal(size=n)
     df["x1"] = a + g + 0.5 * df["c1"] + rng.standard_t(4, size=n)
     df["x2"] = -a + 0.3 * g + rng.normal(size=n)
-    df["y1"] = 0.4 * df["x1"] + 0.2 * df["c1"] - 0.1 * df["c3"] + 2 * a + g + rng.standard_t(5, size=n)
+    df["y1"] = (
+        0.4 * df["x1"] + 0.2 * df["c1"] - 0.1 * df["c3"] + 2 * a + g + rng.standard_t(5, size=n)
+    )
     df["y2"] = -0.3 * df["x2"] + 0.5 * df["c2"] + a - g + rng.normal(size=n) * (1 + np.abs(a))
     df.loc[rng.choice(n, 6, replace=False), "c3"] = np.nan
     df.loc[rng.choice(n, 4, replace=False), "y2"] = np.nan
@@ -95,7 +97,9 @@ def reference_fit(data: pd.DataFrame, spec: pd.Series, dof: str) -> tuple[float,
     twoway = spec.fe == "twoway"
     if dof == "stata":
         if twoway:
-            dummies = pd.get_dummies(panel.index.get_level_values("year"), prefix="yr", drop_first=True, dtype=float)
+            dummies = pd.get_dummies(
+                panel.index.get_level_values("year"), prefix="yr", drop_first=True, dtype=float
+            )
             dummies.index = panel.index
             exog = pd.concat([exog, dummies], axis=1)
         model = PanelOLS(panel[spec.y], exog, entity_effects=True)
@@ -125,7 +129,9 @@ def chosen_specs() -> pd.DataFrame:
     )
     chosen = grid.sample(n=28, random_state=3).sort_values("spec_id")
     for c in ("y", "x", "controls", "sample", "fe", "winsor", "lag"):
-        assert chosen[c].nunique() == grid[c].nunique(), f"the sample of specs misses a level of {c}"
+        assert chosen[c].nunique() == grid[c].nunique(), (
+            f"the sample of specs misses a level of {c}"
+        )
     return chosen
 
 
@@ -145,9 +151,18 @@ def test_engine_equals_panelols(panel, chosen_specs, dof):
 def test_driscoll_kraay_equals_panelols_kernel(panel):
     """DK: PanelOLS(entity, time effects).fit(cov_type="kernel", kernel="bartlett", bandwidth=2), debiased
     (factor N/(N−K) with all effects), same 1e-8 tolerance."""
-    specs = pd.DataFrame({"spec_id": [0, 1], "y": ["y1", "y1"], "x": ["x1", "x1"], "controls": ["base", "base"],
-                          "cov": ["driscoll_kraay", "clustered"]})
-    out = estimate_specifications(panel, specs, samples=SAMPLES, control_sets=CONTROL_SETS, dk_bandwidth=2)
+    specs = pd.DataFrame(
+        {
+            "spec_id": [0, 1],
+            "y": ["y1", "y1"],
+            "x": ["x1", "x1"],
+            "controls": ["base", "base"],
+            "cov": ["driscoll_kraay", "clustered"],
+        }
+    )
+    out = estimate_specifications(
+        panel, specs, samples=SAMPLES, control_sets=CONTROL_SETS, dk_bandwidth=2
+    )
     p = panel.set_index(["province", "year"])
     exog = p[["x1", "c1", "c2"]].assign(const=1.0)
     res = PanelOLS(p["y1"], exog, entity_effects=True, time_effects=True).fit(
@@ -160,10 +175,21 @@ def test_driscoll_kraay_equals_panelols_kernel(panel):
 
 def test_grunfeld_within_published(reference_data):
     g = pd.read_csv(reference_data / "Grunfeld_plm.csv")
-    specs = pd.DataFrame({"spec_id": [0, 1], "y": ["inv", "inv"], "x": ["value", "capital"],
-                          "controls": ["other_v", "other_c"], "fe": ["entity", "entity"]})
+    specs = pd.DataFrame(
+        {
+            "spec_id": [0, 1],
+            "y": ["inv", "inv"],
+            "x": ["value", "capital"],
+            "controls": ["other_v", "other_c"],
+            "fe": ["entity", "entity"],
+        }
+    )
     out = estimate_specifications(
-        g, specs, entity="firm", time="year", control_sets={"other_v": ["capital"], "other_c": ["value"]}
+        g,
+        specs,
+        entity="firm",
+        time="year",
+        control_sets={"other_v": ["capital"], "other_c": ["value"]},
     )
     assert out.loc[0, "estimate"] == pytest.approx(0.1101238, abs=5e-8)
     assert out.loc[1, "estimate"] == pytest.approx(0.3100653, abs=5e-8)

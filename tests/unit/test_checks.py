@@ -24,7 +24,13 @@ def _panel(seed: int = 1) -> pd.DataFrame:
     for code in CODES:
         real, price = 100.0, 1.0
         for year in YEARS:
-            growth = 7 - 0.2 * (year - 2011) + rng.normal(0, 1.0) - 8 * (year == 2020) + 5 * (year == 2021)
+            growth = (
+                7
+                - 0.2 * (year - 2011)
+                + rng.normal(0, 1.0)
+                - 8 * (year == 2020)
+                + 5 * (year == 2021)
+            )
             inflation = 2 + rng.normal(0, 0.5)
             real *= 1 + growth / 100
             price *= 1 + inflation / 100
@@ -62,7 +68,11 @@ def _shift_one_year(panel: pd.DataFrame, col: str) -> pd.DataFrame:
 def test_deflator_passes_a_consistent_index_and_names_a_wrong_cell():
     panel = _panel()
     ok = _one(panel, kind="deflator", nominal="gdp", index="gdp_index", bounds=[-5, 10])
-    assert (ok["status"], ok["n_cells"], ok["n_tested"]) == ("pass", 0, len(CODES) * (len(YEARS) - 1))
+    assert (ok["status"], ok["n_cells"], ok["n_tested"]) == (
+        "pass",
+        0,
+        len(CODES) * (len(YEARS) - 1),
+    )
     bad = _one(_set(panel, "42", 2020, "gdp_index", 112.0), kind="deflator", bounds=[-5, 10])
     assert (bad["status"], bad["n_cells"]) == ("fail", 1)
     assert list(bad["provinces"]) == ["湖北"] and list(bad["years"]) == [2020]
@@ -84,7 +94,9 @@ def test_shock_shows_in_2020_and_not_in_a_shifted_index():
     panel = _panel()
     ok = _one(panel, kind="shock", indicator="gdp_index", year=2020)
     assert (ok["status"], ok["n_cells"], ok["n_tested"]) == ("pass", 0, len(CODES))
-    shifted = _one(_shift_one_year(panel, "gdp_index"), kind="shock", indicator="gdp_index", year=2020)
+    shifted = _one(
+        _shift_one_year(panel, "gdp_index"), kind="shock", indicator="gdp_index", year=2020
+    )
     assert (shifted["status"], shifted["n_cells"]) == ("fail", len(CODES))
 
 
@@ -98,9 +110,13 @@ def test_shock_outside_the_sample_window_is_not_tested_rather_than_an_error():
 
 def test_shock_lists_a_province_without_the_dip_but_passes_above_min_share():
     panel = _set(_panel(), "23", 2020, "gdp_index", 109.0)
-    row = _one(panel, kind="shock", indicator="gdp_index", year=2020, min_share=0.8, severity="warn")
+    row = _one(
+        panel, kind="shock", indicator="gdp_index", year=2020, min_share=0.8, severity="warn"
+    )
     assert (row["status"], list(row["provinces"])) == ("pass", ["黑龙江"])  # 5 of 6 = 83 % >= 80 %
-    strict = _one(panel, kind="shock", indicator="gdp_index", year=2020, min_share=0.9, severity="warn")
+    strict = _one(
+        panel, kind="shock", indicator="gdp_index", year=2020, min_share=0.9, severity="warn"
+    )
     assert strict["status"] == "warn"
 
 
@@ -122,18 +138,26 @@ def test_sectors_sum_to_grp():
 
 def test_breaks_flag_a_counting_break_per_indicator():
     panel = _panel()
-    drop = panel.loc[(panel["province"] == "23") & (panel["year"] == 2017), "software_rev"].iat[0] * 0.25
+    drop = (
+        panel.loc[(panel["province"] == "23") & (panel["year"] == 2017), "software_rev"].iat[0]
+        * 0.25
+    )
     panel = _set(panel, "23", 2018, "software_rev", drop)  # -75 % in 2018 and back up in 2019
     out = run_checks(panel, {"b": {"kind": "breaks", "severity": "warn",
                                    "thresholds": {"software_rev": 50, "gdp": 30}}})  # fmt: skip
-    soft, gdp = out.set_index("indicator").loc["software_rev"], out.set_index("indicator").loc["gdp"]
+    soft, gdp = (
+        out.set_index("indicator").loc["software_rev"],
+        out.set_index("indicator").loc["gdp"],
+    )
     assert soft["status"] == "warn" and gdp["status"] == "pass"
     assert list(zip(soft["provinces"], soft["years"])) == [("黑龙江", 2018), ("黑龙江", 2019)]
     assert "−75 %" in soft["cells"]
 
 
 def test_breaks_skip_missing_and_nonpositive_previous_values():
-    panel = _set(_set(_panel(), "11", 2015, "software_rev", np.nan), "14", 2015, "software_rev", 0.0)
+    panel = _set(
+        _set(_panel(), "11", 2015, "software_rev", np.nan), "14", 2015, "software_rev", 0.0
+    )
     row = _one(panel, kind="breaks", thresholds={"software_rev": 50})
     # 2015 and 2016 of Beijing and 2016 of Shanxi have no usable previous value; Shanxi 2015 is -100 %
     assert row["n_tested"] == len(CODES) * (len(YEARS) - 1) - 3
@@ -234,18 +258,25 @@ def test_config_sections_validate_and_a_misspelled_parameter_does_not(tmp_path):
 
 def test_accepted_cells_are_reported_with_their_reason_and_do_not_set_the_status():
     panel = _panel()
-    drop = panel.loc[(panel["province"] == "23") & (panel["year"] == 2017), "software_rev"].iat[0] * 0.25
+    drop = (
+        panel.loc[(panel["province"] == "23") & (panel["year"] == 2017), "software_rev"].iat[0]
+        * 0.25
+    )
     panel = _set(panel, "23", 2018, "software_rev", drop)
     spec = {"kind": "breaks", "severity": "fail", "thresholds": {"software_rev": 50},
             "accept": [{"province": "黑龙江", "year": 2018, "indicator": "software_rev",
                         "reason": "counting break (NBS)"}]}  # fmt: skip
     row = _one(panel, **spec)
     # 2018 is accepted; the rebound of 2019 (+300 %) still counts.
-    assert row["status"] == "fail" and list(zip(row["provinces"], row["years"])) == [("黑龙江", 2019)]
+    assert row["status"] == "fail" and list(zip(row["provinces"], row["years"])) == [
+        ("黑龙江", 2019)
+    ]
     assert row["accepted"] == "黑龙江 2018: counting break (NBS)"
     spec["accept"].append({"province": "23", "year": 2019, "reason": "same break"})
     row = _one(panel, **spec)
-    assert (row["status"], row["n_cells"]) == ("pass", 0) and "黑龙江 2019: same break" in row["accepted"]
+    assert (row["status"], row["n_cells"]) == ("pass", 0) and "黑龙江 2019: same break" in row[
+        "accepted"
+    ]
     spec["accept"].append({"province": "Atlantis", "reason": "x"})
     with pytest.raises(ConfigError, match="checks.c.accept"):
         _one(panel, **spec)

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", [ROOT / "config.yaml", *sorted((ROOT / "configs").glob("*.yaml"))], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [ROOT / "config.yaml", *sorted((ROOT / "configs").glob("*.yaml"))], ids=lambda p: p.name
+)
 def test_repository_configs_pass_every_check(path):
     cfg.validate_all(yaml.safe_load(path.read_text(encoding="utf-8")))
 
@@ -38,9 +40,18 @@ def _with(**changes):
         ({"panel__years": [2022, 2011]}, "panel.years"),
         ({"panel__drop_provinces": ["西藏", "火星"]}, r"panel.drop_provinces\[1\]"),
         ({"panel__derived": {"select": "gdp"}}, "panel.derived.select"),
-        ({"models__heterogeneity__periods": {"early": [2016, 2011]}}, "models.heterogeneity.periods.early"),
-        ({"models__heterogeneity__periods": {"early": [1990, 1995]}}, "models.heterogeneity.periods.early"),
-        ({"multiverse__samples__x": {"drop_provinces": ["99"]}}, r"multiverse.samples.x.drop_provinces\[0\]"),
+        (
+            {"models__heterogeneity__periods": {"early": [2016, 2011]}},
+            "models.heterogeneity.periods.early",
+        ),
+        (
+            {"models__heterogeneity__periods": {"early": [1990, 1995]}},
+            "models.heterogeneity.periods.early",
+        ),
+        (
+            {"multiverse__samples__x": {"drop_provinces": ["99"]}},
+            r"multiverse.samples.x.drop_provinces\[0\]",
+        ),
     ],
 )
 def test_sanity_errors_name_the_key(changes, key):
@@ -66,7 +77,11 @@ def test_overlay_errors_carry_the_full_key_path(overlay, key):
 
 
 def test_overlays_that_change_a_check_section_are_accepted():
-    cfg.validate_all(_with(robustness={"a": {"models": {"cov": "robust"}}, "b": {"panel": {"drop_years": [2020]}}}))
+    cfg.validate_all(
+        _with(
+            robustness={"a": {"models": {"cov": "robust"}}, "b": {"panel": {"drop_years": [2020]}}}
+        )
+    )
 
 
 def _obs(years):
@@ -75,7 +90,9 @@ def _obs(years):
 
 
 def test_years_outside_the_data_fail_naming_the_span():
-    with pytest.raises(ConfigError, match=r"\[2000, 2005\] does not overlap the data \(observed years 2011–2015\)"):
+    with pytest.raises(
+        ConfigError, match=r"\[2000, 2005\] does not overlap the data \(observed years 2011–2015\)"
+    ):
         build_panel(_obs(range(2011, 2016)), {"years": [2000, 2005], "missing": "interpolate"})
 
 

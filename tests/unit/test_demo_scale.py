@@ -14,9 +14,13 @@ pytestmark = pytest.mark.unit
 
 
 def test_small_run_recovers_truth(tmp_path):
-    config = yaml.safe_load((ROOT / "configs" / "scale" / "demo_scale.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(
+        (ROOT / "configs" / "scale" / "demo_scale.yaml").read_text(encoding="utf-8")
+    )
     config["out_dir"] = str(tmp_path)
-    config["panels"] = {"tiny": {"entities": 120, "periods": 8, "keep": 0.9, "stages": ["baseline", "iv"]}}
+    config["panels"] = {
+        "tiny": {"entities": 120, "periods": 8, "keep": 0.9, "stages": ["baseline", "iv"]}
+    }
     timings = run(config)
     assert list(timings["stage"]) == ["baseline", "iv"] and (timings["seconds"] >= 0).all()
     iv = pd.read_parquet(tmp_path / "tiny" / "models" / "iv.parquet").set_index(["column", "term"])

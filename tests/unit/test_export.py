@@ -32,7 +32,9 @@ def test_stata_names_are_safe_and_unique():
     assert names["x:z"] == "x_x_z" and names["2nd"] == "_2nd" and names["_cons"] == "_cons_"
     assert all(len(n) <= 32 for n in names.values())
     assert len({n.lower() for n in names.values()}) == len(names)
-    assert all(n.replace("_", "a").isascii() and n.replace("_", "a").isalnum() for n in names.values())
+    assert all(
+        n.replace("_", "a").isascii() and n.replace("_", "a").isalnum() for n in names.values()
+    )
 
 
 def test_dta_reads_back_with_labels_and_names(panel, tmp_path):
@@ -62,7 +64,10 @@ def test_dta_and_xlsx_are_byte_reproducible(panel, tmp_path):
 
 def test_xlsx_sheets_headers_and_province_names(panel, tmp_path):
     table = tmp_path / "baseline.csv"
-    table.write_text("# 表 1 基准回归\n变量,(1)\n智能制造指数,0.5***\n# 注：括号内为标准误。\n", encoding="utf-8-sig")
+    table.write_text(
+        "# 表 1 基准回归\n变量,(1)\n智能制造指数,0.5***\n# 注：括号内为标准误。\n",
+        encoding="utf-8-sig",
+    )
     sheets = to_xlsx(panel, tmp_path / "p.xlsx", tables={"baseline": table})
     assert sheets == ["面板数据", "baseline"]
     wb = openpyxl.load_workbook(tmp_path / "p.xlsx")

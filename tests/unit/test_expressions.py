@@ -44,7 +44,9 @@ def test_numpy_evaluation_agrees_with_duckdb(expr, sql):
     ours = evaluate(expr, p)
     with connect() as con:
         con.register("p", p)
-        ref = con.execute(f"SELECT CAST(({sql}) AS DOUBLE) AS v FROM p ORDER BY province, year").df()["v"]
+        ref = con.execute(
+            f"SELECT CAST(({sql}) AS DOUBLE) AS v FROM p ORDER BY province, year"
+        ).df()["v"]
     np.testing.assert_allclose(ours, ref.to_numpy(dtype=float), rtol=1e-12, equal_nan=True)
 
 
@@ -57,7 +59,9 @@ BYPASSES = [
 
 @pytest.mark.parametrize("name, expr", BYPASSES)
 def test_derived_names_may_not_shadow_functions_or_keywords(name, expr):
-    with pytest.raises(ConfigError, match=f"panel.derived.{name}: the name '{name}' is a function or SQL keyword"):
+    with pytest.raises(
+        ConfigError, match=f"panel.derived.{name}: the name '{name}' is a function or SQL keyword"
+    ):
         derive(_panel(), {name: expr})
 
 
@@ -125,5 +129,7 @@ def test_no_duckdb_connect_outside_the_safe_helper():
 def test_lag_sees_the_year_before_the_window():
     obs = pd.DataFrame({"province": ["11"] * 3, "year": [2019, 2020, 2021], "indicator": ["gdp"] * 3,
                         "value": [1.0, 2.0, 4.0]})  # fmt: skip
-    out = build_panel(obs, {"years": [2020, 2021], "missing": "none", "derived": {"growth": "gdp / lag(gdp) - 1"}})
+    out = build_panel(
+        obs, {"years": [2020, 2021], "missing": "none", "derived": {"growth": "gdp / lag(gdp) - 1"}}
+    )
     assert out["panel"].loc[out["panel"]["province"] == "11", "growth"].tolist() == [1.0, 1.0]

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.unit
 
 
 def test_failure_line_names_rule_error_and_log():
-    line = failure_line(IngestError("raw/x.csv line 3: unknown province '京'"), rule="ingest", log="logs/ingest.log")
-    assert line == "[imtfp] rule ingest failed: IngestError: raw/x.csv line 3: unknown province '京' (log: logs/ingest.log)"
+    line = failure_line(
+        IngestError("raw/x.csv line 3: unknown province '京'"), rule="ingest", log="logs/ingest.log"
+    )
+    assert (
+        line
+        == "[imtfp] rule ingest failed: IngestError: raw/x.csv line 3: unknown province '京' (log: logs/ingest.log)"
+    )
     assert failure_line(ValueError("a\nb"), rule="r", log="l").endswith("ValueError: a … (log: l)")
 
 
@@ -35,7 +40,10 @@ def test_a_failing_script_prints_its_error_on_the_console(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "[imtfp] estimate: halfway" in run.stderr
-    assert "[imtfp] rule estimate failed: EstimationError: iv: the instrument is constant" in run.stderr
+    assert (
+        "[imtfp] rule estimate failed: EstimationError: iv: the instrument is constant"
+        in run.stderr
+    )
     assert "Traceback" not in run.stderr  # the traceback goes to the log only
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "EstimationError" in text and "WARNING py.warnings" in text
@@ -51,7 +59,9 @@ def test_run_summary_collects_warnings_by_job(tmp_path):
         encoding="utf-8",
     )
     (tmp_path / "ingest.log").write_text("INFO imtfp: 3 files\n", encoding="utf-8")
-    assert log_warnings(tmp_path) == {"models/baseline": ["Driscoll–Kraay with only T = 12 periods"]}
+    assert log_warnings(tmp_path) == {
+        "models/baseline": ["Driscoll–Kraay with only T = 12 periods"]
+    }
     text = run_summary(tmp_path)
     assert text.startswith("# Run summary\n") and "- **models/baseline**: Driscoll–Kraay" in text
     (tmp_path / "models" / "baseline.log").write_text("INFO ok\n", encoding="utf-8")
@@ -65,7 +75,11 @@ def test_imputed_shares_above_the_threshold_name_provinces():
 
     panel = pd.DataFrame({"province": ["44"] * 10 + ["11"] * 10, "year": list(range(10)) * 2})
     imputed = pd.DataFrame(
-        {"province": ["44", "44", "11", "44"], "year": [1, 2, 3, 4], "indicator": ["a", "a", "a", "b"]}
+        {
+            "province": ["44", "44", "11", "44"],
+            "year": [1, 2, 3, 4],
+            "indicator": ["a", "a", "a", "b"],
+        }
     )
     lines = imputed_warnings(panel, imputed, threshold=0.1)
     assert lines == ["a: 3 of 20 province-years imputed (15.0%); most in 广东 2、北京 1"]
@@ -78,4 +92,7 @@ def test_label_warnings_are_counted_not_listed(tmp_path):
         encoding="utf-8",
     )
     assert log_warnings(tmp_path) == {}
-    assert "1 name(s) print raw in tables and figures (no label in labels.yaml or report.labels): gov" in run_summary(tmp_path)
+    assert (
+        "1 name(s) print raw in tables and figures (no label in labels.yaml or report.labels): gov"
+        in run_summary(tmp_path)
+    )

@@ -35,7 +35,11 @@ def test_interpolation_flags_every_filled_cell():
 
 
 def test_policy_none_leaves_gaps():
-    panel, imputed = fill_missing(pd.DataFrame({"province": ["11"] * 3, "year": [1, 2, 3], "x": [1, np.nan, 3]}), ["x"], "none")
+    panel, imputed = fill_missing(
+        pd.DataFrame({"province": ["11"] * 3, "year": [1, 2, 3], "x": [1, np.nan, 3]}),
+        ["x"],
+        "none",
+    )
     assert panel["x"].isna().sum() == 1 and imputed.empty
 
 

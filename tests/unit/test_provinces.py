@@ -24,7 +24,12 @@ def test_unknown_name_is_named():
 def test_table_and_regions():
     t = provinces.table()
     assert len(t) == 31 and t["code"].is_unique
-    assert t["region"].value_counts().to_dict() == {"west": 12, "east": 10, "central": 6, "northeast": 3}
+    assert t["region"].value_counts().to_dict() == {
+        "west": 12,
+        "east": 10,
+        "central": 6,
+        "northeast": 3,
+    }
     assert provinces.region("23") == "northeast" and provinces.region("44") == "east"
 
 

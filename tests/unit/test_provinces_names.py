@@ -15,7 +15,24 @@ def test_names():
 
 
 def test_region_order_is_east_central_west_northeast():
-    assert provinces.sort_regions(["west", "northeast", "central", "east"]) == ["east", "central", "west", "northeast"]
-    assert provinces.sort_regions(["中部", "东北", "东部", "西部"]) == ["东部", "中部", "西部", "东北"]
-    assert provinces.sort_regions(["region=west", "region=east", "other"]) == ["region=east", "region=west", "other"]
-    assert provinces.region_name("northeast") == "东北" and provinces.region_name("west", language="en") == "West"
+    assert provinces.sort_regions(["west", "northeast", "central", "east"]) == [
+        "east",
+        "central",
+        "west",
+        "northeast",
+    ]
+    assert provinces.sort_regions(["中部", "东北", "东部", "西部"]) == [
+        "东部",
+        "中部",
+        "西部",
+        "东北",
+    ]
+    assert provinces.sort_regions(["region=west", "region=east", "other"]) == [
+        "region=east",
+        "region=west",
+        "other",
+    ]
+    assert (
+        provinces.region_name("northeast") == "东北"
+        and provinces.region_name("west", language="en") == "West"
+    )

@@ -55,7 +55,7 @@ def _imputed() -> pd.DataFrame:
 
 def test_summary_comes_first_and_fits_one_screen():
     text = quality_report(_warehouse(), _imputed(), _checks())
-    summary = text[text.index("## Summary"):text.index("\n## ", text.index("## Summary") + 1)]
+    summary = text[text.index("## Summary") : text.index("\n## ", text.index("## Summary") + 1)]
     assert text.index("## Summary") < text.index("## Row accounting") < text.index("## Appendix")
     assert len(summary.splitlines()) <= 40
     assert "| cells read (non-empty) | 10 = 5 observations + 2 rejected + 3 excluded |" in summary
@@ -83,10 +83,13 @@ def test_provinces_are_named_not_coded():
 
 def test_summary_counts_rejects_by_reason_and_duplicates_are_not_conflicts():
     table = summary_table(_warehouse(), _imputed(), _checks()).set_index("item")["value"]
-    assert table["rejected, by reason"] in ("duplicate 1, not a number 1", "not a number 1, duplicate 1")
+    assert table["rejected, by reason"] in (
+        "duplicate 1, not a number 1",
+        "not a number 1, duplicate 1",
+    )
     assert table["cells given by several files"] == "duplicate 1"
     text = quality_report(_warehouse())
-    conflicts = text[text.index("## Vintage conflicts"):text.index("## Vintages by indicator")]
+    conflicts = text[text.index("## Vintage conflicts") : text.index("## Vintages by indicator")]
     assert "_none_" in conflicts
 
 
@@ -103,5 +106,8 @@ def test_accepted_cells_are_counted_in_the_summary_and_listed_in_the_detail():
             "accept": [{"province": "湖北", "year": 2020, "reason": "documented break"}]}  # fmt: skip
     checks = pd.concat([checks, run_checks(panel, {"known": spec})], ignore_index=True)
     text = quality_report(_warehouse(), _imputed(), checks)
-    assert "3 results: 2 pass" not in text and "4 results: 2 pass, 1 warn, 1 fail; 1 with documented" in text
-    assert "湖北 2020: documented break" in text[text.index("## Plausibility checks"):]
+    assert (
+        "3 results: 2 pass" not in text
+        and "4 results: 2 pass, 1 warn, 1 fail; 1 with documented" in text
+    )
+    assert "湖北 2020: documented break" in text[text.index("## Plausibility checks") :]

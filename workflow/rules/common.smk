@@ -97,7 +97,15 @@ def models_spec(wildcards):
     return variant_config(wildcards)["models"]
 
 
-MODEL_TABLES = ("baseline", "inference", "mediation", "heterogeneity", "iv", "threshold", "falsification")
+MODEL_TABLES = (
+    "baseline",
+    "inference",
+    "mediation",
+    "heterogeneity",
+    "iv",
+    "threshold",
+    "falsification",
+)
 
 
 def model_tables():
@@ -141,9 +149,17 @@ def simulated_truth():
 
 # ---- report -------------------------------------------------------------------------------------
 
-TABLE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"]) if fmt != "csv"]
+TABLE_EXTS = [
+    f".{fmt}"
+    for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"])
+    if fmt != "csv"
+]
 # report.figure_formats besides the PNG the figure rule always writes (its report() output)
-FIGURE_EXTS = [f".{fmt}" for fmt in config.get("report", {}).get("figure_formats", ["png", "pdf"]) if fmt != "png"]
+FIGURE_EXTS = [
+    f".{fmt}"
+    for fmt in config.get("report", {}).get("figure_formats", ["png", "pdf"])
+    if fmt != "png"
+]
 
 
 def table_inputs(wildcards):
@@ -202,8 +218,14 @@ def report_figures():
 
 def exhibits():
     """Every table and figure file, and the results they come from."""
-    tables = expand("data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS])
-    figures = expand("data/derived/report/figures/{figure}{ext}", figure=report_figures(), ext=[".png", *FIGURE_EXTS])
+    tables = expand(
+        "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
+    )
+    figures = expand(
+        "data/derived/report/figures/{figure}{ext}",
+        figure=report_figures(),
+        ext=[".png", *FIGURE_EXTS],
+    )
     results = [
         "data/derived/quality/report.md",
         "data/derived/quality/checks.parquet",
@@ -253,7 +275,9 @@ def design_timing_inputs(wildcards):
 
 def design_frame_inputs(wildcards):
     spec = design_of(wildcards)
-    paths = {"timing": f"data/derived/{wildcards.variant}designs/{wildcards.design}/{wildcards.dcheck}timing.parquet"}
+    paths = {
+        "timing": f"data/derived/{wildcards.variant}designs/{wildcards.design}/{wildcards.dcheck}timing.parquet"
+    }
     if spec["level"] == "province":
         paths["analysis"] = f"data/derived/{wildcards.variant}measure/analysis.parquet"
     if spec.get("outcome_data"):
@@ -289,12 +313,19 @@ def did_targets():
     out = []
     exts = [".csv", *TABLE_EXTS]
     for d in config.get("designs", {}) or {}:
-        out += [f"data/derived/designs/{d}/unmatched.csv", f"data/derived/robustness/did_multiverse/{d}.parquet"]
+        out += [
+            f"data/derived/designs/{d}/unmatched.csv",
+            f"data/derived/robustness/did_multiverse/{d}.parquet",
+        ]
         for kind in ("results", "att_gt", "honest", "checks", "multiverse"):
             out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
         for kind in ("event_study", "bacon"):
-            out += [f"data/derived/report/did/figures/did_{kind}_{d}.{fmt}" for fmt in ("png", "pdf")]
+            out += [
+                f"data/derived/report/did/figures/did_{kind}_{d}.{fmt}" for fmt in ("png", "pdf")
+            ]
     return out
+
+
 # ---- console: failures and the run summary --------------------------------------------------------
 
 RUN_SUMMARY = "data/derived/run_summary.md"
@@ -323,7 +354,9 @@ def last_error(log_file):
     path = Path(log_file) if log_file else None
     if path is None or not path.is_file():
         return "(no log written)"
-    lines = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
+    lines = [
+        l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()
+    ]
     for line in reversed(lines):
         if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
             return line.strip()
@@ -345,7 +378,9 @@ def write_run_summary():
     from imtfp.logs import imputed_warnings, run_summary
 
     extra = {}
-    panel, imputed = Path("data/derived/panel/panel.parquet"), Path("data/derived/panel/imputed.parquet")
+    panel, imputed = Path("data/derived/panel/panel.parquet"), Path(
+        "data/derived/panel/imputed.parquet"
+    )
     if panel.is_file() and imputed.is_file():
         extra["panel/imputed"] = imputed_warnings(pd.read_parquet(panel), pd.read_parquet(imputed))
     text = run_summary("logs", extra=extra)

@@ -3,6 +3,7 @@
 # design) runs through the same rules under designs/<d>/checks/<c>/; named robustness checks that touch
 # `designs` or `panel` re-run the designs under robustness/<name>/ like every other stage.
 
+
 wildcard_constraints:
     design="[A-Za-z0-9_]+",
     dcheck="(checks/[A-Za-z0-9_]+/)?",
@@ -110,10 +111,10 @@ rule did_table:
         multiext("data/derived/report/did/tables/did_{kind}_{design}", *TABLE_EXTS),
     log:
         "logs/report/did/tables/did_{kind}_{design}.log",
-    conda:
-        "../envs/imtfp.yaml"
     wildcard_constraints:
         kind="results|att_gt|honest|checks|multiverse",
+    conda:
+        "../envs/imtfp.yaml"
     params:
         exhibit=did_exhibit_config(),
         source=data_source(),
@@ -135,10 +136,10 @@ rule did_figure:
         "data/derived/report/did/figures/did_{kind}_{design}.pdf",
     log:
         "logs/report/did/figures/did_{kind}_{design}.log",
-    conda:
-        "../envs/imtfp.yaml"
     wildcard_constraints:
         kind="event_study|bacon",
+    conda:
+        "../envs/imtfp.yaml"
     params:
         exhibit=exhibit_config(),
         simulated=data_source()["simulated"],

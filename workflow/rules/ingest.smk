@@ -40,9 +40,9 @@ rule quality_report:
         checks="data/derived/quality/checks.parquet",
     output:
         report("data/derived/quality/report.md", caption="../report/quality.rst", category="1 Data"),
-    priority: 1  # before the checks' gate, so that a failing check still leaves the report to read
     log:
         "logs/quality/quality_report.log",
+    priority: 1  # before the checks' gate, so that a failing check still leaves the report to read
     conda:
         "../envs/imtfp.yaml"
     script:

@@ -7,4 +7,6 @@ from imtfp.logs import to_file
 
 to_file(snakemake.log[0])
 frames = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
-analysis_frame(**frames, drop_years=snakemake.params.drop_years).to_parquet(snakemake.output[0], index=False)
+analysis_frame(**frames, drop_years=snakemake.params.drop_years).to_parquet(
+    snakemake.output[0], index=False
+)

@@ -10,4 +10,6 @@ frames = design_results(pd.read_parquet(snakemake.input[0]), snakemake.params.sp
                         design=snakemake.wildcards.design, seed=snakemake.params.seed)  # fmt: skip
 for name, frame in frames.items():
     frame.to_parquet(snakemake.output[name], index=False)
-log.info("%s", frames["summary"][["outcome", "estimator", "att", "se", "pretrend_p", "ri_p"]].to_string())
+log.info(
+    "%s", frames["summary"][["outcome", "estimator", "att", "se", "pretrend_p", "ri_p"]].to_string()
+)

@@ -14,4 +14,9 @@ cfg = snakemake.params.exhibit
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 figure = did_figure(snakemake.wildcards.kind, inputs, cfg, design=snakemake.wildcards.design,
                     simulated=snakemake.params.simulated)  # fmt: skip
-save_figure(figure, Path(snakemake.output[0]).with_suffix(""), ("png", "pdf"), options=report_options(cfg)[0])
+save_figure(
+    figure,
+    Path(snakemake.output[0]).with_suffix(""),
+    ("png", "pdf"),
+    options=report_options(cfg)[0],
+)

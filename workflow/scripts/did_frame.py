@@ -11,4 +11,8 @@ analysis = pd.read_parquet(inp.analysis) if "analysis" in inp.keys() else None
 external = read_outcome_data(inp.external, spec) if "external" in inp.keys() else None
 frame = design_frame(pd.read_parquet(inp.timing), spec, analysis=analysis, external=external)
 frame.to_parquet(snakemake.output[0], index=False)
-log.info("frame: %d rows, %d treated units", len(frame), frame.loc[frame.first_treated > 0].iloc[:, 0].nunique())
+log.info(
+    "frame: %d rows, %d treated units",
+    len(frame),
+    frame.loc[frame.first_treated > 0].iloc[:, 0].nunique(),
+)

@@ -1,7 +1,5 @@
 """Rule did_timing: pilot list (+ city outcome data) -> treatment timing and every unmatched entry."""
 
-import pandas as pd
-
 from imtfp.ingest.city import read_pilot_list
 from imtfp.logs import to_file
 from imtfp.models.did.stages import design_timing, read_outcome_data

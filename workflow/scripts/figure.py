@@ -13,5 +13,7 @@ cfg, stem = snakemake.params.exhibit, snakemake.wildcards.figure
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 figure = make_figures(figure_kind(stem), inputs, cfg, simulated=snakemake.params.simulated)[stem]
 options = report_options(cfg)[0]
-formats = tuple(dict.fromkeys(["png", *options.figure_formats]))  # the PNG is the rule's report() output
+formats = tuple(
+    dict.fromkeys(["png", *options.figure_formats])
+)  # the PNG is the rule's report() output
 save_figure(figure, Path(snakemake.output[0]).with_suffix(""), formats, options=options)

@@ -13,4 +13,9 @@ wh = ingest(
     vintage_priority=spec.get("vintage_priority", {}),
 )
 write_warehouse(wh, snakemake.output[0])
-log.info("%d files, %d observations, %d rejects", len(wh.accounting), len(wh.observations), len(wh.rejects))
+log.info(
+    "%d files, %d observations, %d rejects",
+    len(wh.accounting),
+    len(wh.observations),
+    len(wh.rejects),
+)

@@ -7,4 +7,6 @@ from imtfp.logs import to_file
 
 to_file(snakemake.log[0])
 panel = pd.read_parquet(snakemake.input[0])
-measure_variants(panel, snakemake.params.spec, snakemake.params.variants).to_parquet(snakemake.output[0], index=False)
+measure_variants(panel, snakemake.params.spec, snakemake.params.variants).to_parquet(
+    snakemake.output[0], index=False
+)

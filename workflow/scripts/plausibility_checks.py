@@ -10,5 +10,11 @@ results = run_checks(pd.read_parquet(snakemake.input[0]), snakemake.params.spec)
 results.to_parquet(snakemake.output[0], index=False)
 for row in results.itertuples(index=False):
     (log.warning if row.status != "pass" else log.info)(
-        "%s %s on %s: %d cells. %s %s", row.status, row.check, row.indicator, row.n_cells, row.detail, row.cells
+        "%s %s on %s: %d cells. %s %s",
+        row.status,
+        row.check,
+        row.indicator,
+        row.n_cells,
+        row.detail,
+        row.cells,
     )

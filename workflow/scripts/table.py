@@ -11,7 +11,9 @@ from imtfp.report.stage import make_table, provenance, report_options
 to_file(snakemake.log[0])
 cfg, src = snakemake.params.exhibit, snakemake.params.source
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
-prov = provenance(cfg, source=src["source"], vintage=src["vintage"], config_hash_=snakemake.params.config_hash)
+prov = provenance(
+    cfg, source=src["source"], vintage=src["vintage"], config_hash_=snakemake.params.config_hash
+)
 table = make_table(snakemake.wildcards.table, inputs, cfg, prov=prov, simulated=src["simulated"])
 options, _ = report_options(cfg)
 formats = tuple(dict.fromkeys(["csv", *options.formats]))  # the CSV is the rule's report() output

@@ -23,11 +23,10 @@ draws at once, with no loop over draws.
 
 from __future__ import annotations
 
-
 import numpy as np
 from scipy import stats
-from imtfp.options import check_option, Effects
 
+from imtfp.options import Effects, check_option
 
 
 def cluster_draws(n_clusters: int, bootstrap: int, rng: np.random.Generator) -> np.ndarray:
@@ -96,7 +95,9 @@ def percentile_ci(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]
     return float(lo), float(hi)
 
 
-def bias_corrected_ci(draws: np.ndarray, estimate: float, level: float = 0.95) -> tuple[float, float]:
+def bias_corrected_ci(
+    draws: np.ndarray, estimate: float, level: float = 0.95
+) -> tuple[float, float]:
     """Bias-corrected percentile interval (Efron 1982), as Stata's ``estat bootstrap, bc``.
 
     :math:`z_0 = \\Phi^{-1}(\\#\\{\\theta^*_b \\le \\hat\\theta\\}/B)`; the bounds are the

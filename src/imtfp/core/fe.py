@@ -242,7 +242,9 @@ class AbsorbPlan:
                 return
         # counts table C (E × T): dense if small enough, else sparse
         if cells <= _DENSE_CROSSTAB_MAX:
-            C = np.bincount(big.codes * small.G + small.codes, minlength=cells).reshape(big.G, small.G)
+            C = np.bincount(big.codes * small.G + small.codes, minlength=cells).reshape(
+                big.G, small.G
+            )
             C = C.astype(float)
             A = np.diag(small.counts) - (C / big.counts[:, None]).T @ C
         else:

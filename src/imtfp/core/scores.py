@@ -16,7 +16,9 @@ import numpy as np
 from imtfp.core.vcov import cluster_factor
 
 
-def cluster_score_sums(X: np.ndarray, resid: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
+def cluster_score_sums(
+    X: np.ndarray, resid: np.ndarray, codes: np.ndarray, n_clusters: int
+) -> np.ndarray:
     """:math:`S_{g\\cdot} = \\sum_{i\\in g} x_i \\hat e_i`, a (G, k) array."""
     out = np.empty((n_clusters, X.shape[1]))
     for j in range(X.shape[1]):

@@ -58,7 +58,9 @@ class InferenceLimits:
     dk_force: bool = False
 
 
-_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=InferenceLimits())  # noqa: B039 (frozen)
+# InferenceLimits is a frozen dataclass: a shared default cannot be mutated
+_DEFAULT_LIMITS = InferenceLimits()
+_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=_DEFAULT_LIMITS)
 
 
 def current_limits() -> InferenceLimits:
@@ -74,7 +76,9 @@ def limits_from_spec(spec: Mapping | None) -> InferenceLimits:
     fields = {"min_clusters": int, "few_clusters": str, "dk_min_periods": int, "dk_force": bool}
     changes = {k: cast(spec[k]) for k, cast in fields.items() if spec.get(k) is not None}
     if changes.get("few_clusters", "refuse") not in ("refuse", "warn"):
-        raise ValueError(f"models.few_clusters must be 'refuse' or 'warn', not {changes['few_clusters']!r}")
+        raise ValueError(
+            f"models.few_clusters must be 'refuse' or 'warn', not {changes['few_clusters']!r}"
+        )
     if changes.get("min_clusters", MIN_CLUSTERS) < 2:
         raise ValueError("models.min_clusters must be at least 2")
     return replace(out, **changes)
@@ -101,7 +105,10 @@ def check_clusters(n_clusters: int, *, what: str = "cluster-robust inference") -
         "(models.min_clusters): its standard errors and p-values would be false precision"
     )
     if lim.few_clusters == "refuse" or n_clusters < 2:
-        raise EstimationError(msg + "; use fewer or larger groups, or set models.few_clusters: warn to report it anyway")
+        raise EstimationError(
+            msg
+            + "; use fewer or larger groups, or set models.few_clusters: warn to report it anyway"
+        )
     warnings.warn(msg, UserWarning, stacklevel=3)
     logger.warning(msg)
 
@@ -116,7 +123,9 @@ def check_periods(n_periods: int, *, what: str = "Driscoll–Kraay standard erro
         "(models.dk_min_periods): the kernel estimate of the time-series correlation is unreliable"
     )
     if not lim.dk_force:
-        raise EstimationError(msg + "; use clustered inference, or set models.dk_force: true to report it anyway")
+        raise EstimationError(
+            msg + "; use clustered inference, or set models.dk_force: true to report it anyway"
+        )
     warnings.warn(msg, UserWarning, stacklevel=3)
     logger.warning(msg)
 
@@ -140,7 +149,9 @@ def cluster_factor(nobs: int, k_df: int, n_clusters: int, *, check: bool = True)
     if check:
         check_clusters(n_clusters)
     if n_clusters < 2:
-        raise EstimationError(f"cluster-robust covariance needs at least 2 clusters, got {n_clusters}")
+        raise EstimationError(
+            f"cluster-robust covariance needs at least 2 clusters, got {n_clusters}"
+        )
     if nobs <= k_df:
         raise EstimationError(f"no residual degrees of freedom: N = {nobs}, K = {k_df}")
     return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - k_df)
@@ -227,7 +238,9 @@ def vcov_twoway_cluster(
     """
     c12 = _intersection_codes(codes1, codes2)
     for name, c in (("first", codes1), ("second", codes2)):
-        check_clusters(len(np.unique(np.asarray(c))), what=f"two-way clustered inference ({name} dimension)")
+        check_clusters(
+            len(np.unique(np.asarray(c))), what=f"two-way clustered inference ({name} dimension)"
+        )
     V = (
         vcov_cluster(X, resid, xtx_inv, codes1, k_df=k_df, adjust=adjust, check=False)
         + vcov_cluster(X, resid, xtx_inv, codes2, k_df=k_df, adjust=adjust, check=False)
@@ -271,7 +284,9 @@ def vcov_driscoll_kraay(
     check_periods(T)
     L = dk_default_bandwidth(T) if bandwidth is None else int(bandwidth)
     if L >= T:
-        raise EstimationError(f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}")
+        raise EstimationError(
+            f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}"
+        )
     S = h.T @ h
     for j in range(1, L + 1):
         G = h[j:].T @ h[:-j]

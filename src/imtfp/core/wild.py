@@ -33,16 +33,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imtfp.options import check_option, PValueType, WildWeights
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import check_clusters, cluster_factor, group_sums
 from imtfp.errors import ConfigError, EstimationError
-
+from imtfp.options import PValueType, WildWeights, check_option
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
-def bootstrap_weights(n_clusters: int, bootstrap: int, kind: WildWeights, rng: np.random.Generator) -> np.ndarray:
+def bootstrap_weights(
+    n_clusters: int, bootstrap: int, kind: WildWeights, rng: np.random.Generator
+) -> np.ndarray:
     """Wild bootstrap weights, a (G, bootstrap) array with mean 0 and variance 1.
 
     ``webb``: six points :math:`\\pm\\sqrt{1/2}, \\pm 1, \\pm\\sqrt{3/2}` with

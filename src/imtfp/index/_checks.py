@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
 from imtfp.errors import ConfigError, EstimationError
 
 

@@ -302,7 +302,9 @@ def _groups(
                 raise ConfigError(f"{where}.{name}.{ind}: direction {d!r} must be '+' or '-'")
             dirs[str(ind)] = _DIRECTIONS[d]
         if not dirs:
-            raise ConfigError(f"{where}.{name}: every indicator is left out (null); keep at least one")
+            raise ConfigError(
+                f"{where}.{name}: every indicator is left out (null); keep at least one"
+            )
         out[name] = dirs
     return out
 

@@ -8,7 +8,7 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, IndexMethod as Method, IndexScheme as Scheme
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.index._checks import check_rescale
 from imtfp.index.critic import critic_weights
 from imtfp.index.entropy import entropy_weights
@@ -16,7 +16,9 @@ from imtfp.index.equal import equal_weights
 from imtfp.index.normalize import minmax_normalize
 from imtfp.index.pca import pca_weights
 from imtfp.index.topsis import topsis_closeness
-from imtfp.errors import ConfigError, EstimationError, MissingColumnError
+from imtfp.options import IndexMethod as Method
+from imtfp.options import IndexScheme as Scheme
+from imtfp.options import check_option
 
 METHODS: tuple[str, ...] = get_args(Method)
 SCHEMES: tuple[str, ...] = get_args(Scheme)
@@ -118,7 +120,9 @@ def composite_index(
         s, w = score_block(panel[cols], indicators, method=method, rescale=rescale)
         return s, pd.DataFrame({"indicator": cols, "weight": w.to_numpy()})
     if time not in panel.columns:
-        raise MissingColumnError("composite index (scheme='per_year')", [time], available=list(panel.columns))
+        raise MissingColumnError(
+            "composite index (scheme='per_year')", [time], available=list(panel.columns)
+        )
     if panel[time].isna().any():
         raise EstimationError(f"time column {time!r} has missing values")
     out = np.empty(len(panel))

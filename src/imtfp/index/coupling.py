@@ -8,9 +8,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, CouplingFormula
 from imtfp.errors import ConfigError, EstimationError
-
+from imtfp.options import CouplingFormula, check_option
 
 # Ten bands of width 0.1 for D: [0, 0.1), [0.1, 0.2), ..., [0.9, 1].
 LEVELS_ZH: tuple[str, ...] = (
@@ -114,7 +113,9 @@ def _subsystem_matrix(U: pd.DataFrame) -> np.ndarray:
     for j, col in enumerate(U.columns):
         x = A[:, j]
         if np.isnan(x).any() or (x < 0).any() or (x > 1).any():
-            raise EstimationError(f"subsystem score {col!r} must lie in [0, 1] with no missing values")
+            raise EstimationError(
+                f"subsystem score {col!r} must lie in [0, 1] with no missing values"
+            )
     return A
 
 
@@ -123,7 +124,9 @@ def _coupling_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
         return np.full(n, 1.0 / n)
     a = np.asarray(weights, dtype=float)
     if a.shape != (n,) or not np.isfinite(a).all() or (a < 0).any() or abs(a.sum() - 1) > 1e-9:
-        raise ConfigError(f"weights={list(weights)!r} must be {n} non-negative numbers summing to 1")
+        raise ConfigError(
+            f"weights={list(weights)!r} must be {n} non-negative numbers summing to 1"
+        )
     return a
 
 

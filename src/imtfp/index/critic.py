@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from imtfp.errors import EstimationError
 from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
-from imtfp.errors import EstimationError
 
 
 def critic_weights(

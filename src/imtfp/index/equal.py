@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from imtfp.errors import EstimationError
 from imtfp.index._checks import numeric_matrix
 from imtfp.index.normalize import constant_mask, warn_constant
-from imtfp.errors import EstimationError
 
 
 def equal_weights(X: pd.DataFrame) -> pd.Series:

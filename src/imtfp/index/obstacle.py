@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
 from imtfp.errors import ConfigError, EstimationError
 
 
@@ -43,7 +44,9 @@ def obstacle_degree(Z: pd.DataFrame, weights: Mapping[str, float] | pd.Series) -
             for c, col in zip(Z.columns, A.T)
             if np.isnan(col).any() or (col < 0).any() or (col > 1).any()
         ]
-        raise EstimationError(f"normalised indicators {bad} must lie in [0, 1] with no missing values")
+        raise EstimationError(
+            f"normalised indicators {bad} must lie in [0, 1] with no missing values"
+        )
     w = np.array([float(weights[c]) for c in Z.columns])
     if not np.isfinite(w).all() or (w < 0).any():
         raise ConfigError("weights must be finite and non-negative")

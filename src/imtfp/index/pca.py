@@ -7,11 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, PcaVariant
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import constant_mask, minmax_unit, warn_constant
-from imtfp.errors import ConfigError, EstimationError
-
+from imtfp.options import PcaVariant, check_option
 
 
 def pca_components(

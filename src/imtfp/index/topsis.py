@@ -7,11 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, TopsisNormalize
+from imtfp.errors import ConfigError
 from imtfp.index._checks import direction_vector, numeric_matrix
 from imtfp.index.normalize import minmax_unit
-from imtfp.errors import ConfigError
-
+from imtfp.options import TopsisNormalize, check_option
 
 
 def topsis_closeness(
@@ -76,7 +75,9 @@ def _weight_vector(
     missing = [c for c in columns if c not in names]
     extra = [k for k in names if k not in columns]
     if missing or extra:
-        raise ConfigError(f"weights do not match the indicators: missing {missing}, unknown {extra}")
+        raise ConfigError(
+            f"weights do not match the indicators: missing {missing}, unknown {extra}"
+        )
     w = np.array([float(weights[c]) for c in columns])
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise ConfigError(

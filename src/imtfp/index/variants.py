@@ -12,7 +12,9 @@ from imtfp.index.build import build_index
 KEY = ["province", "year"]
 
 
-def measure_variants(panel: pd.DataFrame, spec: Mapping, variants: Mapping[str, Mapping]) -> pd.DataFrame:
+def measure_variants(
+    panel: pd.DataFrame, spec: Mapping, variants: Mapping[str, Mapping]
+) -> pd.DataFrame:
     """One column per variant: the index (or coupling degree) rebuilt with overridden choices.
 
     Parameters
@@ -34,5 +36,10 @@ def measure_variants(panel: pd.DataFrame, spec: Mapping, variants: Mapping[str, 
         built = build_index(panel, v_spec)
         column = variant.get("column", "im_index")
         source = built["coupling"] if column in ("C", "T", "D") else built["index"]
-        out = out.merge(source[KEY + [column]].rename(columns={column: name}), on=KEY, how="left", validate="one_to_one")
+        out = out.merge(
+            source[KEY + [column]].rename(columns={column: name}),
+            on=KEY,
+            how="left",
+            validate="one_to_one",
+        )
     return out

@@ -38,7 +38,9 @@ def canonical_unit(code: str) -> str:
     """Canonical unit of a catalog code; ``KeyError`` naming the code if unknown."""
     units_of = _canonical_units()
     if code not in units_of:
-        raise ConfigError(f"indicator code {code!r} is not in the catalog (src/imtfp/data/indicators.csv)")
+        raise ConfigError(
+            f"indicator code {code!r} is not in the catalog (src/imtfp/data/indicators.csv)"
+        )
     return units_of[code]
 
 
@@ -53,7 +55,8 @@ def conversion_factor(unit: str, code: str, *, file: str | None = None) -> float
     for u in (unit, target):
         if u not in table.index:
             raise IngestError(
-                f"unknown unit {u!r} for indicator {code!r} (known: {', '.join(table.index)})", file=file
+                f"unknown unit {u!r} for indicator {code!r} (known: {', '.join(table.index)})",
+                file=file,
             )
     if table.at[unit, "dimension"] != table.at[target, "dimension"]:
         raise IngestError(

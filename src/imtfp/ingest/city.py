@@ -37,7 +37,11 @@ def read_pilot_list(path: str | Path) -> pd.DataFrame:
     bad = pd.to_numeric(df["batch_year"], errors="coerce").isna()
     if bad.any():
         line = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise IngestError(f"batch_year is not a year: {df.loc[bad, 'batch_year'].iloc[0]!r}", file=str(path), line=line)
+        raise IngestError(
+            f"batch_year is not a year: {df.loc[bad, 'batch_year'].iloc[0]!r}",
+            file=str(path),
+            line=line,
+        )
     df["batch_year"] = df["batch_year"].astype(int)
     df["source_line"] = range(2, len(df) + 2)
     return df
@@ -56,7 +60,9 @@ def read_pku_city(path: str | Path) -> pd.DataFrame:
         {
             "city": code,
             "city_name": raw["pref_name_year18"].astype(str),
-            "city_name_en": raw.get("pref_name_year18_eng", pd.Series("", index=raw.index)).astype(str),
+            "city_name_en": raw.get("pref_name_year18_eng", pd.Series("", index=raw.index)).astype(
+                str
+            ),
             "province": code.str[:2],
             "year": raw["year"].astype(int),
         }
@@ -83,7 +89,11 @@ def _policy_rows(pilots: pd.DataFrame, policy: str) -> pd.DataFrame:
 
 
 def _first(matched: pd.DataFrame, unit: str, overrides: Mapping[str, int]) -> pd.DataFrame:
-    timing = matched.groupby(unit, as_index=False)["batch_year"].min().rename(columns={"batch_year": "first_treated"})
+    timing = (
+        matched.groupby(unit, as_index=False)["batch_year"]
+        .min()
+        .rename(columns={"batch_year": "first_treated"})
+    )
     for key, year in overrides.items():
         timing.loc[timing[unit] == key, "first_treated"] = int(year)
     return timing
@@ -110,12 +120,32 @@ def city_timing(
     lookup = {short_name(n): c for c, n in zip(names["city"], names["city_name"], strict=True)}
     target = rows["parent_city"].map(lambda s: aliases.get(s, s)).map(short_name)
     rows["city"] = target.map(lookup)
-    unmatched = rows[rows["city"].isna()].assign(reason="no prefecture-level city of this name in the outcome data")
+    unmatched = rows[rows["city"].isna()].assign(
+        reason="no prefecture-level city of this name in the outcome data"
+    )
     for r in unmatched.itertuples():
-        logger.warning("did timing: %s %s (line %s) not matched: %s", policy, r.raw_region_name, r.source_line, r.reason)
-    timing = _first(rows.dropna(subset=["city"]), "city", {lookup.get(short_name(k), k): v for k, v in (overrides or {}).items()})
+        logger.warning(
+            "did timing: %s %s (line %s) not matched: %s",
+            policy,
+            r.raw_region_name,
+            r.source_line,
+            r.reason,
+        )
+    timing = _first(
+        rows.dropna(subset=["city"]),
+        "city",
+        {lookup.get(short_name(k), k): v for k, v in (overrides or {}).items()},
+    )
     timing = timing.merge(names, on="city", how="left")[["city", "city_name", "first_treated"]]
-    cols = ["policy_name", "batch_year", "raw_region_name", "parent_city", "mapping_level", "source_line", "reason"]
+    cols = [
+        "policy_name",
+        "batch_year",
+        "raw_region_name",
+        "parent_city",
+        "mapping_level",
+        "source_line",
+        "reason",
+    ]
     return timing, unmatched[cols].reset_index(drop=True)
 
 
@@ -147,7 +177,13 @@ def province_timing(
     cols = [*PILOT_COLUMNS, "source_line", "reason"]
     unmatched = pd.DataFrame(missed, columns=cols)
     for r in unmatched.itertuples():
-        logger.warning("did timing: %s %s (line %s) not matched: %s", policy, r.raw_region_name, r.source_line, r.reason)
+        logger.warning(
+            "did timing: %s %s (line %s) not matched: %s",
+            policy,
+            r.raw_region_name,
+            r.source_line,
+            r.reason,
+        )
     ov = {provinces.to_code(k): v for k, v in (overrides or {}).items()}
     timing = _first(pd.DataFrame(matched, columns=["province", "batch_year"]), "province", ov)
     return timing, unmatched

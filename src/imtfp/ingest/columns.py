@@ -38,7 +38,9 @@ ENTRY_KEYS = {"layout", "sheet", "skip_rows", "years", "reject_flagged", "expect
 _YEAR = re.compile(r"^\s*(\d{4})\s*年?\s*$")
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None, skip_rows: int = 0) -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, skip_rows: int = 0
+) -> pd.DataFrame:
     """The file as a frame of strings ('' for empty cells).
 
     The first data row is file line ``2 + skip_rows`` (one header line).
@@ -47,7 +49,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, skip_rows: i
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xls"):
-            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object, skiprows=skip_rows)
+            df = pd.read_excel(
+                path, sheet_name=sheet if sheet is not None else 0, dtype=object, skiprows=skip_rows
+            )
         elif suffix == ".dta":
             df = pd.read_stata(path, convert_categoricals=False)
         else:
@@ -127,7 +131,9 @@ def read_columns(
     columns = dict(columns or {})
     units = dict(units or {})
     if missing := set(columns) - set(units):
-        raise IngestError(f"no unit declared for columns {sorted(missing)}", file=file, line=first_line - 1)
+        raise IngestError(
+            f"no unit declared for columns {sorted(missing)}", file=file, line=first_line - 1
+        )
     id_cols = [province_column] + ([year_column] if layout == "long" else [])
     flag_col = (reject_flagged or {}).get("column")
     need = set(id_cols) | set(columns) | ({flag_col} if flag_col else set())
@@ -173,25 +179,31 @@ def read_columns(
             except ValueError:
                 problem = problem or "non-numeric cell"
             if problem is None and flag:
-                rejects.append((file, line, name, year, col, raw, f"{reject_flagged['reason']}: {flag}"))
+                rejects.append(
+                    (file, line, name, year, col, raw, f"{reject_flagged['reason']}: {flag}")
+                )
                 continue
             if problem:
                 if on_bad_cell == "error":
                     raise IngestError(
-                        f"{problem} (province {name}, indicator {col}, cell {raw!r})", file=file, line=line
+                        f"{problem} (province {name}, indicator {col}, cell {raw!r})",
+                        file=file,
+                        line=line,
                     )
                 rejects.append((file, line, name, year, col, raw, problem))
                 continue
             seen.add(code)
             obs.append((code, year, columns[col], value, units[col], file, line))
     if expect_provinces is not None and len(seen) != expect_provinces:
-        raise IngestError(f"{len(seen)} provinces read, {expect_provinces} expected (file cut short?)", file=file)
+        raise IngestError(
+            f"{len(seen)} provinces read, {expect_provinces} expected (file cut short?)", file=file
+        )
     # Label cells (province names, year labels) are not values: only value cells count.
     excluded_df = pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)
     if len(excluded_df):
-        excluded_df = excluded_df.groupby(["source_file", "label", "kind"], as_index=False, sort=True).agg(
-            source_line=("source_line", "min"), cells=("cells", "sum")
-        )[EXCLUDED_COLUMNS]
+        excluded_df = excluded_df.groupby(
+            ["source_file", "label", "kind"], as_index=False, sort=True
+        ).agg(source_line=("source_line", "min"), cells=("cells", "sum"))[EXCLUDED_COLUMNS]
     return Reading(
         observations=pd.DataFrame(obs, columns=OBS_COLUMNS).astype(
             {"year": "int64", "value": "float64", "source_line": "int64"}
@@ -203,7 +215,9 @@ def read_columns(
     )
 
 
-def read_entry_columns(path: Path, entry: Mapping, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
+def read_entry_columns(
+    path: Path, entry: Mapping, *, on_bad_cell: Literal["error", "reject"] = "error"
+) -> Reading:
     """A manifest entry with ``reader: columns`` (keys as :func:`read_columns` takes them)."""
     return read_columns(
         path,

@@ -44,7 +44,15 @@ import yaml
 from imtfp import provinces
 from imtfp.errors import IngestError
 from imtfp.ingest import catalog, columns
-from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading, number_problem, parse_number, read_nbs_file
+from imtfp.ingest.nbs import (
+    EXCLUDED_COLUMNS,
+    OBS_COLUMNS,
+    REJECT_COLUMNS,
+    Reading,
+    number_problem,
+    parse_number,
+    read_nbs_file,
+)
 from imtfp.ingest.nbs import split_unit as nbs_split_unit
 
 _ENTRY_KEYS = {
@@ -74,9 +82,13 @@ class Manifest:
         """
         out = []
         for i, entry in enumerate(self.files):
-            path = resolve_entry_path(Path(self.root), check_entry_path(entry.get("path"), i, "manifest"))
+            path = resolve_entry_path(
+                Path(self.root), check_entry_path(entry.get("path"), i, "manifest")
+            )
             if not path.is_file():
-                raise IngestError(f"files[{i}]: the raw file {path} does not exist", file=str(entry["path"]))
+                raise IngestError(
+                    f"files[{i}]: the raw file {path} does not exist", file=str(entry["path"])
+                )
             try:
                 with path.open("rb") as fh:
                     fh.read(1)
@@ -98,25 +110,39 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
         raise IngestError("a manifest is a mapping with `dataset` and `files`", file=str(path))
     files = doc.get("files") or []
     if not isinstance(files, list) or not all(isinstance(e, dict) for e in files):
-        raise IngestError("`files` must be a list of mappings (path, reader, vintage, …)", file=str(path))
+        raise IngestError(
+            "`files` must be a list of mappings (path, reader, vintage, …)", file=str(path)
+        )
     seen: dict[str, int] = {}
     for i, entry in enumerate(files):
         key = check_entry_path(entry.get("path"), i, str(path))
         if key in seen:
             raise IngestError(
-                f"files[{i}] ({entry['path']}) is a duplicate: the same file is files[{seen[key]}]", file=str(path)
+                f"files[{i}] ({entry['path']}) is a duplicate: the same file is files[{seen[key]}]",
+                file=str(path),
             )
         seen[key] = i
         unknown = set(entry) - _ENTRY_KEYS
         if unknown:
             raise IngestError(f"files[{i}] has unknown keys {sorted(unknown)}", file=str(path))
         if entry.get("reader") not in READERS:
-            raise IngestError(f"files[{i}] reader must be one of {READERS}, not {entry.get('reader')!r}", file=str(path))
+            raise IngestError(
+                f"files[{i}] reader must be one of {READERS}, not {entry.get('reader')!r}",
+                file=str(path),
+            )
         if entry["reader"] == "wide" and not entry.get("columns"):
-            raise IngestError(f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path))
+            raise IngestError(
+                f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path)
+            )
         if "vintage" not in entry:
-            raise IngestError(f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path))
-        codes = [entry.get("indicator"), *(entry.get("indicators") or {}).values(), *(entry.get("columns") or {}).values()]
+            raise IngestError(
+                f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path)
+            )
+        codes = [
+            entry.get("indicator"),
+            *(entry.get("indicators") or {}).values(),
+            *(entry.get("columns") or {}).values(),
+        ]
         for code in codes:
             if code is not None:
                 try:
@@ -139,7 +165,8 @@ def check_entry_path(rel: object, i: int, manifest: str) -> str:
     text = rel.replace("\\", "/")
     if text.startswith(("/", "~")) or (len(text) > 1 and text[1] == ":") or "://" in text:
         raise IngestError(
-            f"files[{i}] path {rel!r} is absolute; paths are relative to the dataset root", file=manifest
+            f"files[{i}] path {rel!r} is absolute; paths are relative to the dataset root",
+            file=manifest,
         )
     norm = posixpath.normpath(text)
     if norm == ".." or norm.startswith("../") or norm == ".":
@@ -221,7 +248,9 @@ def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",
             last = exc
     if text is None:
         line = raw[: last.start].count(b"\n") + 1
-        raise IngestError(f"cannot decode as {' or '.join(encodings)} (byte {last.start})", file=file, line=line)
+        raise IngestError(
+            f"cannot decode as {' or '.join(encodings)} (byte {last.start})", file=file, line=line
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
@@ -231,7 +260,9 @@ def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",
             rows.append((start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise IngestError(f"malformed CSV ({exc})", file=file, line=reader.line_num or start) from exc
+        raise IngestError(
+            f"malformed CSV ({exc})", file=file, line=reader.line_num or start
+        ) from exc
     rows = [(n, c) for n, c in rows if any(x.strip() for x in c)]
     if not rows:
         raise IngestError("the file is empty (no header line)", file=file, line=1)
@@ -240,17 +271,25 @@ def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",
     while header and header[-1] == "" and len(header) > 1:
         header.pop()
     if "" in header:
-        raise IngestError(f"column {header.index('') + 1} of the header has no name", file=file, line=hline)
+        raise IngestError(
+            f"column {header.index('') + 1} of the header has no name", file=file, line=hline
+        )
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
-        raise IngestError(f"columns {dup} appear more than once in the header", file=file, line=hline)
+        raise IngestError(
+            f"columns {dup} appear more than once in the header", file=file, line=hline
+        )
     body = []
     for line, cells in rows[1:]:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise IngestError(f"row has {len(cells)} cells but the header has {len(header)}", file=file, line=line)
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            raise IngestError(
+                f"row has {len(cells)} cells but the header has {len(header)}", file=file, line=line
+            )
         if len(cells) < len(header):
             raise IngestError(
-                f"row has {len(cells)} cells but the header has {len(header)} (truncated?)", file=file, line=line
+                f"row has {len(cells)} cells but the header has {len(header)} (truncated?)",
+                file=file,
+                line=line,
             )
         body.append([c.strip() for c in cells[: len(header)]] + [line])
     return pd.DataFrame(body, columns=[*header, "line"]).astype({"line": "int64"})
@@ -266,7 +305,9 @@ def _names_the_file(reader):
         except IngestError:
             raise
         except Exception as exc:  # a malformed file must never escape as a bare library error
-            raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=str(path)) from exc
+            raise IngestError(
+                f"cannot read the file ({type(exc).__name__}: {exc})", file=str(path)
+            ) from exc
 
     return read
 
@@ -326,7 +367,9 @@ def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
         if problem:
             if on_bad_cell == "error":
                 raise IngestError(
-                    f"{problem} (province {label}, indicator {row.indicator}, cell {raw[:80]!r})", file=file, line=i
+                    f"{problem} (province {label}, indicator {row.indicator}, cell {raw[:80]!r})",
+                    file=file,
+                    line=i,
                 )
             rejects.append((file, i, label, year, row.indicator, raw, problem))
             continue
@@ -365,8 +408,12 @@ def read_wide(
     if missing := need - set(df.columns):
         raise IngestError(f"wide table lacks columns {sorted(missing)}", file=file, line=1)
     if missing_units := set(columns) - set(units):
-        raise IngestError(f"no unit declared for columns {sorted(missing_units)}", file=file, line=1)
-    long = df.melt(id_vars=[province_column, year_column, "line"], var_name="column", value_name="value")
+        raise IngestError(
+            f"no unit declared for columns {sorted(missing_units)}", file=file, line=1
+        )
+    long = df.melt(
+        id_vars=[province_column, year_column, "line"], var_name="column", value_name="value"
+    )
     long = long[long["value"] != ""]
     mapped = long["column"].isin(list(columns))
     excluded = [
@@ -407,7 +454,13 @@ def _map_indicators(reading: Reading, entry: dict, file: str) -> Reading:
             .assign(kind="indicator not in manifest")
         )
         excluded = pd.concat([excluded, extra[EXCLUDED_COLUMNS]], ignore_index=True)
-    return Reading(obs[obs["code"].notna()].copy(), reading.rejects, excluded, reading.nonempty_cells, reading.meta)
+    return Reading(
+        obs[obs["code"].notna()].copy(),
+        reading.rejects,
+        excluded,
+        reading.nonempty_cells,
+        reading.meta,
+    )
 
 
 def _to_canonical(obs: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -424,9 +477,13 @@ def _to_canonical(obs: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
-def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
+def read_entry(
+    manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error", "reject"] = "error"
+) -> Reading:
     """Read one manifest entry: parse, map to catalog codes, convert units, stamp the vintage."""
-    path = resolve_entry_path(Path(manifest.root), check_entry_path(entry["path"], 0, str(entry["path"])))
+    path = resolve_entry_path(
+        Path(manifest.root), check_entry_path(entry["path"], 0, str(entry["path"]))
+    )
     file = str(entry["path"])
     if entry["reader"] == "tidy":
         reading = read_tidy(path, on_bad_cell=on_bad_cell)
@@ -456,11 +513,17 @@ def read_entry(manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error",
     reading = _map_indicators(reading, entry, file)
     obs = _to_canonical(reading.observations, file).assign(vintage=str(entry["vintage"]))
     obs, dropped = _exclude_cells(obs, entry.get("exclude_cells", []), file)
-    rejects = pd.concat([reading.rejects, dropped], ignore_index=True) if len(dropped) else reading.rejects
+    rejects = (
+        pd.concat([reading.rejects, dropped], ignore_index=True)
+        if len(dropped)
+        else reading.rejects
+    )
     return Reading(obs, rejects, reading.excluded, reading.nonempty_cells, reading.meta)
 
 
-def _exclude_cells(obs: pd.DataFrame, rules: list[dict], file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _exclude_cells(
+    obs: pd.DataFrame, rules: list[dict], file: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Move cells the manifest declares wrong in the source (``exclude_cells``) to rejects, with the reason.
 
     Each rule: ``province`` (any spelling), ``years`` (list) or ``year``, ``indicator`` (catalog code), ``reason``.
@@ -470,7 +533,10 @@ def _exclude_cells(obs: pd.DataFrame, rules: list[dict], file: str) -> tuple[pd.
     for rule in rules:
         missing = {"province", "indicator", "reason"} - set(rule)
         if missing or not ({"year", "years"} & set(rule)):
-            raise IngestError(f"exclude_cells rule {rule} needs province, year(s), indicator and reason", file=file)
+            raise IngestError(
+                f"exclude_cells rule {rule} needs province, year(s), indicator and reason",
+                file=file,
+            )
         years = rule.get("years", [rule.get("year")])
         try:
             code = provinces.to_code(str(rule["province"]))

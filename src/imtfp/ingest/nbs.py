@@ -37,14 +37,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from imtfp.options import OnBadCell
 from imtfp import provinces
 from imtfp.errors import ConfigError, IngestError
+from imtfp.options import OnBadCell
 
 Row = tuple[int, list[str]]
 
 OBS_COLUMNS = ["province", "year", "indicator", "value", "unit", "source_file", "source_line"]
-REJECT_COLUMNS = ["source_file", "source_line", "province", "year", "indicator", "raw_value", "reason"]
+REJECT_COLUMNS = [
+    "source_file",
+    "source_line",
+    "province",
+    "year",
+    "indicator",
+    "raw_value",
+    "reason",
+]
 EXCLUDED_COLUMNS = ["source_file", "source_line", "label", "kind", "cells"]
 #: Kinds of excluded rows that are not data: header lines, the column header, footer notes.
 TEXT_KINDS = ("header", "column_header", "note")
@@ -54,7 +62,9 @@ _UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]*)[)）]\s*$")
 _BY_REGION_NAME = re.compile(r"按地区_([^_.]+)")
 #: The one number grammar of every reader: optional sign, digits with optional thousands groups of
 #: exactly three digits, optional ``.`` decimals, optional exponent. ASCII only.
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$", re.ASCII)
+_NUMBER = re.compile(
+    r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$", re.ASCII
+)
 _FOOTER_START = ("注：", "注:", "注 ", "数据来源", "资料来源", "说明：")
 _BLANKS = " \t\u3000\ufeff\xa0"
 
@@ -176,7 +186,9 @@ def _text_rows(text: str, file: str) -> list[Row]:
             rows.append((start, [c.strip(" \t") for c in cells]))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise IngestError(f"malformed CSV ({exc})", file=file, line=reader.line_num or start) from exc
+        raise IngestError(
+            f"malformed CSV ({exc})", file=file, line=reader.line_num or start
+        ) from exc
     return rows
 
 
@@ -218,7 +230,13 @@ def _xls_rows(path: Path) -> list[list[str]]:
             elif cell.ctype == xlrd.XL_CELL_DATE:
                 row.append(BadCell(f"date serial {cell.value!r}", "date/time cell, not a number"))
             else:
-                row.append(_excel_cell(cell.value if cell.ctype not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else None))
+                row.append(
+                    _excel_cell(
+                        cell.value
+                        if cell.ctype not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+                        else None
+                    )
+                )
         out.append(row)
     for rlo, rhi, clo, chi in getattr(sheet, "merged_cells", []):
         _fill_merged(out, rlo, rhi, clo, chi)
@@ -265,7 +283,9 @@ def _excel_rows(path: Path) -> list[Row]:
     try:
         values = _xls_rows(path) if path.suffix.lower() == ".xls" else _xlsx_rows(path)
     except Exception as exc:  # the Excel libraries raise many types; name the file either way
-        raise IngestError(f"not a readable Excel workbook ({type(exc).__name__}: {exc})", file=str(path)) from exc
+        raise IngestError(
+            f"not a readable Excel workbook ({type(exc).__name__}: {exc})", file=str(path)
+        ) from exc
     # Worksheets are rectangular: keep trailing blanks so row widths match the header.
     return [(i, vals) for i, vals in enumerate(values, start=1)]
 
@@ -312,7 +332,9 @@ def _years(header: list[str], line: int, file: str) -> list[int]:
             raise IngestError(f"column header {cell!r} is not a year", file=file, line=line)
         year = int(m.group(1))
         if year in years:
-            raise IngestError(f"year {year} appears in two columns of the header", file=file, line=line)
+            raise IngestError(
+                f"year {year} appears in two columns of the header", file=file, line=line
+            )
         years.append(year)
     return years
 
@@ -331,10 +353,16 @@ class _Sink:
         self.excluded: list[tuple] = []
         self.labels = 0  # row labels of the table: keys of the cells, not cells themselves
 
-    def bad(self, line: int, province: str, year: int | None, indicator: str, raw: str, reason: str):
+    def bad(
+        self, line: int, province: str, year: int | None, indicator: str, raw: str, reason: str
+    ):
         if self.on_bad_cell == "error":
-            where = f"province {province}, indicator {indicator}" + (f", year {year}" if year else "")
-            raise IngestError(f"{reason} ({where}, cell {str(raw)[:80]!r})", file=self.file, line=line)
+            where = f"province {province}, indicator {indicator}" + (
+                f", year {year}" if year else ""
+            )
+            raise IngestError(
+                f"{reason} ({where}, cell {str(raw)[:80]!r})", file=self.file, line=line
+            )
         self.rejects.append((self.file, line, province, year, indicator, str(raw), reason))
 
     def text(self, line: int, cells: list[str], kind: str) -> None:
@@ -344,7 +372,9 @@ class _Sink:
             label = next(c for c in cells if _filled(c)).strip(_BLANKS)[:60]
             self.excluded.append((self.file, line, label, kind, n))
 
-    def cell(self, line: int, code: str | None, label: str, year: int, indicator: str, unit, raw: str):
+    def cell(
+        self, line: int, code: str | None, label: str, year: int, indicator: str, unit, raw: str
+    ):
         if not _filled(raw):
             return
         raw = raw if isinstance(raw, BadCell) else raw.strip(_BLANKS)
@@ -363,7 +393,9 @@ class _Sink:
                 {"year": "int64", "value": "float64", "source_line": "int64"}
             ),
             rejects=pd.DataFrame(self.rejects, columns=REJECT_COLUMNS),
-            excluded=pd.DataFrame(self.excluded, columns=EXCLUDED_COLUMNS).astype({"cells": "int64"}),
+            excluded=pd.DataFrame(self.excluded, columns=EXCLUDED_COLUMNS).astype(
+                {"cells": "int64"}
+            ),
             nonempty_cells=nonempty,
             meta=meta,
         )
@@ -383,8 +415,12 @@ def _non_provincial(label: str) -> str | None:
         return None
 
 
-def _resolve_indicator(meta: dict, indicator: str | None, unit: str | None, file: str) -> tuple[str, str]:
-    name, file_unit = split_unit(meta.get("indicator_label", "")) if "indicator_label" in meta else (None, None)
+def _resolve_indicator(
+    meta: dict, indicator: str | None, unit: str | None, file: str
+) -> tuple[str, str]:
+    name, file_unit = (
+        split_unit(meta.get("indicator_label", "")) if "indicator_label" in meta else (None, None)
+    )
     if name is not None:
         meta["file_indicator"], meta["file_unit"] = name, file_unit
     indicator = indicator or name
@@ -395,11 +431,15 @@ def _resolve_indicator(meta: dict, indicator: str | None, unit: str | None, file
             file=file,
         )
     if not unit:
-        raise IngestError(f"no unit for indicator {indicator!r}; pass unit=… or declare it", file=file)
+        raise IngestError(
+            f"no unit for indicator {indicator!r}; pass unit=… or declare it", file=file
+        )
     return indicator, unit
 
 
-def _body(rows: list[Row], header_idx: int, width: int, file: str) -> tuple[list[tuple[int, str, list[str]]], int]:
+def _body(
+    rows: list[Row], header_idx: int, width: int, file: str
+) -> tuple[list[tuple[int, str, list[str]]], int]:
     """The table's data rows (line, label, cells) and the index of the footer's first row.
 
     The table ends only at a footer line (``注：``, ``数据来源：`` …). Blank lines inside it are
@@ -428,7 +468,9 @@ def _body(rows: list[Row], header_idx: int, width: int, file: str) -> tuple[list
                 line=line,
             )
         body.append((line, label, cells[1:width]))
-    raise IngestError("file ends inside the table, without the 数据来源 footer (truncated?)", file=file)
+    raise IngestError(
+        "file ends inside the table, without the 数据来源 footer (truncated?)", file=file
+    )
 
 
 def _looks_like_data(cells: list[str]) -> bool:
@@ -486,11 +528,15 @@ def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> None:
         if code is not None and code in seen:
             if sink.on_bad_cell == "error":
                 raise IngestError(
-                    f"duplicate row for province {label} (first at line {seen[code]})", file=file, line=line
+                    f"duplicate row for province {label} (first at line {seen[code]})",
+                    file=file,
+                    line=line,
                 )
             for year, raw in zip(years, values):
                 if _filled(raw):
-                    sink.bad(line, label, year, indicator, raw, f"duplicate row of line {seen[code]}")
+                    sink.bad(
+                        line, label, year, indicator, raw, f"duplicate row of line {seen[code]}"
+                    )
             continue
         if code is not None:
             seen[code] = line
@@ -520,7 +566,9 @@ def _by_region(rows, header_idx, meta, sink, province, file) -> None:
             continue
         indicator, unit = split_unit(label)
         if unit is None:
-            raise IngestError(f"indicator row {label!r} has no unit in parentheses", file=file, line=line)
+            raise IngestError(
+                f"indicator row {label!r} has no unit in parentheses", file=file, line=line
+            )
         if indicator in seen:
             raise IngestError(f"duplicate row for indicator {indicator} (first at line {seen[indicator]})",
                               file=file, line=line)  # fmt: skip
@@ -561,7 +609,11 @@ def read_nbs_file(
     if not path.is_file():
         raise IngestError("no such file", file=file)
     try:
-        rows = _excel_rows(path) if path.suffix.lower() in (".xls", ".xlsx") else _text_rows(_decode(path), file)
+        rows = (
+            _excel_rows(path)
+            if path.suffix.lower() in (".xls", ".xlsx")
+            else _text_rows(_decode(path), file)
+        )
         meta, header_idx = _split_header(rows, file)
         sink = _Sink(file, on_bad_cell)
         for line, cells in rows[:header_idx]:
@@ -573,7 +625,9 @@ def read_nbs_file(
             _by_province(rows, header_idx, meta, sink, indicator, unit, file)
     except IngestError:
         raise
-    except Exception as exc:  # last line of defence: whatever a malformed file triggers names the file
+    except (
+        Exception
+    ) as exc:  # last line of defence: whatever a malformed file triggers names the file
         raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=file) from exc
     nonempty = sum(_filled(c) for _, cells in rows for c in cells) - sink.labels
     meta["row_labels"] = sink.labels

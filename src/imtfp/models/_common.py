@@ -14,6 +14,7 @@ from imtfp.options import CovType, Effects, check_option  # noqa: F401  (re-expo
 
 logger = logging.getLogger("imtfp")
 
+
 def as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
         return []
@@ -66,7 +67,9 @@ def prepare_sample(
     return df.reset_index(drop=True)
 
 
-def effect_groups(df: pd.DataFrame, *, entity: str | None, time: str | None, effects: str) -> list[np.ndarray]:
+def effect_groups(
+    df: pd.DataFrame, *, entity: str | None, time: str | None, effects: str
+) -> list[np.ndarray]:
     """Integer codes of the absorbed effects, in the order entity, time."""
     groups = []
     if effects in ("twoway", "entity"):

@@ -98,8 +98,16 @@ def annotate_inference(
             out.loc[rows, "n_periods"] = float(used[time].nunique())
         if not wild or model is None or draws < 99:
             continue
-        p = _wild_p(used, model, cluster=cluster, entity=entity, time=time, draws=draws,
-                    weights=weights, seed=seed + k)
+        p = _wild_p(
+            used,
+            model,
+            cluster=cluster,
+            entity=entity,
+            time=time,
+            draws=draws,
+            weights=weights,
+            seed=seed + k,
+        )
         out.loc[rows & (out["term"].astype(str) == x), "wild_p"] = p
     return out
 
@@ -157,8 +165,15 @@ def _wild_p(
         X = np.column_stack([X, np.ones(len(df))])
     try:
         res = wild_cluster_bootstrap(
-            X, df[model["y"]].to_numpy(dtype=float), df[cluster].to_numpy(), param=0, bootstrap=draws,
-            weights=weights, seed=seed, absorb=absorb, level=None,  # type: ignore[arg-type]
+            X,
+            df[model["y"]].to_numpy(dtype=float),
+            df[cluster].to_numpy(),
+            param=0,
+            bootstrap=draws,
+            weights=weights,
+            seed=seed,
+            absorb=absorb,
+            level=None,  # type: ignore[arg-type]
         )
     except (EstimationError, np.linalg.LinAlgError) as err:
         logger.warning("wild bootstrap p not computed for %s: %s", model["y"], err)

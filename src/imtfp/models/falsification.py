@@ -89,7 +89,9 @@ def apply_transforms(panel: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     if win:
         level = float(win.get("level", 0.01)) if isinstance(win, Mapping) else float(win)
         cols = (win.get("columns") if isinstance(win, Mapping) else None) or [
-            spec["y"], *as_list(spec["x"]), *as_list(spec.get("controls", []))
+            spec["y"],
+            *as_list(spec["x"]),
+            *as_list(spec.get("controls", [])),
         ]
         for col in cols:
             if col not in out:
@@ -136,7 +138,11 @@ def permutation_test(
     n = len(df)
     Z = demean(df[list(controls)].to_numpy(float), groups) if controls else np.empty((n, 0))
     if not groups:  # pooled model: the constant is the only absorbed effect
-        Z = np.column_stack([np.ones(n), df[list(controls)].to_numpy(float)]) if controls else np.ones((n, 1))
+        Z = (
+            np.column_stack([np.ones(n), df[list(controls)].to_numpy(float)])
+            if controls
+            else np.ones((n, 1))
+        )
 
     def resid(M: np.ndarray) -> np.ndarray:
         return M - Z @ np.linalg.lstsq(Z, M, rcond=None)[0] if Z.shape[1] else M
@@ -154,7 +160,9 @@ def permutation_test(
         perm[rows, :] = xv[picks].T
     RX = resid(demean(perm, groups))
     betas = (RX * ry[:, None]).sum(axis=0) / (RX * RX).sum(axis=0)
-    p = (1 + int(np.sum(np.abs(betas) >= abs(beta) - 1e-12 * max(1.0, abs(beta))))) / (1 + bootstrap)
+    p = (1 + int(np.sum(np.abs(betas) >= abs(beta) - 1e-12 * max(1.0, abs(beta))))) / (
+        1 + bootstrap
+    )
     return {"estimate": beta, "p": p, "draws": float(bootstrap)}
 
 
@@ -229,13 +237,19 @@ def oster_beta(m: Mapping[str, float], r_max: float, delta: float = 1.0) -> floa
     if math.isclose(delta, 1.0):
         theta = rm * (sx - tx) - rd * tx - sx * tx * d**2
         disc = theta**2 + 4 * rm * d**2 * sx**2 * tx
-        roots = [(-theta - s * math.sqrt(disc)) / (-2 * tx * d * sx) for s in (1, -1)] if disc >= 0 else []
+        roots = (
+            [(-theta - s * math.sqrt(disc)) / (-2 * tx * d * sx) for s in (1, -1)]
+            if disc >= 0
+            else []
+        )
     else:
         scale = (delta - 1) * (tx * sx - tx**2)
         a = tx * d * sx * (delta - 2) / scale
         b = (delta * rm * (sx - tx) - rd * tx - sx * tx * d**2) / scale
         c = rm * delta * d * sx / scale
-        roots = [r.real for r in np.roots([1.0, a, b, c]) if abs(r.imag) < 1e-9 * max(1.0, abs(r.real))]
+        roots = [
+            r.real for r in np.roots([1.0, a, b, c]) if abs(r.imag) < 1e-9 * max(1.0, abs(r.real))
+        ]
     betas = [bt - r for r in roots]
     if not betas:
         return math.nan
@@ -266,7 +280,9 @@ def falsification_tests(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.
     frames = [_fe_column(panel, y, [x], ctrl, fit, "baseline", keep=[x])]
     for k in cfg.get("leads") or []:
         name = f"F{int(k)}.{x}"
-        df = panel.assign(**{name: lead(panel, x, entity=base["entity"], time=base["time"], k=int(k))})
+        df = panel.assign(
+            **{name: lead(panel, x, entity=base["entity"], time=base["time"], k=int(k))}
+        )
         frames.append(_fe_column(df, y, [x, name], ctrl, fit, f"lead{int(k)}", keep=[x, name]))
     perm = cfg.get("permutation")
     if perm:
@@ -276,7 +292,9 @@ def falsification_tests(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.
     if cfg.get("trends"):
         df, trends = _with_trends(panel, base["entity"], base["time"])
         out = _fe_column(df, y, [x], ctrl + trends, fit, "trends", keep=[x])
-        out["controls"] = ",".join(ctrl)  # the trends are named by the column, not listed as controls
+        out["controls"] = ",".join(
+            ctrl
+        )  # the trends are named by the column, not listed as controls
         frames.append(out)
     oster = cfg.get("oster")
     if oster:
@@ -287,14 +305,28 @@ def falsification_tests(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.
 
 
 def _fe_column(
-    df: pd.DataFrame, y: str, xs: list[str], ctrl: list[str], fit: Mapping, column: str, *, keep: list[str]
+    df: pd.DataFrame,
+    y: str,
+    xs: list[str],
+    ctrl: list[str],
+    fit: Mapping,
+    column: str,
+    *,
+    keep: list[str],
 ) -> pd.DataFrame:
     res = fit_twfe(df, y=y, x=xs, controls=ctrl, what=f"falsification {column}", **fit)
     return res.tidy(table=TABLE, column=column, terms=keep)
 
 
 def _permutation_column(
-    panel: pd.DataFrame, y: str, x: str, ctrl: list[str], base: Mapping, cfg: object, fit: Mapping, seed: int
+    panel: pd.DataFrame,
+    y: str,
+    x: str,
+    ctrl: list[str],
+    base: Mapping,
+    cfg: object,
+    fit: Mapping,
+    seed: int,
 ) -> pd.DataFrame:
     draws = int(cfg.get("bootstrap", 999)) if isinstance(cfg, Mapping) else 999
     ri = permutation_test(panel, y=y, x=x, controls=ctrl, bootstrap=draws, seed=seed, **base)
@@ -302,10 +334,12 @@ def _permutation_column(
     row["p"] = ri["p"]
     row["cov"] = "permutation"
     row[["se", "t", "ci_low", "ci_high"]] = np.nan
-    stat = tidy_frame([
-        {"table": TABLE, "column": "permutation", "term": "ri_p", "estimate": ri["p"]},
-        {"table": TABLE, "column": "permutation", "term": "ri_draws", "estimate": ri["draws"]},
-    ])
+    stat = tidy_frame(
+        [
+            {"table": TABLE, "column": "permutation", "term": "ri_p", "estimate": ri["p"]},
+            {"table": TABLE, "column": "permutation", "term": "ri_draws", "estimate": ri["draws"]},
+        ]
+    )
     return pd.concat([row, stat], ignore_index=True)
 
 

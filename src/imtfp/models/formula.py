@@ -131,7 +131,9 @@ def parse_iv_formula(formula: str) -> Formula:
     if not endog:
         raise _fail(formula, "no IV part: write 'y ~ exog | fe | endog ~ instruments'")
     if len(instruments) < len(endog):
-        raise _fail(formula, f"{len(endog)} endogenous regressor(s) but {len(instruments)} instrument(s)")
+        raise _fail(
+            formula, f"{len(endog)} endogenous regressor(s) but {len(instruments)} instrument(s)"
+        )
     return Formula(y, tuple(x), tuple(absorbed), tuple(endog), tuple(instruments))
 
 
@@ -167,7 +169,11 @@ def _effects(absorbed: Sequence[str], kw: dict) -> dict:
         return {"entity": kw.get("entity", "province"), "time": time_name, "effects": "time"}
     if len(absorbed) == 1:
         return {"entity": absorbed[0], "time": kw.get("time", "year"), "effects": "entity"}
-    return {"entity": kw.get("entity", "province"), "time": kw.get("time", "year"), "effects": "none"}
+    return {
+        "entity": kw.get("entity", "province"),
+        "time": kw.get("time", "year"),
+        "effects": "none",
+    }
 
 
 def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **kw):
@@ -187,7 +193,14 @@ def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **k
     shown = [t for t in x if t not in controls] or x[:1]
     effects = _effects(absorbed, kw)
     rest = {k: v for k, v in kw.items() if k not in ("entity", "time")}
-    return fit_twfe(add_interactions(data, x), y=y, x=shown, controls=[t for t in x if t not in shown], **effects, **rest)
+    return fit_twfe(
+        add_interactions(data, x),
+        y=y,
+        x=shown,
+        controls=[t for t in x if t not in shown],
+        **effects,
+        **rest,
+    )
 
 
 def feiv(formula: str, data: pd.DataFrame, **kw):
@@ -201,7 +214,15 @@ def feiv(formula: str, data: pd.DataFrame, **kw):
     effects = _effects(f.absorbed, kw)
     rest = {k: v for k, v in kw.items() if k not in ("entity", "time")}
     data = add_interactions(data, [*f.x, *f.endog, *f.instruments])
-    return iv_2sls(data, y=f.y, endog=list(f.endog), instruments=list(f.instruments), controls=list(f.x), **effects, **rest)
+    return iv_2sls(
+        data,
+        y=f.y,
+        endog=list(f.endog),
+        instruments=list(f.instruments),
+        controls=list(f.x),
+        **effects,
+        **rest,
+    )
 
 
 def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw):
@@ -214,7 +235,11 @@ def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw):
 
     y, x, absorbed = parse_formula(formula)
     if len(absorbed) not in (0, 2):
-        raise ConfigError(f"formula {formula!r}: mediation absorbs both effects (| entity + time) or none")
+        raise ConfigError(
+            f"formula {formula!r}: mediation absorbs both effects (| entity + time) or none"
+        )
     entity, time = (absorbed[0], absorbed[1]) if absorbed else (None, None)
     data = add_interactions(data, [*x, m])
-    return mediation(data, y=y, x=x[0], m=m, controls=x[1:], entity=entity, time=time, seed=seed, **kw)
+    return mediation(
+        data, y=y, x=x[0], m=m, controls=x[1:], entity=entity, time=time, seed=seed, **kw
+    )

@@ -39,7 +39,9 @@ def _check_periods(periods: Mapping[str, Sequence[int]]) -> dict[str, tuple[int,
     out = {}
     for name, span in periods.items():
         if len(span) != 2 or int(span[0]) > int(span[1]):
-            raise ConfigError(f"period {name!r} must be [start, end] with start <= end, got {span!r}")
+            raise ConfigError(
+                f"period {name!r} must be [start, end] with start <= end, got {span!r}"
+            )
         out[str(name)] = (int(span[0]), int(span[1]))
     return out
 
@@ -83,8 +85,16 @@ def split_samples(
     for column, sub in subsets:
         try:
             fit = fit_twfe(
-                sub, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov,
-                cluster=cluster, what=f"heterogeneity {column}",
+                sub,
+                y=y,
+                x=x,
+                controls=controls,
+                entity=entity,
+                time=time,
+                effects=effects,
+                cov=cov,
+                cluster=cluster,
+                what=f"heterogeneity {column}",
             )
         except EstimationError as err:
             raise EstimationError(f"heterogeneity group {column}: {err}") from err
@@ -130,8 +140,16 @@ def moderation(
     df[mc] = df[moderator] - mbar
     df[inter] = df[x] * df[mc]
     fit = fit_twfe(
-        df, y=y, x=[x, mc, inter], controls=ctrl, entity=entity, time=time, effects=effects, cov=cov,
-        cluster=cluster, what=f"moderation by {moderator}",
+        df,
+        y=y,
+        x=[x, mc, inter],
+        controls=ctrl,
+        entity=entity,
+        time=time,
+        effects=effects,
+        cov=cov,
+        cluster=cluster,
+        what=f"moderation by {moderator}",
     )
     column = column if column is not None else f"moderator={moderator}"
     out = fit.tidy(table=table, column=column, level=level)
@@ -143,7 +161,10 @@ def moderation(
         est = beta[i] + mq * beta[j]
         var = V[i, i] + mq * mq * V[j, j] + 2 * mq * V[i, j]
         row = out.iloc[0].to_dict()
-        row.update(term=f"me_q{round(100 * q):02d}", **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level))
+        row.update(
+            term=f"me_q{round(100 * q):02d}",
+            **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level),
+        )
         rows.append(row)
     return pd.concat([out, tidy_frame(rows)], ignore_index=True)
 
@@ -178,7 +199,10 @@ class EqualityTest(Estimates):
 
     def _summary_header(self) -> list[tuple[str, str]]:
         lines = super()._summary_header()
-        lines[0] = ("Model", f"equality of slopes across {len(self.groups)} groups (base {self.groups[0]})")
+        lines[0] = (
+            "Model",
+            f"equality of slopes across {len(self.groups)} groups (base {self.groups[0]})",
+        )
         den = "∞" if self.df_den is None else str(self.df_den)
         lines.append(("Wald F", f"{self.F:.4g} on ({self.df_num}, {den}) df, p = {self.p:.3g}"))
         return lines
@@ -224,8 +248,16 @@ def group_equality_test(
                 df[cname] = df[c] * dg
                 extra.append(cname)
     fit = fit_twfe(
-        df, y=y, x=[x] + tested, controls=ctrl + extra, entity=entity, time=time, effects=effects, cov=cov,
-        cluster=cluster, what=f"equality test across {group}",
+        df,
+        y=y,
+        x=[x] + tested,
+        controls=ctrl + extra,
+        entity=entity,
+        time=time,
+        effects=effects,
+        cov=cov,
+        cluster=cluster,
+        what=f"equality test across {group}",
     )
     terms, beta, V_all = fit_arrays(fit)
     idx = [terms.index(t) for t in tested]

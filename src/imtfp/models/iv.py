@@ -92,7 +92,15 @@ def lagged_regression(
     new_x = [f"L{lag}.{v}" for v in xs]
     new_c = [f"L{lag}.{v}" if lag_controls else v for v in ctrl]
     fit = fit_twfe(
-        df, y=y, x=new_x, controls=new_c, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
+        df,
+        y=y,
+        x=new_x,
+        controls=new_c,
+        entity=entity,
+        time=time,
+        effects=effects,
+        cov=cov,
+        cluster=cluster,
         what=f"lag {lag}",
     )
     return fit.tidy(table=table, column=f"lag{lag}", level=level)
@@ -146,7 +154,7 @@ def kp_rk_wald(Z: np.ndarray, Y: np.ndarray, kind: str, codes: np.ndarray | None
     V22 = Vm[K - 1 :, K - 1 :]
     A = U[:, K - 1 :] @ np.linalg.inv(U22) @ _sym_power(U22 @ U22.T, 0.5)
     B = Vm[:, K - 1 :] @ np.linalg.inv(V22) @ _sym_power(V22 @ V22.T, 0.5)
-    lam = (np.kron(B.T, A.T) @ Theta.reshape(-1, order="F"))
+    lam = np.kron(B.T, A.T) @ Theta.reshape(-1, order="F")
     # robust covariance of vec(Pi): scores v_i ⊗ z_i (column-major vec), summed by cluster
     if kind == "unadjusted":
         var_pi = np.kron(Sigma, zz_inv)
@@ -195,25 +203,41 @@ class IVFit(Estimates):
     def tidy(self, *, table: str = "iv", column: str = "2sls", level: float = 0.95) -> pd.DataFrame:
         """Column ``2sls`` (coefficients, then statistic rows), ``first_stage:<endog>`` and ``ols``."""
         common = {
-            "table": table, "nobs": self.nobs, "entity_fe": self.entity_fe, "time_fe": self.time_fe,
-            "controls": ",".join(self.controls), "cov": self.cov_type, "dep_var": self.dep_var,
+            "table": table,
+            "nobs": self.nobs,
+            "entity_fe": self.entity_fe,
+            "time_fe": self.time_fe,
+            "controls": ",".join(self.controls),
+            "cov": self.cov_type,
+            "dep_var": self.dep_var,
         }
-        rows = coef_rows({**common, "column": column}, self.terms, self.coef, self.vcov, self.df_inf, level)
+        rows = coef_rows(
+            {**common, "column": column}, self.terms, self.coef, self.vcov, self.df_inf, level
+        )
         for e, fs in self.first_stage.items():
             rows += coef_rows(
                 {**common, "dep_var": e, "column": f"first_stage:{e}"},
-                self.instruments, fs["coef"], fs["vcov"], self.df_inf, level,
+                self.instruments,
+                fs["coef"],
+                fs["vcov"],
+                self.df_inf,
+                level,
             )
         for name, (stat, p) in self.diagnostics.items():
             rows.append({**common, "column": column, "term": name, "estimate": stat, "p": p})
         out = tidy_frame(rows)
         if self.ols is not None:
-            out = pd.concat([out, self.ols.tidy(table=table, column="ols", level=level)], ignore_index=True)
+            out = pd.concat(
+                [out, self.ols.tidy(table=table, column="ols", level=level)], ignore_index=True
+            )
         return out
 
     def _summary_header(self) -> list[tuple[str, str]]:
         lines = super()._summary_header()
-        lines[0] = ("Model", "IV-2SLS with absorbed effects" if (self.entity_fe or self.time_fe) else "IV-2SLS")
+        lines[0] = (
+            "Model",
+            "IV-2SLS with absorbed effects" if (self.entity_fe or self.time_fe) else "IV-2SLS",
+        )
         lines.insert(3, ("Instrumented", ", ".join(self.endog)))
         lines.insert(4, ("Excluded instruments", ", ".join(self.instruments)))
         for name in ("first_stage_F", "kp_rk_wald_F"):
@@ -268,35 +292,56 @@ def iv_2sls(
     if not en or not zs:
         raise ValueError("iv_2sls needs at least one endogenous regressor and one instrument")
     if len(zs) < len(en):
-        raise EstimationError(f"underidentified: {len(zs)} instrument(s) for {len(en)} endogenous regressor(s)")
+        raise EstimationError(
+            f"underidentified: {len(zs)} instrument(s) for {len(en)} endogenous regressor(s)"
+        )
     if set(en) & set(zs):
-        raise ValueError(f"a variable is both endogenous and an instrument: {sorted(set(en) & set(zs))}")
+        raise ValueError(
+            f"a variable is both endogenous and an instrument: {sorted(set(en) & set(zs))}"
+        )
     ent, tim = effects in ("twoway", "entity"), effects in ("twoway", "time")
     cl = cluster if cluster is not None else entity
     if cov == "clustered" and cl is None:
         raise ValueError("cov='clustered' needs a cluster variable (cluster and entity are None)")
     names = unique([y] + en + zs + ws)
-    s = panel_sample(data, names, entity=entity, time=time, cluster=cl if cov == "clustered" else None, what="iv_2sls")
+    s = panel_sample(
+        data,
+        names,
+        entity=entity,
+        time=time,
+        cluster=cl if cov == "clustered" else None,
+        what="iv_2sls",
+    )
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what="iv_2sls")
     s = p.sample
     regs = en + ws
     absorbed_by = "fixed effects" if p.groups else "constant"
     for cols in (regs, zs):
         idx = [names.index(c) for c in cols]
-        check_absorbed((p.W[:, idx] ** 2).sum(axis=0), p.raw_ss[idx], cols, what="iv_2sls", absorbed_by=absorbed_by)
+        check_absorbed(
+            (p.W[:, idx] ** 2).sum(axis=0),
+            p.raw_ss[idx],
+            cols,
+            what="iv_2sls",
+            absorbed_by=absorbed_by,
+        )
     yt, Xe, Z, W = p.col(y), p.cols(en), p.cols(zs), p.cols(ws)
     n = len(yt)
     X = np.column_stack([Xe, W])
     ZW = np.column_stack([Z, W])
     bad = collinear_columns(ZW.T @ ZW)
     if bad:
-        raise EstimationError(f"iv_2sls: instruments/controls {[(zs + ws)[j] for j in bad]} are collinear")
+        raise EstimationError(
+            f"iv_2sls: instruments/controls {[(zs + ws)[j] for j in bad]} are collinear"
+        )
     ZW_inv = np.linalg.inv(ZW.T @ ZW)
     Xhat = ZW @ (ZW_inv @ (ZW.T @ X))
     xtx = Xhat.T @ Xhat
     bad = collinear_columns(xtx)
     if bad:
-        raise EstimationError(f"iv_2sls: {[regs[j] for j in bad]} are not identified by the instruments")
+        raise EstimationError(
+            f"iv_2sls: {[regs[j] for j in bad]} are not identified by the instruments"
+        )
     xtx_inv = np.linalg.inv(xtx)
     beta = xtx_inv @ (Xhat.T @ yt)
     u = yt - X @ beta
@@ -349,11 +394,35 @@ def iv_2sls(
     diag["endogeneity_test"] = (F_end, float(stats.f.sf(F_end, q, end_df)))
 
     ols = fit_twfe(
-        s.frame(unique([c for c in (entity, time, cl) if c] + names)), y=y, x=en, controls=ws, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
-        drop_singletons=False, what="iv ols",
+        s.frame(unique([c for c in (entity, time, cl) if c] + names)),
+        y=y,
+        x=en,
+        controls=ws,
+        entity=entity,
+        time=time,
+        effects=effects,
+        cov=cov,
+        cluster=cluster,
+        drop_singletons=False,
+        what="iv ols",
     )
     return IVFit(
-        terms=regs, coef=beta, vcov=V, df_inf=df_inf, cov_type=cov, endog=en, instruments=zs, controls=ws,
-        entity_fe=ent, time_fe=tim, first_stage=first, diagnostics=diag, ols=ols, dep_var=y, nobs=n,
-        n_clusters=G, df_resid=n - k_df, n_singletons=s.n_singletons,
+        terms=regs,
+        coef=beta,
+        vcov=V,
+        df_inf=df_inf,
+        cov_type=cov,
+        endog=en,
+        instruments=zs,
+        controls=ws,
+        entity_fe=ent,
+        time_fe=tim,
+        first_stage=first,
+        diagnostics=diag,
+        ols=ols,
+        dep_var=y,
+        nobs=n,
+        n_clusters=G,
+        df_resid=n - k_df,
+        n_singletons=s.n_singletons,
     )

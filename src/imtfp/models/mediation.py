@@ -51,7 +51,15 @@ from imtfp.core.bootstrap import (
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.models._common import CovType, as_list, fit_arrays, is_balanced, logger, prepare_sample, unique
+from imtfp.models._common import (
+    CovType,
+    as_list,
+    fit_arrays,
+    is_balanced,
+    logger,
+    prepare_sample,
+    unique,
+)
 from imtfp.models.panel import fit_twfe, inference_row
 from imtfp.options import MediationMode, check_option
 from imtfp.results import Estimates
@@ -196,10 +204,14 @@ class MediationResult(Estimates):
         fe = [n for n, on in (("entity", self.entity_fe), ("time", self.time_fe)) if on]
         lines.insert(3, ("Fixed effects", ", ".join(fe) or "none"))
         if self.mode == "stepwise":
-            lines.append(("Indirect effect a·b", f"{self.indirect:.5g} (Sobel p = {self.sobel_p:.3g})"))
+            lines.append(
+                ("Indirect effect a·b", f"{self.indirect:.5g} (Sobel p = {self.sobel_p:.3g})")
+            )
             if self.bootstrap:
                 lo, hi = self.ci_percentile
-                lines.append(("Bootstrap CI of a·b", f"[{lo:.5g}, {hi:.5g}] ({self.bootstrap} draws)"))
+                lines.append(
+                    ("Bootstrap CI of a·b", f"[{lo:.5g}, {hi:.5g}] ({self.bootstrap} draws)")
+                )
         return lines
 
     def as_dict(self) -> dict:
@@ -210,7 +222,9 @@ class MediationResult(Estimates):
         out["paths"] = {k: {f: getattr(p, f) for f in fields} for k, p in self.paths.items()}
         return out
 
-    def tidy(self, *, table: str = "mediation", column: str = "", level: float = 0.95) -> pd.DataFrame:
+    def tidy(
+        self, *, table: str = "mediation", column: str = "", level: float = 0.95
+    ) -> pd.DataFrame:
         """Tidy rows: one per path, then the indirect effect and the test statistics.
 
         Terms: ``c_total`` (Y on X), ``a`` (M on X), ``b`` (Y on M given X),
@@ -275,7 +289,9 @@ class MediationResult(Estimates):
                         "p": getattr(self, f"{name}_p"),
                     }
                 )
-            rows.append({**ind, "term": "proportion_mediated", "estimate": self.proportion_mediated})
+            rows.append(
+                {**ind, "term": "proportion_mediated", "estimate": self.proportion_mediated}
+            )
         return tidy_frame(rows)
 
 
@@ -303,7 +319,9 @@ def product_tests(a: float, sa: float, b: float, sb: float) -> dict:
 def _path(name: str, fit, term: str) -> Path:
     terms, beta, V = fit_arrays(fit)
     i = terms.index(term)
-    return Path(name, float(beta[i]), float(np.sqrt(V[i, i])), fit.df_inf, fit.r2_within, fit.dep_var)
+    return Path(
+        name, float(beta[i]), float(np.sqrt(V[i, i])), fit.df_inf, fit.r2_within, fit.dep_var
+    )
 
 
 def _panel_array(df: pd.DataFrame, cols: list[str], entity: str | None, time: str | None):
@@ -383,9 +401,18 @@ def bootstrap_indirect(
         if P is not None:
             S = resampled_moments(P, draw_counts(draws[start:stop], G), effects=effects)
         else:
-            S = np.stack([_loop_moments(df, cols, entity, time, effects, d) for d in draws[start:stop]])
+            S = np.stack(
+                [_loop_moments(df, cols, entity, time, effects, d) for d in draws[start:stop]]
+            )
         out[start:stop] = _coefs_ab(S, iy, im, ix, ic)
-        logger.info("mediation bootstrap (%s via %s): %d/%d draws (%d%%)", x, m, stop, B, round(100 * stop / B))
+        logger.info(
+            "mediation bootstrap (%s via %s): %d/%d draws (%d%%)",
+            x,
+            m,
+            stop,
+            B,
+            round(100 * stop / B),
+        )
     return out
 
 
@@ -426,15 +453,27 @@ def mediation(
     controls = [c for c in as_list(controls) if c not in (x, m, y)]
     if len({y, x, m}) < 3:
         raise ConfigError(f"y, x and m must be three different columns, got {y!r}, {x!r}, {m!r}")
-    effects = {(True, True): "twoway", (True, False): "entity", (False, True): "time", (False, False): "none"}[
-        (entity is not None, time is not None)
-    ]
-    df = prepare_sample(data, [y, x, m] + controls, entity=entity, time=time, what=f"mediation via {m}")
+    effects = {
+        (True, True): "twoway",
+        (True, False): "entity",
+        (False, True): "time",
+        (False, False): "none",
+    }[(entity is not None, time is not None)]
+    df = prepare_sample(
+        data, [y, x, m] + controls, entity=entity, time=time, what=f"mediation via {m}"
+    )
     kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov)
     fit_a = fit_twfe(df, y=m, x=x, what=f"mediation a-path ({m})", **kw)
     paths = {"a": _path("a", fit_a, x)}
     common = dict(
-        y=y, x=x, m=m, controls=controls, nobs=fit_a.nobs, cov=cov, entity_fe=fit_a.entity_fe, time_fe=fit_a.time_fe,
+        y=y,
+        x=x,
+        m=m,
+        controls=controls,
+        nobs=fit_a.nobs,
+        cov=cov,
+        entity_fe=fit_a.entity_fe,
+        time_fe=fit_a.time_fe,
         n_clusters=fit_a.n_clusters,
     )
     if mode == "two_step":
@@ -465,11 +504,23 @@ def mediation(
             raise EstimationError("the cluster bootstrap needs at least 2 clusters")
         draws = cluster_draws(n_clusters, bootstrap, np.random.default_rng(seed))
         boot = bootstrap_indirect(
-            df, y=y, x=x, m=m, controls=controls, entity=entity, time=time, effects=effects, draws=draws
+            df,
+            y=y,
+            x=x,
+            m=m,
+            controls=controls,
+            entity=entity,
+            time=time,
+            effects=effects,
+            draws=draws,
         )
         ok = boot[np.isfinite(boot)]
         if len(ok) < bootstrap:
-            logger.warning("mediation bootstrap: %d of %d draws were singular and dropped", bootstrap - len(ok), bootstrap)
+            logger.warning(
+                "mediation bootstrap: %d of %d draws were singular and dropped",
+                bootstrap - len(ok),
+                bootstrap,
+            )
         res.boot_indirect, res.draws = boot, draws
         res.ci_percentile = percentile_ci(ok, level)
         res.ci_bc = bias_corrected_ci(ok, a * b, level)

@@ -45,11 +45,10 @@ from imtfp.core.vcov import cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.options import DofConvention, check_option
-from imtfp.results import Estimates
-from imtfp.tidy import tidy_frame
 from imtfp.options import MultiverseCov as CovChoice
 from imtfp.options import MultiverseEffects as FixedEffects
-
+from imtfp.results import Estimates
+from imtfp.tidy import tidy_frame
 
 #: Choice columns the engine understands and their value when a column is absent.
 CHOICE_DEFAULTS: dict[str, Any] = {
@@ -62,7 +61,16 @@ CHOICE_DEFAULTS: dict[str, Any] = {
 }
 SAMPLE_KEYS = ("drop_provinces", "drop_years", "years", "regions")
 RESULT_COLUMNS = [
-    "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "n_dropped", "df_inf", "n_clusters",
+    "estimate",
+    "se",
+    "t",
+    "p",
+    "ci_low",
+    "ci_high",
+    "nobs",
+    "n_dropped",
+    "df_inf",
+    "n_clusters",
 ]
 _BATCH = 2048  # specifications solved per batched call (bounds memory: B × N × K floats)
 _BATCH_FLOATS = 2**25  # and at most this many floats (256 MB) per batched array, for large N
@@ -131,9 +139,15 @@ def find_spec(specs: pd.DataFrame, values: Mapping[str, Any]) -> int:
     hit = np.ones(len(specs), dtype=bool)
     for k, v in values.items():
         col = specs[k]
-        hit &= (col.astype(float) == float(v)).to_numpy() if k in ("winsor", "lag") else (col == v).to_numpy()
+        hit &= (
+            (col.astype(float) == float(v)).to_numpy()
+            if k in ("winsor", "lag")
+            else (col == v).to_numpy()
+        )
     if hit.sum() != 1:
-        raise ConfigError(f"baseline {dict(values)} matches {int(hit.sum())} specifications, expected exactly 1")
+        raise ConfigError(
+            f"baseline {dict(values)} matches {int(hit.sum())} specifications, expected exactly 1"
+        )
     return int(specs["spec_id"].to_numpy()[hit][0])
 
 
@@ -151,11 +165,15 @@ def _lag_sorted(values: np.ndarray, ent: np.ndarray, years: np.ndarray) -> np.nd
     return out
 
 
-def _sample_rows(df: pd.DataFrame, rule: Mapping, *, name: str, entity: str, time: str) -> np.ndarray:
+def _sample_rows(
+    df: pd.DataFrame, rule: Mapping, *, name: str, entity: str, time: str
+) -> np.ndarray:
     """Boolean row selector of a sample filter (see :func:`estimate_specifications`)."""
     bad = [k for k in rule if k not in SAMPLE_KEYS]
     if bad:
-        raise ConfigError(f"sample {name!r}: unknown filter key(s) {bad}; allowed {list(SAMPLE_KEYS)}")
+        raise ConfigError(
+            f"sample {name!r}: unknown filter key(s) {bad}; allowed {list(SAMPLE_KEYS)}"
+        )
     keep = np.ones(len(df), dtype=bool)
     ent = df[entity].astype(str)
     if rule.get("drop_provinces"):
@@ -174,7 +192,9 @@ def _sample_rows(df: pd.DataFrame, rule: Mapping, *, name: str, entity: str, tim
             try:
                 reg = ent.map({c: region(c) for c in ent.unique()})
             except ValueError as err:
-                raise ConfigError(f"sample {name!r}: regions need province codes or a 'region' column: {err}") from err
+                raise ConfigError(
+                    f"sample {name!r}: regions need province codes or a 'region' column: {err}"
+                ) from err
         keep &= reg.isin([str(r) for r in rule["regions"]]).to_numpy()
     if not keep.any():
         raise ConfigError(f"sample {name!r} selects no rows")
@@ -189,7 +209,9 @@ def _winsorise(v: np.ndarray, share: float) -> np.ndarray:
     return np.clip(v, lo, hi)
 
 
-def _spec_variables(spec: Mapping, control_sets: Mapping[str, Sequence[str]]) -> tuple[str, str, list[str]]:
+def _spec_variables(
+    spec: Mapping, control_sets: Mapping[str, Sequence[str]]
+) -> tuple[str, str, list[str]]:
     y, x = str(spec["y"]), str(spec["x"])
     cs = spec["controls"]
     if cs is None or (isinstance(cs, float) and np.isnan(cs)):
@@ -231,7 +253,9 @@ def _normalise_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mappin
 class _Base:
     """The data once: sorted by (entity, time), model variables as float arrays, lags, sample masks."""
 
-    def __init__(self, data: pd.DataFrame, columns: list[str], lagged: list[str], *, entity: str, time: str):
+    def __init__(
+        self, data: pd.DataFrame, columns: list[str], lagged: list[str], *, entity: str, time: str
+    ):
         need = list(dict.fromkeys([entity, time, *columns, *lagged]))
         missing = [c for c in need if c not in data.columns]
         if missing:
@@ -247,10 +271,13 @@ class _Base:
         self.ent = group_codes(self.frame[entity].to_numpy())
         self.years = self.frame[time].to_numpy()
         self.cols = {
-            c: pd.to_numeric(self.frame[c], errors="raise").to_numpy(dtype=float) for c in dict.fromkeys(columns + lagged)
+            c: pd.to_numeric(self.frame[c], errors="raise").to_numpy(dtype=float)
+            for c in dict.fromkeys(columns + lagged)
         }
         if lagged and not np.issubdtype(self.years.dtype, np.integer):
-            raise ConfigError(f"lag needs integer periods in {time!r}, got dtype {self.years.dtype}")
+            raise ConfigError(
+                f"lag needs integer periods in {time!r}, got dtype {self.years.dtype}"
+            )
         for c in lagged:
             self.cols[f"L.{c}"] = _lag_sorted(self.cols[c], self.ent, self.years)
         self._rows: dict[Any, np.ndarray] = {}
@@ -261,11 +288,19 @@ class _Base:
             if sample is None:
                 keep = np.ones(len(self.frame), dtype=bool)
             else:
-                keep = _sample_rows(self.frame, samples[sample] or {}, name=sample, entity=self.entity, time=self.time)
+                keep = _sample_rows(
+                    self.frame,
+                    samples[sample] or {},
+                    name=sample,
+                    entity=self.entity,
+                    time=self.time,
+                )
             self._rows[sample] = np.flatnonzero(keep)
         return self._rows[sample]
 
-    def group(self, columns: list[str], sample: str | None, samples: Mapping, winsor: float) -> dict[str, np.ndarray]:
+    def group(
+        self, columns: list[str], sample: str | None, samples: Mapping, winsor: float
+    ) -> dict[str, np.ndarray]:
         """Columns of one (sample, winsor, lag) group; winsorised within the sample (after lagging)."""
         r = self.rows(sample, samples)
         return {c: _winsorise(self.cols[c][r], winsor) for c in columns}
@@ -404,7 +439,9 @@ def estimate_specifications(
         original = original.assign(spec_id=np.arange(len(original)))
     norm = _normalise_specs(original, samples, control_sets)
     n_specs = len(norm)
-    variables = [_spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")]
+    variables = [
+        _spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")
+    ]
     res = np.full((n_specs, 6), np.nan)
     nobs = np.zeros(n_specs, dtype=np.int64)
     df_inf = np.zeros(n_specs, dtype=np.int64)
@@ -430,10 +467,14 @@ def estimate_specifications(
         idx = np.asarray(idx_list)
         first = norm.iloc[idx[0]]
         sample = first["sample"]
-        sample = None if sample is None or (isinstance(sample, float) and np.isnan(sample)) else sample
+        sample = (
+            None if sample is None or (isinstance(sample, float) and np.isnan(sample)) else sample
+        )
         lag, fe, winsor = int(first["lag"]), str(first["fe"]), float(first["winsor"])
         regressor_name = (lambda x: f"L.{x}") if lag else (lambda x: x)
-        spec_cols = [[variables[i][0], regressor_name(variables[i][1]), *variables[i][2]] for i in idx]
+        spec_cols = [
+            [variables[i][0], regressor_name(variables[i][1]), *variables[i][2]] for i in idx
+        ]
         used = list(dict.fromkeys(c for cols in spec_cols for c in cols))
         arrays = base.group(used, sample, samples, winsor)
         rows = base.rows(sample, samples)
@@ -490,7 +531,22 @@ class _Progress:
             self.next = (np.floor(self.done / self.total * 20) + 1) * self.total / 20
 
 
-def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, dof, level, dk_bandwidth, wild, out, tracker):
+def _estimate_masked(
+    cols_of,
+    ent_all,
+    years,
+    sub_idx,
+    spec_cols,
+    info,
+    *,
+    fe,
+    dof,
+    level,
+    dk_bandwidth,
+    wild,
+    out,
+    tracker,
+):
     """Estimate the specs of one group that share their complete-case rows (sorted by entity, time)."""
     res, nobs_out, p_wild, df_out, g_out = out
     spec_ids, cov_of = info
@@ -500,7 +556,9 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
     groups = [ent, tim] if fe == "twoway" else [ent]
     G, T = int(ent.max()) + 1 if n else 0, int(tim.max()) + 1 if n else 0
     if G < 2:
-        raise EstimationError(f"specifications {list(spec_ids[sub_idx][:5])}: fewer than 2 clusters")
+        raise EstimationError(
+            f"specifications {list(spec_ids[sub_idx][:5])}: fewer than 2 clusters"
+        )
     cols = list(dict.fromkeys(c for cs in spec_cols for c in cs))
     # one plan per design (codes, counts, nesting in O(n)) and every column partialled in one
     # pass; the two-way transformation is exact, so a column's values do not depend on the others
@@ -519,7 +577,9 @@ def _estimate_masked(cols_of, ent_all, years, sub_idx, spec_cols, info, *, fe, d
         onehot[tim, np.arange(n)] = 1.0
         L = dk_default_bandwidth(T) if dk_bandwidth is None else int(dk_bandwidth)
         if L >= T:
-            raise EstimationError(f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}")
+            raise EstimationError(
+                f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}"
+            )
     q_cl = special.stdtrit(G - 1, 1 - (1 - level) / 2)
     q_dk = special.stdtrit(max(T - 1, 1), 1 - (1 - level) / 2)
     by_k: dict[int, list[int]] = {}
@@ -608,10 +668,12 @@ def choice_influence(results: pd.DataFrame) -> pd.DataFrame:
                 "level_max": str(means.idxmax()) if means.size else None,
             }
         )
-    out = pd.DataFrame(rows, columns=["choice", "n_levels", "range_of_means", "level_min", "level_max"])
-    return out.sort_values(["range_of_means", "choice"], ascending=[False, True], kind="mergesort").reset_index(
-        drop=True
+    out = pd.DataFrame(
+        rows, columns=["choice", "n_levels", "range_of_means", "level_min", "level_max"]
     )
+    return out.sort_values(
+        ["range_of_means", "choice"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def specification_curve_summary(
@@ -649,14 +711,29 @@ def specification_curve_summary(
         "share_significant_same_sign": float((sig & same).mean()),
     }
     if "p_wild" in results.columns:
-        row["share_significant_wild"] = float((results["p_wild"].to_numpy(dtype=float) < alpha).mean())
+        row["share_significant_wild"] = float(
+            (results["p_wild"].to_numpy(dtype=float) < alpha).mean()
+        )
     row.update(
-        {"median": float(med), "q25": float(q25), "q75": float(q75), "iqr": float(q75 - q25),
-         "min": float(est.min()), "max": float(est.max())}
+        {
+            "median": float(med),
+            "q25": float(q25),
+            "q75": float(q75),
+            "iqr": float(q75 - q25),
+            "min": float(est.min()),
+            "max": float(est.max()),
+        }
     )
     if truth is None:
-        row.update({"truth": np.nan, "n_truth_specs": 0, "truth_in_estimate_range": None,
-                    "truth_in_ci_range": None, "share_ci_cover_truth": np.nan})
+        row.update(
+            {
+                "truth": np.nan,
+                "n_truth_specs": 0,
+                "truth_in_estimate_range": None,
+                "truth_in_ci_range": None,
+                "share_ci_cover_truth": np.nan,
+            }
+        )
     else:
         same = np.ones(len(results), dtype=bool)
         for key in ("y", "x"):  # only the specs that estimate the effect the truth is about
@@ -664,7 +741,10 @@ def specification_curve_summary(
                 same &= (results[key] == hit[key].iloc[0]).to_numpy()
         comparable = results.loc[same]
         e = comparable["estimate"].to_numpy(dtype=float)
-        lo, hi = comparable["ci_low"].to_numpy(dtype=float), comparable["ci_high"].to_numpy(dtype=float)
+        lo, hi = (
+            comparable["ci_low"].to_numpy(dtype=float),
+            comparable["ci_high"].to_numpy(dtype=float),
+        )
         row.update(
             {
                 "truth": float(truth),
@@ -710,7 +790,9 @@ class SpecificationCurve(Estimates):
     def __init__(self, results: pd.DataFrame):
         missing = [c for c in ("spec_id", "estimate", "se", "df_inf") if c not in results.columns]
         if missing:
-            raise MissingColumnError("specification curve", missing, available=list(results.columns))
+            raise MissingColumnError(
+                "specification curve", missing, available=list(results.columns)
+            )
         self.results = results.reset_index(drop=True)
 
     @property
@@ -754,7 +836,9 @@ class SpecificationCurve(Estimates):
         b, se = self.params.to_numpy(), self.bse.to_numpy()
         return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.terms)
 
-    def tidy(self, *, table: str = "multiverse", column: str = "", level: float = 0.95) -> pd.DataFrame:
+    def tidy(
+        self, *, table: str = "multiverse", column: str = "", level: float = 0.95
+    ) -> pd.DataFrame:
         """One row per specification; ``term`` is ``spec<id>``, ``dep_var`` its outcome."""
         ci = self.conf_int(level)
         r = self.results

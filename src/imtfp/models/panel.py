@@ -106,8 +106,14 @@ class PanelSample:
 
         values = _take_rows(self.values, keep)
         return PanelSample(
-            self.data, self.rows[keep], self.names, values,
-            cut(self.entity), cut(self.time), cut(self.cluster), self.n_missing,
+            self.data,
+            self.rows[keep],
+            self.names,
+            values,
+            cut(self.entity),
+            cut(self.time),
+            cut(self.cluster),
+            self.n_missing,
             self.n_singletons + int((~keep).sum()),
         )
 
@@ -173,7 +179,9 @@ def panel_sample(
         ok &= data[c].notna().to_numpy()
     n_missing = int(N - ok.sum())
     if n_missing:
-        logger.info("%s: dropped %d of %d rows with a missing value in %s", what, n_missing, N, cols)
+        logger.info(
+            "%s: dropped %d of %d rows with a missing value in %s", what, n_missing, N, cols
+        )
         rows = np.flatnonzero(ok)
         values = _take_rows(values, ok)
     else:
@@ -254,7 +262,12 @@ class PanelFit(Estimates):
         return float(self.se[self.terms.index(term)])
 
     def tidy(
-        self, *, table: str = "", column: str = "", level: float = 0.95, terms: Sequence[str] | None = None
+        self,
+        *,
+        table: str = "",
+        column: str = "",
+        level: float = 0.95,
+        terms: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """One row per coefficient in the :mod:`imtfp.tidy` format, with the model facts."""
         keep = list(self.terms) if terms is None else [t for t in terms if t in self.terms]
@@ -288,7 +301,9 @@ class PanelFit(Estimates):
         lines.append(("Inference", self.cov_type))
         if self.n_clusters is not None:
             lines.append(("No. clusters", str(self.n_clusters)))
-        lines.append(("Reference distribution", "normal" if self.df_inf is None else f"t({self.df_inf})"))
+        lines.append(
+            ("Reference distribution", "normal" if self.df_inf is None else f"t({self.df_inf})")
+        )
         return lines
 
 
@@ -298,7 +313,14 @@ def inference_row(est: float, se: float, df: int | None, level: float = 0.95) ->
     dist = stats.norm if df is None else stats.t(df)
     p = 2 * dist.sf(abs(t)) if np.isfinite(t) else np.nan
     q = dist.ppf(1 - (1 - level) / 2)
-    return {"estimate": est, "se": se, "t": t, "p": p, "ci_low": est - q * se, "ci_high": est + q * se}
+    return {
+        "estimate": est,
+        "se": se,
+        "t": t,
+        "p": p,
+        "ci_low": est - q * se,
+        "ci_high": est + q * se,
+    }
 
 
 def coef_rows(
@@ -370,7 +392,11 @@ def partial_out(
         keep = singleton_mask(groups)
         if not keep.all():
             n_single = int((~keep).sum())
-            logger.info("%s: dropped %d singleton observation(s) (alone in an absorbed group)", what, n_single)
+            logger.info(
+                "%s: dropped %d singleton observation(s) (alone in an absorbed group)",
+                what,
+                n_single,
+            )
             s = s.subset(keep)
             groups = [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
     n = len(s.rows)
@@ -443,15 +469,25 @@ def fit_twfe(
         raise ValueError(f"cov={cov!r} needs a cluster variable (cluster and entity are None)")
     if cov in ("driscoll_kraay", "twoway_clustered") and time is None:
         raise ValueError(f"cov={cov!r} needs a time column")
-    s = panel_sample(data, [y] + regs, entity=entity, time=time, cluster=cl if clustered else None, what=what)
+    s = panel_sample(
+        data, [y] + regs, entity=entity, time=time, cluster=cl if clustered else None, what=what
+    )
     if len(s.rows) == 0:
         raise EstimationError(f"{what}: no complete observations")
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what=what)
     s = p.sample
-    absorbed_by = " + ".join(n for n, on in (("entity", ent), ("time", tim)) if on) + " fixed effects"
+    absorbed_by = (
+        " + ".join(n for n, on in (("entity", ent), ("time", tim)) if on) + " fixed effects"
+    )
     Xt, yt = p.W[:, 1:], p.W[:, 0]  # views: the sample's columns are [y] + regs
     xtx = Xt.T @ Xt
-    check_absorbed(np.diag(xtx), p.raw_ss[1:], regs, what=what, absorbed_by=absorbed_by if p.groups else "constant")
+    check_absorbed(
+        np.diag(xtx),
+        p.raw_ss[1:],
+        regs,
+        what=what,
+        absorbed_by=absorbed_by if p.groups else "constant",
+    )
     drop = collinear_columns(xtx)
     omitted = [regs[j] for j in drop]
     if omitted:
@@ -562,8 +598,17 @@ def twfe(
     if y is None or x is None:
         raise ConfigError("twfe: name the model with y= and x=, or give a formula")
     return fit_twfe(
-        data, y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cov=cov, cluster=cluster,
-        dk_bandwidth=dk_bandwidth, drop_singletons=drop_singletons,
+        data,
+        y=y,
+        x=x,
+        controls=controls,
+        entity=entity,
+        time=time,
+        effects=effects,
+        cov=cov,
+        cluster=cluster,
+        dk_bandwidth=dk_bandwidth,
+        drop_singletons=drop_singletons,
     )
 
 
@@ -593,7 +638,9 @@ def inference_panel(
     :func:`imtfp.core.wild.wild_cluster_bootstrap`). The wild row reports the
     clustered standard error and the original t statistic.
     """
-    common = dict(y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cluster=cluster)
+    common = dict(
+        y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cluster=cluster
+    )
     frames = []
     fits = {}
     for cov in ("clustered", "driscoll_kraay", "twoway_clustered"):

@@ -70,8 +70,14 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
         for ctrl in baseline_steps(spec):
             col += 1
             fit = fit_twfe(
-                panel, y=spec["y"], x=spec["x"], controls=ctrl, effects=spec.get("effects", "twoway") if with_fe else "none",
-                cov=spec.get("cov", "clustered"), what=f"baseline ({col})", **_base(spec),
+                panel,
+                y=spec["y"],
+                x=spec["x"],
+                controls=ctrl,
+                effects=spec.get("effects", "twoway") if with_fe else "none",
+                cov=spec.get("cov", "clustered"),
+                what=f"baseline ({col})",
+                **_base(spec),
             )
             frames.append(fit.tidy(table="baseline", column=f"({col})"))
     return _finish(frames, "baseline")
@@ -84,9 +90,16 @@ def estimate_inference(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     wild = inf.get("wild_bootstrap", {}) or {}
     x = as_list(spec["x"])
     out = inference_panel(
-        panel, y=spec["y"], x=x[0], controls=x[1:] + as_list(spec.get("controls", [])),
-        effects=spec.get("effects", "twoway"), bootstrap=int(wild.get("bootstrap", 9999)), weights=wild.get("weights", "webb"),
-        seed=seed, level=float(inf.get("level", 0.95)), **_base(spec),
+        panel,
+        y=spec["y"],
+        x=x[0],
+        controls=x[1:] + as_list(spec.get("controls", [])),
+        effects=spec.get("effects", "twoway"),
+        bootstrap=int(wild.get("bootstrap", 9999)),
+        weights=wild.get("weights", "webb"),
+        seed=seed,
+        level=float(inf.get("level", 0.95)),
+        **_base(spec),
     )
     return _finish([out], "inference")
 
@@ -106,9 +119,16 @@ def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     frames = []
     for k, (name, m) in enumerate((med.get("channels") or {}).items()):
         res = mediation(
-            panel, y=spec["y"], x=x[0], m=m, controls=x[1:] + as_list(spec.get("controls", [])),
-            entity=base["entity"], time=base["time"], cov=spec.get("cov", "clustered"),
-            bootstrap=int(med.get("bootstrap", 5000)), seed=seed + k,
+            panel,
+            y=spec["y"],
+            x=x[0],
+            m=m,
+            controls=x[1:] + as_list(spec.get("controls", [])),
+            entity=base["entity"],
+            time=base["time"],
+            cov=spec.get("cov", "clustered"),
+            bootstrap=int(med.get("bootstrap", 5000)),
+            seed=seed + k,
             mode=(med.get("channel_modes") or {}).get(name, med.get("mode", "stepwise")),
         )
         frames.append(res.tidy(table="mediation", column=str(name)))
@@ -134,18 +154,40 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     by = region_col if het.get("regions", True) else None
     periods = het.get("periods") or {}
     if by is not None or periods:
-        frames.append(split_samples(panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common))
+        frames.append(
+            split_samples(
+                panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
+            )
+        )
     for name, col in (het.get("moderators") or {}).items():
         frames.append(
-            moderation(panel, y=spec["y"], x=x[0], moderator=col, controls=ctrl, column=f"moderator={name}", **common)
+            moderation(
+                panel,
+                y=spec["y"],
+                x=x[0],
+                moderator=col,
+                controls=ctrl,
+                column=f"moderator={name}",
+                **common,
+            )
         )
     if by is not None and het.get("equality_test", True):
         test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
         frames.append(
-            tidy_frame([{
-                "table": "heterogeneity", "column": f"equality:{by}", "term": "equality_F", "estimate": test.F,
-                "p": test.p, "cov": spec.get("cov", "clustered"), "dep_var": spec["y"], "controls": ",".join(ctrl),
-            }])
+            tidy_frame(
+                [
+                    {
+                        "table": "heterogeneity",
+                        "column": f"equality:{by}",
+                        "term": "equality_F",
+                        "estimate": test.F,
+                        "p": test.p,
+                        "cov": spec.get("cov", "clustered"),
+                        "dep_var": spec["y"],
+                        "controls": ",".join(ctrl),
+                    }
+                ]
+            )
         )
     return _finish(frames, "heterogeneity")
 
@@ -157,15 +199,21 @@ def estimate_iv(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFram
     iv = spec.get("iv", {}) or {}
     x = as_list(spec["x"])
     ctrl = x[1:] + as_list(spec.get("controls", []))
-    common = dict(effects=spec.get("effects", "twoway"), cov=spec.get("cov", "clustered"), **_base(spec))
+    common = dict(
+        effects=spec.get("effects", "twoway"), cov=spec.get("cov", "clustered"), **_base(spec)
+    )
     frames = []
     lag = iv.get("lag", 1)
     if lag:
-        frames.append(lagged_regression(panel, y=spec["y"], x=x[0], controls=ctrl, lag=int(lag), **common))
+        frames.append(
+            lagged_regression(panel, y=spec["y"], x=x[0], controls=ctrl, lag=int(lag), **common)
+        )
     instruments = as_list(iv.get("instruments", []))
     if instruments:  # an unsupported models.cov raises (ConfigError) instead of a silent swap
         frames.append(
-            iv_2sls(panel, y=spec["y"], endog=x[0], instruments=instruments, controls=ctrl, **common).tidy(table="iv")
+            iv_2sls(
+                panel, y=spec["y"], endog=x[0], instruments=instruments, controls=ctrl, **common
+            ).tidy(table="iv")
         )
     return _finish(frames, "iv")
 
@@ -178,11 +226,20 @@ def estimate_threshold(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     x = as_list(spec["x"])
     base = _base(spec)
     res = threshold(
-        panel, y=spec["y"], x_regime=th.get("x_regime") or x[0], q=th["q"],
+        panel,
+        y=spec["y"],
+        x_regime=th.get("x_regime") or x[0],
+        q=th["q"],
         controls=[c for c in x[1:] + as_list(spec.get("controls", []))],
-        entity=base["entity"], time=base["time"], n_thresholds=int(th.get("n_thresholds", 1)),
-        trim=th.get("trim", 0.01), grid=int(th.get("grid", 400)), bootstrap=int(th.get("bootstrap", 300)),
-        seed=seed, time_effects=bool(th.get("time_effects", False)), cluster=base["cluster"],
+        entity=base["entity"],
+        time=base["time"],
+        n_thresholds=int(th.get("n_thresholds", 1)),
+        trim=th.get("trim", 0.01),
+        grid=int(th.get("grid", 400)),
+        bootstrap=int(th.get("bootstrap", 300)),
+        seed=seed,
+        time_effects=bool(th.get("time_effects", False)),
+        cluster=base["cluster"],
     )
     return _finish([res.tidy(table="threshold", column="threshold")], "threshold")
 

@@ -169,12 +169,16 @@ class ThresholdResult(Estimates):
     n_clusters: int | None = None
     n_entities: int = 0
     n_periods: int = 0
-    lr: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)  # (grid, LR) per threshold
+    lr: list[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=list, repr=False
+    )  # (grid, LR) per threshold
 
     def _summary_header(self) -> list[tuple[str, str]]:
         lines = super()._summary_header()
         lines[0] = ("Model", f"Hansen (1999) panel threshold, {self.n_thresholds} threshold(s)")
-        lines.insert(3, ("Panel", f"{self.n_entities} entities × {self.n_periods} periods (balanced)"))
+        lines.insert(
+            3, ("Panel", f"{self.n_entities} entities × {self.n_periods} periods (balanced)")
+        )
         lines.insert(4, ("Fixed effects", "entity, time" if self.time_fe else "entity"))
         for k, (g, (lo, hi)) in enumerate(zip(self.thresholds, self.ci, strict=True), start=1):
             lines.append((f"Threshold {k}", f"{g:.6g}, LR interval [{lo:.6g}, {hi:.6g}]"))
@@ -182,7 +186,9 @@ class ThresholdResult(Estimates):
             lines.append((f"F{k} (bootstrap p)", f"{F:.4g} ({p:.3g})"))
         return lines
 
-    def tidy(self, *, table: str = "threshold", column: str = "", level: float = 0.95) -> pd.DataFrame:
+    def tidy(
+        self, *, table: str = "threshold", column: str = "", level: float = 0.95
+    ) -> pd.DataFrame:
         """Coefficient rows, then ``threshold<k>`` (estimate γ̂, LR interval) and
         ``F<k>`` rows (estimate F, bootstrap p; extra columns ``crit10``,
         ``crit5``, ``crit1`` hold the bootstrap critical values)."""
@@ -194,11 +200,34 @@ class ThresholdResult(Estimates):
         tmpl = base.iloc[0].to_dict()
         rows = []
         for k, (g, (lo, hi)) in enumerate(zip(self.thresholds, self.ci), start=1):
-            rows.append({**tmpl, "term": f"threshold{k}", "estimate": g, "se": np.nan, "t": np.nan, "p": np.nan,
-                         "ci_low": lo, "ci_high": hi})
+            rows.append(
+                {
+                    **tmpl,
+                    "term": f"threshold{k}",
+                    "estimate": g,
+                    "se": np.nan,
+                    "t": np.nan,
+                    "p": np.nan,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
         for k, (F, p, c) in enumerate(zip(self.F, self.p_values, self.crit), start=1):
-            rows.append({**tmpl, "term": f"F{k}", "estimate": F, "se": np.nan, "t": np.nan, "p": p,
-                         "ci_low": np.nan, "ci_high": np.nan, "crit10": c[0], "crit5": c[1], "crit1": c[2]})
+            rows.append(
+                {
+                    **tmpl,
+                    "term": f"F{k}",
+                    "estimate": F,
+                    "se": np.nan,
+                    "t": np.nan,
+                    "p": p,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "crit10": c[0],
+                    "crit5": c[1],
+                    "crit1": c[2],
+                }
+            )
         out = pd.concat([base, tidy_frame(rows)], ignore_index=True)
         for c in ("crit10", "crit5", "crit1"):
             if c not in out:
@@ -253,8 +282,12 @@ def threshold(
     ctrl = [c for c in as_list(controls) if c not in (y, x_regime)]
     cl = cluster if cluster is not None else entity
     df = prepare_sample(
-        data, unique([y, x_regime, q] + ctrl), entity=entity, time=time,
-        extra=[cl] if cl not in (entity, time) else [], what="threshold",
+        data,
+        unique([y, x_regime, q] + ctrl),
+        entity=entity,
+        time=time,
+        extra=[cl] if cl not in (entity, time) else [],
+        what="threshold",
     )
     if not is_balanced(df, entity, time):
         raise EstimationError(
@@ -302,18 +335,42 @@ def threshold(
         lrs.append((gam, (S[:, 0] - Sk) / (Sk / ty)))
         if bootstrap:
             p, c = _bootstrap_F(
-                Fk, k, fixed[0][: k - 1], My, X0, MW, H, stats_for, groups, n, T, ty, trims, grid, bootstrap, rng, time_effects
+                Fk,
+                k,
+                fixed[0][: k - 1],
+                My,
+                X0,
+                MW,
+                H,
+                stats_for,
+                groups,
+                n,
+                T,
+                ty,
+                trims,
+                grid,
+                bootstrap,
+                rng,
+                time_effects,
             )
         else:
             p, c = np.nan, (np.nan, np.nan, np.nan)
         pvals.append(p)
         crits.append(c)
-        logger.info("threshold: model with %d threshold(s): gamma=%.6g F=%.4g bootstrap p=%.4g", k, gam[idx], Fk, p)
+        logger.info(
+            "threshold: model with %d threshold(s): gamma=%.6g F=%.4g bootstrap p=%.4g",
+            k,
+            gam[idx],
+            Fk,
+            p,
+        )
         thresholds_idx.append(idx)
         search_idx.append(idx)
         fixed = np.array([search_idx], dtype=int)
         ssr.append(Sk)
-        if k == 2:  # refinement of the first threshold given the second (Bai 1997; Hansen 1999 §3.3)
+        if (
+            k == 2
+        ):  # refinement of the first threshold given the second (Bai 1997; Hansen 1999 §3.3)
             trim_pts2 = int(round(grid * trims[1]))
             b1, S1r, _, Sr = _search(S0, r, H, np.array([[idx]]), trim_pts2)
             thresholds_idx[0] = int(b1[0])
@@ -346,7 +403,9 @@ def threshold(
     )
 
 
-def _bootstrap_F(Fk, k, fixed_hat, My, X0, MW, H, stats_for, groups, n, T, ty, trims, grid, B, rng, time_effects):
+def _bootstrap_F(
+    Fk, k, fixed_hat, My, X0, MW, H, stats_for, groups, n, T, ty, trims, grid, B, rng, time_effects
+):
     """Bootstrap p-value of F_k: residuals of the (k−1)-threshold model resampled by entity."""
     if k > 1:
         Z = np.column_stack([X0, MW[:, fixed_hat]])
@@ -408,4 +467,11 @@ def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl) -> d
     V = vcov_cluster(Xt, resid, xtx_inv, codes, k_df=k_df)
     G = int(codes.max()) + 1
     r2 = 1 - float(resid @ resid) / float(yt @ yt)
-    return {"terms": names + ctrl, "coef": beta, "vcov": V, "df_inf": G - 1, "n_clusters": G, "r2_within": r2}
+    return {
+        "terms": names + ctrl,
+        "coef": beta,
+        "vcov": V,
+        "df_inf": G - 1,
+        "n_clusters": G,
+        "r2_within": r2,
+    }

@@ -19,15 +19,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option
 from imtfp.report.labels import Labels
-from imtfp.report.options import ReportOptions, check_literal
+from imtfp.report.options import ReportOptions
 from imtfp.report.table import (
     Cell,
-    fmt_number,
     Provenance,
     Row,
     Table,
     assemble_table,
+    fmt_number,
     format_table,
     num_cell,
     standard_notes,
@@ -163,7 +164,7 @@ def correlation_table(
     or :func:`scipy.stats.spearmanr`, on the pairwise complete observations.
     Rows are numbered ``(k) label``, columns ``(k)``.
     """
-    check_literal(method, CorrMethod, "method")
+    check_option(method, CorrMethod, "method")
     options, labels = _common(options, labels)
     names = _numeric_variables(panel, variables)
     from scipy import stats  # lazy: every table job imports this module, one table uses scipy.stats
@@ -548,6 +549,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
     labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
     kw["labels"] = labels
     kw.setdefault("group_sep", ":")
+
     def stat(term: str) -> float:
         found = df.loc[df["term"].astype(str) == term, "estimate"]
         return float(found.iloc[0]) if len(found) else float("nan")

@@ -75,7 +75,9 @@ def did_table(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *,
     builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": _checks,
                "multiverse": _multiverse}[kind]  # fmt: skip
     if kind == "checks":  # rows are described by what each check ran, not by its name
-        table, body = _checks(inputs, options, labels, row_label=lambda chk: _check_words(labels, chk, config, design))
+        table, body = _checks(
+            inputs, options, labels, row_label=lambda chk: _check_words(labels, chk, config, design)
+        )
     else:
         table, body = builder(inputs, options, labels)
     notes = standard_notes(labels, body=body, simulated=simulated, provenance=prov)
@@ -103,14 +105,21 @@ def _results(inputs, options, labels):
         return Row(label, tuple(cells), kind)
 
     def p_cell(v):
-        return Cell(fmt_number(float(v), dec), fmt_number(float(v), dec)) if pd.notna(v) else Cell("—")
+        return (
+            Cell(fmt_number(float(v), dec), fmt_number(float(v), dec)) if pd.notna(v) else Cell("—")
+        )
 
     rows = [
-        line(did_label(labels, "att"), lambda r: num_cell(r.att, dec, _stars(r.p, options)), "coef"),
+        line(
+            did_label(labels, "att"), lambda r: num_cell(r.att, dec, _stars(r.p, options)), "coef"
+        ),
         line("", lambda r: Cell(f"({fmt_number(r.se, dec)})") if pd.notna(r.se) else Cell(), "se"),
         line(did_label(labels, "pretrend_p"), lambda r: p_cell(r.pretrend_p)),
         line(did_label(labels, "ri_p"), lambda r: p_cell(r.ri_p)),
-        line(did_label(labels, "ri_draws"), lambda r: int_cell(r.ri_draws) if r.ri_draws else Cell("—")),
+        line(
+            did_label(labels, "ri_draws"),
+            lambda r: int_cell(r.ri_draws) if r.ri_draws else Cell("—"),
+        ),
         line(did_label(labels, "breakdown_rm"), lambda r: p_cell(r.breakdown_rm)),
         line(did_label(labels, "breakdown_sd"), lambda r: p_cell(r.breakdown_sd)),
         line(did_label(labels, "n_units"), lambda r: int_cell(r.n_units)),
@@ -141,7 +150,11 @@ def _att_gt(inputs, options, labels):
             if r is None:
                 cells += [Cell(), Cell(), Cell()]
                 continue
-            cells += [num_cell(r["att"], dec), num_cell(r["se"], dec), Cell(ci_text(r["ci_low"], r["ci_high"], dec))]
+            cells += [
+                num_cell(r["att"], dec),
+                num_cell(r["se"], dec),
+                Cell(ci_text(r["ci_low"], r["ci_high"], dec)),
+            ]
         rows.append(Row(f"{int(g)} / {int(t)}", tuple(cells), "coef"))
     table = assemble_table(
         name="did_att_gt", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "group_time"),
@@ -165,7 +178,10 @@ def _honest(inputs, options, labels):
         for o in outcomes:
             if (res, M) in by[o].index:
                 r = by[o].loc[(res, M)]
-                cells += [Cell(ci_text(r["lb"], r["ub"], dec)), Cell(ci_text(r["ci_low"], r["ci_high"], dec))]
+                cells += [
+                    Cell(ci_text(r["lb"], r["ub"], dec)),
+                    Cell(ci_text(r["ci_low"], r["ci_high"], dec)),
+                ]
             else:
                 cells += [Cell(), Cell()]
         rows.append(Row(f"{did_label(labels, res)}, M = {M:g}", tuple(cells), "ci"))
@@ -194,7 +210,11 @@ def _design_overlay_words(labels: Labels, overlay: Mapping) -> str:
         if isinstance(value, Mapping):
             text = "、".join(f"{k} {v}" for k, v in value.items())
         elif isinstance(value, (list, tuple)):
-            text = "–".join(str(v) for v in value) if key == "years" else "、".join(_word(labels, v) for v in value)
+            text = (
+                "–".join(str(v) for v in value)
+                if key == "years"
+                else "、".join(_word(labels, v) for v in value)
+            )
         else:
             text = _word(labels, value)
         parts.append(f"{did_label(labels, key)}{colon}{text}")
@@ -229,7 +249,11 @@ def _checks(inputs, options, labels, *, row_label=None):
             for e in ests:
                 r = get.get((chk, o, e))
                 coef.append(num_cell(r.att, dec, _stars(r.p, options)) if r is not None else Cell())
-                se.append(Cell(f"({fmt_number(r.se, dec)})") if r is not None and pd.notna(r.se) else Cell())
+                se.append(
+                    Cell(f"({fmt_number(r.se, dec)})")
+                    if r is not None and pd.notna(r.se)
+                    else Cell()
+                )
         rows += [Row(row_label(chk), tuple(coef), "coef"), Row("", tuple(se), "se")]
     table = assemble_table(
         name="did_checks", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "check"),
@@ -258,8 +282,14 @@ def _multiverse(inputs, options, labels):
         if ch not in m or m[ch].nunique() < 2:
             continue
         for level in dict.fromkeys(m[ch].astype(str)):
-            name = labels.pick(labels.entry("did", level)) if labels.entry("did", level) else labels.column(level)
-            rows.append(stats_row(f"{did_label(labels, ch)}: {name}", m[m[ch].astype(str) == level]))
+            name = (
+                labels.pick(labels.entry("did", level))
+                if labels.entry("did", level)
+                else labels.column(level)
+            )
+            rows.append(
+                stats_row(f"{did_label(labels, ch)}: {name}", m[m[ch].astype(str) == level])
+            )
     table = assemble_table(
         name="did_multiverse", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "choice"),
         column_labels={c: did_label(labels, c) for c in cols}, title="",
@@ -277,11 +307,23 @@ def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *
 
     options, labels = report_options(config)
     with figure_rc(options):
-        fig = event_study_figure(inputs["results"], labels) if kind == "event_study" else bacon_figure(inputs["bacon"], labels)
+        fig = (
+            event_study_figure(inputs["results"], labels)
+            if kind == "event_study"
+            else bacon_figure(inputs["bacon"], labels)
+        )
         title, sub = _title(labels, kind, design)
         fig.suptitle(f"{title}\n{sub}" if sub else title)
         if simulated:
-            fig.text(0.99, 0.005, labels.note("simulated"), ha="right", va="bottom", fontsize=6, color="0.4")
+            fig.text(
+                0.99,
+                0.005,
+                labels.note("simulated"),
+                ha="right",
+                va="bottom",
+                fontsize=6,
+                color="0.4",
+            )
         return fig
 
 
@@ -323,8 +365,17 @@ def bacon_figure(bacon: pd.DataFrame, labels: Labels) -> Figure:
         for k, t in enumerate(types):
             sub = d[d["type"] == t]
             if len(sub):
-                ax.scatter(sub["weight"], sub["estimate"], s=18, marker="osD^"[k], color=f"C{k}", label=did_label(labels, t))
-        ax.axhline(float(d["twfe"].iloc[0]), color="C3", lw=0.9, label=did_label(labels, "twfe_static"))
+                ax.scatter(
+                    sub["weight"],
+                    sub["estimate"],
+                    s=18,
+                    marker="osD^"[k],
+                    color=f"C{k}",
+                    label=did_label(labels, t),
+                )
+        ax.axhline(
+            float(d["twfe"].iloc[0]), color="C3", lw=0.9, label=did_label(labels, "twfe_static")
+        )
         ax.axhline(0, color="0.5", lw=0.8, ls="--")
         ax.set_title(labels.var(o), fontsize=9)
         ax.set_xlabel(did_label(labels, "bacon_weight"))

@@ -32,8 +32,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from imtfp.options import check_option
 from imtfp.report.labels import Labels, LabelWarning
-from imtfp.report.options import Language, ReportOptions, TableFormat, check_literal
+from imtfp.report.options import Language, ReportOptions, TableFormat
 from imtfp.report.table import Row, Table, format_table, int_cell
 from imtfp.tidy import TIDY_COLUMNS, tidy_frame
 
@@ -114,7 +115,11 @@ def _clusters(model: object) -> int | None:
     n = getattr(model, "n_clusters", None)
     if n is None:
         info = getattr(model, "cov_config", None) or {}
-        n = info.get("clusters") if isinstance(info, Mapping) and np.isscalar(info.get("clusters")) else None
+        n = (
+            info.get("clusters")
+            if isinstance(info, Mapping) and np.isscalar(info.get("clusters"))
+            else None
+        )
     if n is None and hasattr(model, "cov_kwds"):
         groups = (getattr(model, "cov_kwds", None) or {}).get("groups")
         n = len(np.unique(np.asarray(groups))) if groups is not None else None
@@ -130,7 +135,9 @@ def _shown_terms(tidy: pd.DataFrame) -> list[str]:
     """
     shown = []
     for term, rows in tidy.groupby("term", sort=False):
-        controls = rows["controls"].fillna("").astype(str).map(lambda v: {c.strip() for c in v.split(",")})
+        controls = (
+            rows["controls"].fillna("").astype(str).map(lambda v: {c.strip() for c in v.split(",")})
+        )
         if not all(term in c for c in controls) and term not in shown:
             shown.append(str(term))
     return shown
@@ -151,13 +158,17 @@ def etable_table(
     name: str = "etable",
 ) -> Table:
     """The :class:`~imtfp.report.table.Table` of ``models`` (see :func:`etable`)."""
-    check_literal(language, Language, "language")
-    items = list(models.items()) if isinstance(models, Mapping) else [
-        (f"({i})", m) for i, m in enumerate(models, start=1)
-    ]
+    check_option(language, Language, "language")
+    items = (
+        list(models.items())
+        if isinstance(models, Mapping)
+        else [(f"({i})", m) for i, m in enumerate(models, start=1)]
+    )
     if not items:
         raise ValueError("etable: no models given")
-    options = ReportOptions(language=language, stars=tuple(stars), decimals=decimals, control_terms=control_terms)
+    options = ReportOptions(
+        language=language, stars=tuple(stars), decimals=decimals, control_terms=control_terms
+    )
     tidy = pd.concat([model_tidy(m, col) for col, m in items], ignore_index=True)
     tidy = tidy[[c for c in TIDY_COLUMNS if c in tidy] + [c for c in tidy if c not in TIDY_COLUMNS]]
     if keep is None and control_terms == "hide":
@@ -225,7 +236,7 @@ def etable(
     else:
         formats = (format,) if isinstance(format, str) else tuple(format)
     for fmt in formats:
-        check_literal(fmt, TableFormat, "format")
+        check_option(fmt, TableFormat, "format")
     options = ReportOptions(language=language)
     if path is None:
         if len(formats) != 1:

@@ -21,8 +21,9 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from imtfp.options import check_option
 from imtfp.report.labels import Labels
-from imtfp.report.options import FigureFormat, FontKey, ReportOptions, check_literal
+from imtfp.report.options import FigureFormat, FontKey, ReportOptions
 from imtfp.report.table import fmt_number, stars_for
 
 FONT_FAMILIES: Mapping[str, str] = {
@@ -53,7 +54,7 @@ FONT_FILES = register_fonts()
 
 def font_path(font: FontKey) -> pathlib.Path:
     """The font file of a configured font key; RuntimeError if the font package is missing."""
-    check_literal(font, FontKey, "font")
+    check_option(font, FontKey, "font")
     if font not in FONT_FILES:
         raise RuntimeError(
             f"CJK font {font!r} unavailable: install the PyPI package {FONT_PACKAGE}"
@@ -338,14 +339,18 @@ def mediation_path(
         ax.set_xlim(0, 10)
         ax.set_ylim(0, 7)
         ax.axis("off")
-        boxes = _path_boxes(ax, {"x": (1.7, 3.0, x), "m": (5.0, 5.9, channel), "y": (8.3, 3.0, y)}, labels)
+        boxes = _path_boxes(
+            ax, {"x": (1.7, 3.0, x), "m": (5.0, 5.9, channel), "y": (8.3, 3.0, y)}, labels
+        )
         for a, b in (("x", "m"), ("m", "y"), ("x", "y")):
             _path_arrow(ax, boxes[a], boxes[b])
         ax.text(2.7, 4.75, f"a = {coef('a')}", ha="right", va="center", fontsize=8)
         ax.text(7.3, 4.75, f"b = {coef('b')}", ha="left", va="center", fontsize=8)
         ax.text(5.0, 2.65, f"c′ = {coef('c_prime')}", ha="center", va="top", fontsize=8)
         lines = _path_summary(by_term, labels, coef, dec)
-        ax.text(5.0, 0.45, "\n".join(lines), ha="center", va="bottom", fontsize=7.5, linespacing=1.5)
+        ax.text(
+            5.0, 0.45, "\n".join(lines), ha="center", va="bottom", fontsize=7.5, linespacing=1.5
+        )
         return _finish(fig, labels, "mediation_path", simulated, title)
 
 
@@ -357,7 +362,14 @@ def _path_boxes(ax, places: Mapping[str, tuple[float, float, str]], labels: Labe
         if labels.language == "both" and " (" in text:
             text = text.replace(" (", "\n(", 1)
         out[key] = ax.text(
-            bx, by, text, ha="center", va="center", fontsize=8.5, wrap=True, multialignment="center",
+            bx,
+            by,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            wrap=True,
+            multialignment="center",
             bbox={"boxstyle": "round,pad=0.45", "fc": "white", "ec": "0.2"},
         )
     return out
@@ -366,20 +378,34 @@ def _path_boxes(ax, places: Mapping[str, tuple[float, float, str]], labels: Labe
 def _path_arrow(ax, start, end) -> None:
     """An arrow between two boxes' outlines (patchA/patchB clip it)."""
     arrow = {
-        "arrowstyle": "-|>", "color": "0.2", "lw": 1.0, "shrinkA": 2, "shrinkB": 2,
-        "patchA": start.get_bbox_patch(), "patchB": end.get_bbox_patch(),
+        "arrowstyle": "-|>",
+        "color": "0.2",
+        "lw": 1.0,
+        "shrinkA": 2,
+        "shrinkB": 2,
+        "patchA": start.get_bbox_patch(),
+        "patchB": end.get_bbox_patch(),
     }
     ax.annotate("", xy=end.get_position(), xytext=start.get_position(), arrowprops=arrow)
 
 
-def _path_summary(by_term: Mapping, labels: Labels, coef: Callable[[str], str], dec: int) -> list[str]:
+def _path_summary(
+    by_term: Mapping, labels: Labels, coef: Callable[[str], str], dec: int
+) -> list[str]:
     """Lines beneath the diagram: total effect, indirect effect with its bootstrap interval."""
     if by_term.get("b") is None and by_term.get("indirect") is None:
         entry = labels.catalog["notes"]["mediation_two_step"]
         langs = ("zh", "en") if labels.language == "both" else (labels.language,)
-        total = [f"{labels.var('c_total')} = {coef('c_total')}"] if by_term.get("c_total") is not None else []
+        total = (
+            [f"{labels.var('c_total')} = {coef('c_total')}"]
+            if by_term.get("c_total") is not None
+            else []
+        )
         return [*total, *(str(entry[k]) for k in langs)]
-    lines = [f"{labels.var('c_total')} = {coef('c_total')}", f"{labels.var('indirect')} = {coef('indirect')}"]
+    lines = [
+        f"{labels.var('c_total')} = {coef('c_total')}",
+        f"{labels.var('indirect')} = {coef('indirect')}",
+    ]
     ci = by_term.get("boot_ci") or by_term.get("indirect")
     if ci is not None and pd.notna(getattr(ci, "ci_low", np.nan)):
         lines.append(
@@ -448,7 +474,7 @@ def save_figure(
     """Write ``stem.png`` / ``stem.pdf`` reproducibly (no time or software stamps)."""
     options = options or ReportOptions()
     for fmt in formats:
-        check_literal(fmt, FigureFormat, "figure formats")
+        check_option(fmt, FigureFormat, "figure formats")
     stem = pathlib.Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []

@@ -24,7 +24,8 @@ from typing import Literal
 import yaml
 
 from imtfp.errors import ConfigError
-from imtfp.report.options import Language, check_literal
+from imtfp.options import check_option
+from imtfp.report.options import Language
 
 StatFormat = Literal["int", "decimal", "ci"]
 TermKind = Literal["coef", "stat"]
@@ -100,7 +101,7 @@ class Labels:
     def __init__(
         self, language: Language = "zh", catalog: Mapping | None = None, *, strict: bool = False
     ):
-        check_literal(language, Language, "language")
+        check_option(language, Language, "language")
         self.language = language
         self.strict = strict
         self.catalog = load_catalog() if catalog is None else catalog

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
+from typing import Literal
+
+from imtfp.options import check_option
 
 Language = Literal["zh", "en", "both"]
 TableFormat = Literal["tex", "docx", "md", "csv"]
@@ -38,13 +40,6 @@ FIGURE_KEYS = (
     "mediation_path",
     "specification_curve",
 )
-
-
-def check_literal(value: object, allowed: object, what: str) -> None:
-    """Raise ValueError naming ``what`` and ``value`` unless ``value`` is an arg of ``allowed``."""
-    choices = get_args(allowed)
-    if value not in choices:
-        raise ValueError(f"{what}={value!r} is not one of {list(choices)}")
 
 
 @dataclass(frozen=True)
@@ -88,13 +83,13 @@ class ReportOptions:
     figures: tuple[str, ...] = FIGURE_KEYS
 
     def __post_init__(self) -> None:
-        check_literal(self.language, Language, "report.language")
-        check_literal(self.control_terms, ControlTerms, "report.control_terms")
-        check_literal(self.font, FontKey, "report.font")
+        check_option(self.language, Language, "report.language")
+        check_option(self.control_terms, ControlTerms, "report.control_terms")
+        check_option(self.font, FontKey, "report.font")
         for f in self.formats:
-            check_literal(f, TableFormat, "report.formats")
+            check_option(f, TableFormat, "report.formats")
         for f in self.figure_formats:
-            check_literal(f, FigureFormat, "report.figure_formats")
+            check_option(f, FigureFormat, "report.figure_formats")
         levels = tuple(self.stars)
         if not levels or any(not 0 < s < 1 for s in levels) or len(set(levels)) != len(levels):
             raise ValueError(f"report.stars={list(levels)!r} must be distinct levels in (0, 1)")

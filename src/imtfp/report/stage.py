@@ -30,10 +30,16 @@ TABLE_INPUTS: dict[str, dict[str, str]] = {
     "baseline": {"results": "models/baseline.parquet", "imputed": "panel/imputed.parquet"},
     "inference": {"results": "models/inference.parquet", "imputed": "panel/imputed.parquet"},
     "mediation": {"results": "models/mediation.parquet", "imputed": "panel/imputed.parquet"},
-    "heterogeneity": {"results": "models/heterogeneity.parquet", "imputed": "panel/imputed.parquet"},
+    "heterogeneity": {
+        "results": "models/heterogeneity.parquet",
+        "imputed": "panel/imputed.parquet",
+    },
     "iv": {"results": "models/iv.parquet", "imputed": "panel/imputed.parquet"},
     "threshold": {"results": "models/threshold.parquet", "imputed": "panel/imputed.parquet"},
-    "falsification": {"results": "models/falsification.parquet", "imputed": "panel/imputed.parquet"},
+    "falsification": {
+        "results": "models/falsification.parquet",
+        "imputed": "panel/imputed.parquet",
+    },
     "robustness": {
         "results": "robustness/checks.parquet",
         "summary": "robustness/multiverse/summary.parquet",
@@ -48,7 +54,16 @@ FIGURE_INPUTS: dict[str, dict[str, str]] = {
     "mediation_path": {"tidy": "models/mediation.parquet"},
     "specification_curve": {"specs": "robustness/multiverse/results.parquet"},
 }
-PACKAGES = ("imtfp", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "duckdb", "matplotlib")
+PACKAGES = (
+    "imtfp",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "linearmodels",
+    "duckdb",
+    "matplotlib",
+)
 
 
 def config_hash(config: Mapping) -> str:
@@ -57,7 +72,9 @@ def config_hash(config: Mapping) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def provenance(config: Mapping, *, source: str, vintage: str, config_hash_: str | None = None) -> Provenance:
+def provenance(
+    config: Mapping, *, source: str, vintage: str, config_hash_: str | None = None
+) -> Provenance:
     """Data source and vintage, config hash and package versions for every table's last note.
 
     ``config_hash_``: the hash of the whole validated config of the run (the rule passes it, so
@@ -72,7 +89,15 @@ def provenance(config: Mapping, *, source: str, vintage: str, config_hash_: str 
 def _variables(models: Mapping) -> list[str]:
     """The variables a descriptive table shows: outcome, regressor, controls, mediators, moderators."""
     x = models["x"] if isinstance(models["x"], str) else models["x"][0]
-    names = [models["y"], x, "technology", "factors", "industry", "ccd", *models.get("controls", [])]
+    names = [
+        models["y"],
+        x,
+        "technology",
+        "factors",
+        "industry",
+        "ccd",
+        *models.get("controls", []),
+    ]
     names += list(models.get("mediation", {}).get("channels", {}).values())
     names += list(models.get("heterogeneity", {}).get("moderators", {}).values())
     return list(dict.fromkeys(names))
@@ -114,7 +139,9 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     table's language (the cells by indicator are listed in the quality report)."""
     labels = labels or report_options(config)[1]
     if labels.language == "both":
-        zh, en = (sample_note(config, imputed, _one_language(labels, lang)) for lang in ("zh", "en"))
+        zh, en = (
+            sample_note(config, imputed, _one_language(labels, lang)) for lang in ("zh", "en")
+        )
         return f"{zh} {en}"
     panel = config.get("panel", {})
     first, last = panel.get("years", ["?", "?"])
@@ -128,7 +155,9 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     }
     parts = [labels.note("sample_window", **fields)]
     names = province_names(dropped, labels.language)
-    parts.append(labels.note("sample_dropped", names=sep.join(names)) if names else labels.note("sample_all"))
+    parts.append(
+        labels.note("sample_dropped", names=sep.join(names)) if names else labels.note("sample_all")
+    )
     years_out = panel.get("drop_years", [])
     if years_out:
         parts.append(labels.note("sample_years_out", years=sep.join(map(str, years_out))))
@@ -160,9 +189,7 @@ def _diff(base: object, new: object, path: tuple[str, ...]) -> dict[tuple[str, .
     return {} if base == new else {path: new}
 
 
-def check_label(
-    name: str, config: Mapping, overlay: Mapping, labels: Labels
-) -> tuple[str, bool]:
+def check_label(name: str, config: Mapping, overlay: Mapping, labels: Labels) -> tuple[str, bool]:
     """(label, same_as_baseline) of a named check, from what its resolved config runs.
 
     An index change is described by the resolved index (method and scheme), so a per-year check
@@ -174,7 +201,9 @@ def check_label(
     from imtfp.config import merge
 
     if labels.language == "both":
-        (zh, same), (en, _) = (check_label(name, config, overlay, _one_language(labels, lang)) for lang in ("zh", "en"))
+        (zh, same), (en, _) = (
+            check_label(name, config, overlay, _one_language(labels, lang)) for lang in ("zh", "en")
+        )
         return labels.pick({"zh": zh, "en": en}), same
     changes = check_changes(config, overlay)
     if not changes:
@@ -190,7 +219,9 @@ def check_label(
     return ("；" if labels.language != "en" else "; ").join(dict.fromkeys(parts)), False
 
 
-def _describe(section: str, keys: Mapping[tuple[str, ...], object], resolved: Mapping, labels: Labels) -> str | None:
+def _describe(
+    section: str, keys: Mapping[tuple[str, ...], object], resolved: Mapping, labels: Labels
+) -> str | None:
     """Words for the changed ``keys`` of one config section, or None if some key has none."""
     texts = []
     for path, value in keys.items():
@@ -241,10 +272,12 @@ _DESCRIBERS: dict[tuple[str, str], Callable[[object, Mapping, Labels], str | Non
     ("models", "cov"): lambda v, r, lab: _phrase(lab, "check_cov", v, ("inference",)),
     ("models", "transforms"): lambda v, r, lab: _describe_transforms(v, lab),  # type: ignore[arg-type]
     ("panel", "drop_provinces"): lambda v, r, lab: lab.note(
-        "check_drop", names=_sep(lab).join(province_names(v, lab.language))  # type: ignore[arg-type]
+        "check_drop",
+        names=_sep(lab).join(province_names(v, lab.language)),  # type: ignore[arg-type]
     ),
     ("panel", "drop_years"): lambda v, r, lab: lab.note(
-        "check_drop_years", years=_sep(lab).join(map(str, v))  # type: ignore[call-overload]
+        "check_drop_years",
+        years=_sep(lab).join(map(str, v)),  # type: ignore[call-overload]
     ),
     # ("panel", "derived"): absent on purpose — an expression is no label, the check's own label says it
 }
@@ -262,7 +295,9 @@ def _phrase(labels: Labels, key: str, value: object, sections: tuple[str, ...]) 
     for lang in ("zh", "en") if labels.language == "both" else (labels.language,):
         one = Labels(lang, labels.catalog, strict=labels.strict)  # type: ignore[arg-type]
         name = one.find(value, sections)
-        texts[lang] = str(entry[lang]).format(name=name if name is not None else one.unknown(value, "column"))
+        texts[lang] = str(entry[lang]).format(
+            name=name if name is not None else one.unknown(value, "column")
+        )
     return labels.pick({"zh": texts.get("zh", ""), "en": texts.get("en", ""), **texts})
 
 
@@ -302,11 +337,16 @@ def make_table(
         return builders.weights_table(_two_level_weights(inputs["weights"]), **common)
     if name == "coupling":
         coupling = inputs["coupling"]
-        return builders.coupling_table(coupling.assign(region=coupling["province"].map(region)), **common)
+        return builders.coupling_table(
+            coupling.assign(region=coupling["province"].map(region)), **common
+        )
     note = sample_note(config, inputs["imputed"], labels) if "imputed" in inputs else None
     notes = (note,) if note else ()
     if name == "robustness":
-        checks = {n: check_label(n, config, ov, labels) for n, ov in (config.get("robustness") or {}).items()}
+        checks = {
+            n: check_label(n, config, ov, labels)
+            for n, ov in (config.get("robustness") or {}).items()
+        }
         return builders.robustness_table(
             inputs["results"], summary=inputs.get("summary"), notes=notes, checks=checks, **common
         )
@@ -323,7 +363,9 @@ def figure_kind(stem: str) -> str:
     raise ValueError(f"unknown figure {stem!r}; known kinds: {sorted(FIGURE_INPUTS)}")
 
 
-def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, simulated: bool) -> dict:
+def make_figures(
+    name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, simulated: bool
+) -> dict:
     """Figures of kind ``name`` (a key of :data:`FIGURE_INPUTS`): {file stem: matplotlib Figure}.
 
     One figure per kind, except the mediation path diagram: one per channel.
@@ -335,17 +377,25 @@ def make_figures(name: str, inputs: Mapping[str, pd.DataFrame], config: Mapping,
     models = config["models"]
     x = models["x"] if isinstance(models["x"], str) else models["x"][0]
     if name == "coupling_heatmap":
-        return {name: figures.coupling_heatmap(_named_provinces(inputs["coupling"], options.language), **common)}
+        return {
+            name: figures.coupling_heatmap(
+                _named_provinces(inputs["coupling"], options.language), **common
+            )
+        }
     if name == "index_density":
         return {name: figures.index_density(inputs["index"], **common)}
     if name == "tfp_by_region":
-        return {name: figures.tfp_by_region(inputs["frame"], value=config["tfp"]["outcome"], **common)}
+        return {
+            name: figures.tfp_by_region(inputs["frame"], value=config["tfp"]["outcome"], **common)
+        }
     if name == "heterogeneity_coef":
         return {name: figures.heterogeneity_coef_plot(inputs["tidy"], term=x, **common)}
     if name == "mediation_path":
         channels: Sequence[str] = list(models["mediation"]["channels"])
         return {
-            f"{name}_{ch}": figures.mediation_path(inputs["tidy"], channel=ch, x=x, y=models["y"], **common)
+            f"{name}_{ch}": figures.mediation_path(
+                inputs["tidy"], channel=ch, x=x, y=models["y"], **common
+            )
             for ch in channels
         }
     if name == "specification_curve":
@@ -369,7 +419,9 @@ def _two_level_weights(weights: pd.DataFrame) -> pd.DataFrame:
     """Within-subsystem weights and the overall IM index's weights as two columns, rows by subsystem."""
     sub = weights[weights["level"] != "im"]
     subsystem_of = dict(zip(sub["indicator"], sub["level"]))
-    im = weights[weights["level"] == "im"].assign(level=lambda d: d["indicator"].map(subsystem_of), method="im")
+    im = weights[weights["level"] == "im"].assign(
+        level=lambda d: d["indicator"].map(subsystem_of), method="im"
+    )
     keep = sub["level"].isin(set(subsystem_of.values()))
     return pd.concat([sub[keep].assign(method="within"), im], ignore_index=True)
 

@@ -29,17 +29,16 @@ from typing import Literal
 
 import pandas as pd
 
+from imtfp.options import check_option
 from imtfp.report.labels import Labels, Term
-from imtfp.report.options import ReportOptions, check_literal
+from imtfp.report.options import ReportOptions
 from imtfp.tidy import TIDY_COLUMNS
 
 Show = Literal["se", "t", "p", "ci"]
 ModelRow = Literal[
     "nobs", "r2_within", "entity_fe", "time_fe", "controls", "n_clusters", "inference"
 ]
-RowKind = Literal[
-    "coef", "se", "p", "wild", "ci", "stat", "model", "indicator", "section", "text"
-]
+RowKind = Literal["coef", "se", "p", "wild", "ci", "stat", "model", "indicator", "section", "text"]
 MODEL_ROWS: tuple[ModelRow, ...] = (
     "nobs",
     "r2_within",
@@ -484,11 +483,11 @@ def format_table(
 
 def _check_show(show: Sequence[Show], model_rows: Sequence[ModelRow] | None) -> None:
     for s in show:
-        check_literal(s, Show, "show")
+        check_option(s, Show, "show")
     if "se" in show and "t" in show:
         raise ValueError("show: 'se' and 't' both go in parentheses; choose one")
     for m in model_rows or ():
-        check_literal(m, ModelRow, "model_rows")
+        check_option(m, ModelRow, "model_rows")
 
 
 def _term_info(
@@ -567,7 +566,9 @@ def _coefficient_block(
             line.append(Cell())
             continue
         seen.p |= not _isna(r.p) or not _isna(r.p_star)
-        line.append(num_cell(r.estimate, grid.decimals(c), stars_for(grid.star_p(c, r), grid.stars)))
+        line.append(
+            num_cell(r.estimate, grid.decimals(c), stars_for(grid.star_p(c, r), grid.stars))
+        )
     below = _below_rows(term, show, grid.columns, grid.cells, grid.dec)
     below += _wild_rows(term, grid, labels, show)
     seen.se |= any(r.kind == "se" for r in below)
@@ -582,13 +583,17 @@ def _wild_rows(term: str, grid: _Grid, labels: Labels, show: Sequence[Show]) -> 
     Printed in the columns that have few clusters (or every column with a wild p when
     ``report.headline_wild`` is on); the clustered p line is left out if ``show`` prints p.
     """
-    picked = [grid.get(c, term) if grid.shows_wild(c, grid.get(c, term)) else None for c in grid.columns]
+    picked = [
+        grid.get(c, term) if grid.shows_wild(c, grid.get(c, term)) else None for c in grid.columns
+    ]
     if not any(r is not None for r in picked):
         return []
     out = []
     if "p" not in show:
         clustered = tuple(
-            Cell(f"[{fmt_number(float(r.p), grid.dec)}]") if r is not None and not _isna(r.p) else Cell()
+            Cell(f"[{fmt_number(float(r.p), grid.dec)}]")
+            if r is not None and not _isna(r.p)
+            else Cell()
             for r in picked
         )
         out.append(Row(labels.row("p_value"), clustered, "p"))
@@ -608,7 +613,9 @@ def _wanted_model_rows(
     """Each model fact known for some column (or the rows asked for), minus ``drop``."""
     if model_rows is None:
         keys = {"r2_within": "r2_within", "inference": "cov"}
-        wanted = [m for m in MODEL_ROWS if any(v is not None for v in facts[keys.get(m, m)].values())]
+        wanted = [
+            m for m in MODEL_ROWS if any(v is not None for v in facts[keys.get(m, m)].values())
+        ]
     else:
         wanted = list(model_rows)
     return [m for m in wanted if m not in drop]
@@ -940,7 +947,8 @@ def _fe_row(
     yes, no = labels.row("yes"), labels.row("no")
     vals = [facts[key][c] for c in columns]
     return Row(
-        labels.row(key), tuple(Cell("" if v is None else (yes if bool(v) else no)) for v in vals),
+        labels.row(key),
+        tuple(Cell("" if v is None else (yes if bool(v) else no)) for v in vals),
         "indicator",
     )
 

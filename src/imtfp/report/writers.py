@@ -30,7 +30,8 @@ import zipfile
 from collections.abc import Sequence
 from typing import Literal
 
-from imtfp.report.options import ReportOptions, TableFormat, check_literal
+from imtfp.options import check_option
+from imtfp.report.options import ReportOptions, TableFormat
 from imtfp.report.table import Cell, Table
 
 # ---------------------------------------------------------------------------
@@ -317,7 +318,7 @@ Orientation = Literal["auto", "portrait", "landscape"]
 
 def is_landscape(table: Table, orientation: Orientation = "auto") -> bool:
     """Landscape if asked, or (``auto``) if the table has more than :data:`LANDSCAPE_COLUMNS` columns."""
-    check_literal(orientation, Orientation, "orientation")
+    check_option(orientation, Orientation, "orientation")
     if orientation == "auto":
         return table.ncols > LANDSCAPE_COLUMNS
     return orientation == "landscape"
@@ -458,7 +459,7 @@ def write_table(
     Excel opens Chinese text correctly.
     """
     for fmt in formats:
-        check_literal(fmt, TableFormat, "formats")
+        check_option(fmt, TableFormat, "formats")
     stem = pathlib.Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []

@@ -11,15 +11,17 @@ call the HiGHS dual simplex.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from imtfp.options import check_option, LPEngine as Engine, LPStatus as Status
 
+from imtfp.options import LPEngine as Engine
+from imtfp.options import LPStatus as Status
+from imtfp.options import check_option
 
 ENGINES = ("auto", "highspy", "linprog")
 

@@ -59,7 +59,9 @@ def panel_arrays(
     periods = sorted(panel[time].unique().tolist())
     if len(periods) < 2:
         raise ConfigError(f"{what}: needs at least two periods, got {periods}")
-    present = pd.crosstab(panel[entity], panel[time]).reindex(index=dmus, columns=periods, fill_value=0)
+    present = pd.crosstab(panel[entity], panel[time]).reindex(
+        index=dmus, columns=periods, fill_value=0
+    )
     if (present == 0).any().any():
         gaps = [(d, p) for d in dmus for p in periods if present.at[d, p] == 0]
         shown = ", ".join(f"DMU {d!s} in period {p!s}" for d, p in gaps[:5])

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.options import CapitalBase as Base, check_option, NonPositive
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.options import CapitalBase as Base
+from imtfp.options import NonPositive, check_option
 from imtfp.tfp._checks import require_columns
 
 BASES = ("zhang", "hall_jones")
@@ -211,7 +212,9 @@ def capital_stock(
     ]
 
 
-def _split_initial(df: pd.DataFrame, stocks: dict, child, parent, *, entity: str, time: str) -> float:
+def _split_initial(
+    df: pd.DataFrame, stocks: dict, child, parent, *, entity: str, time: str
+) -> float:
     first = int(df.loc[df["unit"] == child, "year"].min())
     nominal = df.set_index(["unit", "year"])["invest"]
     try:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, Orientation, RTS
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.options import RTS, Orientation, check_option
 from imtfp.tfp._checks import require_columns, require_positive
 from imtfp.tfp._lp import Engine, LinearProgram
 

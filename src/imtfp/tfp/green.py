@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, Disposability, OnInfeasible
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.options import Disposability, OnInfeasible, check_option
 from imtfp.tfp._checks import require_columns, require_positive
 from imtfp.tfp._lp import Engine, LinearProgram
 from imtfp.tfp._panel import PanelArrays, panel_arrays

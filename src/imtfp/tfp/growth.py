@@ -135,7 +135,9 @@ def solow_residual(
     if isinstance(alpha, str):
         if alpha != "estimate":
             raise ConfigError(f"alpha={alpha!r} is not a number or 'estimate'")
-        alpha = estimate_alpha(df, output=output, capital=capital, labour=labour, entity=entity, time=time)
+        alpha = estimate_alpha(
+            df, output=output, capital=capital, labour=labour, entity=entity, time=time
+        )
         if not 0 < alpha < 1:
             raise EstimationError(
                 f"solow_residual: estimated capital elasticity {alpha:.4f} is outside (0, 1); "

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option, Frontier
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.logs import progress
+from imtfp.options import Frontier, check_option
 from imtfp.tfp._lp import Engine
 from imtfp.tfp._panel import PanelArrays, panel_arrays
 from imtfp.tfp.dea import ORIENTATIONS, Orientation, RadialTechnology

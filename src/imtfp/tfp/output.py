@@ -48,7 +48,9 @@ def output_chain(panel: pd.DataFrame, *, base_year: int) -> pd.DataFrame:
     return out
 
 
-def splice_labour(panel: pd.DataFrame, spec: Mapping | None, *, column: str = "employment") -> pd.Series:
+def splice_labour(
+    panel: pd.DataFrame, spec: Mapping | None, *, column: str = "employment"
+) -> pd.Series:
     r"""Employment on one census basis: the years before ``year`` rescaled to the new basis.
 
     NBS totals from ``year`` (2020, 7th census) are on a new basis; the series before it is not
@@ -104,4 +106,6 @@ def invest_per_resident(capital: pd.DataFrame, panel: pd.DataFrame) -> pd.Series
         row = m.loc[m["price"].isna(), ["province", "year"]].iloc[0].tolist()
         raise EstimationError(f"no investment price for province-year {row}")
     pop = panel["population"].to_numpy(float)
-    return pd.Series(m["invest"].to_numpy(float) / m["price"].to_numpy(float) / pop * 1e4, name="invest_pc_real")
+    return pd.Series(
+        m["invest"].to_numpy(float) / m["price"].to_numpy(float) / pop * 1e4, name="invest_pc_real"
+    )

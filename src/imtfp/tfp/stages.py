@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.options import check_option
 from imtfp.errors import ConfigError
+from imtfp.options import check_option
 from imtfp.provinces import to_code
 from imtfp.tfp._checks import require_columns
 from imtfp.tfp.capital import capital_stock

@@ -47,7 +47,9 @@ def test_methods_chosen_and_exact():
     keep = np.random.default_rng(4).random(E * T) < 0.7
     plan = AbsorbPlan([group_codes(e[keep]), group_codes(t[keep])])
     assert plan.method == "exact"
-    np.testing.assert_allclose(plan.demean(X[keep]), _oracle(X[keep], plan_groups(plan)), atol=1e-10)
+    np.testing.assert_allclose(
+        plan.demean(X[keep]), _oracle(X[keep], plan_groups(plan)), atol=1e-10
+    )
 
 
 def plan_groups(plan):
@@ -87,7 +89,9 @@ def test_is_nested_and_codes():
     region = np.array([0, 0, 1, 1, 0, 0])
     assert is_nested(prov, region) and not is_nested(region, prov)
     for labels in (prov, prov.astype(str), np.array([10**12, 5, 10**12])):
-        np.testing.assert_array_equal(group_codes(labels), np.unique(labels, return_inverse=True)[1])
+        np.testing.assert_array_equal(
+            group_codes(labels), np.unique(labels, return_inverse=True)[1]
+        )
 
 
 def test_cluster_scores_equal_vcov_cluster():
@@ -96,5 +100,7 @@ def test_cluster_scores_equal_vcov_cluster():
     codes = group_codes(rng.integers(0, 17, 200))
     A = np.linalg.inv(X.T @ X)
     np.testing.assert_allclose(
-        vcov_cluster_scores(X, u, A, codes, k_df=5), vcov_cluster(X, u, A, codes, k_df=5), rtol=1e-12
+        vcov_cluster_scores(X, u, A, codes, k_df=5),
+        vcov_cluster(X, u, A, codes, k_df=5),
+        rtol=1e-12,
     )

@@ -48,24 +48,35 @@ def test_five_clusters_are_accepted_and_the_minimum_is_configurable():
     with inference_limits({"min_clusters": 3}):
         assert np.all(np.isfinite(vcov_cluster(X, u, A, codes, k_df=2)))
     X, _, u, A, codes = _design(6)
-    with inference_limits({"min_clusters": 8}), pytest.raises(EstimationError, match="minimum of 8"):
+    with (
+        inference_limits({"min_clusters": 8}),
+        pytest.raises(EstimationError, match="minimum of 8"),
+    ):
         vcov_cluster(X, u, A, codes, k_df=2)
 
 
 def test_warn_policy_reports_with_a_warning_naming_the_count():
     X, _, u, A, codes = _design(3)
-    with inference_limits({"few_clusters": "warn"}), pytest.warns(UserWarning, match="only 3 clusters"):
+    with (
+        inference_limits({"few_clusters": "warn"}),
+        pytest.warns(UserWarning, match="only 3 clusters"),
+    ):
         V = vcov_cluster(X, u, A, codes, k_df=2)
     assert np.all(np.isfinite(V))
     X, _, u, A, codes = _design(1)
-    with inference_limits({"few_clusters": "warn"}), pytest.raises(EstimationError, match="only 1 clusters"):
+    with (
+        inference_limits({"few_clusters": "warn"}),
+        pytest.raises(EstimationError, match="only 1 clusters"),
+    ):
         vcov_cluster(X, u, A, codes, k_df=2)
 
 
 def test_two_way_clustering_checks_both_dimensions():
     X, _, u, A, codes = _design(10, per=3)
     time = np.tile(np.arange(3), 10)
-    with pytest.raises(EstimationError, match="two-way clustered inference \\(second dimension\\) with only 3"):
+    with pytest.raises(
+        EstimationError, match="two-way clustered inference \\(second dimension\\) with only 3"
+    ):
         vcov_twoway_cluster(X, u, A, codes, time, k_df=2)
 
 
@@ -80,7 +91,10 @@ def test_driscoll_kraay_refuses_short_panels_unless_forced():
     time = np.tile(np.arange(12), 5)
     with pytest.raises(EstimationError, match="T = 12 periods, below the minimum of 20"):
         vcov_driscoll_kraay(X, u, A, time, k_df=2)
-    with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = 12"):
+    with (
+        inference_limits(InferenceLimits(dk_force=True)),
+        pytest.warns(UserWarning, match="T = 12"),
+    ):
         assert np.all(np.isfinite(vcov_driscoll_kraay(X, u, A, time, k_df=2)))
     with inference_limits({"dk_min_periods": 10}), warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -90,7 +104,9 @@ def test_driscoll_kraay_refuses_short_panels_unless_forced():
 def test_issue_reproducer_two_clusters_through_fit_twfe():
     # issue 16: with 2 clusters the clustered SE was 1e-18 and p 6e-18
     rng = np.random.default_rng(5)
-    df = pd.DataFrame({"province": np.repeat(["11", "12"], 12), "year": np.tile(np.arange(2011, 2023), 2)})
+    df = pd.DataFrame(
+        {"province": np.repeat(["11", "12"], 12), "year": np.tile(np.arange(2011, 2023), 2)}
+    )
     df["x"] = rng.normal(size=len(df))
     df["y"] = 0.3 * df["x"] + rng.normal(size=len(df))
     with pytest.raises(EstimationError, match="only 2 clusters"), warnings.catch_warnings():
@@ -99,8 +115,12 @@ def test_issue_reproducer_two_clusters_through_fit_twfe():
 
 
 def test_limits_from_spec_reads_the_models_section():
-    lim = limits_from_spec({"min_clusters": 7, "few_clusters": "warn", "dk_min_periods": 15, "dk_force": True})
-    assert lim == InferenceLimits(min_clusters=7, few_clusters="warn", dk_min_periods=15, dk_force=True)
+    lim = limits_from_spec(
+        {"min_clusters": 7, "few_clusters": "warn", "dk_min_periods": 15, "dk_force": True}
+    )
+    assert lim == InferenceLimits(
+        min_clusters=7, few_clusters="warn", dk_min_periods=15, dk_force=True
+    )
     assert limits_from_spec({}) == InferenceLimits()
     with pytest.raises(ValueError, match="few_clusters"):
         limits_from_spec({"few_clusters": "fallback"})

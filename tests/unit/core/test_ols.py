@@ -57,4 +57,6 @@ def test_coefficients_from_moments():
     W = np.column_stack([y, X])
     S = W.T @ W
     np.testing.assert_allclose(coefficients_from_moments(S, 0, [1, 2]), ols(X, y).beta, rtol=1e-10)
-    np.testing.assert_allclose(solve_normal_batch(np.eye(2)[None], np.ones((1, 2))), np.ones((1, 2)))
+    np.testing.assert_allclose(
+        solve_normal_batch(np.eye(2)[None], np.ones((1, 2))), np.ones((1, 2))
+    )

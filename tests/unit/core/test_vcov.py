@@ -8,9 +8,11 @@ from linearmodels import PanelOLS
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import (
+    InferenceLimits,
     absorbed_dof,
     cluster_factor,
     dk_default_bandwidth,
+    inference_limits,
     is_nested,
     vcov_cluster,
     vcov_driscoll_kraay,
@@ -18,7 +20,6 @@ from imtfp.core.vcov import (
     vcov_twoway_cluster,
     vcov_unadjusted,
 )
-from imtfp.core.vcov import InferenceLimits, inference_limits
 from imtfp.errors import EstimationError
 
 pytestmark = pytest.mark.unit
@@ -31,7 +32,11 @@ def sim():
     e = np.repeat(np.arange(G), T)
     t = np.tile(np.arange(T), G)
     X = rng.normal(size=(G * T, 2)) + rng.normal(size=G)[e][:, None]
-    y = X @ [1.0, -0.5] + rng.normal(size=G)[e] + rng.normal(size=G * T) * (1 + 0.5 * np.abs(X[:, 0]))
+    y = (
+        X @ [1.0, -0.5]
+        + rng.normal(size=G)[e]
+        + rng.normal(size=G * T) * (1 + 0.5 * np.abs(X[:, 0]))
+    )
     df = pd.DataFrame({"e": e, "t": t, "x1": X[:, 0], "x2": X[:, 1], "y": y}).set_index(["e", "t"])
     Xt = demean(X, [group_codes(e)])
     yt = demean(y, [group_codes(e)])
@@ -50,7 +55,9 @@ def test_cluster_matches_linearmodels_stata_convention(sim):
 
 
 def test_driscoll_kraay_matches_linearmodels(sim):
-    res = PanelOLS(sim["df"].y, sim["df"][["x1", "x2"]], entity_effects=True).fit(cov_type="kernel", debiased=True)
+    res = PanelOLS(sim["df"].y, sim["df"][["x1", "x2"]], entity_effects=True).fit(
+        cov_type="kernel", debiased=True
+    )
     k_df = 2 + 1 + absorbed_dof([group_codes(sim["e"])])  # slopes, constant, G-1 dummies
     with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = "):
         V = vcov_driscoll_kraay(sim["Xt"], sim["u"], sim["A"], sim["t"], k_df=k_df)
@@ -60,7 +67,12 @@ def test_driscoll_kraay_matches_linearmodels(sim):
 def test_twoway_unadjusted_matches_linearmodels(sim):
     clusters = pd.DataFrame({"a": sim["e"], "b": sim["t"]}, index=sim["df"].index)
     res = PanelOLS(sim["df"].y, sim["df"][["x1", "x2"]], entity_effects=True).fit(
-        cov_type="clustered", clusters=clusters, debiased=False, group_debias=False, auto_df=False, count_effects=False
+        cov_type="clustered",
+        clusters=clusters,
+        debiased=False,
+        group_debias=False,
+        auto_df=False,
+        count_effects=False,
     )
     V = vcov_twoway_cluster(sim["Xt"], sim["u"], sim["A"], sim["e"], sim["t"], k_df=2, adjust=False)
     np.testing.assert_allclose(V, res.cov.to_numpy(), rtol=1e-10)
@@ -72,7 +84,11 @@ def test_robust_and_unadjusted_match_statsmodels():
     y = X @ [1, 2, 3] + rng.normal(size=80) * (1 + X[:, 1] ** 2)
     res = sm.OLS(y, X).fit()
     A = np.linalg.inv(X.T @ X)
-    np.testing.assert_allclose(vcov_robust(X, res.resid, A, k_df=3), res.get_robustcov_results("HC1").cov_params(), rtol=1e-10)
+    np.testing.assert_allclose(
+        vcov_robust(X, res.resid, A, k_df=3),
+        res.get_robustcov_results("HC1").cov_params(),
+        rtol=1e-10,
+    )
     np.testing.assert_allclose(vcov_unadjusted(A, res.resid, 77), res.cov_params(), rtol=1e-10)
 
 

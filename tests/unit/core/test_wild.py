@@ -15,7 +15,14 @@ def _panel(seed=5, G=12, T=6, beta=0.0):
     t = np.tile(np.arange(T), G)
     x = rng.normal(size=G * T) + rng.normal(size=G)[e]
     z = rng.normal(size=G * T)
-    y = beta * x + 0.5 * z + rng.normal(size=G)[e] + rng.normal(size=T)[t] + rng.normal(size=G)[e] * 0.5 + rng.normal(size=G * T)
+    y = (
+        beta * x
+        + 0.5 * z
+        + rng.normal(size=G)[e]
+        + rng.normal(size=T)[t]
+        + rng.normal(size=G)[e] * 0.5
+        + rng.normal(size=G * T)
+    )
     return e, t, np.column_stack([x, z]), y
 
 
@@ -47,7 +54,17 @@ def test_vectorised_equals_bruteforce():
     V = bootstrap_weights(12, B, "webb", np.random.default_rng(3))
     t_hat, t_boot = _slow_wcr(e, t, X, y, V)
     p_ref = np.mean(np.abs(t_boot) > abs(t_hat))
-    res = wild_cluster_bootstrap(X, y, e, param=0, bootstrap=B, weights="webb", seed=3, absorb=[group_codes(e), group_codes(t)], level=None)
+    res = wild_cluster_bootstrap(
+        X,
+        y,
+        e,
+        param=0,
+        bootstrap=B,
+        weights="webb",
+        seed=3,
+        absorb=[group_codes(e), group_codes(t)],
+        level=None,
+    )
     # same draws (same seed, same generator call) -> identical p-value; t differs only by the factor
     assert res.p_value == pytest.approx(p_ref, abs=1e-12)
     factor = 12 / 11 * (len(y) - 1) / (len(y) - 2)
@@ -58,18 +75,34 @@ def test_nonzero_null_equals_bruteforce():
     e, t, X, y = _panel(seed=8)
     V = bootstrap_weights(12, 99, "rademacher", np.random.default_rng(4))
     t_hat, t_boot = _slow_wcr(e, t, X, y, V, null=0.3)
-    res = wild_cluster_bootstrap(X, y, e, param=0, null=0.3, bootstrap=99, weights="rademacher", seed=4,
-                                 absorb=[group_codes(e), group_codes(t)], level=None)
+    res = wild_cluster_bootstrap(
+        X,
+        y,
+        e,
+        param=0,
+        null=0.3,
+        bootstrap=99,
+        weights="rademacher",
+        seed=4,
+        absorb=[group_codes(e), group_codes(t)],
+        level=None,
+    )
     assert res.p_value == pytest.approx(np.mean(np.abs(t_boot) > abs(t_hat)), abs=1e-12)
 
 
 def test_ci_inverts_the_test():
     e, t, X, y = _panel(seed=2, G=20)
-    kw = dict(param=0, bootstrap=999, weights="webb", seed=9, absorb=[group_codes(e), group_codes(t)])
+    kw = dict(
+        param=0, bootstrap=999, weights="webb", seed=9, absorb=[group_codes(e), group_codes(t)]
+    )
     res = wild_cluster_bootstrap(X, y, e, **kw)
     assert res.ci_low < res.estimate < res.ci_high
-    inside = wild_cluster_bootstrap(X, y, e, null=res.ci_low + 1e-3 * (res.ci_high - res.ci_low), level=None, **kw)
-    outside = wild_cluster_bootstrap(X, y, e, null=res.ci_low - 1e-2 * (res.ci_high - res.ci_low), level=None, **kw)
+    inside = wild_cluster_bootstrap(
+        X, y, e, null=res.ci_low + 1e-3 * (res.ci_high - res.ci_low), level=None, **kw
+    )
+    outside = wild_cluster_bootstrap(
+        X, y, e, null=res.ci_low - 1e-2 * (res.ci_high - res.ci_low), level=None, **kw
+    )
     assert inside.p_value >= 0.05 > outside.p_value
 
 

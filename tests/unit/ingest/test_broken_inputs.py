@@ -73,7 +73,10 @@ def _manifest(tmp_path, files, **extra):
 
 
 def test_unknown_unit_is_an_error(tmp_path):
-    m = _manifest(tmp_path, [{"path": "unknown_unit.csv", "reader": "nbs", "indicator": "gdp", "vintage": "x"}])
+    m = _manifest(
+        tmp_path,
+        [{"path": "unknown_unit.csv", "reader": "nbs", "indicator": "gdp", "vintage": "x"}],
+    )
     with pytest.raises(IngestError, match="unknown unit '亿美元' for indicator 'gdp'"):
         ingest(m)
 
@@ -84,29 +87,45 @@ def test_conflicting_vintages_error_unless_config_names_winner(tmp_path):
         {"path": "gdp_vintage_b.csv", "reader": "nbs", "indicator": "gdp", "vintage": "2024"},
     ]
     m = _manifest(tmp_path, files)
-    with pytest.raises(IngestError, match=r"province 11, year 2019, indicator gdp: gdp_vintage_a.csv line 5"):
+    with pytest.raises(
+        IngestError, match=r"province 11, year 2019, indicator gdp: gdp_vintage_a.csv line 5"
+    ):
         ingest(m)
     wh = ingest(m, vintage_priority={"gdp": ["2024", "2020"]})
     kept = wh.observations.set_index(["province", "year"])["value"]
     assert kept[("11", 2019)] == pytest.approx(35445.1e8 / 1e8)
     # identical cells are duplicates, the differing one superseded: every cell stays accounted for
-    assert sorted(wh.rejects["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "duplicate", "superseded"]
+    assert sorted(wh.rejects["reason"].str.split(" ").str[0]) == [
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "superseded",
+    ]
     assert wh.accounting["balanced"].all()
     assert len(wh.conflicts) == 4
 
 
 def test_wide_table_counts_unmapped_columns(tmp_path):
-    (tmp_path / "w.csv").write_text("地区,年份,GDP,备注数\n北京,2020,1.5,7\n天津市,2020,—,\n全国,2020,9,1\n", encoding="utf-8")
+    (tmp_path / "w.csv").write_text(
+        "地区,年份,GDP,备注数\n北京,2020,1.5,7\n天津市,2020,—,\n全国,2020,9,1\n", encoding="utf-8"
+    )
     files = [{"path": "w.csv", "reader": "wide", "province_column": "地区", "year_column": "年份",
               "columns": {"GDP": "gdp"}, "units": {"GDP": "亿元"}, "vintage": "v"}]  # fmt: skip
     doc = tmp_path / "m.yaml"
-    doc.write_text(yaml.safe_dump({"dataset": "w", "files": files}, allow_unicode=True), encoding="utf-8")
+    doc.write_text(
+        yaml.safe_dump({"dataset": "w", "files": files}, allow_unicode=True), encoding="utf-8"
+    )
     m = load_manifest(doc)
     with pytest.raises(IngestError, match="line 3: non-numeric cell"):
         ingest(m)
     wh = ingest(m, on_bad_cell="reject")
     acc = wh.accounting.iloc[0]
-    assert (acc["nonempty_cells"], acc["observations"], acc["rejects"], acc["excluded_cells"]) == (5, 1, 1, 3)  # GDP: 1 kept, — rejected, 全国 excluded; 备注数: 2 unmapped
+    assert (acc["nonempty_cells"], acc["observations"], acc["rejects"], acc["excluded_cells"]) == (
+        5,
+        1,
+        1,
+        3,
+    )  # GDP: 1 kept, — rejected, 全国 excluded; 备注数: 2 unmapped
 
 
 def test_manifest_excludes_known_bad_cells_into_rejects(tmp_path):
@@ -114,7 +133,9 @@ def test_manifest_excludes_known_bad_cells_into_rejects(tmp_path):
              "exclude_cells": [{"province": "天津", "years": [2019], "indicator": "gdp", "reason": "unit error"}]}  # fmt: skip
     wh = ingest(_manifest(tmp_path, [entry]))
     assert len(wh.observations) == 3
-    assert wh.rejects[["province", "year", "reason"]].values.tolist() == [["12", 2019, "excluded by manifest: unit error"]]
+    assert wh.rejects[["province", "year", "reason"]].values.tolist() == [
+        ["12", 2019, "excluded by manifest: unit error"]
+    ]
     assert wh.accounting["balanced"].all()
     entry["exclude_cells"][0]["province"] = "河北"
     with pytest.raises(IngestError, match="matches no cell"):

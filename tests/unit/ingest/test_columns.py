@@ -24,7 +24,9 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_years_layout_reads_a_portal_table_whose_footer_was_cut(tmp_path):
     path = _write(tmp_path, "gdp.csv", PORTAL)
-    r = read_columns(path, layout="years", indicator="地区生产总值", unit="亿元", skip_rows=2, expect_provinces=2)
+    r = read_columns(
+        path, layout="years", indicator="地区生产总值", unit="亿元", skip_rows=2, expect_provinces=2
+    )
     obs = r.observations.set_index(["province", "year"])["value"]
     assert obs.to_dict() == {("11", 2012): 19568.3, ("11", 2011): 17653.3, ("12", 2011): 9730.5}
     assert set(r.observations["source_line"]) == {4, 5}  # file lines of 北京市 and 天津市
@@ -36,14 +38,18 @@ def test_years_layout_reads_a_portal_table_whose_footer_was_cut(tmp_path):
 def test_years_layout_refuses_a_table_that_lost_provinces(tmp_path):
     path = _write(tmp_path, "gdp.csv", PORTAL)
     with pytest.raises(IngestError, match="2 provinces read, 31 expected"):
-        read_columns(path, layout="years", indicator="x", unit="亿元", skip_rows=2, expect_provinces=31)
+        read_columns(
+            path, layout="years", indicator="x", unit="亿元", skip_rows=2, expect_provinces=31
+        )
 
 
 def test_a_label_row_with_values_is_an_error_not_a_footer(tmp_path):
     path = _write(tmp_path, "gdp.csv", PORTAL.replace("注,,", "注,1.0,"))
     with pytest.raises(IngestError, match="unknown province name '注'"):
         read_columns(path, layout="years", indicator="x", unit="亿元", skip_rows=2)
-    r = read_columns(path, layout="years", indicator="x", unit="亿元", skip_rows=2, on_bad_cell="reject")
+    r = read_columns(
+        path, layout="years", indicator="x", unit="亿元", skip_rows=2, on_bad_cell="reject"
+    )
     assert r.rejects[["province", "year", "raw_value"]].values.tolist() == [["注", 2012, "1.0"]]
 
 
@@ -74,10 +80,15 @@ def test_long_layout_from_stata_and_excel_with_flagged_rows(tmp_path):
         reject_flagged={"column": "note", "reason": "flagged by the source"},
     )  # fmt: skip
     df.to_excel(tmp_path / "t.xlsx", index=False)
-    df.assign(note=df["note"].astype(str)).to_stata(tmp_path / "t.dta", write_index=False, version=118)
+    df.assign(note=df["note"].astype(str)).to_stata(
+        tmp_path / "t.dta", write_index=False, version=118
+    )
     for name in ("t.xlsx", "t.dta"):
         r = read_columns(tmp_path / name, **spec)
-        assert r.observations[["province", "year", "value"]].values.tolist() == [["11", 2019, 14137.85], ["31", 2019, 9.5]]
+        assert r.observations[["province", "year", "value"]].values.tolist() == [
+            ["11", 2019, 14137.85],
+            ["31", 2019, 9.5],
+        ]
         assert r.rejects["reason"].tolist() == ["flagged by the source: ERROR: repeats 2012"]
         # 3 robot cells + 1 flag text + 2 'other' cells; flag and 'other' are unmapped columns
         assert r.nonempty_cells == 6
@@ -91,4 +102,6 @@ def test_manifest_entry_maps_and_converts_units(tmp_path):
     r = read_entry(Manifest("t", tmp_path, [entry]), entry)
     assert set(r.observations["code"]) == {"gdp"} and set(r.observations["vintage"]) == {"v1"}
     # 万元 -> 亿元 (the catalog unit of gdp)
-    assert r.observations.set_index(["province", "year"]).at[("11", 2012), "value"] == pytest.approx(1.95683)
+    assert r.observations.set_index(["province", "year"]).at[
+        ("11", 2012), "value"
+    ] == pytest.approx(1.95683)

@@ -38,11 +38,18 @@ LINES = ["", ",,,,", "\u3000\u3000", "注：插在中间", "数据来源：国�
 
 
 def _cells(rng: random.Random) -> list[str]:
-    return [rng.choice(["", f"{rng.uniform(-50, 5000):.1f}", str(rng.randint(0, 99999))]) for _ in YEARS]
+    return [
+        rng.choice(["", f"{rng.uniform(-50, 5000):.1f}", str(rng.randint(0, 99999))]) for _ in YEARS
+    ]
 
 
 def legacy_text(rng: random.Random) -> str:
-    lines = ["数据库：分省年度数据", "指标：地区生产总值(亿元)", "时间：最近20年", ",".join(["地区", *[f"{y}年" for y in YEARS]])]
+    lines = [
+        "数据库：分省年度数据",
+        "指标：地区生产总值(亿元)",
+        "时间：最近20年",
+        ",".join(["地区", *[f"{y}年" for y in YEARS]]),
+    ]
     lines += [",".join([p, *_cells(rng)]) for p in PROVINCES]
     lines += ["注：1. 说明", "\u3000\u30002. 续", "数据来源：国家统计局"]
     return "\r\n".join(lines) + "\r\n"
@@ -50,14 +57,22 @@ def legacy_text(rng: random.Random) -> str:
 
 def portal_text(rng: random.Random) -> str:
     sep = "\t,"
-    lines = ["数据库：分省年度数据 ", "时间：2019年-2022年 ", sep.join(["地区", *[f"{y}年" for y in YEARS]]) + sep]
+    lines = [
+        "数据库：分省年度数据 ",
+        "时间：2019年-2022年 ",
+        sep.join(["地区", *[f"{y}年" for y in YEARS]]) + sep,
+    ]
     lines += [sep.join([p, *_cells(rng)]) + sep for p in PROVINCES]
     lines += ["注：模拟。", "数据来源：国家统计局"]
     return "\n".join(lines)
 
 
 def by_region_text(rng: random.Random) -> str:
-    lines = ["数据库：分省年度数据", "时间：2019-2022", ",".join(["指标", *[f"{y}年" for y in YEARS]])]
+    lines = [
+        "数据库：分省年度数据",
+        "时间：2019-2022",
+        ",".join(["指标", *[f"{y}年" for y in YEARS]]),
+    ]
     lines += [",".join([f"指标{i}(亿元)", *_cells(rng)]) for i in range(5)]
     lines += ["数据来源：国家统计局"]
     return "\r\n".join(lines) + "\r\n"
@@ -72,7 +87,11 @@ def tidy_text(rng: random.Random) -> str:
 
 def wide_text(rng: random.Random) -> str:
     rows = ["地区,年份,GDP,备注"]
-    rows += [f"{p},{y},{rng.choice(['', '1.5', '2'])},{rng.choice(['', 'a'])}" for p in PROVINCES[:5] for y in YEARS]
+    rows += [
+        f"{p},{y},{rng.choice(['', '1.5', '2'])},{rng.choice(['', 'a'])}"
+        for p in PROVINCES[:5]
+        for y in YEARS
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -103,7 +122,11 @@ def mutate_text(text: str, rng: random.Random) -> str:
             continue
         else:
             pos = rng.randrange(len(lines[i]) + 1)
-            lines[i] = lines[i][:pos] + rng.choice(['"', "\r", ",", "\x00", "\ufffd", "，"]) + lines[i][pos:]
+            lines[i] = (
+                lines[i][:pos]
+                + rng.choice(['"', "\r", ",", "\x00", "\ufffd", "，"])
+                + lines[i][pos:]
+            )
         text = "\n".join(lines)
     return text
 
@@ -147,11 +170,18 @@ def independent_cells(data: bytes) -> int | None:
 
 def check(reading, path: Path, data: bytes | None = None) -> None:
     excluded = int(reading.excluded["cells"].sum()) if len(reading.excluded) else 0
-    assert reading.nonempty_cells == len(reading.observations) + len(reading.rejects) + excluded, path
+    assert reading.nonempty_cells == len(reading.observations) + len(reading.rejects) + excluded, (
+        path
+    )
     if data is not None:
         total = independent_cells(data)
         labels = reading.meta["row_labels"]
-        assert total == reading.nonempty_cells + labels, (path, total, reading.nonempty_cells, labels)
+        assert total == reading.nonempty_cells + labels, (
+            path,
+            total,
+            reading.nonempty_cells,
+            labels,
+        )
 
 
 def _read_or_ingest_error(fn, path: Path):
@@ -182,15 +212,25 @@ def test_fuzzed_text_files_raise_ingest_error_or_account_for_every_cell(tmp_path
             nbs = False
         elif kind == "wide":
             reading = _read_or_ingest_error(
-                lambda: read_wide(path, columns={"GDP": "gdp"}, units={"GDP": "亿元"}, province_column="地区",
-                                  year_column="年份", on_bad_cell=mode),  # fmt: skip
+                lambda: read_wide(
+                    path,
+                    columns={"GDP": "gdp"},
+                    units={"GDP": "亿元"},
+                    province_column="地区",
+                    year_column="年份",
+                    on_bad_cell=mode,
+                ),  # fmt: skip
                 path,
             )
             nbs = False
         else:
             reading = _read_or_ingest_error(
-                lambda: read_nbs_file(path, indicator="x" if kind == "portal" else None,
-                                      unit="亿元" if kind == "portal" else None, on_bad_cell=mode),  # fmt: skip
+                lambda: read_nbs_file(
+                    path,
+                    indicator="x" if kind == "portal" else None,
+                    unit="亿元" if kind == "portal" else None,
+                    on_bad_cell=mode,
+                ),  # fmt: skip
                 path,
             )
             nbs = True
@@ -198,7 +238,9 @@ def test_fuzzed_text_files_raise_ingest_error_or_account_for_every_cell(tmp_path
             read_ok[kind] = read_ok.get(kind, 0) + 1
             check(reading, path, data if nbs else None)
     # the fuzzing also exercises successful reads of every kind
-    assert set(read_ok) == {m[0] for m in makers} and sum(read_ok.values()) > CASES // 4 // 5, read_ok
+    assert set(read_ok) == {m[0] for m in makers} and sum(read_ok.values()) > CASES // 4 // 5, (
+        read_ok
+    )
 
 
 def _excel_value(rng: random.Random):
@@ -212,8 +254,16 @@ def test_fuzzed_xlsx_and_xls_raise_ingest_error_or_account_for_every_cell(tmp_pa
     xlwt = pytest.importorskip("xlwt")
     for case in range(80):
         rng = random.Random(10_000 + case)
-        rows = [["数据库：分省年度数据"], ["指标：地区生产总值(亿元)"], ["时间：最近20年"], ["地区", *[f"{y}年" for y in YEARS]]]
-        rows += [[p, *[rng.choice([None, round(rng.uniform(0, 999), 1)]) for _ in YEARS]] for p in PROVINCES]
+        rows = [
+            ["数据库：分省年度数据"],
+            ["指标：地区生产总值(亿元)"],
+            ["时间：最近20年"],
+            ["地区", *[f"{y}年" for y in YEARS]],
+        ]
+        rows += [
+            [p, *[rng.choice([None, round(rng.uniform(0, 999), 1)]) for _ in YEARS]]
+            for p in PROVINCES
+        ]
         rows += [["注：说明"], ["数据来源：国家统计局"]]
         for _ in range(rng.randint(1, 5)):
             op = rng.randrange(4)
@@ -221,7 +271,7 @@ def test_fuzzed_xlsx_and_xls_raise_ingest_error_or_account_for_every_cell(tmp_pa
             if op == 0:
                 row = rows[i]
                 j = rng.randrange(max(len(row), 1))
-                row[j:j + 1] = [_excel_value(rng)]
+                row[j : j + 1] = [_excel_value(rng)]
             elif op == 1:
                 rows.insert(i, [rng.choice([None, "", "注：中间", "\u3000", "北京市"])])
             elif op == 2 and len(rows) > 1:
@@ -257,5 +307,8 @@ def test_fuzzed_xlsx_and_xls_raise_ingest_error_or_account_for_every_cell(tmp_pa
         if reading is not None:
             check(reading, path)
             assert 42.0 not in reading.observations["value"].tolist() or 42 in [
-                v for row in rows for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)
+                v
+                for row in rows
+                for v in row
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
             ]

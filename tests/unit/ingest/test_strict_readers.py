@@ -16,7 +16,9 @@ HEAD = ["数据库：分省年度数据", "指标：地区生产总值(亿元)",
 FOOT = ["注：测试。", "数据来源：国家统计局"]
 
 
-def _legacy(tmp_path: Path, body: list[str], *, head=HEAD, foot=FOOT, name="f.csv", eol="\r\n") -> Path:
+def _legacy(
+    tmp_path: Path, body: list[str], *, head=HEAD, foot=FOOT, name="f.csv", eol="\r\n"
+) -> Path:
     path = tmp_path / name
     path.write_bytes(eol.join([*head, *body, *foot]).encode("gb18030") + eol.encode())
     return path
@@ -36,7 +38,9 @@ def test_blank_lines_inside_the_table_do_not_end_it(tmp_path, gap):
 
 def test_note_inside_the_table_is_an_error_naming_the_row_after_it(tmp_path):
     path = _legacy(tmp_path, ["北京市,1,2", "注：中途的说明", "天津市,3,4"])
-    with pytest.raises(IngestError, match="table row of 天津市 after the footer began at line 6") as info:
+    with pytest.raises(
+        IngestError, match="table row of 天津市 after the footer began at line 6"
+    ) as info:
         read_nbs_file(path)
     assert info.value.line == 7 and info.value.file == str(path)
 
@@ -55,7 +59,11 @@ def test_table_without_footer_is_truncated(tmp_path):
 
 
 def test_footer_notes_and_header_are_counted(tmp_path):
-    path = _legacy(tmp_path, ["北京市,1,2"], foot=["注：1. 第一条", "\u3000\u30002. 续", "数据来源：国家统计局"])
+    path = _legacy(
+        tmp_path,
+        ["北京市,1,2"],
+        foot=["注：1. 第一条", "\u3000\u30002. 续", "数据来源：国家统计局"],
+    )
     r = read_nbs_file(path)
     kinds = r.excluded.groupby("kind")["cells"].sum().to_dict()
     assert kinds == {"header": 3, "column_header": 3, "note": 3}
@@ -81,7 +89,11 @@ def test_number_grammar_rejects(raw):
 
 
 def test_nan_and_inf_cells_are_bad_cells(tmp_path):
-    path = _legacy(tmp_path, ["北京市,NaN,2,3", "天津市,inf,1,5"], head=HEAD[:3] + ["地区,2021年,2020年,2019年"])
+    path = _legacy(
+        tmp_path,
+        ["北京市,NaN,2,3", "天津市,inf,1,5"],
+        head=HEAD[:3] + ["地区,2021年,2020年,2019年"],
+    )
     with pytest.raises(IngestError, match="not a finite number"):
         read_nbs_file(path)
     r = read_nbs_file(path, on_bad_cell="reject")
@@ -213,7 +225,9 @@ def test_tidy_reader_rejects_nan_and_inf(tmp_path):
     with pytest.raises(IngestError, match="line 2: not a finite number"):
         read_tidy(path)
     r = read_tidy(path, on_bad_cell="reject")
-    assert r.rejects["source_line"].tolist() == [2, 4] and r.observations["source_line"].tolist() == [5]
+    assert r.rejects["source_line"].tolist() == [2, 4] and r.observations[
+        "source_line"
+    ].tolist() == [5]
 
 
 def test_wide_reader_raises_only_ingest_errors(tmp_path):
@@ -231,16 +245,30 @@ def test_wide_reader_raises_only_ingest_errors(tmp_path):
 
 def _manifest(tmp_path, files):
     path = tmp_path / "manifest.yaml"
-    path.write_text(yaml.safe_dump({"dataset": "t", "files": files}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"dataset": "t", "files": files}, allow_unicode=True), encoding="utf-8"
+    )
     return path
 
 
 @pytest.mark.parametrize(
-    "bad", ["/etc/passwd", "../outside.csv", "a/../../outside.csv", "~/x.csv", "C:/x.csv", "https://example.com/x.csv"]
+    "bad",
+    [
+        "/etc/passwd",
+        "../outside.csv",
+        "a/../../outside.csv",
+        "~/x.csv",
+        "C:/x.csv",
+        "https://example.com/x.csv",
+    ],
 )
 def test_manifest_paths_stay_inside_the_root(tmp_path, bad):
     with pytest.raises(IngestError, match="absolute|leaves the dataset root"):
-        load_manifest(_manifest(tmp_path, [{"path": bad, "reader": "nbs", "indicator": "gdp", "vintage": "v"}]))
+        load_manifest(
+            _manifest(
+                tmp_path, [{"path": bad, "reader": "nbs", "indicator": "gdp", "vintage": "v"}]
+            )
+        )
 
 
 def test_symlink_out_of_the_root_is_refused(tmp_path):
@@ -248,38 +276,62 @@ def test_symlink_out_of_the_root_is_refused(tmp_path):
     root.mkdir()
     outside = _legacy(tmp_path, ["北京市,1,2"], name="outside.csv")
     (root / "link.csv").symlink_to(outside)
-    m = load_manifest(_manifest(root, [{"path": "link.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}]))
+    m = load_manifest(
+        _manifest(root, [{"path": "link.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}])
+    )
     with pytest.raises(IngestError, match="outside the dataset root"):
         m.check_files()
 
 
 def test_a_file_listed_twice_is_named_a_duplicate(tmp_path):
     e = {"path": "f.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}
-    with pytest.raises(IngestError, match=r"files\[1\] \(./f.csv\) is a duplicate: the same file is files\[0\]"):
+    with pytest.raises(
+        IngestError, match=r"files\[1\] \(./f.csv\) is a duplicate: the same file is files\[0\]"
+    ):
         load_manifest(_manifest(tmp_path, [e, {**e, "path": "./f.csv"}]))
 
 
 def test_missing_raw_file_fails_when_checked(tmp_path):
-    m = load_manifest(_manifest(tmp_path, [{"path": "nope.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}]))
+    m = load_manifest(
+        _manifest(
+            tmp_path, [{"path": "nope.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}]
+        )
+    )
     with pytest.raises(IngestError, match="nope.csv does not exist"):
         m.check_files()
 
 
 def test_declared_unit_must_agree_with_the_files_own_unit(tmp_path):
-    _legacy(tmp_path, ["北京市,1,2"], head=["数据库：分省年度数据", "指标：地区生产总值(万元)", "时间：x", "地区,2021年,2020年"])
+    _legacy(
+        tmp_path,
+        ["北京市,1,2"],
+        head=["数据库：分省年度数据", "指标：地区生产总值(万元)", "时间：x", "地区,2021年,2020年"],
+    )
     m = load_manifest(_manifest(tmp_path, [{"path": "f.csv", "reader": "nbs", "indicator": "gdp", "unit": "亿元",
                                             "vintage": "v"}]))  # fmt: skip
-    with pytest.raises(IngestError, match="declares unit '亿元' but the file's 指标 line states '万元'"):
+    with pytest.raises(
+        IngestError, match="declares unit '亿元' but the file's 指标 line states '万元'"
+    ):
         read_entry(m, m.files[0])
 
 
 def test_file_indicator_must_match_the_entry_or_an_alias(tmp_path):
-    _legacy(tmp_path, ["北京市,1,2"], head=["数据库：分省年度数据", "指标：年末常住人口(万人)", "时间：x", "地区,2021年,2020年"])
+    _legacy(
+        tmp_path,
+        ["北京市,1,2"],
+        head=["数据库：分省年度数据", "指标：年末常住人口(万人)", "时间：x", "地区,2021年,2020年"],
+    )
     entry = {"path": "f.csv", "reader": "nbs", "indicator": "gdp", "vintage": "v"}
     m = load_manifest(_manifest(tmp_path, [entry]))
     with pytest.raises(IngestError, match="the file's 指标 is '年末常住人口\\(万人\\)'.*'gdp'"):
         read_entry(m, m.files[0])
-    entry = {"path": "f.csv", "reader": "nbs", "indicator": "population", "vintage": "v", "aliases": ["年末常住人口"]}
+    entry = {
+        "path": "f.csv",
+        "reader": "nbs",
+        "indicator": "population",
+        "vintage": "v",
+        "aliases": ["年末常住人口"],
+    }
     m = load_manifest(_manifest(tmp_path, [entry]))
     assert read_entry(m, m.files[0]).observations["value"].tolist() == [1.0, 2.0]
 

@@ -14,10 +14,17 @@ pytestmark = pytest.mark.unit
 
 
 def test_clusters_and_periods_follow_each_column_sample(panel):
-    spec = {"y": "y", "x": "x", "controls": ["z"], "inference": {"wild_bootstrap": {"bootstrap": 199}},
-            "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False}}
+    spec = {
+        "y": "y",
+        "x": "x",
+        "controls": ["z"],
+        "inference": {"wild_bootstrap": {"bootstrap": 199}},
+        "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False},
+    }
     with inference_limits({"few_clusters": "warn"}):  # the Northeast has 3 provinces
-        out = annotate_inference(stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1)
+        out = annotate_inference(
+            stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
+        )
     core = out[out["term"] == "x"].set_index("column")
     expected = panel.groupby("region")["province"].nunique()
     for region, n in expected.items():
@@ -31,10 +38,17 @@ def test_wild_p_matches_the_inference_table_for_the_same_model_and_seed(panel):
     # y unrelated to x (beyond the controls), so the p-value is not trivially 0
     rng = np.random.default_rng(5)
     data = panel.assign(y=panel["z"] + rng.normal(size=len(panel)) + 0.05 * panel["x"])
-    spec = {"y": "y", "x": "x", "controls": ["z"], "inference": {"wild_bootstrap": {"bootstrap": 999}},
-            "baseline": {"with_fe": [True], "stepwise": False}}
+    spec = {
+        "y": "y",
+        "x": "x",
+        "controls": ["z"],
+        "inference": {"wild_bootstrap": {"bootstrap": 999}},
+        "baseline": {"with_fe": [True], "stepwise": False},
+    }
     base = annotate_inference(stages.estimate_baseline(data, spec, seed=11), data, spec, seed=11)
-    with inference_limits({"dk_force": True}):  # the inference table also prints Driscoll-Kraay (T = 12)
+    with inference_limits(
+        {"dk_force": True}
+    ):  # the inference table also prints Driscoll-Kraay (T = 12)
         ref = inference_panel(data, y="y", x="x", controls=["z"], bootstrap=999, seed=11)
     wild = ref.loc[ref["column"] == "wild_bootstrap", "p"].iloc[0]
     assert 0.01 < wild < 0.99
@@ -42,10 +56,19 @@ def test_wild_p_matches_the_inference_table_for_the_same_model_and_seed(panel):
 
 
 def test_no_wild_p_for_columns_it_cannot_rebuild(panel):
-    spec = {"y": "y", "x": "x", "controls": ["z"], "inference": {"wild_bootstrap": {"bootstrap": 199}},
-            "heterogeneity": {"regions": False, "moderators": {"q": "q"}}}
-    out = annotate_inference(stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1)
+    spec = {
+        "y": "y",
+        "x": "x",
+        "controls": ["z"],
+        "inference": {"wild_bootstrap": {"bootstrap": 199}},
+        "heterogeneity": {"regions": False, "moderators": {"q": "q"}},
+    }
+    out = annotate_inference(
+        stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
+    )
     assert out["wild_p"].isna().all()  # the moderation column has an interaction
     assert (out["n_clusters"] == 31).all()
-    off = annotate_inference(stages.estimate_baseline(panel, spec, seed=1), panel, spec, seed=1, wild=False)
+    off = annotate_inference(
+        stages.estimate_baseline(panel, spec, seed=1), panel, spec, seed=1, wild=False
+    )
     assert off["wild_p"].isna().all() and (off["n_clusters"] == 31).all()

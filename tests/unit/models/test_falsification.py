@@ -51,13 +51,31 @@ def test_province_trends_absorb_a_trend_that_biases_the_baseline(panel):
 
 
 def test_every_configured_test_is_a_column(panel):
-    spec = {"y": "y", "x": "x", "controls": ["z"], "falsification": {
-        "leads": [1, 2], "permutation": {"bootstrap": 99}, "placebo_outcomes": ["q"], "trends": True,
-        "oster": {"rmax": 1.3}}}
+    spec = {
+        "y": "y",
+        "x": "x",
+        "controls": ["z"],
+        "falsification": {
+            "leads": [1, 2],
+            "permutation": {"bootstrap": 99},
+            "placebo_outcomes": ["q"],
+            "trends": True,
+            "oster": {"rmax": 1.3},
+        },
+    }
     out = falsification_tests(panel, spec, seed=1)
     assert list(dict.fromkeys(out["column"])) == [
-        "baseline", "lead1", "lead2", "permutation", "placebo:q", "trends", "oster"]
-    assert {"F1.x", "F2.x", "ri_p", "ri_draws", "oster_beta", "oster_delta", "oster_rmax"} <= set(out["term"])
+        "baseline",
+        "lead1",
+        "lead2",
+        "permutation",
+        "placebo:q",
+        "trends",
+        "oster",
+    ]
+    assert {"F1.x", "F2.x", "ri_p", "ri_draws", "oster_beta", "oster_delta", "oster_rmax"} <= set(
+        out["term"]
+    )
     assert (out["table"] == "falsification").all()
 
 
@@ -67,8 +85,16 @@ def oster_population(beta: float, n: int = 400_000, seed: int = 0) -> pd.DataFra
     rng = np.random.default_rng(seed)
     w1, w2, u, e = rng.normal(size=(4, n))
     x = w1 + w2 + u
-    return pd.DataFrame({"y": beta * x + w1 + w2 + e, "x": x, "w1": w1, "w2": w2,
-                         "province": np.arange(n) % 100, "year": np.arange(n) // 100})
+    return pd.DataFrame(
+        {
+            "y": beta * x + w1 + w2 + e,
+            "x": x,
+            "w1": w1,
+            "w2": w2,
+            "province": np.arange(n) % 100,
+            "year": np.arange(n) // 100,
+        }
+    )
 
 
 def test_oster_recovers_the_true_effect_under_proportional_selection():
@@ -77,9 +103,12 @@ def test_oster_recovers_the_true_effect_under_proportional_selection():
     df = oster_population(beta)
     m = oster_moments(df, y="y", x="x", controls=["w1"], effects="none")
     assert m["beta_t"] == pytest.approx(beta + 0.5, abs=0.01)  # the controlled estimate is biased
-    full = np.linalg.lstsq(np.column_stack([df[["x", "w1", "w2"]], np.ones(len(df))]), df["y"], rcond=None)
-    r_max = 1 - np.sum((df["y"] - np.column_stack([df[["x", "w1", "w2"]], np.ones(len(df))]) @ full[0]) ** 2) / (
-        (len(df) - 1) * df["y"].var())
+    full = np.linalg.lstsq(
+        np.column_stack([df[["x", "w1", "w2"]], np.ones(len(df))]), df["y"], rcond=None
+    )
+    r_max = 1 - np.sum(
+        (df["y"] - np.column_stack([df[["x", "w1", "w2"]], np.ones(len(df))]) @ full[0]) ** 2
+    ) / ((len(df) - 1) * df["y"].var())
     assert oster_beta(m, r_max, delta=1.0) == pytest.approx(beta, abs=0.01)
     assert oster_delta(m, r_max, beta=beta) == pytest.approx(1.0, abs=0.02)
 
@@ -98,8 +127,15 @@ def test_oster_delta_and_beta_are_inverse():
 
 def test_transforms_log_and_winsorize(panel):
     data = panel.assign(pos=np.exp(panel["x"]))
-    out = apply_transforms(data, {"y": "y", "x": "x", "controls": ["z"],
-                                  "transforms": {"log": ["pos"], "winsorize": {"level": 0.05}}})
+    out = apply_transforms(
+        data,
+        {
+            "y": "y",
+            "x": "x",
+            "controls": ["z"],
+            "transforms": {"log": ["pos"], "winsorize": {"level": 0.05}},
+        },
+    )
     assert np.allclose(out["pos"], panel["x"])
     assert out["y"].max() == pytest.approx(panel["y"].quantile(0.95))
     assert out["q"].equals(panel["q"])  # not a model variable: untouched

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from imtfp.errors import ConfigError
-from imtfp.models.formula import add_interactions, feiv, feols, mediate, parse_formula, parse_iv_formula
+from imtfp.models.formula import (
+    add_interactions,
+    feiv,
+    feols,
+    mediate,
+    parse_formula,
+    parse_iv_formula,
+)
 from imtfp.models.iv import iv_2sls
 from imtfp.models.mediation import mediation
 from imtfp.models.panel import fit_twfe
@@ -33,7 +40,13 @@ def test_interactions_colon_and_star():
 
 def test_iv_formula_parts():
     f = parse_iv_formula("y ~ z | province + year | x ~ w + q")
-    assert (f.y, f.x, f.absorbed, f.endog, f.instruments) == ("y", ("z",), ("province", "year"), ("x",), ("w", "q"))
+    assert (f.y, f.x, f.absorbed, f.endog, f.instruments) == (
+        "y",
+        ("z",),
+        ("province", "year"),
+        ("x",),
+        ("w", "q"),
+    )
     f0 = parse_iv_formula("y ~ 1 | x ~ w")
     assert f0.x == () and f0.absorbed == ()
 
@@ -72,7 +85,9 @@ def test_add_interactions_is_the_product(panel):
 def test_feols_equals_the_keyword_call(panel):
     by_formula = feols("y ~ x + z | province + year", panel, controls=["z"])
     by_keywords = fit_twfe(panel, y="y", x="x", controls=["z"], entity="province", time="year")
-    np.testing.assert_allclose(np.asarray(by_formula.params), np.asarray(by_keywords.params), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(by_formula.params), np.asarray(by_keywords.params), rtol=0, atol=1e-12
+    )
     np.testing.assert_allclose(_se(by_formula), _se(by_keywords), rtol=0, atol=1e-12)
     assert by_formula.controls == ["z"]
 
@@ -97,7 +112,9 @@ def test_feols_one_way_and_pooled(panel):
 def test_feiv_equals_the_keyword_call(panel):
     got = feiv("y ~ z | province + year | x ~ w", panel)
     ref = iv_2sls(panel, y="y", endog="x", instruments=["w"], controls=["z"])
-    np.testing.assert_allclose(got.tidy()["estimate"].to_numpy(), ref.tidy()["estimate"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        got.tidy()["estimate"].to_numpy(), ref.tidy()["estimate"].to_numpy(), rtol=0, atol=1e-12
+    )
 
 
 def test_mediate_equals_the_keyword_call(panel):

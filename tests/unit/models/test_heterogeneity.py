@@ -15,14 +15,28 @@ def test_split_equals_subset_fit(panel):
     # the northeast has 3 provinces: refused by default (issue 16), reported with a warning on request
     with pytest.raises(EstimationError, match="region=northeast: .*only 3 clusters"):
         split_samples(panel, y="y", x="x", controls=["z"])
-    with inference_limits(InferenceLimits(few_clusters="warn")), pytest.warns(UserWarning, match="3 clusters"):
+    with (
+        inference_limits(InferenceLimits(few_clusters="warn")),
+        pytest.warns(UserWarning, match="3 clusters"),
+    ):
         out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
     east = out[(out["column"] == "region=east") & (out["term"] == "x")].iloc[0]
-    ref = twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"]).tidy().set_index("term").loc["x"]
+    ref = (
+        twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"])
+        .tidy()
+        .set_index("term")
+        .loc["x"]
+    )
     assert east.estimate == pytest.approx(ref.estimate) and east.se == pytest.approx(ref.se)
     early = out[out["column"] == "period=early"]
     assert early["nobs"].iloc[0] == 31 * 6
-    assert set(out["column"]) == {"region=central", "region=east", "region=northeast", "region=west", "period=early"}
+    assert set(out["column"]) == {
+        "region=central",
+        "region=east",
+        "region=northeast",
+        "region=west",
+        "period=early",
+    }
 
 
 def test_bad_period(panel):
@@ -44,9 +58,15 @@ def test_equality_test_detects_difference(panel):
     assert same.df_num == 3 and same.F >= 0 and 0 <= same.p <= 1
     # the protocol covers the three differences from the base group; a single one is t² = F
     assert list(same.params.index) == [f"x_x_region={g}" for g in same.groups[1:]]
-    one = group_equality_test(panel[panel.region.isin(["central", "east"])], y="y", x="x", group="region", controls=["z"])
-    assert one.tvalues.iloc[0] ** 2 == pytest.approx(one.F) and one.pvalues.iloc[0] == pytest.approx(one.p)
+    one = group_equality_test(
+        panel[panel.region.isin(["central", "east"])], y="y", x="x", group="region", controls=["z"]
+    )
+    assert one.tvalues.iloc[0] ** 2 == pytest.approx(one.F) and one.pvalues.iloc[
+        0
+    ] == pytest.approx(one.p)
     df = panel.copy()
     df.loc[df.region == "west", "y"] += 2.0 * df.loc[df.region == "west", "x"]
     diff = group_equality_test(df, y="y", x="x", group="region", controls=["z"])
-    assert diff.p < 1e-3 and diff.differences["west"] == pytest.approx(2.0 + same.differences["west"], abs=0.3)
+    assert diff.p < 1e-3 and diff.differences["west"] == pytest.approx(
+        2.0 + same.differences["west"], abs=0.3
+    )

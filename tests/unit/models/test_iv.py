@@ -6,8 +6,8 @@ import pytest
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.models.iv import iv_2sls, lagged_regression
 from imtfp.models._common import lag_within
+from imtfp.models.iv import iv_2sls, lagged_regression
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,13 @@ def endo():
     w = rng.normal(size=G * T)
     v = rng.normal(size=G * T)
     x = w + v + rng.normal(size=G)[e]
-    y = 1.0 * x + 0.8 * v + rng.normal(size=G)[e] + rng.normal(size=T)[t - 2011] + rng.normal(size=G * T)
+    y = (
+        1.0 * x
+        + 0.8 * v
+        + rng.normal(size=G)[e]
+        + rng.normal(size=T)[t - 2011]
+        + rng.normal(size=G * T)
+    )
     return pd.DataFrame({"province": [f"{i:02d}" for i in e], "year": t, "x": x, "w": w, "y": y})
 
 
@@ -52,7 +58,7 @@ def test_diagnostics(endo):
 
 def test_errors(endo):
     with pytest.raises(EstimationError, match="underidentified"):
-        iv_2sls(endo.assign(x2=endo.x ** 2), y="y", endog=["x", "x2"], instruments=["w"])
+        iv_2sls(endo.assign(x2=endo.x**2), y="y", endog=["x", "x2"], instruments=["w"])
     for cov in ("driscoll_kraay", "twoway_clustered"):
         with pytest.raises(ConfigError, match=f"cov='{cov}'.*not supported by IV-2SLS"):
             iv_2sls(endo, y="y", endog="x", instruments=["w"], cov=cov)
@@ -69,7 +75,9 @@ def test_result_protocol(endo):
 
 
 def test_lag_within_respects_gaps():
-    df = pd.DataFrame({"p": ["a"] * 3 + ["b"] * 2, "t": [2010, 2011, 2013, 2010, 2011], "v": [1.0, 2, 3, 4, 5]})
+    df = pd.DataFrame(
+        {"p": ["a"] * 3 + ["b"] * 2, "t": [2010, 2011, 2013, 2010, 2011], "v": [1.0, 2, 3, 4, 5]}
+    )
     lagged = lag_within(df, "v", entity="p", time="t", lag=1)
     assert np.isnan(lagged[0]) and lagged[1] == 1 and np.isnan(lagged[2]) and lagged[4] == 4
 

@@ -24,21 +24,42 @@ def test_result_protocol(panel):
     tidy = r.tidy().set_index("term")
     for name, path in (("c_total", r.c), ("a", r.a), ("b", r.b), ("c_prime", r.c_prime)):
         assert r.params[name] == path.estimate == tidy.loc[name, "estimate"]
-        assert r.bse[name] == pytest.approx(path.se) and path.se == pytest.approx(tidy.loc[name, "se"])
-        assert r.pvalues[name] == pytest.approx(path.p) and path.p == pytest.approx(tidy.loc[name, "p"])
+        assert r.bse[name] == pytest.approx(path.se) and path.se == pytest.approx(
+            tidy.loc[name, "se"]
+        )
+        assert r.pvalues[name] == pytest.approx(path.p) and path.p == pytest.approx(
+            tidy.loc[name, "p"]
+        )
         assert tuple(r.conf_int(0.9).loc[name]) == pytest.approx(path.conf_int(0.9))
     assert r.n_clusters == 31 and r.nobs == len(panel) and r.df_inf == 30
     text = r.summary()
-    assert "mediation (stepwise) of x on y via m" in text and "c_prime" in text and "Fixed effects" in text
+    assert (
+        "mediation (stepwise) of x on y via m" in text
+        and "c_prime" in text
+        and "Fixed effects" in text
+    )
 
 
 def test_tidy_rows_and_two_step(panel):
     r = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=2)
     t = r.tidy(column="chan")
-    assert list(t["term"]) == ["c_total", "a", "b", "c_prime", "indirect", "indirect_bc", "sobel_z", "aroian_z", "goodman_z", "proportion_mediated"]
+    assert list(t["term"]) == [
+        "c_total",
+        "a",
+        "b",
+        "c_prime",
+        "indirect",
+        "indirect_bc",
+        "sobel_z",
+        "aroian_z",
+        "goodman_z",
+        "proportion_mediated",
+    ]
     lo, hi = r.ci_percentile
     assert lo < r.indirect < hi
-    two = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=2, mode="two_step")
+    two = mediation(
+        panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=2, mode="two_step"
+    )
     assert list(two.tidy()["term"]) == ["a"] and two.a == r.a and two.c is None
 
 
@@ -53,9 +74,13 @@ def test_fast_path_equals_loop(panel):
     df = panel.sort_values(["province", "year"]).reset_index(drop=True)
     cols = ["y", "m", "x", "z"]
     draws = cluster_draws(31, 5, np.random.default_rng(0))
-    fast = resampled_moments(df[cols].to_numpy().reshape(31, 12, 4), draw_counts(draws, 31), effects="twoway")
+    fast = resampled_moments(
+        df[cols].to_numpy().reshape(31, 12, 4), draw_counts(draws, 31), effects="twoway"
+    )
     for b, d in enumerate(draws):
-        np.testing.assert_allclose(fast[b], _loop_moments(df, cols, "province", "year", "twoway", d), rtol=1e-8)
+        np.testing.assert_allclose(
+            fast[b], _loop_moments(df, cols, "province", "year", "twoway", d), rtol=1e-8
+        )
 
 
 def test_product_tests_ordering():
@@ -89,11 +114,21 @@ def test_cluster_bootstrap_coverage():
         lam = rng.normal(size=(1, T))
         x = rng.normal(size=(G, T)) + mu
         m = a_true * x + mu + lam + rng.normal(size=(G, 1)) * 0.5 + rng.normal(size=(G, T))
-        y = b_true * m + 0.2 * x + mu + lam + rng.normal(size=(G, 1)) * 0.5 + rng.normal(size=(G, T))
+        y = (
+            b_true * m
+            + 0.2 * x
+            + mu
+            + lam
+            + rng.normal(size=(G, 1)) * 0.5
+            + rng.normal(size=(G, T))
+        )
         P = np.stack([y, m, x], axis=2)
         counts = draw_counts(cluster_draws(G, B, rng), G)
         S = resampled_moments(P, counts, effects="twoway")
-        ab = coefficients_from_moments(S, 1, [2])[:, 0] * coefficients_from_moments(S, 0, [1, 2])[:, 0]
+        ab = (
+            coefficients_from_moments(S, 1, [2])[:, 0]
+            * coefficients_from_moments(S, 0, [1, 2])[:, 0]
+        )
         lo, hi = percentile_ci(ab)
         hits += lo <= a_true * b_true <= hi
     assert 0.89 <= hits / R <= 0.99

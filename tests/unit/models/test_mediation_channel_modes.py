@@ -10,8 +10,16 @@ pytestmark = pytest.mark.unit
 
 
 def test_channel_modes_override_the_mode_per_channel(panel):
-    spec = {"y": "y", "x": "x", "controls": ["z"], "mediation": {
-        "channels": {"m_step": "m", "m_two": "m"}, "bootstrap": 49, "channel_modes": {"m_two": "two_step"}}}
+    spec = {
+        "y": "y",
+        "x": "x",
+        "controls": ["z"],
+        "mediation": {
+            "channels": {"m_step": "m", "m_two": "m"},
+            "bootstrap": 49,
+            "channel_modes": {"m_two": "two_step"},
+        },
+    }
     out = stages.estimate_mediation(panel, spec, seed=1)
     terms = out.groupby("column")["term"].apply(set)
     assert "indirect" in terms["m_step"] and "b" in terms["m_step"]

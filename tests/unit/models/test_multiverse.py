@@ -14,8 +14,8 @@ import pytest
 from imtfp.core.wild import wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.multiverse import (
-    chunk_specs,
     choice_influence,
+    chunk_specs,
     estimate_specifications,
     specification_curve_summary,
     specification_grid,
@@ -23,7 +23,11 @@ from imtfp.models.multiverse import (
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = {"all": {}, "no_munic": {"drop_provinces": ["11", "12", "31", "50"]}, "to2019": {"years": [2011, 2019]}}
+SAMPLES = {
+    "all": {},
+    "no_munic": {"drop_provinces": ["11", "12", "31", "50"]},
+    "to2019": {"years": [2011, 2019]},
+}
 CONTROL_SETS = {"none": [], "base": ["c1"], "full": ["c1", "c2"]}
 
 
@@ -110,7 +114,9 @@ def test_chunked_run_equals_serial_run_exactly():
     pd.testing.assert_frame_equal(chunked, serial, check_exact=True)
     # a single spec alone gives the very same floats as inside the full run
     alone = run(data, g.iloc[[137]]).iloc[0]
-    assert alone["estimate"] == serial.iloc[137]["estimate"] and alone["se"] == serial.iloc[137]["se"]
+    assert (
+        alone["estimate"] == serial.iloc[137]["estimate"] and alone["se"] == serial.iloc[137]["se"]
+    )
 
 
 # ---------------------------------------------------------------- missing values
@@ -136,8 +142,11 @@ def test_missing_values_are_dropped_per_spec_and_counted():
     assert out["n_dropped"].tolist()[:4] == [1, 1, 4, 3]
     kept = data[~data["province"].isin(["11", "12", "31", "50"])].copy()
     lagged = kept.merge(
-        data.assign(year=data["year"] + 1)[["province", "year", "x1"]].rename(columns={"x1": "Lx1"}),
-        on=["province", "year"], how="left",
+        data.assign(year=data["year"] + 1)[["province", "year", "x1"]].rename(
+            columns={"x1": "Lx1"}
+        ),
+        on=["province", "year"],
+        how="left",
     )
     expected = int(lagged[["y", "Lx1", "c1", "c2"]].isna().any(axis=1).sum())
     assert out.loc[4, "n_dropped"] == expected and expected > g - 4  # first year + the holes
@@ -164,10 +173,16 @@ def test_baseline_equals_fit_twfe():
     from imtfp.models.panel import fit_twfe
 
     data = toy_panel()
-    spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": "x1", "controls": "full", "fe": ["twoway", "entity"]})
+    spec = pd.DataFrame(
+        {"spec_id": [0, 1], "y": "y", "x": "x1", "controls": "full", "fe": ["twoway", "entity"]}
+    )
     out = run(data, spec)
     for i, eff in enumerate(["twoway", "entity"]):
-        row = fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered").tidy().iloc[0]
+        row = (
+            fit_twfe(data, y="y", x="x1", controls=["c1", "c2"], effects=eff, cov="clustered")
+            .tidy()
+            .iloc[0]
+        )
         assert out.loc[i, "estimate"] == pytest.approx(row["estimate"], rel=1e-10)
         assert out.loc[i, "se"] == pytest.approx(row["se"], rel=1e-10)
         assert out.loc[i, "p"] == pytest.approx(row["p"], rel=1e-8)
@@ -176,16 +191,28 @@ def test_baseline_equals_fit_twfe():
 def test_wild_p_equals_wcr_with_explicit_dummies():
     """p_wild (effects absorbed) equals the WCR test on the dummy-variable regression (same seed and weights)."""
     data = toy_panel()
-    spec = pd.DataFrame({"spec_id": [0, 1], "y": "y", "x": ["x1", "x2"], "controls": "base", "fe": "twoway"})
+    spec = pd.DataFrame(
+        {"spec_id": [0, 1], "y": "y", "x": ["x1", "x2"], "controls": "base", "fe": "twoway"}
+    )
     out = run(data, spec, bootstrap=399, seed=11)
     for i, x in enumerate(["x1", "x2"]):
         D = pd.get_dummies(data["province"], dtype=float).to_numpy()
         Tm = pd.get_dummies(data["year"], dtype=float).to_numpy()[:, 1:]
         X = np.column_stack([data[[x, "c1"]].to_numpy(), D, Tm])
-        ref = wild_cluster_bootstrap(X, data["y"].to_numpy(), data["province"].to_numpy(), param=0, bootstrap=399,
-                                     weights="webb", seed=11, level=None)
+        ref = wild_cluster_bootstrap(
+            X,
+            data["y"].to_numpy(),
+            data["province"].to_numpy(),
+            param=0,
+            bootstrap=399,
+            weights="webb",
+            seed=11,
+            level=None,
+        )
         assert out.loc[i, "p_wild"] == pytest.approx(ref.p_value, abs=1.5 / 399)
-    assert out.loc[0, "p_wild"] < 0.01 and out.loc[1, "p_wild"] > 0.01  # x1 has a strong effect, x2 none
+    assert (
+        out.loc[0, "p_wild"] < 0.01 and out.loc[1, "p_wild"] > 0.01
+    )  # x1 has a strong effect, x2 none
 
 
 # ---------------------------------------------------------------- options, errors, progress
@@ -265,7 +292,10 @@ def test_truth_is_compared_only_with_the_baselines_regressor_and_outcome():
     assert not s["truth_in_ci_range"] and s["share_ci_cover_truth"] == 0.0
     assert s["min"] == -1.0  # the curve statistics still describe every specification
     res = res.assign(x="im", y=["tfp", "tfp", "tfp_malmquist", "tfp"])
-    assert specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]["n_truth_specs"] == 3
+    assert (
+        specification_curve_summary(res, baseline_spec_id=0, truth=-1.5).iloc[0]["n_truth_specs"]
+        == 3
+    )
 
 
 def test_choice_influence_is_sorted():
@@ -284,8 +314,16 @@ def test_find_spec_locates_the_baseline():
     from imtfp.models.multiverse import find_spec
 
     g = grid()
-    values = {"y": "y", "x": "x2", "controls": "full", "sample": "all", "fe": "entity", "winsor": 0.02, "lag": 0,
-              "cov": "clustered"}
+    values = {
+        "y": "y",
+        "x": "x2",
+        "controls": "full",
+        "sample": "all",
+        "fe": "entity",
+        "winsor": 0.02,
+        "lag": 0,
+        "cov": "clustered",
+    }
     sid = find_spec(g, values)
     row = g.loc[g["spec_id"] == sid].iloc[0]
     assert all(row[k] == v for k, v in values.items())
@@ -298,7 +336,14 @@ def test_specification_curve_protocol():
     from imtfp.models.multiverse import SpecificationCurve
 
     data = toy_panel()
-    specs = specification_grid({"y": ["y"], "x": ["x1"], "controls": ["none", "base"], "cov": ["clustered", "driscoll_kraay"]})
+    specs = specification_grid(
+        {
+            "y": ["y"],
+            "x": ["x1"],
+            "controls": ["none", "base"],
+            "cov": ["clustered", "driscoll_kraay"],
+        }
+    )
     out = run(data, specs, seed=1)
     curve = SpecificationCurve(out)
     assert list(curve.params.index) == out["spec_id"].tolist()

@@ -29,22 +29,34 @@ def test_lsdv_equivalence(panel):
     fit = fit_twfe(panel, y="y", x="x", controls=["z"], cov="unadjusted")
     ref = smf.ols("y ~ x + z + C(province) + C(year)", data=panel).fit()
     np.testing.assert_allclose(fit.params, ref.params[["x", "z"]], rtol=1e-9)
-    np.testing.assert_allclose(fit.se, ref.bse[["x", "z"]], rtol=1e-9)  # same K: slopes + dummies + constant
+    np.testing.assert_allclose(
+        fit.se, ref.bse[["x", "z"]], rtol=1e-9
+    )  # same K: slopes + dummies + constant
 
 
 def test_no_effects_matches_statsmodels_cluster(panel):
     fit = fit_twfe(panel, y="y", x="x", controls=["z"], effects="none")
-    ref = smf.ols("y ~ x + z", data=panel).fit(cov_type="cluster", cov_kwds={"groups": panel["province"].astype("category").cat.codes})
+    ref = smf.ols("y ~ x + z", data=panel).fit(
+        cov_type="cluster", cov_kwds={"groups": panel["province"].astype("category").cat.codes}
+    )
     np.testing.assert_allclose(fit.params, ref.params[["x", "z"]], rtol=1e-9)
-    np.testing.assert_allclose(fit.se, ref.bse[["x", "z"]], rtol=1e-9)  # statsmodels uses the same Stata factor
+    np.testing.assert_allclose(
+        fit.se, ref.bse[["x", "z"]], rtol=1e-9
+    )  # statsmodels uses the same Stata factor
 
 
 def test_driscoll_kraay_warns_short_panel(panel):
     # issue 16: refused below models.dk_min_periods unless models.dk_force, then warned
-    with pytest.raises(EstimationError, match="T = 12 periods, below the minimum of 20"), warnings.catch_warnings():
+    with (
+        pytest.raises(EstimationError, match="T = 12 periods, below the minimum of 20"),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore", UserWarning)
         fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
-    with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = 12"):
+    with (
+        inference_limits(InferenceLimits(dk_force=True)),
+        pytest.warns(UserWarning, match="T = 12"),
+    ):
         fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
 
 
@@ -53,7 +65,12 @@ def test_inference_panel_columns(panel):
         warnings.simplefilter("ignore", UserWarning)
         with inference_limits(InferenceLimits(dk_force=True)):
             out = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
-    assert list(out["column"]) == ["clustered", "driscoll_kraay", "twoway_clustered", "wild_bootstrap"]
+    assert list(out["column"]) == [
+        "clustered",
+        "driscoll_kraay",
+        "twoway_clustered",
+        "wild_bootstrap",
+    ]
     assert out["estimate"].nunique() == 1
     wild = out.iloc[3]
     assert 0 <= wild.p <= 1 and wild.ci_low < wild.estimate < wild.ci_high
@@ -104,7 +121,9 @@ def _unbalanced_panel(seed=0, E=60, T=9):
     e, t = e[keep], t[keep]
     n = len(e)
     a, g = rng.normal(size=E)[e], rng.normal(size=T)[t]
-    df = pd.DataFrame({"id": e, "yr": 2000 + t, "x": rng.normal(size=n) + a, "z": rng.normal(size=n) + g})
+    df = pd.DataFrame(
+        {"id": e, "yr": 2000 + t, "x": rng.normal(size=n) + a, "z": rng.normal(size=n) + g}
+    )
     df["y"] = 0.7 * df.x - 0.2 * df.z + a + g + rng.normal(size=n)
     return df
 
@@ -116,8 +135,12 @@ def test_unbalanced_with_singletons_matches_panelols():
     df = _unbalanced_panel()
     fit = fit_twfe(df, y="y", x="x", controls=["z"], entity="id", time="yr", cov="unadjusted")
     assert fit.n_singletons >= 1 and fit.nobs == len(df) - fit.n_singletons
-    ref = PanelOLS(df.set_index(["id", "yr"]).y, df.set_index(["id", "yr"])[["x", "z"]],
-                   entity_effects=True, time_effects=True).fit()
+    ref = PanelOLS(
+        df.set_index(["id", "yr"]).y,
+        df.set_index(["id", "yr"])[["x", "z"]],
+        entity_effects=True,
+        time_effects=True,
+    ).fit()
     np.testing.assert_allclose(fit.params.to_numpy(), ref.params[["x", "z"]].to_numpy(), rtol=1e-8)
 
 
@@ -152,5 +175,7 @@ def test_constant_and_absorbed_regressors_named(panel):
     with pytest.raises(EstimationError, match=r"\['one'\] are constant"):
         fit_twfe(panel.assign(one=1.0), y="y", x="x", controls=["one"], effects="none")
     year_only = panel.assign(trend=panel["year"] * 1.0)
-    with pytest.raises(EstimationError, match=r"\['trend'\] are absorbed by the entity \+ time fixed effects"):
+    with pytest.raises(
+        EstimationError, match=r"\['trend'\] are absorbed by the entity \+ time fixed effects"
+    ):
         fit_twfe(year_only, y="y", x="x", controls=["trend"])

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
 
 SPEC = dict(
-    y="y", x="x", controls=["z"], cov="clustered",
+    y="y",
+    x="x",
+    controls=["z"],
+    cov="clustered",
     baseline=dict(stepwise=True, with_fe=[False, True]),
     inference=dict(wild_bootstrap=dict(bootstrap=199, weights="webb")),
     mediation=dict(channels={"chan": "m"}, bootstrap=99),
@@ -31,7 +34,9 @@ SPEC = dict(
 
 @pytest.mark.filterwarnings("ignore:Driscoll")
 @pytest.mark.filterwarnings("ignore:.*clusters, below the minimum")
-@pytest.mark.parametrize("name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"])
+@pytest.mark.parametrize(
+    "name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"]
+)
 def test_stage_tidy(panel, name):
     with inference_limits(SPEC):
         out = stages.ESTIMATORS[name](panel, SPEC, seed=1)

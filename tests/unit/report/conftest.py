@@ -193,12 +193,22 @@ def results() -> pd.DataFrame:
         rows += _model("robustness", check, [("im_index", 0.45, 0.14, 0.002)], controls="urban")
     rows += _model("falsification", "baseline", [("im_index", 0.41, 0.15, 0.011)], controls="urban")
     rows += _model(
-        "falsification", "lead1", [("im_index", 0.40, 0.15, 0.01), ("F1.im_index", 0.02, 0.1, 0.8)],
+        "falsification",
+        "lead1",
+        [("im_index", 0.40, 0.15, 0.01), ("F1.im_index", 0.02, 0.1, 0.8)],
         controls="urban",
     )
-    rows += _model("falsification", "permutation", [("im_index", 0.41, None, 0.002)], cov="permutation")
-    for term, value in (("ri_p", 0.002), ("ri_draws", 999.0), ("oster_beta", 0.3), ("oster_delta", 2.1),
-                        ("oster_r2", 0.5), ("oster_rmax", 0.65)):
+    rows += _model(
+        "falsification", "permutation", [("im_index", 0.41, None, 0.002)], cov="permutation"
+    )
+    for term, value in (
+        ("ri_p", 0.002),
+        ("ri_draws", 999.0),
+        ("oster_beta", 0.3),
+        ("oster_delta", 2.1),
+        ("oster_r2", 0.5),
+        ("oster_rmax", 0.65),
+    ):
         column = "permutation" if term.startswith("ri") else "oster"
         rows.append({"table": "falsification", "column": column, "term": term, "estimate": value})
     return tidy_frame(rows)

@@ -54,9 +54,15 @@ def test_every_table_in_every_format(inputs, kind, language, tmp_path):
 
 
 def test_results_table_reports_pretrend_ri_and_breakdown(inputs):
-    table = did_table("results", inputs, {"report": {"language": "en"}}, design="d", prov=PROV, simulated=False)
+    table = did_table(
+        "results", inputs, {"report": {"language": "en"}}, design="d", prov=PROV, simulated=False
+    )
     labels = [r.label for r in table.rows]
-    assert {"Pre-trend test p", "Randomisation-inference p", "Breakdown M̄ (relative magnitudes)"} <= set(labels)
+    assert {
+        "Pre-trend test p",
+        "Randomisation-inference p",
+        "Breakdown M̄ (relative magnitudes)",
+    } <= set(labels)
     ri = next(r for r in table.rows if r.label == "Randomisation-inference p")
     assert ri.cells[0].text == "0.010"  # CS column: 1/(1+99), the true effect is large
 

@@ -28,7 +28,9 @@ def data() -> pd.DataFrame:
     year = np.tile(np.arange(2011, 2011 + T), G)
     x, gov = rng.normal(size=G * T), rng.normal(size=G * T)
     y = 0.4 * x + 0.1 * gov + rng.normal(size=G)[prov] + rng.normal(size=G * T)
-    return pd.DataFrame({"province": [f"p{p}" for p in prov], "year": year, "im_index": x, "gov": gov, "tfp": y})
+    return pd.DataFrame(
+        {"province": [f"p{p}" for p in prov], "year": year, "im_index": x, "gov": gov, "tfp": y}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,9 @@ def test_markdown_has_stars_se_fe_controls_n_and_clusters(fits):
     coef_line = next(line for line in lines if line.startswith("| 智能制造指数"))
     assert fmt_number(est["estimate"], 3) in coef_line and "***" in coef_line
     assert f"({fmt_number(est['se'], 3)})" in md
-    assert "| 省份固定效应 | 是 | 是 |" in md and "| 控制变量：政府干预 | 否 | 是 |" in md  # controls named
+    assert (
+        "| 省份固定效应 | 是 | 是 |" in md and "| 控制变量：政府干预 | 否 | 是 |" in md
+    )  # controls named
     assert "| 观测值 | 200 | 200 |" in md and "| 聚类数 | 20 | 20 |" in md
     assert "gov" not in md.split("注：")[0]  # no raw code: the control is named by its label
 
@@ -63,11 +67,13 @@ def test_same_rows_as_the_pipeline_formatter(fits):
 
 
 def test_statsmodels_and_linearmodels_results(data):
-    ols = smf.ols("tfp ~ im_index + gov", data).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(data["province"])[0]})
-    panel = data.set_index(["province", "year"])
-    po = PanelOLS(panel["tfp"], panel[["im_index", "gov"]], entity_effects=True, time_effects=True).fit(
-        cov_type="clustered", cluster_entity=True
+    ols = smf.ols("tfp ~ im_index + gov", data).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["province"])[0]}
     )
+    panel = data.set_index(["province", "year"])
+    po = PanelOLS(
+        panel["tfp"], panel[["im_index", "gov"]], entity_effects=True, time_effects=True
+    ).fit(cov_type="clustered", cluster_entity=True)
     table = etable_table({"OLS": ols, "PanelOLS": po}, language="en", control_terms="show")
     grid = {row[0]: row[1:] for row in table.body_grid()}
     assert grid["IM index"][0].startswith(fmt_number(ols.params["im_index"], 3))
@@ -96,20 +102,30 @@ def test_bad_input_is_named():
         etable([])
 
 
-@pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)")
+@pytest.mark.skipif(
+    shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)"
+)
 def test_etable_tex_compiles(fits, tmp_path):
     body = etable(fits, language="both", format="tex")
-    doc = "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siunitx}\n\\begin{document}\n" + body + "\\end{document}\n"
+    doc = (
+        "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siunitx}\n\\begin{document}\n"
+        + body
+        + "\\end{document}\n"
+    )
     (tmp_path / "t.tex").write_text(doc, encoding="utf-8")
     run = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=240, check=False)  # fmt: skip
-    assert run.returncode == 0, (tmp_path / "t.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+    assert run.returncode == 0, (tmp_path / "t.log").read_text(encoding="utf-8", errors="replace")[
+        -3000:
+    ]
 
 
 def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
     as_control = feols("tfp ~ im_index + gov | province + year", data, controls=["gov"])
     interacted = feols("tfp ~ im_index*gov | province + year", data)
-    grid = {row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()}
+    grid = {
+        row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()
+    }
     assert grid["Government intervention"][1] != ""  # the main effect of the interaction
     controls = next(v for k, v in grid.items() if k.startswith("Control"))
     assert controls == ["Yes", "No"]

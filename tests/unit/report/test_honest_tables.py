@@ -13,7 +13,7 @@ import yaml
 
 from imtfp.errors import ConfigError
 from imtfp.models.mediation import product_tests
-from imtfp.report import ReportOptions, to_markdown
+from imtfp.report import ReportOptions
 from imtfp.report.builders import (
     baseline_table,
     iv_table,
@@ -44,12 +44,31 @@ def demo_config() -> dict:
     return yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 
 
-def model_rows(column: str, *, n_clusters: float = 31, wild_p: float = np.nan, p: float = 0.03,
-               entity_fe: bool = True, time_fe: bool = True, cov: str = "clustered",
-               n_periods: float = 12, controls: str = "gov,open,urban_rate") -> list[dict]:
-    common = dict(table="baseline", column=column, nobs=372, r2_within=0.4, entity_fe=entity_fe,
-                  time_fe=time_fe, controls=controls, cov=cov, dep_var="tfp_solow",
-                  n_clusters=n_clusters, n_periods=n_periods)
+def model_rows(
+    column: str,
+    *,
+    n_clusters: float = 31,
+    wild_p: float = np.nan,
+    p: float = 0.03,
+    entity_fe: bool = True,
+    time_fe: bool = True,
+    cov: str = "clustered",
+    n_periods: float = 12,
+    controls: str = "gov,open,urban_rate",
+) -> list[dict]:
+    common = dict(
+        table="baseline",
+        column=column,
+        nobs=372,
+        r2_within=0.4,
+        entity_fe=entity_fe,
+        time_fe=time_fe,
+        controls=controls,
+        cov=cov,
+        dep_var="tfp_solow",
+        n_clusters=n_clusters,
+        n_periods=n_periods,
+    )
     return [
         {**common, "term": "im_index", "estimate": 0.5, "se": 0.2, "p": p, "wild_p": wild_p},
         {**common, "term": "urban_rate", "estimate": 0.01, "se": 0.004, "p": 0.02},
@@ -81,7 +100,9 @@ def test_few_clusters_print_wild_p_beside_clustered_and_stars_follow_it():
 
 def test_headline_wild_puts_the_wild_p_under_every_headline_coefficient():
     tidy = pd.DataFrame(model_rows("(1)", wild_p=0.04) + model_rows("(2)", wild_p=0.2))
-    body = baseline_table(tidy, options=ReportOptions(language="zh", headline_wild=True)).body_grid()
+    body = baseline_table(
+        tidy, options=ReportOptions(language="zh", headline_wild=True)
+    ).body_grid()
     wild_row = next(r for r in body if r[0] == "野聚类自助法 p 值")
     assert wild_row[1:] == ["{0.040}", "{0.200}"]
 
@@ -93,7 +114,9 @@ def test_driscoll_kraay_on_few_periods_is_flagged_in_the_table():
     assert inference[1].endswith("†")
     assert any("only 12 periods" in n for n in table.notes)
     # columns that are inference methods: the header carries the dagger
-    methods = pd.DataFrame(model_rows("clustered") + model_rows("driscoll_kraay", cov="driscoll_kraay"))
+    methods = pd.DataFrame(
+        model_rows("clustered") + model_rows("driscoll_kraay", cov="driscoll_kraay")
+    )
     methods["table"] = "inference"
     from imtfp.report.builders import inference_table
 
@@ -117,35 +140,65 @@ def test_r2_label_follows_the_model_and_controls_are_listed_per_column():
 
 
 def mediation_rows(ci: tuple[float, float], *, sobel_p: float, total_p: float, goodman=2.0):
-    c = dict(table="mediation", column="innovation", nobs=372, entity_fe=True, time_fe=True,
-             controls="gov", cov="clustered")
-    return tidy_frame([
-        {**c, "term": "c_total", "estimate": 0.3, "se": 0.2, "p": total_p, "dep_var": "tfp_solow"},
-        {**c, "term": "a", "estimate": 0.5, "se": 0.1, "p": 0.001, "dep_var": "innov"},
-        {**c, "term": "b", "estimate": 0.2, "se": 0.1, "p": 0.04, "dep_var": "tfp_solow"},
-        {**c, "term": "c_prime", "estimate": 0.2, "se": 0.2, "p": 0.3, "dep_var": "tfp_solow"},
-        {**c, "term": "indirect", "estimate": 0.1, "se": 0.04, "p": sobel_p, "ci_low": ci[0],
-         "ci_high": ci[1], "dep_var": "tfp_solow"},
-        {**c, "term": "sobel_z", "estimate": 2.5, "p": sobel_p},
-        {**c, "term": "goodman_z", "estimate": goodman, "p": 0.01},
-        {**c, "term": "proportion_mediated", "estimate": 0.94},
-    ])
+    c = dict(
+        table="mediation",
+        column="innovation",
+        nobs=372,
+        entity_fe=True,
+        time_fe=True,
+        controls="gov",
+        cov="clustered",
+    )
+    return tidy_frame(
+        [
+            {
+                **c,
+                "term": "c_total",
+                "estimate": 0.3,
+                "se": 0.2,
+                "p": total_p,
+                "dep_var": "tfp_solow",
+            },
+            {**c, "term": "a", "estimate": 0.5, "se": 0.1, "p": 0.001, "dep_var": "innov"},
+            {**c, "term": "b", "estimate": 0.2, "se": 0.1, "p": 0.04, "dep_var": "tfp_solow"},
+            {**c, "term": "c_prime", "estimate": 0.2, "se": 0.2, "p": 0.3, "dep_var": "tfp_solow"},
+            {
+                **c,
+                "term": "indirect",
+                "estimate": 0.1,
+                "se": 0.04,
+                "p": sobel_p,
+                "ci_low": ci[0],
+                "ci_high": ci[1],
+                "dep_var": "tfp_solow",
+            },
+            {**c, "term": "sobel_z", "estimate": 2.5, "p": sobel_p},
+            {**c, "term": "goodman_z", "estimate": goodman, "p": 0.01},
+            {**c, "term": "proportion_mediated", "estimate": 0.94},
+        ]
+    )
 
 
-@pytest.mark.parametrize(("ci", "stars"), [((-0.01, 0.2), ""), ((0.02, 0.2), "**"), ((-0.3, -0.01), "**")])
+@pytest.mark.parametrize(
+    ("ci", "stars"), [((-0.01, 0.2), ""), ((0.02, 0.2), "**"), ((-0.3, -0.01), "**")]
+)
 def test_indirect_stars_agree_with_the_bootstrap_interval(ci, stars):
-    table = mediation_table(mediation_rows(ci, sobel_p=0.012, total_p=0.01),
-                            options=ReportOptions(language="en"))
+    table = mediation_table(
+        mediation_rows(ci, sobel_p=0.012, total_p=0.01), options=ReportOptions(language="en")
+    )
     row = next(r for r in table.body_grid() if r[0] == "Indirect effect a·b")
     assert row[1] == "0.100" + stars  # never the Sobel p's stars when the interval says otherwise
     assert any("bootstrap percentile interval" in n for n in table.notes)
 
 
 def test_share_mediated_only_when_the_total_effect_is_significant():
-    shown = mediation_table(mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01),
-                            options=ReportOptions(language="en")).body_grid()
-    withheld = mediation_table(mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.3),
-                               options=ReportOptions(language="en"))
+    shown = mediation_table(
+        mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01),
+        options=ReportOptions(language="en"),
+    ).body_grid()
+    withheld = mediation_table(
+        mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.3), options=ReportOptions(language="en")
+    )
     assert next(r for r in shown if r[0] == "Proportion mediated")[1] == "0.940"
     assert next(r for r in withheld.body_grid() if r[0] == "Proportion mediated")[1] == "—"
     assert any("not significant" in n for n in withheld.notes)
@@ -155,8 +208,10 @@ def test_goodman_is_withheld_when_its_variance_is_degenerate():
     # t_a² + t_b² ≤ 2: the Goodman variance is at most half the Sobel variance → not reported
     assert np.isnan(product_tests(0.1, 0.1, 0.05, 0.1)["goodman_z"])
     assert np.isfinite(product_tests(0.5, 0.1, 0.4, 0.1)["goodman_z"])
-    table = mediation_table(mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01, goodman=np.nan),
-                            options=ReportOptions(language="en"))
+    table = mediation_table(
+        mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01, goodman=np.nan),
+        options=ReportOptions(language="en"),
+    )
     assert next(r for r in table.body_grid() if r[0] == "Goodman z")[1] == "—"
     assert any("Goodman test is not reported" in n for n in table.notes)
 
@@ -170,18 +225,32 @@ def test_a_chinese_table_contains_no_ascii_identifier():
     tidy = pd.DataFrame(model_rows("(1)", n_clusters=3, wild_p=0.2) + model_rows("(2)"))
     imputed = pd.DataFrame({"indicator": ["urban_rate", "innov"]})
     cfg["panel"]["drop_provinces"] = ["54"]
-    table = baseline_table(tidy, options=options, labels=labels, notes=(sample_note(cfg, imputed, labels),))
+    table = baseline_table(
+        tidy, options=options, labels=labels, notes=(sample_note(cfg, imputed, labels),)
+    )
     bad = [t for t in texts(table) if IDENTIFIER.search(t)]
     assert not bad, bad
     # notes are Chinese apart from names of methods and authors (the provenance note excepted)
-    names = {"Webb", "Sobel", "Aroian", "Goodman", "Bootstrap", "Driscoll", "Kraay", "Oster", "CRITIC"}
+    names = {
+        "Webb",
+        "Sobel",
+        "Aroian",
+        "Goodman",
+        "Bootstrap",
+        "Driscoll",
+        "Kraay",
+        "Oster",
+        "CRITIC",
+    }
     words = {w for n in table.notes[:-1] for w in re.findall(r"[A-Za-z]{4,}", n)}
     assert words <= names, words
 
 
 def test_a_missing_label_is_an_error_that_names_it_and_the_config_key():
     _, labels = report_options(demo_config())
-    tidy = tidy_frame([{"column": "(1)", "term": "mystery_var", "estimate": 1.0, "se": 0.1, "p": 0.5}])
+    tidy = tidy_frame(
+        [{"column": "(1)", "term": "mystery_var", "estimate": 1.0, "se": 0.1, "p": 0.5}]
+    )
     with pytest.raises(ConfigError, match=r"'mystery_var'.*report: \{variable_labels"):
         format_table(tidy, name="baseline", labels=labels)
 
@@ -208,23 +277,57 @@ def test_a_check_is_labelled_by_what_its_resolved_config_runs():
     critic = copy.deepcopy(cfg)
     critic["index"]["method"] = "critic"
     zh = Labels("zh")
-    assert check_label("per_year_entropy", critic, {"index": {"scheme": "per_year"}}, zh)[0] == "指数方法：逐年CRITIC 法"
-    assert check_label("critic_weights", critic, {"index": {"method": "critic"}}, zh) == ("同基准设定", True)
-    label, _ = check_label("winsorize_1pct", cfg, {"models": {"transforms": {"winsorize": {"level": 0.01}}}}, zh)
+    assert (
+        check_label("per_year_entropy", critic, {"index": {"scheme": "per_year"}}, zh)[0]
+        == "指数方法：逐年CRITIC 法"
+    )
+    assert check_label("critic_weights", critic, {"index": {"method": "critic"}}, zh) == (
+        "同基准设定",
+        True,
+    )
+    label, _ = check_label(
+        "winsorize_1pct", cfg, {"models": {"transforms": {"winsorize": {"level": 0.01}}}}, zh
+    )
     assert label == "双侧缩尾 1%"
-    results = tidy_frame([
-        {"table": "robustness", "column": name, "term": "im_index", "estimate": 0.3, "se": 0.1, "p": 0.01}
-        for name in ("baseline", "critic_weights")
-    ])
-    table = robustness_table(results, checks={"critic_weights": ("同基准设定", True)},
-                             options=ReportOptions(language="zh"))
+    results = tidy_frame(
+        [
+            {
+                "table": "robustness",
+                "column": name,
+                "term": "im_index",
+                "estimate": 0.3,
+                "se": 0.1,
+                "p": 0.01,
+            }
+            for name in ("baseline", "critic_weights")
+        ]
+    )
+    table = robustness_table(
+        results,
+        checks={"critic_weights": ("同基准设定", True)},
+        options=ReportOptions(language="zh"),
+    )
     assert [h.text for h in table.header[table.stub_row]] == ["基准", "同基准设定"]
     assert any("与基准完全相同" in n for n in table.notes)
 
 
 def test_iv_table_without_instrument_says_so():
-    lag = tidy_frame([{"table": "iv", "column": "lag1", "term": "L1.im_index", "estimate": 0.2, "se": 0.1,
-                       "p": 0.04, "nobs": 341, "entity_fe": True, "time_fe": True, "cov": "clustered"}])
+    lag = tidy_frame(
+        [
+            {
+                "table": "iv",
+                "column": "lag1",
+                "term": "L1.im_index",
+                "estimate": 0.2,
+                "se": 0.1,
+                "p": 0.04,
+                "nobs": 341,
+                "entity_fe": True,
+                "time_fe": True,
+                "cov": "clustered",
+            }
+        ]
+    )
     table = iv_table(lag, options=ReportOptions(language="zh"))
     assert table.title == "内生性处理：滞后解释变量"
     assert any("未配置工具变量" in n for n in table.notes)
@@ -232,19 +335,41 @@ def test_iv_table_without_instrument_says_so():
 
 def test_threshold_regimes_only_when_the_threshold_is_accepted():
     def rows(p):
-        c = {"table": "threshold", "column": "threshold", "nobs": 372, "entity_fe": True, "time_fe": True}
-        return tidy_frame([
-            {**c, "term": "im_index:regime1 (-inf<edu_years<=9.1)", "estimate": 0.2, "se": 0.1, "p": 0.05},
-            {**c, "term": "im_index:regime2 (9.1<edu_years<=inf)", "estimate": 0.4, "se": 0.1, "p": 0.01},
-            {**c, "term": "threshold1", "estimate": 9.1, "ci_low": 8.9, "ci_high": 9.3},
-            {**c, "term": "F1", "estimate": 3.0, "p": p},
-        ])
+        c = {
+            "table": "threshold",
+            "column": "threshold",
+            "nobs": 372,
+            "entity_fe": True,
+            "time_fe": True,
+        }
+        return tidy_frame(
+            [
+                {
+                    **c,
+                    "term": "im_index:regime1 (-inf<edu_years<=9.1)",
+                    "estimate": 0.2,
+                    "se": 0.1,
+                    "p": 0.05,
+                },
+                {
+                    **c,
+                    "term": "im_index:regime2 (9.1<edu_years<=inf)",
+                    "estimate": 0.4,
+                    "se": 0.1,
+                    "p": 0.01,
+                },
+                {**c, "term": "threshold1", "estimate": 9.1, "ci_low": 8.9, "ci_high": 9.3},
+                {**c, "term": "F1", "estimate": 3.0, "p": p},
+            ]
+        )
 
     rejected = threshold_table(rows(0.967), options=ReportOptions(language="en"))
     labels = [r[0] for r in rejected.body_grid()]
     assert not any("regime" in lab or "Threshold γ" in lab for lab in labels)
     assert any("0.967" in n for n in rejected.notes)
-    accepted = [r[0] for r in threshold_table(rows(0.01), options=ReportOptions(language="en")).body_grid()]
+    accepted = [
+        r[0] for r in threshold_table(rows(0.01), options=ReportOptions(language="en")).body_grid()
+    ]
     assert any("regime 2" in lab for lab in accepted)
 
 
@@ -259,5 +384,7 @@ def test_figure_formats_are_what_the_figure_rule_writes():
 def test_a_two_step_channel_says_so():
     rows = mediation_rows((0.02, 0.2), sobel_p=0.01, total_p=0.01)
     two = rows[rows["term"] == "a"].assign(column="upgrading")
-    table = mediation_table(pd.concat([rows, two], ignore_index=True), options=ReportOptions(language="en"))
+    table = mediation_table(
+        pd.concat([rows, two], ignore_index=True), options=ReportOptions(language="en")
+    )
     assert any("Two-step approach (Jiang 2022)" in n for n in table.notes)

@@ -19,8 +19,8 @@ import pytest
 
 from imtfp.core.vcov import inference_limits
 from imtfp.models import stages
-from imtfp.report import ReportOptions, to_csv, to_docx, to_latex, to_markdown
 from imtfp.models.falsification import falsification_tests
+from imtfp.report import ReportOptions, to_csv, to_docx, to_latex, to_markdown
 from imtfp.report.builders import MODEL_TABLES
 from imtfp.report.labels import LabelWarning
 

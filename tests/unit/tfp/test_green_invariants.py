@@ -105,7 +105,13 @@ def test_ml_identities(frontier, rts):
 @pytest.mark.parametrize("frontier", FRONTIERS)
 def test_ml_is_one_when_nothing_changes(frontier):
     ml = malmquist_luenberger(
-        _panel(6, same=True), ["k", "l"], ["y"], ["co2"], entity="dmu", time="year", frontier=frontier
+        _panel(6, same=True),
+        ["k", "l"],
+        ["y"],
+        ["co2"],
+        entity="dmu",
+        time="year",
+        frontier=frontier,
     )
     np.testing.assert_allclose(ml[["tfpch", "effch", "techch"]], 1.0, atol=1e-9)
 
@@ -123,7 +129,9 @@ def test_infeasible_cross_period_ddf_names_dmu_and_period():
         ]
     )
     with pytest.raises(EstimationError, match="DMU 1, period 0, against the contemporaneous"):
-        malmquist_luenberger(p, ["x"], ["y"], ["b"], entity="dmu", time="t", frontier="contemporaneous")
+        malmquist_luenberger(
+            p, ["x"], ["y"], ["b"], entity="dmu", time="t", frontier="contemporaneous"
+        )
     ml = malmquist_luenberger(p, ["x"], ["y"], ["b"], entity="dmu", time="t")  # global: feasible
     assert np.isfinite(ml.to_numpy()).all()
 

@@ -75,7 +75,12 @@ def _cobb_douglas(alpha: float, seed: int = 5, sigma: float = 0.05) -> pd.DataFr
 def test_estimated_alpha_recovers_the_truth():
     df = _cobb_douglas(0.35)
     a = estimate_alpha(
-        df, output="gdp_real", capital="capital", labour="employment", entity="province", time="year"
+        df,
+        output="gdp_real",
+        capital="capital",
+        labour="employment",
+        entity="province",
+        time="year",
     )
     # bound: 4 standard errors of the within slope, σ / sqrt(Σ k̃²) with the known σ = 0.05
     k = np.log(df["capital"] / df["employment"]).to_numpy()

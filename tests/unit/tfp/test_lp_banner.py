@@ -19,7 +19,9 @@ assert bool(scores.notna().all())
 def test_highs_writes_nothing_to_stdout():
     """A fresh interpreter (the banner appears only once per process) solving DEA with HiGHS prints nothing."""
     pytest.importorskip("highspy")
-    run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=False
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""
 
@@ -27,5 +29,7 @@ def test_highs_writes_nothing_to_stdout():
 def test_plain_highspy_prints_the_banner():
     """The check above can fail: constructing highspy.Highs directly does print to stdout."""
     pytest.importorskip("highspy")
-    run = subprocess.run([sys.executable, "-c", "import highspy; highspy.Highs()"], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", "import highspy; highspy.Highs()"], capture_output=True, text=True
+    )
     assert "HiGHS" in run.stdout

@@ -42,7 +42,9 @@ def test_splice_rescales_years_before_the_seam():
     got = splice_labour(p, {"year": 2020, "growth_years": 2})
     g = math.sqrt(3243.0 / 3261.0)  # Hubei's mean growth 2020-2022
     f = 3261.0 / (3548.0 * g)
-    assert got.iloc[0] == pytest.approx(3548.0 * f, rel=1e-13)  # = 3261 / g: the assumed growth across the seam
+    assert got.iloc[0] == pytest.approx(
+        3548.0 * f, rel=1e-13
+    )  # = 3261 / g: the assumed growth across the seam
     assert got.iloc[0] == pytest.approx(3261.0 / g, rel=1e-13)
     assert got.iloc[1:4].tolist() == [3261.0, 3286.0, 3243.0]  # new basis untouched
     assert splice_labour(p, None).tolist() == p["employment"].tolist()

@@ -109,7 +109,16 @@ def test_build_capital_errors():
 def test_build_tfp_columns_and_levels():
     panel, cap = _panel(), build_capital(_invest_chn(), SPEC)
     out = build_tfp(panel, cap, SPEC)
-    assert list(out.columns) == ["province", "year", "gdp_real", "gdp_growth", "labour", "tfp_solow", "tfp_malmquist", "gtfp_ml"]
+    assert list(out.columns) == [
+        "province",
+        "year",
+        "gdp_real",
+        "gdp_growth",
+        "labour",
+        "tfp_solow",
+        "tfp_malmquist",
+        "gtfp_ml",
+    ]
     assert len(out) == len(panel) and out.notna().all().all()
     assert (out["labour"] == panel["employment"]).all()  # no tfp.labour_splice in SPEC
     first = out["year"] == 2008

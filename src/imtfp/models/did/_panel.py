@@ -94,7 +94,9 @@ def staggered_panel(
     Each drop is logged and counted in ``dropped``.
     """
     controls = tuple(controls)
-    cols = [entity, time, y, group, *controls] + ([cluster] if cluster and cluster != entity else [])
+    cols = [entity, time, y, group, *controls] + (
+        [cluster] if cluster and cluster != entity else []
+    )
     missing = [c for c in dict.fromkeys(cols) if c not in data.columns]
     if missing:
         raise ConfigError(f"did: the data have no column(s) {missing}")
@@ -105,11 +107,15 @@ def staggered_panel(
     dropped = {"rows_missing": n0 - len(df)}
     if df.duplicated([entity, time]).any():
         dup = df.loc[df.duplicated([entity, time], keep=False), [entity, time]].head(3)
-        raise EstimationError(f"did: duplicate ({entity}, {time}) rows, e.g. {dup.to_dict('records')}")
+        raise EstimationError(
+            f"did: duplicate ({entity}, {time}) rows, e.g. {dup.to_dict('records')}"
+        )
     varying = df.groupby(entity)[group].nunique()
     if (varying > 1).any():
         bad = list(varying[varying > 1].index[:5])
-        raise EstimationError(f"did: {group!r} varies within units {bad}; it must be the first treated period")
+        raise EstimationError(
+            f"did: {group!r} varies within units {bad}; it must be the first treated period"
+        )
     periods = np.sort(df[time].unique())
     counts = df.groupby(entity)[time].nunique()
     keep = counts[counts == len(periods)].index
@@ -138,7 +144,9 @@ def staggered_panel(
     if cluster and cluster != entity:
         cl = df.groupby(entity, sort=False)[cluster].nunique()
         if (cl > 1).any():
-            raise EstimationError(f"did: cluster {cluster!r} varies within a unit; clusters must nest units")
+            raise EstimationError(
+                f"did: cluster {cluster!r} varies within a unit; clusters must nest units"
+            )
         codes = pd.factorize(df.groupby(entity, sort=False)[cluster].first())[0]
     else:
         codes = np.arange(n)

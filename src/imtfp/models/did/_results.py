@@ -121,7 +121,8 @@ class DidAggregate(Estimates):
         else:
             tab = self.table
             rows = rows.assign(
-                band_low=tab["ci_low"].to_numpy(), band_high=tab["ci_high"].to_numpy(),
+                band_low=tab["ci_low"].to_numpy(),
+                band_high=tab["ci_high"].to_numpy(),
                 **{INDEX_NAME[self.kind]: tab.iloc[:, 0].to_numpy()},
             )
             out = pd.concat([rows, overall], ignore_index=True)

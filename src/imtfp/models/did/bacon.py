@@ -25,12 +25,16 @@ import pandas as pd
 from imtfp.models.did._panel import staggered_panel
 
 
-def _did(Y: np.ndarray, treat: np.ndarray, ctrl: np.ndarray, pre: np.ndarray, post: np.ndarray) -> float:
+def _did(
+    Y: np.ndarray, treat: np.ndarray, ctrl: np.ndarray, pre: np.ndarray, post: np.ndarray
+) -> float:
     m = lambda rows, cols: Y[np.ix_(rows, cols)].mean()  # noqa: E731
     return (m(treat, post) - m(treat, pre)) - (m(ctrl, post) - m(ctrl, pre))
 
 
-def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str, group: str) -> pd.DataFrame:
+def bacon_decomposition(
+    data: pd.DataFrame, *, y: str, entity: str, time: str, group: str
+) -> pd.DataFrame:
     """2×2 estimates and weights of the static TWFE estimate.
 
     Returns one row per comparison: ``treated`` and ``control`` (timing groups; 0 = never
@@ -59,7 +63,15 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, entity: str, time: str, g
             tk, tl = start[k], start[l_]
             A, B = p.G == k, p.G == l_
             if dk < 1:  # k treated, l (not yet / never) as control, periods before l starts
-                w = ((nk + nl) * (1 - dl)) ** 2 * nkl * (1 - nkl) * (dk - dl) / (1 - dl) * (1 - dk) / (1 - dl)
+                w = (
+                    ((nk + nl) * (1 - dl)) ** 2
+                    * nkl
+                    * (1 - nkl)
+                    * (dk - dl)
+                    / (1 - dl)
+                    * (1 - dk)
+                    / (1 - dl)
+                )
                 est = _did(p.Y, A, B, t_idx < tk, (t_idx >= tk) & (t_idx < tl))
                 kind = "treated_vs_never" if dl == 0 else "earlier_vs_later"
                 rows.append((k, l_, kind, est, w / VD))

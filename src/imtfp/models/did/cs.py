@@ -79,7 +79,9 @@ def _logit(Xc: np.ndarray, D: np.ndarray, maxiter: int = 100) -> tuple[np.ndarra
     return np.minimum(p, 1 - 1e-6), lin_rep
 
 
-def two_by_two(dy: np.ndarray, D: np.ndarray, Xc: np.ndarray, method: str) -> tuple[float, np.ndarray]:
+def two_by_two(
+    dy: np.ndarray, D: np.ndarray, Xc: np.ndarray, method: str
+) -> tuple[float, np.ndarray]:
     """ATT of a 2×2 panel comparison and its influence function (length of ``dy``).
 
     ``Xc`` includes the intercept column. Without covariates the three methods coincide:
@@ -144,7 +146,9 @@ def cells(panel: StaggeredPanel, *, base_period: str, anticipation: int) -> list
     return out
 
 
-def control_mask(panel: StaggeredPanel, cell: Cell, control_group: str, anticipation: int) -> np.ndarray:
+def control_mask(
+    panel: StaggeredPanel, cell: Cell, control_group: str, anticipation: int
+) -> np.ndarray:
     never = panel.G == 0
     if control_group == "never_treated":
         return never
@@ -194,7 +198,9 @@ class ATTgtResult:
         return multiplier_crit(inf, self.panel.cluster, se, bootstrap=self.bootstrap,
                                seed=self.seed + salt, level=self.level)  # fmt: skip
 
-    def aggregate(self, kind: AggKind = "dynamic", *, min_e: float = -np.inf, max_e: float = np.inf) -> DidAggregate:
+    def aggregate(
+        self, kind: AggKind = "dynamic", *, min_e: float = -np.inf, max_e: float = np.inf
+    ) -> DidAggregate:
         """Aggregate the ATT(g,t) as R ``aggte(type=kind)``: overall effect and its components."""
         check_option(kind, AggKind, "kind")
         tab = self.att_gt
@@ -208,7 +214,9 @@ class ATTgtResult:
         ok = np.isfinite(att)
         post = (g <= t) & (t <= g + max_e) & ok
 
-        def combine(which: np.ndarray, weights: np.ndarray, with_wif: bool = True) -> tuple[float, np.ndarray]:
+        def combine(
+            which: np.ndarray, weights: np.ndarray, with_wif: bool = True
+        ) -> tuple[float, np.ndarray]:
             idx = np.flatnonzero(which)
             w = weights[idx] / weights[idx].sum()
             inf = self.inf[:, idx] @ w
@@ -254,7 +262,9 @@ class ATTgtResult:
             overall, oinf = float(comps.mean()), infs.mean(1)
         V = self._vcov(infs) if infs.shape[1] else np.zeros((0, 0))
         se = np.sqrt(np.clip(np.diag(V), 0, None))
-        crit = self._band(infs, se, salt=1 + AggKind.__args__.index(kind)) if infs.shape[1] else np.nan
+        crit = (
+            self._band(infs, se, salt=1 + AggKind.__args__.index(kind)) if infs.shape[1] else np.nan
+        )
         ose = float(np.sqrt(self._vcov(oinf[:, None])[0, 0]))
         n_cl = int(self.panel.cluster.max() + 1)
         return DidAggregate(

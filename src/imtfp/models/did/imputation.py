@@ -70,7 +70,9 @@ def did_imputation(
         raise EstimationError("did_imputation: needs both treated and untreated observations")
     cols = np.abs(Z0).sum(0) > 0
     if (np.abs(Z1[:, ~cols]).sum(0) > 0).any():
-        raise EstimationError("did_imputation: a treated unit or period has no untreated observation")
+        raise EstimationError(
+            "did_imputation: a treated unit or period has no untreated observation"
+        )
     Z0, Z1 = Z0[:, cols], Z1[:, cols]
     ZtZ = Z0.T @ Z0
     try:  # unit and period dummies of a connected panel: full rank, a Cholesky-based solve is exact
@@ -85,7 +87,9 @@ def did_imputation(
     e1 = rel[treated]
     hmax = int(e1.max()) if horizons is None else int(horizons)
     index = [e for e in range(-anticipation, hmax + 1) if (e1 == e).any()]
-    w1 = np.column_stack([(e1 == e) / (e1 == e).sum() for e in index] + [np.full(len(e1), 1 / len(e1))])
+    w1 = np.column_stack(
+        [(e1 == e) / (e1 == e).sum() for e in index] + [np.full(len(e1), 1 / len(e1))]
+    )
     est = tau @ w1
     v0 = -Z0 @ solve(Z1.T @ w1)
     # residuals of treated observations: deviations from cohort × horizon means
@@ -102,7 +106,9 @@ def did_imputation(
     b_post, V_post = est[:k], V[:k, :k]
     overall = (float(est[k]), float(np.sqrt(V[k, k])))
     # BJS pre-trend leads on untreated observations
-    lead_idx = [e for e in range(-pretrends - anticipation, -anticipation) if ((rel == e) & untreated).any()]
+    lead_idx = [
+        e for e in range(-pretrends - anticipation, -anticipation) if ((rel == e) & untreated).any()
+    ]
     if lead_idx:
         design = np.column_stack([(rel == e).astype(float) for e in lead_idx])
         b_pre, V_pre, _, _ = fe_regression(panel, design, rows=untreated)

@@ -125,7 +125,11 @@ def static_twfe(
 ) -> dict:
     """Static TWFE :math:`\\hat\\beta` on the treatment dummy :math:`D_{it}=1\\{t \\ge g_i\\}`: {att, se, nobs}."""
     panel = _panel(data, y, entity, time, group, controls, cluster, 0, drop_always=False)
-    D = ((panel.G[:, None] > 0) & (panel.periods[None, :] >= panel.G[:, None])).ravel().astype(float)
+    D = (
+        ((panel.G[:, None] > 0) & (panel.periods[None, :] >= panel.G[:, None]))
+        .ravel()
+        .astype(float)
+    )
     b, V, nobs, n_cl = fe_regression(panel, D[:, None])
     return {"att": float(b[0]), "se": float(np.sqrt(V[0, 0])), "nobs": nobs, "n_clusters": n_cl}
 

@@ -30,7 +30,9 @@ from imtfp.models.did.cs import cells, control_mask
 Statistic = Literal["cs", "twfe"]
 
 
-def cs_weights(panel: StaggeredPanel, *, control_group: str, base_period: str, anticipation: int) -> np.ndarray:
+def cs_weights(
+    panel: StaggeredPanel, *, control_group: str, base_period: str, anticipation: int
+) -> np.ndarray:
     """(K, T) weights W with overall dynamic ATT = sum W * cohort means; cohorts = [never, *treated]."""
     labels = np.concatenate([[0.0], panel.cohorts])
     size = np.array([(panel.G == g).sum() for g in labels], float)
@@ -47,7 +49,9 @@ def cs_weights(panel: StaggeredPanel, *, control_group: str, base_period: str, a
         w[gi, c.t] += 1
         w[gi, c.base] -= 1
         ctrl = control_mask(panel, c, control_group, anticipation)
-        members = [k for k, g in enumerate(labels) if ctrl[panel.G == g].all() and (panel.G == g).any()]
+        members = [
+            k for k, g in enumerate(labels) if ctrl[panel.G == g].all() and (panel.G == g).any()
+        ]
         tot = size[members].sum()
         if tot == 0:
             entries.append((c, None))
@@ -58,9 +62,13 @@ def cs_weights(panel: StaggeredPanel, *, control_group: str, base_period: str, a
         entries.append((c, w))
     e_all = np.array([c.time - c.group for c, _ in entries])
     out = np.zeros((K, T))
-    post_e = sorted({e for e, (_, w) in zip(e_all, entries, strict=True) if e >= 0 and w is not None})
+    post_e = sorted(
+        {e for e, (_, w) in zip(e_all, entries, strict=True) if e >= 0 and w is not None}
+    )
     for e in post_e:
-        which = [(c, w) for (c, w), ee in zip(entries, e_all, strict=True) if ee == e and w is not None]
+        which = [
+            (c, w) for (c, w), ee in zip(entries, e_all, strict=True) if ee == e and w is not None
+        ]
         wts = np.array([pg[np.searchsorted(panel.cohorts, c.group)] for c, _ in which])
         wts = wts / wts.sum()
         for (_, w), s in zip(which, wts, strict=True):
@@ -90,7 +98,11 @@ def randomization_inference(
     panel = staggered_panel(data, y=y, entity=entity, time=time, group=group, anticipation=anticipation,
                             drop_always_treated=statistic == "cs")  # fmt: skip
     rng = np.random.default_rng(seed)
-    perms = np.array([rng.permutation(panel.n) for _ in range(bootstrap)]) if bootstrap else np.zeros((0, panel.n), int)
+    perms = (
+        np.array([rng.permutation(panel.n) for _ in range(bootstrap)])
+        if bootstrap
+        else np.zeros((0, panel.n), int)
+    )
     if statistic == "cs":
         W, labels, size = cs_weights(panel, control_group=control_group, base_period=base_period,
                                      anticipation=anticipation)  # fmt: skip
@@ -102,11 +114,21 @@ def randomization_inference(
     else:
         if panel.controls:
             raise EstimationError("randomization_inference: twfe statistic has no covariates")
-        Ydm = panel.Y - panel.Y.mean(1, keepdims=True) - panel.Y.mean(0, keepdims=True) + panel.Y.mean()
+        Ydm = (
+            panel.Y
+            - panel.Y.mean(1, keepdims=True)
+            - panel.Y.mean(0, keepdims=True)
+            + panel.Y.mean()
+        )
 
         def beta(G: np.ndarray) -> np.ndarray:
             D = ((G[..., :, None] > 0) & (panel.periods >= G[..., :, None])).astype(float)
-            Dd = D - D.mean(-1, keepdims=True) - D.mean(-2, keepdims=True) + D.mean((-1, -2), keepdims=True)
+            Dd = (
+                D
+                - D.mean(-1, keepdims=True)
+                - D.mean(-2, keepdims=True)
+                + D.mean((-1, -2), keepdims=True)
+            )
             return (Dd * Ydm).sum((-1, -2)) / (Dd**2).sum((-1, -2))
 
         obs = float(beta(panel.G))

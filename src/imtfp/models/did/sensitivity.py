@@ -85,7 +85,16 @@ def honest_did(
     c_rm = float(np.sum(a[post] * (ell + 1)))
     for M in m_grid:
         half = M * m * c_rm
-        rows.append(("relative_magnitude", M, theta - half, theta + half, theta - half - z * se, theta + half + z * se))
+        rows.append(
+            (
+                "relative_magnitude",
+                M,
+                theta - half,
+                theta + half,
+                theta - half - z * se,
+                theta + half + z * se,
+            )
+        )
     bd_rm = max(0.0, (abs(theta) - z * se) / (m * c_rm)) if np.isfinite(m) and m > 0 else np.nan
     # smoothness: remove the linear extrapolation of the last pre-period slope
     bd_sd = np.nan
@@ -102,4 +111,10 @@ def honest_did(
                          theta_sd + half + z * se_sd))  # fmt: skip
         bd_sd = max(0.0, (abs(theta_sd) - z * se_sd) / c_sd)
     table = pd.DataFrame(rows, columns=["restriction", "M", "lb", "ub", "ci_low", "ci_high"])
-    return table, {"breakdown_rm": bd_rm, "breakdown_sd": bd_sd, "theta": theta, "se": se, "max_pre_change": m}
+    return table, {
+        "breakdown_rm": bd_rm,
+        "breakdown_sd": bd_sd,
+        "theta": theta,
+        "se": se,
+        "max_pre_change": m,
+    }

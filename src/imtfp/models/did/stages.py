@@ -80,10 +80,14 @@ def design_timing(pilots: pd.DataFrame, spec: Mapping, units: pd.DataFrame | Non
     """(timing, unmatched) of a design; ``units`` (city outcome data) is needed at city level."""
     spec = design_spec(spec)
     if spec["level"] == "province":
-        return province_timing(pilots, policy=spec["policy"], regions=spec["regions"], overrides=spec["overrides"])
+        return province_timing(
+            pilots, policy=spec["policy"], regions=spec["regions"], overrides=spec["overrides"]
+        )
     if units is None:
         raise ConfigError("a city-level design needs its outcome data to match city names")
-    return city_timing(pilots, units, policy=spec["policy"], aliases=spec["aliases"], overrides=spec["overrides"])
+    return city_timing(
+        pilots, units, policy=spec["policy"], aliases=spec["aliases"], overrides=spec["overrides"]
+    )
 
 
 def design_frame(timing: pd.DataFrame, spec: Mapping, *, analysis: pd.DataFrame | None = None,
@@ -111,7 +115,9 @@ def design_frame(timing: pd.DataFrame, spec: Mapping, *, analysis: pd.DataFrame 
     need = [*spec["outcomes"], *spec["controls"]]
     missing = [c for c in need if c not in frame]
     if missing:
-        raise ConfigError(f"design outcomes/controls {missing} are not in the data; columns: {sorted(frame.columns)}")
+        raise ConfigError(
+            f"design outcomes/controls {missing} are not in the data; columns: {sorted(frame.columns)}"
+        )
     t = timing.assign(**{unit: timing[unit].astype(str)})[[unit, "first_treated"]]
     frame = frame.merge(t, on=unit, how="left")
     frame["first_treated"] = frame["first_treated"].fillna(0).astype(int)
@@ -138,13 +144,19 @@ def _estimate(frame: pd.DataFrame, spec: Mapping, outcome: str, estimator: str, 
     if estimator == "sa":
         return sun_abraham(frame, anticipation=spec["anticipation"], **kw)
     if estimator == "bjs":
-        return did_imputation(frame, anticipation=spec["anticipation"], pretrends=spec["leads"], **kw)
+        return did_imputation(
+            frame, anticipation=spec["anticipation"], pretrends=spec["leads"], **kw
+        )
     if estimator == "twfe":
-        return twfe_event_study(frame, leads=spec["leads"], lags=spec["lags"], anticipation=spec["anticipation"], **kw)
+        return twfe_event_study(
+            frame, leads=spec["leads"], lags=spec["lags"], anticipation=spec["anticipation"], **kw
+        )
     raise ConfigError(f"unknown DiD estimator {estimator!r}; known: {ESTIMATORS}")
 
 
-def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int) -> dict[str, pd.DataFrame]:
+def design_results(
+    frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
+) -> dict[str, pd.DataFrame]:
     """Every estimator on every outcome of a design.
 
     Returns frames ``results`` (tidy event-study and ATT rows), ``att_gt``, ``bacon``,
@@ -154,7 +166,9 @@ def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
     spec = design_spec(spec)
     unit = ENTITY[spec["level"]]
     out: dict[str, list] = {k: [] for k in ("results", "att_gt", "bacon", "honest", "summary")}
-    cohorts = ", ".join(str(g) for g in sorted(frame.loc[frame["first_treated"] > 0, "first_treated"].unique()))
+    cohorts = ", ".join(
+        str(g) for g in sorted(frame.loc[frame["first_treated"] > 0, "first_treated"].unique())
+    )
     tag = {"design": design}
     for outcome in spec["outcomes"]:
         keys = dict(y=outcome, entity=unit, time="year", group="first_treated")
@@ -172,12 +186,20 @@ def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
         ri = randomization_inference(frame, control_group=spec["control_group"], base_period=spec["base_period"],
                                      anticipation=spec["anticipation"], bootstrap=spec["ri_draws"], seed=seed,
                                      **keys)  # fmt: skip
-        ri_twfe = randomization_inference(frame, statistic="twfe", bootstrap=spec["ri_draws"], seed=seed, **keys)
+        ri_twfe = randomization_inference(
+            frame, statistic="twfe", bootstrap=spec["ri_draws"], seed=seed, **keys
+        )
         bacon = bacon_decomposition(frame, **keys)
         out["bacon"].append(bacon.assign(**tag, outcome=outcome, twfe=bacon.attrs["twfe"]))
         for est in spec["estimators"]:
-            res = cs.aggregate("dynamic") if est == "cs" else _estimate(frame, spec, outcome, est, seed=seed)
-            out["results"].append(res.tidy(table="did", column=f"{outcome}:{est}").assign(**tag, outcome=outcome))
+            res = (
+                cs.aggregate("dynamic")
+                if est == "cs"
+                else _estimate(frame, spec, outcome, est, seed=seed)
+            )
+            out["results"].append(
+                res.tidy(table="did", column=f"{outcome}:{est}").assign(**tag, outcome=outcome)
+            )
             pre = cs.pretest if est == "cs" else pretrend_test(res)
             o = res.overall
             out["summary"].append({
@@ -195,7 +217,10 @@ def design_results(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
             "ri_draws": ri_twfe["draws"], "breakdown_rm": np.nan, "breakdown_sd": np.nan, "n_units": n_units,
             "n_treated": treated, "cohorts": cohorts, "nobs": st["nobs"],
         })  # fmt: skip
-    frames = {k: pd.concat(v, ignore_index=True) if k != "summary" else pd.DataFrame(v) for k, v in out.items()}
+    frames = {
+        k: pd.concat(v, ignore_index=True) if k != "summary" else pd.DataFrame(v)
+        for k, v in out.items()
+    }
     return frames
 
 
@@ -205,7 +230,9 @@ def _p(att: float, se: float) -> float:
     return float(2 * stats.norm.sf(abs(att / se))) if se and np.isfinite(se) and se > 0 else np.nan
 
 
-def design_multiverse(frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int) -> pd.DataFrame:
+def design_multiverse(
+    frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
+) -> pd.DataFrame:
     """Overall ATT of every combination of the design's ``multiverse`` choices.
 
     Choices: ``estimator``, ``outcome``, ``control_group``, ``base_period`` (the last two only

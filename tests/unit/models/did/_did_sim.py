@@ -15,7 +15,11 @@ def staggered(seed: int = 0, n: int = 60, years=range(2010, 2020), cohorts=(2013
     s = np.array([slope[i % len(cohorts)] for i in range(n)])
     mu = rng.normal(0, 1, n)
     lam = np.cumsum(rng.normal(0.05, 0.02, len(years)))
-    tau = np.where((g[:, None] > 0) & (years[None, :] >= g[:, None]), s[:, None] * (years[None, :] - g[:, None] + 1), 0)
+    tau = np.where(
+        (g[:, None] > 0) & (years[None, :] >= g[:, None]),
+        s[:, None] * (years[None, :] - g[:, None] + 1),
+        0,
+    )
     y = mu[:, None] + lam[None, :] + tau + rng.normal(0, sigma, (n, len(years)))
     return pd.DataFrame({"unit": np.repeat(np.arange(n), len(years)), "year": np.tile(years, n),
                          "y": y.ravel(), "g": np.repeat(g, len(years)),

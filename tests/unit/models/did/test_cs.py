@@ -1,11 +1,9 @@
 import numpy as np
-import pandas as pd
 import pytest
+from _did_sim import staggered
 
 from imtfp.errors import EstimationError
 from imtfp.models.did import att_gt
-
-from _did_sim import staggered
 
 pytestmark = pytest.mark.unit
 KEYS = dict(y="y", entity="unit", time="year", group="g")
@@ -68,7 +66,9 @@ def test_covariate_methods_agree_when_the_covariate_is_irrelevant():
     df = staggered()
     est = {m: att_gt(df, controls=["x"], method=m, bootstrap=0, **KEYS).att_gt["att"].to_numpy()
            for m in ("reg", "ipw", "dr")}  # fmt: skip
-    assert np.allclose(est["reg"], est["dr"], atol=0.02) and np.allclose(est["reg"], est["ipw"], atol=0.02)
+    assert np.allclose(est["reg"], est["dr"], atol=0.02) and np.allclose(
+        est["reg"], est["ipw"], atol=0.02
+    )
 
 
 def test_clusters_nest_units_and_widen_nothing_when_they_are_units():

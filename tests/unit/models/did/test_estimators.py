@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from _did_sim import staggered
 
 from imtfp.models.did import (
     bacon_decomposition,
@@ -11,8 +12,6 @@ from imtfp.models.did import (
     sun_abraham,
     twfe_event_study,
 )
-
-from _did_sim import staggered
 
 pytestmark = pytest.mark.unit
 KEYS = dict(y="y", entity="unit", time="year", group="g")
@@ -72,7 +71,10 @@ def test_randomization_inference_p_values():
     strong = randomization_inference(staggered(), bootstrap=199, seed=1, **KEYS)
     assert strong["p"] == 1 / 200 and strong["draws"] == 199
     null = staggered(slope=(0.0, 0.0, 0.0))
-    ps = [randomization_inference(null.assign(y=null["y"] + 0 * s), bootstrap=99, seed=s, **KEYS)["p"] for s in range(3)]
+    ps = [
+        randomization_inference(null.assign(y=null["y"] + 0 * s), bootstrap=99, seed=s, **KEYS)["p"]
+        for s in range(3)
+    ]
     assert all(0 < p <= 1 for p in ps)
     # p-values under the null of many independent panels are roughly uniform
     ps = [randomization_inference(staggered(seed=s, slope=(0, 0, 0)), bootstrap=99, seed=s, **KEYS)["p"]

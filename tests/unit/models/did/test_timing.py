@@ -8,11 +8,19 @@ pytestmark = pytest.mark.unit
 
 
 def pilots(rows):
-    df = pd.DataFrame(rows, columns=["policy_name", "batch_year", "raw_region_name", "parent_city", "mapping_level"])
+    df = pd.DataFrame(
+        rows,
+        columns=["policy_name", "batch_year", "raw_region_name", "parent_city", "mapping_level"],
+    )
     return df.assign(source_line=range(2, len(df) + 2))
 
 
-CITIES = pd.DataFrame({"city": ["1100", "4301", "4302", "5000"], "city_name": ["北京市", "长沙市", "株洲市", "重庆市"]})
+CITIES = pd.DataFrame(
+    {
+        "city": ["1100", "4301", "4302", "5000"],
+        "city_name": ["北京市", "长沙市", "株洲市", "重庆市"],
+    }
+)
 
 
 def test_city_timing_matches_names_keeps_the_first_batch_and_reports_every_miss():
@@ -27,7 +35,12 @@ def test_city_timing_matches_names_keeps_the_first_batch_and_reports_every_miss(
         ("other", 2012, "上海市", "上海", "city"),
     ])  # fmt: skip
     timing, unmatched = city_timing(p, CITIES, policy="bb")
-    assert dict(zip(timing["city"], timing["first_treated"])) == {"1100": 2014, "4301": 2014, "4302": 2014, "5000": 2015}
+    assert dict(zip(timing["city"], timing["first_treated"])) == {
+        "1100": 2014,
+        "4301": 2014,
+        "4302": 2014,
+        "5000": 2015,
+    }
     assert list(unmatched["raw_region_name"]) == ["昆山市", "永城市"]
     assert list(unmatched["source_line"]) == [7, 8]
     timing, unmatched = city_timing(p, CITIES, policy="bb", aliases={"昆山": "北京"})
@@ -42,8 +55,16 @@ def test_province_timing_expands_regions_and_applies_overrides():
     ])  # fmt: skip
     timing, unmatched = province_timing(p, policy="bd", regions={"京津冀": ["北京", "天津", "河北"]},
                                         overrides={"贵州": 2015})  # fmt: skip
-    assert dict(zip(timing["province"], timing["first_treated"])) == {"11": 2016, "12": 2016, "13": 2016, "52": 2015}
-    assert list(unmatched["raw_region_name"]) == ["沈阳市"] and "regions" in unmatched["reason"].iloc[0]
+    assert dict(zip(timing["province"], timing["first_treated"])) == {
+        "11": 2016,
+        "12": 2016,
+        "13": 2016,
+        "52": 2015,
+    }
+    assert (
+        list(unmatched["raw_region_name"]) == ["沈阳市"]
+        and "regions" in unmatched["reason"].iloc[0]
+    )
 
 
 def test_unknown_policy_names_the_known_ones():
