@@ -349,13 +349,34 @@ CHECKS: dict[str, Callable[[pd.DataFrame, str, Mapping], list[dict]]] = {
 }
 
 
-def run_checks(panel: pd.DataFrame, spec: Mapping[str, Mapping]) -> pd.DataFrame:
+def observed_only(panel: pd.DataFrame, imputed: pd.DataFrame) -> pd.DataFrame:
+    """The panel with every imputed cell (``panel/imputed``: province, year, indicator) blanked.
+
+    The checks judge the statistics as published: a value carried back or interpolated by the
+    missing-value policy is listed in the quality report as imputed, not tested as if observed
+    (a carried-back sector share would otherwise fail the sum check in every filled year).
+    """
+    out = panel.copy()
+    for indicator, cells in imputed.groupby("indicator"):
+        if indicator in out:
+            hit = out.set_index(["province", "year"]).index.isin(
+                pd.MultiIndex.from_frame(cells[["province", "year"]])
+            )
+            out.loc[hit, indicator] = np.nan
+    return out
+
+
+def run_checks(
+    panel: pd.DataFrame, spec: Mapping[str, Mapping], *, imputed: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Evaluate the declared plausibility checks on the panel.
 
     Parameters
     ----------
     panel : province (GB/T 2260 code), year and one column per indicator.
     spec : the config's ``checks`` section, ``{name: {kind, severity, parameters…}}`` (module doc).
+    imputed : the panel stage's imputed cells; when given they are left out of every check
+        (:func:`observed_only`).
 
     Returns
     -------
@@ -366,6 +387,8 @@ def run_checks(panel: pd.DataFrame, spec: Mapping[str, Mapping]) -> pd.DataFrame
     ``provinces`` (names) and ``years`` (None where a cell is a whole province) of the listed cells.
     """
     rows: list[dict] = []
+    if imputed is not None:
+        panel = observed_only(panel, imputed)
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     for name, check in (spec or {}).items():
         _option(check.get("kind"), Kind, f"checks.{name}.kind")

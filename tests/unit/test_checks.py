@@ -136,6 +136,20 @@ def test_sectors_sum_to_grp():
 # ---- breaks --------------------------------------------------------------------------------------
 
 
+def test_imputed_cells_are_left_out_of_the_checks():
+    # a tertiary value carried back by the missing-value policy is listed as imputed, not tested
+    panel = _set(_panel(), "32", 2021, "tertiary_va", 0.0)
+    spec = {"s": {"kind": "sum", "severity": "fail", "parts": ["primary_va", "secondary_va", "tertiary_va"],
+                  "total": "gdp", "bounds": [99.5, 100.5]}}  # fmt: skip
+    assert run_checks(panel, spec).iloc[0]["status"] == "fail"
+    imputed = pd.DataFrame({"province": ["32"], "year": [2021], "indicator": ["tertiary_va"]})
+    row = run_checks(panel, spec, imputed=imputed).iloc[0]
+    assert (row["status"], row["n_tested"]) == (
+        "pass",
+        run_checks(_panel(), spec).iloc[0]["n_tested"] - 1,
+    )
+
+
 def test_breaks_flag_a_counting_break_per_indicator():
     panel = _panel()
     drop = (

@@ -5,7 +5,8 @@
 
 rule plausibility_checks:
     input:
-        "data/derived/{variant}panel/panel.parquet",
+        panel="data/derived/{variant}panel/panel.parquet",
+        imputed="data/derived/{variant}panel/imputed.parquet",
     output:
         "data/derived/{variant}quality/checks.parquet",
     log:

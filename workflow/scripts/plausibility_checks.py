@@ -6,7 +6,8 @@ from imtfp.checks import run_checks
 from imtfp.logs import to_file
 
 log = to_file(snakemake.log[0])
-results = run_checks(pd.read_parquet(snakemake.input[0]), snakemake.params.spec)
+panel, imputed = pd.read_parquet(snakemake.input.panel), pd.read_parquet(snakemake.input.imputed)
+results = run_checks(panel, snakemake.params.spec, imputed=imputed)  # published cells only
 results.to_parquet(snakemake.output[0], index=False)
 for row in results.itertuples(index=False):
     (log.warning if row.status != "pass" else log.info)(
