@@ -279,7 +279,10 @@ def design_frame_inputs(wildcards):
         "timing": f"data/derived/{wildcards.variant}designs/{wildcards.design}/{wildcards.dcheck}timing.parquet"
     }
     if spec["level"] == "province":
-        paths["analysis"] = f"data/derived/{wildcards.variant}measure/analysis.parquet"
+        # designs.<d>.analysis_from: the frame of a named check (e.g. a longer window), in every variant
+        source = spec.get("analysis_from")
+        variant = f"robustness/{source}/" if source else wildcards.variant
+        paths["analysis"] = f"data/derived/{variant}measure/analysis.parquet"
     if spec.get("outcome_data"):
         paths["external"] = str(design_root() / spec["outcome_data"])
     return paths
@@ -297,6 +300,8 @@ def did_check_summaries(wildcards):
         paths[name] = f"data/derived/{base}checks/{name}/summary.parquet"
     for name, overlay in config.get("robustness", {}).items():
         touched = set(overlay) & DID_CHECK_SECTIONS[spec["level"]]
+        if spec.get("analysis_from"):  # the design's frame is fixed: only its own overlays matter
+            touched &= {"designs"}
         if "designs" in overlay and wildcards.design not in overlay["designs"]:
             touched.discard("designs")
         if touched:

@@ -52,6 +52,7 @@ DEFAULTS = {
     "overrides": {},
     "drop_units": [],
     "years": None,
+    "analysis_from": None,
 }
 
 
