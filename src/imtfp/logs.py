@@ -221,3 +221,60 @@ def run_summary(
             f"report.labels): {', '.join(labels)}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def failed_jobs(snakemake_log) -> list[tuple[str, str | None]]:
+    """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
+    if isinstance(snakemake_log, (list, tuple)):  # Snakemake passes the log file(s) of the run
+        snakemake_log = snakemake_log[-1] if snakemake_log else None
+    path = Path(str(snakemake_log)) if snakemake_log else None
+    text = path.read_text(encoding="utf-8", errors="replace") if path and path.is_file() else ""
+    failed: list[list] = []
+    for line in text.splitlines():
+        rule = re.match(r"\s*Error in rule (\S+):", line)
+        if rule:
+            failed.append([rule.group(1), None])
+        log = re.match(r"\s*log: (\S+)", line)
+        if log and failed and failed[-1][1] is None:
+            failed[-1][1] = log.group(1)
+    return [tuple(f) for f in failed]
+
+
+def last_error(log_file: str | Path | None) -> str:
+    """The last exception line of a job's log (``SomeError: message``), else its last line."""
+    path = Path(log_file) if log_file else None
+    if path is None or not path.is_file():
+        return "(no log written)"
+    lines = [
+        ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()
+    ]
+    for line in reversed(lines):
+        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
+            return line.strip()
+    return lines[-1].strip() if lines else "(empty log)"
+
+
+def print_failures(snakemake_log) -> None:
+    """Each failed job's rule and last exception on stderr (Snakemake's ``onerror``)."""
+    jobs = failed_jobs(snakemake_log)
+    if not jobs:
+        return
+    print("\n[imtfp] failed jobs (full tracebacks in their logs):", file=sys.stderr)
+    for rule_name, log_file in jobs:
+        print(f"  {rule_name}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
+
+
+def write_run_summary(derived: str | Path, log_dir: str | Path) -> str:
+    """Write ``<derived>/run_summary.md`` (Snakemake's ``onsuccess``), print it, return its text."""
+    import pandas as pd
+
+    derived = Path(derived)
+    extra = {}
+    panel, imputed = derived / "panel" / "panel.parquet", derived / "panel" / "imputed.parquet"
+    if panel.is_file() and imputed.is_file():
+        extra["panel/imputed"] = imputed_warnings(pd.read_parquet(panel), pd.read_parquet(imputed))
+    text = run_summary(log_dir, extra=extra)
+    (derived / "run_summary.md").parent.mkdir(parents=True, exist_ok=True)
+    (derived / "run_summary.md").write_text(text, encoding="utf-8")
+    print(f"\n{text}", file=sys.stderr)
+    return text

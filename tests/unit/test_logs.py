@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from imtfp import logs
 from imtfp.errors import IngestError
 from imtfp.logs import failure_line, log_warnings, run_summary
 
@@ -96,3 +97,17 @@ def test_label_warnings_are_counted_not_listed(tmp_path):
         "1 name(s) print raw in tables and figures (no label in labels.yaml or report.labels): gov"
         in run_summary(tmp_path)
     )
+
+
+def test_failed_jobs_and_their_last_error_from_snakemake_and_job_logs(tmp_path):
+    job_log = tmp_path / "job.log"
+    job_log.write_text(
+        "Traceback (most recent call last):\n  ...\nimtfp.errors.ConfigError: bad key\n"
+    )
+    run_log = tmp_path / "run.log"
+    run_log.write_text(
+        f"Error in rule estimate:\n    jobid: 3\n    log: {job_log} (check log)\nfoo\n"
+    )
+    assert logs.failed_jobs([str(run_log)]) == [("estimate", str(job_log))]
+    assert logs.last_error(job_log) == "imtfp.errors.ConfigError: bad key"
+    assert logs.last_error(tmp_path / "absent.log") == "(no log written)"

@@ -5,12 +5,12 @@
 # the config overlay of `robustness.<name>` merged onto the baseline.
 
 import re
-import sys
 from pathlib import Path
 
 import yaml
 
 import imtfp.config
+import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
 from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
@@ -331,64 +331,12 @@ def did_targets():
     return out
 
 
-# ---- console: failures and the run summary --------------------------------------------------------
-
-RUN_SUMMARY = "data/derived/run_summary.md"
-
-
-def failed_jobs(snakemake_log):
-    """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
-
-    failed = []
-    if isinstance(snakemake_log, (list, tuple)):  # Snakemake passes the log file(s) of the run
-        snakemake_log = snakemake_log[-1] if snakemake_log else None
-    path = Path(str(snakemake_log)) if snakemake_log else None
-    text = path.read_text(encoding="utf-8", errors="replace") if path and path.is_file() else ""
-    for line in text.splitlines():
-        m = re.match(r"\s*Error in ru[l]e (\S+):", line)  # [l]: not a rule to the linter
-        if m:
-            failed.append([m.group(1), None])
-        m = re.match(r"\s*log: (\S+)", line)
-        if m and failed and failed[-1][1] is None:
-            failed[-1][1] = m.group(1)
-    return [tuple(f) for f in failed]
-
-
-def last_error(log_file):
-    """The last exception line of a job's log (``SomeError: message``), else its last line."""
-    path = Path(log_file) if log_file else None
-    if path is None or not path.is_file():
-        return "(no log written)"
-    lines = [
-        l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()
-    ]
-    for line in reversed(lines):
-        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line):
-            return line.strip()
-    return lines[-1].strip() if lines else "(empty log)"
+# ---- console: failures and the run summary (imtfp.logs) -----------------------------------------
 
 
 def print_failures(snakemake_log):
-    jobs = failed_jobs(snakemake_log)
-    if not jobs:
-        return
-    print("\n[imtfp] failed jobs (full tracebacks in their logs):", file=sys.stderr)
-    for rule_name, log_file in jobs:
-        print(f"  {rule_name}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
+    imtfp.logs.print_failures(snakemake_log)
 
 
 def write_run_summary():
-    import pandas as pd
-
-    from imtfp.logs import imputed_warnings, run_summary
-
-    extra = {}
-    panel, imputed = Path("data/derived/panel/panel.parquet"), Path(
-        "data/derived/panel/imputed.parquet"
-    )
-    if panel.is_file() and imputed.is_file():
-        extra["panel/imputed"] = imputed_warnings(pd.read_parquet(panel), pd.read_parquet(imputed))
-    text = run_summary("logs", extra=extra)
-    Path(RUN_SUMMARY).parent.mkdir(parents=True, exist_ok=True)
-    Path(RUN_SUMMARY).write_text(text, encoding="utf-8")
-    print(f"\n{text}", file=sys.stderr)
+    imtfp.logs.write_run_summary("data/derived", "logs")
