@@ -117,6 +117,7 @@ rule did_table:
         "../envs/imtfp.yaml"
     params:
         exhibit=did_exhibit_config(),
+        config_hash=config_hash(config),
         source=data_source(),
     script:
         "../scripts/did_table.py"

@@ -12,7 +12,9 @@ from imtfp.report.stage import provenance, report_options
 to_file(snakemake.log[0])
 cfg, src = snakemake.params.exhibit, snakemake.params.source
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
-prov = provenance(cfg, source=src["source"], vintage=src["vintage"])
+prov = provenance(
+    cfg, source=src["source"], vintage=src["vintage"], config_hash_=snakemake.params.config_hash
+)
 table = did_table(snakemake.wildcards.kind, inputs, cfg, design=snakemake.wildcards.design, prov=prov,
                   simulated=src["simulated"])  # fmt: skip
 options, _ = report_options(cfg)

@@ -52,8 +52,8 @@ from scipy import stats
 
 from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
-from imtfp.core.scores import vcov_cluster_scores
 from imtfp.core.vcov import (
+    vcov_cluster,
     vcov_driscoll_kraay,
     vcov_robust,
     vcov_twoway_cluster,
@@ -72,7 +72,6 @@ from imtfp.models._common import (
 from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
-DK_MIN_PERIODS = 20
 _DUP_DENSE_MAX = 50_000_000  # entity × period cells checked for duplicates with one bincount
 
 
@@ -422,17 +421,15 @@ def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
     if cov == "clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster]) if fe else 0)
-        return vcov_cluster_scores(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
+        return vcov_cluster(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
     if cov == "twoway_clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster, s.time]) if fe else 0)
         V = vcov_twoway_cluster(design, resid, xtx_inv, s.cluster, s.time, k_df=k_df)
         return V, k_df, min(G, int(s.time.max()) + 1) - 1, G
-    T = int(s.time.max()) + 1  # driscoll_kraay
-    if T < DK_MIN_PERIODS:
-        msg = f"Driscoll–Kraay standard errors with only T = {T} periods (< {DK_MIN_PERIODS}) are unreliable"
-        warnings.warn(msg, UserWarning, stacklevel=4)
-        logger.warning(msg)
+    T = (
+        int(s.time.max()) + 1
+    )  # driscoll_kraay (vcov refuses, or warns when forced, below its minimum T)
     k_df = k + all_fe
     V = vcov_driscoll_kraay(design, resid, xtx_inv, s.time, k_df=k_df, bandwidth=dk_bandwidth)
     return V, k_df, T - 1, None

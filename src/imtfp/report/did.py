@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -72,14 +73,11 @@ def did_table(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *,
               prov: Provenance, simulated: bool) -> Table:  # fmt: skip
     """Build DiD table ``kind`` (results, att_gt, honest, checks, multiverse) of ``design``."""
     options, labels = report_options(config)
-    builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": _checks,
+    # the checks' rows are described by what each check ran, not by its name
+    checks = partial(_checks, row_label=lambda chk: _check_words(labels, chk, config, design))
+    builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": checks,
                "multiverse": _multiverse}[kind]  # fmt: skip
-    if kind == "checks":  # rows are described by what each check ran, not by its name
-        table, body = _checks(
-            inputs, options, labels, row_label=lambda chk: _check_words(labels, chk, config, design)
-        )
-    else:
-        table, body = builder(inputs, options, labels)
+    table, body = builder(inputs, options, labels)
     notes = standard_notes(labels, body=body, simulated=simulated, provenance=prov)
     return _finish(dataclasses.replace(table, notes=notes), labels, kind, design)
 

@@ -29,6 +29,7 @@ from typing import Literal
 
 import pandas as pd
 
+from imtfp.core.vcov import DK_MIN_PERIODS
 from imtfp.options import check_option
 from imtfp.report.labels import Labels, Term
 from imtfp.report.options import ReportOptions
@@ -52,7 +53,6 @@ MODEL_ROWS: tuple[ModelRow, ...] = (
 #: Miller 2008; MacKinnon and Webb 2017): the wild cluster bootstrap p is printed beside it.
 FEW_CLUSTERS = 10
 #: Driscoll–Kraay needs many periods (the same threshold as ``imtfp.models.panel``).
-DK_MIN_PERIODS = 20
 #: Optional per-row facts a tidy frame may carry beyond :data:`TIDY_COLUMNS`
 #: (written by :func:`imtfp.models.clusters.annotate_inference`).
 EXTRA_COLUMNS = ("n_clusters", "n_periods", "wild_p", "p_star")
