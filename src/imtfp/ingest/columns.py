@@ -30,7 +30,14 @@ import pandas as pd
 
 from imtfp import provinces
 from imtfp.errors import IngestError
-from imtfp.ingest.nbs import EXCLUDED_COLUMNS, OBS_COLUMNS, REJECT_COLUMNS, Reading
+from imtfp.ingest.nbs import (
+    EXCLUDED_COLUMNS,
+    OBS_COLUMNS,
+    REJECT_COLUMNS,
+    Reading,
+    number_problem,
+    parse_number,
+)
 
 Layout = Literal["long", "years", "census"]
 LAYOUTS: tuple[str, ...] = ("long", "years", "census")
@@ -172,12 +179,9 @@ def read_columns(
                     year = int(float(cells[year_column]))
                 except ValueError:
                     problem = problem or f"year {cells[year_column]!r} is not a year"
-            try:
-                value = float(raw)
-                if not np.isfinite(value):
-                    raise ValueError(raw)
-            except ValueError:
-                problem = problem or "non-numeric cell"
+            value = parse_number(raw)  # the one strict number grammar of every reader
+            if value is None:
+                problem = problem or number_problem(raw)
             if problem is None and flag:
                 rejects.append(
                     (file, line, name, year, col, raw, f"{reject_flagged['reason']}: {flag}")

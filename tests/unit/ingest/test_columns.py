@@ -53,10 +53,22 @@ def test_a_label_row_with_values_is_an_error_not_a_footer(tmp_path):
     assert r.rejects[["province", "year", "raw_value"]].values.tolist() == [["注", 2012, "1.0"]]
 
 
-def test_strict_numbers(tmp_path):
-    path = _write(tmp_path, "gdp.csv", PORTAL.replace("19568.3", "19568.3*"))
-    with pytest.raises(IngestError, match="non-numeric cell"):
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [("19568.3*", "non-numeric"), ("1_000", "non-numeric"), ("１２", "non-numeric"), ('"1,5"', "non-numeric"),
+     ("NaN", "NaN/inf"), ("inf", "NaN/inf")],
+)  # fmt: skip
+def test_strict_numbers(tmp_path, cell, reason):
+    # the same grammar as the NBS readers (imtfp.ingest.nbs.parse_number)
+    path = _write(tmp_path, "gdp.csv", PORTAL.replace("19568.3", cell))
+    with pytest.raises(IngestError, match=reason):
         read_columns(path, layout="years", indicator="x", unit="亿元", skip_rows=2)
+
+
+def test_thousands_groups_are_read_as_numbers(tmp_path):
+    path = _write(tmp_path, "gdp.csv", PORTAL.replace("19568.3", '"19,568.3"'))
+    r = read_columns(path, layout="years", indicator="x", unit="亿元", skip_rows=2)
+    assert 19568.3 in r.observations["value"].tolist()
 
 
 def test_census_layout_one_year_per_column(tmp_path):
