@@ -39,14 +39,14 @@ province-year cells, which those libraries express only as opaque custom callabl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from typing import Any, Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from imtfp import provinces
 from imtfp.errors import ConfigError, ImtfpError
+from imtfp.options import check_option
 
 Severity = Literal["warn", "fail"]
 Status = Literal["pass", "warn", "fail"]
@@ -62,21 +62,6 @@ _SHOWN = 12  # cells spelled out in a detail / error message; the lists hold all
 
 class PlausibilityError(ImtfpError, ValueError):
     """A plausibility check declared ``fail`` found cells; the message names them."""
-
-
-@cache
-def _short_names() -> dict[str, str]:
-    return dict(zip(provinces.table()["code"], provinces.table()["short_zh"]))
-
-
-def province_name(code: str) -> str:
-    """Short Chinese name of a province code (``"42"`` → ``"湖北"``); unknown codes unchanged."""
-    return _short_names().get(str(code), str(code))
-
-
-def _option(value: Any, alias: Any, where: str) -> None:
-    if value not in get_args(alias):
-        raise ConfigError(f"{where} must be one of {get_args(alias)}, got {value!r}")
 
 
 def _columns(panel: pd.DataFrame, name: str, cols: Sequence[str]) -> None:
@@ -146,13 +131,13 @@ def _row(
     keys = [(p, None if pd.isna(y) else int(y)) for p, y in zip(cells["province"], cells["year"])]
     taken = np.array([k in accept for k in keys], dtype=bool)
     accepted = "; ".join(
-        f"{province_name(p)}{'' if y is None else f' {y}'}: {accept[(p, y)]}"
+        f"{provinces.name(p)}{'' if y is None else f' {y}'}: {accept[(p, y)]}"
         for (p, y), t in zip(keys, taken)
         if t
     )
     cells = cells[~taken]
     severity = spec["severity"]
-    names = [province_name(p) for p in cells["province"]]
+    names = [provinces.name(p) for p in cells["province"]]
     years = [None if pd.isna(y) else int(y) for y in cells["year"]]
     text = [
         f"{n}{'' if y is None else f' {y}'}{f' ({note})' if note else ''}"
@@ -298,7 +283,7 @@ def check_leadlag(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     series, against = spec["series"], spec["against"]
     how_s, how_a = spec.get("series_as", "index"), spec.get("against_as", "growth")
     for how, key in ((how_s, "series_as"), (how_a, "against_as")):
-        _option(how, Transform, f"checks.{name}.{key}")
+        check_option(how, Transform, f"checks.{name}.{key}")
     lags, margin = int(spec.get("lags", 1)), float(spec.get("margin", 0.0))
     _columns(panel, name, [series, against])
     s, a = _transform(panel, series, how_s), _transform(panel, against, how_a)
@@ -391,8 +376,8 @@ def run_checks(
         panel = observed_only(panel, imputed)
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     for name, check in (spec or {}).items():
-        _option(check.get("kind"), Kind, f"checks.{name}.kind")
-        _option(check.get("severity"), Severity, f"checks.{name}.severity")
+        check_option(check.get("kind"), Kind, f"checks.{name}.kind")
+        check_option(check.get("severity"), Severity, f"checks.{name}.severity")
         rows += CHECKS[check["kind"]](panel, name, check)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n_cells": "int64", "n_tested": "int64"})
 

@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from imtfp.checks import province_name
+from imtfp import provinces
 from imtfp.warehouse import Warehouse
 
 _SUMMARY_CHECK_ROWS = 10  # rows of the warn/fail table in the summary; the detail lists them all
@@ -37,7 +37,7 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty or "province" not in df.columns:
         return df
     return df.assign(
-        province=[province_name(p) if isinstance(p, str) else p for p in df["province"]]
+        province=[provinces.name(p) if isinstance(p, str) else p for p in df["province"]]
     )
 
 
