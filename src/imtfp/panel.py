@@ -17,7 +17,7 @@ import pandas as pd
 from imtfp import expressions, provinces
 from imtfp.database import connect
 from imtfp.errors import ConfigError
-from imtfp.options import MissingPolicy
+from imtfp.options import MissingPolicy, check_option
 from imtfp.vintages import check_vintages
 
 
@@ -51,10 +51,7 @@ def fill_missing(
     carried backward. ``none``: nothing filled. A series with no observation
     at all for a province stays missing.
     """
-    if policy not in ("none", "interpolate", "carry"):
-        raise ConfigError(
-            f"missing-value policy must be none, interpolate or carry, not {policy!r}"
-        )
+    check_option(policy, MissingPolicy, "panel.missing")
     panel = panel.sort_values(["province", "year"]).reset_index(drop=True)
     records = []
     if policy == "none":

@@ -326,7 +326,8 @@ def did_targets():
             out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
         for kind in ("event_study", "bacon"):
             out += [
-                f"data/derived/report/did/figures/did_{kind}_{d}.{fmt}" for fmt in ("png", "pdf")
+                f"data/derived/report/did/figures/did_{kind}_{d}{ext}"
+                for ext in (".png", *FIGURE_EXTS)
             ]
     return out
 

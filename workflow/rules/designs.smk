@@ -134,7 +134,7 @@ rule did_figure:
             category="7 Causal designs",
             labels={"design": "{design}", "figure": "{kind}"},
         ),
-        "data/derived/report/did/figures/did_{kind}_{design}.pdf",
+        expand("data/derived/report/did/figures/did_{{kind}}_{{design}}{ext}", ext=FIGURE_EXTS),
     log:
         "logs/report/did/figures/did_{kind}_{design}.log",
     wildcard_constraints:

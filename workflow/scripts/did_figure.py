@@ -1,4 +1,4 @@
-"""Rule did_figure: stored DiD results -> the event-study figure or the Bacon scatter (PNG, PDF)."""
+"""Rule did_figure: stored DiD results -> the event-study figure or the Bacon scatter (PNG and report.figure_formats)."""
 
 from pathlib import Path
 
@@ -14,9 +14,6 @@ cfg = snakemake.params.exhibit
 inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 figure = did_figure(snakemake.wildcards.kind, inputs, cfg, design=snakemake.wildcards.design,
                     simulated=snakemake.params.simulated)  # fmt: skip
-save_figure(
-    figure,
-    Path(snakemake.output[0]).with_suffix(""),
-    ("png", "pdf"),
-    options=report_options(cfg)[0],
-)
+options = report_options(cfg)[0]
+formats = tuple(dict.fromkeys(["png", *options.figure_formats]))  # the PNG is the report() output
+save_figure(figure, Path(snakemake.output[0]).with_suffix(""), formats, options=options)
