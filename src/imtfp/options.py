@@ -65,6 +65,9 @@ LPStatus = Literal["optimal", "infeasible", "unbounded", "error"]
 
 OnBadCell = Literal["error", "reject"]
 MissingPolicy = Literal["none", "interpolate", "carry"]
+FewClusters = Literal[
+    "refuse", "warn"
+]  # below models.min_clusters: refuse, or report with a warning
 
 
 def choices(allowed: Any) -> tuple:

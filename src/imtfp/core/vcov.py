@@ -23,11 +23,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Literal
 
 import numpy as np
 
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
+from imtfp.options import FewClusters, check_option
 
 logger = logging.getLogger("imtfp.inference")
 
@@ -40,7 +40,6 @@ MIN_CLUSTERS = 5
 #: consistent in T, and with few periods it understates the variance (Driscoll and Kraay 1998;
 #: Hoechle 2007 uses T >= 20 in his simulations).
 DK_MIN_PERIODS = 20
-FewClusters = Literal["refuse", "warn"]
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,9 @@ def limits_from_spec(spec: Mapping | None) -> InferenceLimits:
     out = InferenceLimits()
     fields = {"min_clusters": int, "few_clusters": str, "dk_min_periods": int, "dk_force": bool}
     changes = {k: cast(spec[k]) for k, cast in fields.items() if spec.get(k) is not None}
-    if changes.get("few_clusters", "refuse") not in ("refuse", "warn"):
-        raise ValueError(
-            f"models.few_clusters must be 'refuse' or 'warn', not {changes['few_clusters']!r}"
-        )
+    check_option(changes.get("few_clusters", "refuse"), FewClusters, "models.few_clusters")
     if changes.get("min_clusters", MIN_CLUSTERS) < 2:
-        raise ValueError("models.min_clusters must be at least 2")
+        raise ConfigError("models.min_clusters must be at least 2")
     return replace(out, **changes)
 
 
