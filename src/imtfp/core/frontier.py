@@ -124,7 +124,7 @@ class FrontierData:
         Without uhet: beta, delta (Z), sigmaSq, gamma, mu, eta (R frontier's order).
         With uhet: beta, mu, delta_u (W), lnsig2v (sfaR's order).
         """
-        k, pos, out = self.k, self.k, {"beta": slice(0, self.k)}
+        pos, out = self.k, {"beta": slice(0, self.k)}
 
         def take(name, size):
             nonlocal pos
@@ -142,7 +142,6 @@ class FrontierData:
             take("mu", int(self.truncated and self.Z is None))
             take("eta", int(self.time_varying))
         out["_size"] = slice(pos, pos)
-        del k
         return out
 
     @property
@@ -271,6 +270,20 @@ def _admissible(theta: np.ndarray, d: FrontierData) -> bool:
     L = d.layout()
     s2, g = theta[L["sigmaSq"]][0], theta[L["gamma"]][0]
     return bool(np.all(np.isfinite(theta)) and s2 > 0 and 0 < g < 1)
+
+
+def panel_units(entity: np.ndarray, time: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Unit codes and :math:`t - T` of a Battese–Coelli (1992) panel.
+
+    Units are the sorted distinct entities; periods are numbered 1…T over the sorted distinct
+    values of ``time`` across the whole panel (FRONTIER 4.1 and R ``frontier`` do the same), so
+    an unbalanced panel keeps a common time origin. Without ``time``, ``tau`` is zero.
+    """
+    _, unit = np.unique(np.asarray(entity), return_inverse=True)
+    if time is None:
+        return unit.ravel(), np.zeros(len(unit))
+    periods, t = np.unique(np.asarray(time), return_inverse=True)
+    return unit.ravel(), (t.ravel() + 1.0) - len(periods)
 
 
 # ---- internal (unconstrained) parametrisation ---------------------------------------------------
