@@ -132,9 +132,10 @@ def _sample(
             df[c] = pd.to_numeric(df[c], errors="raise").astype("float64")
         except (TypeError, ValueError) as err:
             raise ConfigError(f"{what}: column {c!r} is not numeric ({err})") from None
-    ok = np.isfinite(df[list(unique(numeric))].to_numpy()).all(axis=1) & df[list(keys)].notna().all(
-        axis=1
-    ).to_numpy()
+    ok = (
+        np.isfinite(df[list(unique(numeric))].to_numpy()).all(axis=1)
+        & df[list(keys)].notna().all(axis=1).to_numpy()
+    )
     dropped = int((~ok).sum())
     if dropped:
         logger.info(
@@ -143,7 +144,9 @@ def _sample(
     df = df.loc[ok]
     if len(keys) == 2 and df.duplicated(subset=list(keys)).any():
         dup = df.loc[df.duplicated(subset=list(keys), keep=False), list(keys)].head(3)
-        raise EstimationError(f"{what}: duplicate {tuple(keys)} rows, e.g. {dup.to_dict('records')}")
+        raise EstimationError(
+            f"{what}: duplicate {tuple(keys)} rows, e.g. {dup.to_dict('records')}"
+        )
     return df
 
 

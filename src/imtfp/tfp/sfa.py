@@ -211,5 +211,7 @@ def sfa_tfp(
     broken = ~prev & (df[entity] == df[entity].shift(1)).to_numpy()
     if broken.any():  # after a gap the chain cannot be linked: restart is not a level
         out.loc[broken, "tfp_sfa"] = np.nan
-        out["tfp_sfa"] = out.groupby(entity)["tfp_sfa"].transform(lambda s: s.where(s.notna().cummin()))
+        out["tfp_sfa"] = out.groupby(entity)["tfp_sfa"].transform(
+            lambda s: s.where(s.notna().cummin())
+        )
     return out
