@@ -207,7 +207,7 @@ def unit_loglik(pc: UnitPieces, unit: np.ndarray, G: int, *, grad: bool = True):
     z0 = mu / np.sqrt(b)
     ll = (
         -0.5 * n * _LOG_2PI
-        - 0.5 * np.sum(T - 1.0) * math.log(a)
+        - 0.5 * np.sum(T - 1.0) * np.log(a)
         - 0.5 * np.sum(np.log(D))
         - 0.5 * np.sum(SE) / a
         - 0.5 * np.sum(mu * mu / b)
@@ -529,12 +529,15 @@ def fit_frontier(
         if best is None or f < best[1]:
             best = (phi, f, g, int(res.nit))
     phi, f, g, nit = best
-    theta, _ = _from_internal(phi, d)
-    H = numerical_hessian(lambda t: score(t, d), theta)
+    theta, jac = _from_internal(phi, d)
+    # Observed information in the unbounded parametrisation (a step cannot leave 0 < γ < 1),
+    # mapped back by the delta method; at the optimum this is the inverse Hessian in θ.
+    H = numerical_hessian(lambda p: _objective(p, d)[1], phi)
     try:
-        vcov = np.linalg.inv(-H)
+        vcov_phi = np.linalg.inv(H)
     except np.linalg.LinAlgError as err:
         raise EstimationError(f"frontier: singular information matrix ({err})") from None
+    vcov = jac[:, None] * vcov_phi * jac[None, :]
     gnorm = float(np.max(np.abs(g)))
     return FrontierFit(
         data=d,
