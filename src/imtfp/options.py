@@ -39,6 +39,10 @@ DofConvention = Literal["stata", "linearmodels"]
 #: Wild bootstrap weights and p-value type (:mod:`imtfp.core.wild`).
 WildWeights = Literal["webb", "rademacher", "mammen"]
 PValueType = Literal["symmetric", "equal_tailed"]
+#: Distribution of the inefficiency term of a stochastic frontier (:mod:`imtfp.models.frontier`).
+SFADistribution = Literal["half-normal", "truncated-normal"]
+#: Functional form of a production frontier (:func:`imtfp.tfp.sfa.translog`).
+FrontierForm = Literal["cobb_douglas", "translog"]
 
 # ---- measurement (imtfp.index) -----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold.
+"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, frontier.
 
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
@@ -7,6 +7,9 @@ Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 # (about 2 s per job); a name below is imported when it is first used.
 _LAZY = {
     "EqualityTest": "heterogeneity",
+    "FrontierResult": "frontier",
+    "estimate_sfa": "frontier",
+    "sfa": "frontier",
     "group_equality_test": "heterogeneity",
     "moderation": "heterogeneity",
     "split_samples": "heterogeneity",

@@ -5,6 +5,7 @@
 * :mod:`~imtfp.tfp.dea` — radial DEA (CCR/BCC), slacks and peers;
 * :mod:`~imtfp.tfp.malmquist` — Malmquist index (DEAP 2.1 conventions), three frontiers;
 * :mod:`~imtfp.tfp.green` — SBM with undesirable outputs, DDF, Malmquist–Luenberger (``gtfpch``);
+* :mod:`~imtfp.tfp.sfa` — translog terms, stochastic-frontier TFP and its decomposition;
 * :mod:`~imtfp.tfp.stages` — the functions the Snakemake rules call.
 """
 
@@ -19,6 +20,7 @@ from imtfp.tfp.green import (
 )
 from imtfp.tfp.growth import estimate_alpha, real_output, solow_residual, tornqvist_tfp_growth
 from imtfp.tfp.malmquist import malmquist, malmquist_distances
+from imtfp.tfp.sfa import sfa_tfp, translog
 from imtfp.tfp.stages import build_capital, build_tfp, capital_from_series
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "real_output",
     "sbm",
     "sbm_details",
+    "sfa_tfp",
     "solow_residual",
     "tornqvist_tfp_growth",
+    "translog",
 ]
