@@ -69,6 +69,8 @@ from imtfp.tidy import tidy_frame
 
 GmmMethod = Literal["difference", "system"]
 GmmSteps = Literal[1, 2]
+#: Which equation the IV-style instruments enter (xtabond2's ``iv(..., equation())``).
+IvEquation = Literal["both", "diff", "level"]
 #: xtabond2's ``h()``: the one-step weight's error covariance (1 identity, 2 no cross terms
 #: between the differenced and level equations — DPD for Ox —, 3 the exact cross terms).
 OneStepH = Literal[1, 2, 3]
@@ -337,14 +339,15 @@ def _design(
     time: str,
     time_effects: bool,
     collapse: bool,
+    iv_equation: str = "both",
 ) -> _Design:
     ylev = grid.values[y]
     xlev = np.stack([grid.lagged(t) for t in terms], axis=-1) if terms else None
     ok_lev = np.isfinite(ylev)
     if xlev is not None:
         ok_lev &= np.isfinite(xlev).all(axis=-1)
-    diff_rows = ok_lev & _shift(ok_lev.astype(float), 1).astype(bool)
-    diff_rows &= np.isfinite(_shift(ylev, 1))
+    diff_rows = np.zeros_like(ok_lev)  # Δ at t needs every variable of the model at t and t − 1
+    diff_rows[:, 1:] = ok_lev[:, 1:] & ok_lev[:, :-1]
     level_rows = ok_lev if system else np.zeros_like(ok_lev)
 
     def rows(diff: np.ndarray, lev: np.ndarray | None) -> np.ndarray:
@@ -388,7 +391,8 @@ def _design(
 
     for term in iv:
         z = grid.lagged(term)
-        zcols.append(rows(_first_diff(z), z))
+        zd = _first_diff(z) if iv_equation != "level" else np.zeros_like(z)
+        zcols.append(rows(zd, z if iv_equation != "diff" else np.zeros_like(z)))
         znames.append(f"iv:{term.name}")
     for var, (first, last) in gmm.items():
         c, n = _gmm_blocks(
@@ -576,6 +580,7 @@ def dynamic_panel(
     time: str,
     gmm: Mapping[str, tuple[int, int | None]],
     iv: Sequence[str] | str | None = None,
+    iv_equation: IvEquation = "both",
     method: GmmMethod = "system",
     steps: GmmSteps = 2,
     time_effects: bool = True,
@@ -595,6 +600,9 @@ def dynamic_panel(
     gmm : ``{variable: (first_lag, last_lag or None)}`` GMM-style instruments, e.g.
         ``{"n": (2, None), "w": (1, 3)}`` (xtabond2 ``gmm(n, lag(2 .)) gmm(w, lag(1 3))``).
     iv : IV-style instruments (lag terms, e.g. ``["k", "L1.k"]``), strictly exogenous.
+    iv_equation : where they enter in system GMM: ``"both"`` (differences in the differenced
+        equation, levels in the level equation, one column; xtabond2's default), ``"diff"`` (for
+        instruments correlated with the fixed effects) or ``"level"``.
     method : ``"difference"`` (Arellano–Bond) or ``"system"`` (Blundell–Bond).
     steps : 1 (robust one-step) or 2 (two-step, Windmeijer-corrected).
     time_effects : period dummies (see the module docstring for how they are instrumented).
@@ -603,13 +611,17 @@ def dynamic_panel(
         :class:`~imtfp.errors.EstimationError` naming both counts (too many instruments overfit
         the endogenous regressors and weaken the Hansen test).
     h : the one-step weight's error covariance, xtabond2's ``h()`` (2 = DPD for Ox).
-    small : xtabond2's ``small``: covariance times :math:`G/(G-1)\cdot(N-1)/(N-K)` and t(G − 1)
-        inference instead of the normal (advisable with few groups, e.g. 31 provinces).
+    small : xtabond2's ``small``: covariance times :math:`G/(G-1)\cdot N/(N-k)` (k regressors
+        besides the constant) and t(G − 1) inference instead of the normal (advisable with few
+        groups, e.g. 31 provinces).
     ar_orders : orders of the Arellano–Bond tests.
     """
     check_option(method, GmmMethod, "method")
     check_option(steps, GmmSteps, "steps")
     check_option(h, OneStepH, "h")
+    check_option(iv_equation, IvEquation, "iv_equation")
+    if method == "difference" and iv_equation == "level":
+        raise ConfigError("iv_equation='level' needs method='system' (no level equation)")
     y, terms = parse_dynamic_formula(formula)
     ivs = parse_lag_terms(iv, what="iv") if isinstance(iv, str) else []
     if not isinstance(iv, str):
@@ -631,6 +643,7 @@ def dynamic_panel(
         time=time,
         time_effects=time_effects,
         collapse=collapse,
+        iv_equation=iv_equation,
     )
     rows = d.level_rows if system else d.diff_rows
     nobs, n_groups = int(rows.sum()), int(rows.any(axis=1).sum())
@@ -656,7 +669,9 @@ def dynamic_panel(
     final = two if two is not None else one
     sargan, hansen = _overid(d, one, final, ZHZ, K)
     ar = {m: _ar_test(d, final, m) for m in ar_orders}
-    factor = n_groups / (n_groups - 1) * (nobs - 1) / (nobs - K) if small else 1.0
+    # xtabond2's small-sample factor; k counts the regressors other than the constant
+    k = K - int("_cons" in d.terms)
+    factor = n_groups / (n_groups - 1) * nobs / (nobs - k) if small else 1.0
     return DynamicPanelFit(
         terms=d.terms,
         coef=final.beta,
@@ -676,3 +691,83 @@ def dynamic_panel(
         df_inf=n_groups - 1 if small else None,
         cov_type="robust" if steps == 1 else "windmeijer",
     )
+
+
+# ---- stage function of the pipeline ---------------------------------------------------------
+
+
+def _as_list(x) -> list[str]:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else [str(v) for v in x]
+
+
+def dynamic_spec(spec: Mapping) -> dict:
+    """The ``models.dynamic`` options with their defaults filled in (see :func:`estimate_dynamic`)."""
+    dyn = dict(spec.get("dynamic") or {})
+    y = dyn.get("y") or spec["y"]
+    x = _as_list(dyn.get("x") or spec["x"])
+    controls = _as_list(dyn["controls"] if "controls" in dyn else spec.get("controls", []))
+    last = dyn.get("last_lag", 3)
+    gmm = dyn.get("gmm") or {v: [2, last] for v in [y, *x]}
+    iv = dyn.get("iv")
+    return {
+        "y": y,
+        "x": x,
+        "controls": controls,
+        "y_lags": int(dyn.get("y_lags", 1)),
+        "x_lags": int(dyn.get("x_lags", 0)),
+        "gmm": {str(k): (v[0], v[1]) for k, v in gmm.items()},
+        "iv": controls if iv is None else _as_list(iv),
+        "iv_equation": dyn.get("iv_equation", "both"),
+        "methods": _as_list(dyn.get("method", ["difference", "system"])),
+        "steps": int(dyn.get("steps", 2)),
+        "collapse": bool(dyn.get("collapse", True)),
+        "time_effects": bool(dyn.get("time_effects", True)),
+        "small": bool(dyn.get("small", False)),
+        "h": int(dyn.get("h", 3)),
+        "max_instruments": dyn.get("max_instruments"),
+        "entity": spec.get("entity", "province"),
+        "time": spec.get("time", "year"),
+    }
+
+
+def estimate_dynamic(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+    """Dynamic-panel GMM table (robustness check): one column per method of
+    ``models.dynamic.method`` (default ``[difference, system]``), named by the method.
+
+    The model is ``y ~ L(1/y_lags).y + L(0/x_lags).x + controls`` with GMM-style instruments
+    ``gmm`` (default: y and x endogenous, lags 2 to ``last_lag`` = 3, collapsed) and the controls
+    as IV-style instruments (``iv``). Rows: the coefficients, then ``ar1``, ``ar2`` (estimate z,
+    p), ``hansen``, ``sargan`` (estimate χ², p, ``stat_df``), ``n_instruments`` and ``n_groups``
+    (see :meth:`DynamicPanelFit.tidy`); ``nobs`` is repeated on every row. ``seed`` is unused
+    (no randomness).
+    """
+    o = dynamic_spec(spec)
+    y_part = [f"L(1/{o['y_lags']}).{o['y']}"] if o["y_lags"] > 0 else []
+    rhs = [*y_part, *(f"L(0/{o['x_lags']}).{v}" for v in o["x"]), *o["controls"]]
+    formula = f"{o['y']} ~ {' + '.join(rhs)}"
+    frames = []
+    for method in o["methods"]:
+        fit = dynamic_panel(
+            panel,
+            formula,
+            entity=o["entity"],
+            time=o["time"],
+            gmm=o["gmm"],
+            iv=o["iv"],
+            iv_equation=o["iv_equation"],
+            method=method,
+            steps=o["steps"],
+            time_effects=o["time_effects"],
+            collapse=o["collapse"],
+            max_instruments=o["max_instruments"],
+            h=o["h"],
+            small=o["small"],
+        )
+        out = fit.tidy(table="dynamic", column=method)
+        out["controls"] = ",".join(o["controls"])
+        frames.append(out)
+    if not frames:
+        raise ConfigError("models.dynamic.method: no method given")
+    return pd.concat(frames, ignore_index=True)
