@@ -192,7 +192,7 @@ class DynamicPanelFit(Estimates):
 
     def tidy(self, *, table: str = "dynamic", column: str = "", level: float = 0.95):
         """Coefficient rows, then model statistics: ``ar1``, ``ar2`` (estimate z, p),
-        ``hansen`` and ``sargan`` (estimate χ², p; extra column ``stat_df``), ``n_instruments``
+        ``hansen_j`` and ``sargan`` (estimate χ², p; extra column ``stat_df``), ``n_instruments``
         and ``n_groups`` (estimate = the count)."""
         base = super().tidy(table=table, column=column, level=level)
         base["entity_fe"] = True
@@ -205,7 +205,7 @@ class DynamicPanelFit(Estimates):
             {**tmpl, "term": f"ar{m}", "estimate": z, "p": p}
             for m, (z, p) in sorted(self.ar_tests.items())
         ]
-        for name, (s, df, p) in (("hansen", self.hansen), ("sargan", self.sargan)):
+        for name, (s, df, p) in (("hansen_j", self.hansen), ("sargan", self.sargan)):
             rows.append({**tmpl, "term": name, "estimate": s, "p": p, "stat_df": df})
         rows.append({**tmpl, "term": "n_instruments", "estimate": float(self.n_instruments)})
         rows.append({**tmpl, "term": "n_groups", "estimate": float(self.n_groups)})
@@ -739,7 +739,7 @@ def estimate_dynamic(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Dat
     The model is ``y ~ L(1/y_lags).y + L(0/x_lags).x + controls`` with GMM-style instruments
     ``gmm`` (default: y and x endogenous, lags 2 to ``last_lag`` = 3, collapsed) and the controls
     as IV-style instruments (``iv``). Rows: the coefficients, then ``ar1``, ``ar2`` (estimate z,
-    p), ``hansen``, ``sargan`` (estimate χ², p, ``stat_df``), ``n_instruments`` and ``n_groups``
+    p), ``hansen_j``, ``sargan`` (estimate χ², p, ``stat_df``), ``n_instruments`` and ``n_groups``
     (see :meth:`DynamicPanelFit.tidy`); ``nobs`` is repeated on every row. ``seed`` is unused
     (no randomness).
     """

@@ -168,10 +168,10 @@ def test_result_protocol_and_tidy(sim):
     t = r.tidy(column="system")
     assert list(t.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     stats_rows = t.set_index("term").loc[
-        ["ar1", "ar2", "hansen", "sargan", "n_instruments", "n_groups"]
+        ["ar1", "ar2", "hansen_j", "sargan", "n_instruments", "n_groups"]
     ]
     assert stats_rows.loc["n_groups", "estimate"] == 300
-    assert stats_rows.loc["hansen", "stat_df"] == r.hansen[1]
+    assert stats_rows.loc["hansen_j", "stat_df"] == r.hansen[1]
     assert (t["table"] == "dynamic").all() and (t["nobs"] == r.nobs).all()
     assert "two-step system GMM" in r.summary()
 
@@ -237,7 +237,7 @@ def test_stage_function(panel):
             "z",
             "ar1",
             "ar2",
-            "hansen",
+            "hansen_j",
             "sargan",
             "n_instruments",
             "n_groups",
