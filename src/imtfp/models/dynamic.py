@@ -241,6 +241,8 @@ def _build_grid(data: pd.DataFrame, columns: Sequence[str], entity: str, time: s
     missing = [c for c in [entity, time, *columns] if c not in data.columns]
     if missing:
         raise MissingColumnError("dynamic_panel", missing, available=list(data.columns))
+    if data[entity].isna().any():
+        raise ConfigError(f"dynamic_panel: entity column {entity!r} has missing values")
     tval = pd.to_numeric(data[time], errors="coerce")
     if tval.isna().any() or not np.allclose(tval, np.round(tval)):
         raise ConfigError(f"dynamic_panel: time column {time!r} must hold integer periods")
@@ -255,7 +257,11 @@ def _build_grid(data: pd.DataFrame, columns: Sequence[str], entity: str, time: s
     values = {}
     for c in dict.fromkeys(columns):
         grid = np.full((len(entities), len(periods)), np.nan)
-        grid[e_idx, t_idx] = pd.to_numeric(data[c], errors="raise").to_numpy(dtype=float)
+        try:
+            col = pd.to_numeric(data[c], errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"dynamic_panel: column {c!r} is not numeric ({err})") from None
+        grid[e_idx, t_idx] = np.where(np.isfinite(col), col, np.nan)  # ±inf counts as missing
         values[c] = grid
     return _Grid(entities, periods, values)
 
@@ -564,7 +570,7 @@ def _check_gmm(gmm: Mapping) -> dict[str, tuple[int, int | None]]:
             raise ConfigError(
                 f"gmm[{var!r}]={lags!r}: expected (first_lag, last_lag or None)"
             ) from None
-        if not isinstance(first, int) or first < 1:
+        if isinstance(first, bool) or not isinstance(first, int) or first < 1:
             raise ConfigError(f"gmm[{var!r}]: first lag must be an integer ≥ 1, got {first!r}")
         if last is not None and (not isinstance(last, int) or last < first):
             raise ConfigError(f"gmm[{var!r}]: last lag {last!r} must be None or ≥ {first}")
@@ -650,7 +656,11 @@ def dynamic_panel(
     L, K = d.Z.shape[2], d.X.shape[2]
     if nobs == 0:
         raise EstimationError("dynamic_panel: no observation has all the lags the model needs")
-    limit = n_groups if max_instruments is None else int(max_instruments)
+    if max_instruments is not None and (
+        isinstance(max_instruments, bool) or not isinstance(max_instruments, int)
+    ):
+        raise ConfigError(f"max_instruments must be an integer or None, got {max_instruments!r}")
+    limit = n_groups if max_instruments is None else max_instruments
     if L > limit:
         raise EstimationError(
             f"dynamic_panel: {L} instruments exceed "
@@ -717,7 +727,7 @@ def dynamic_spec(spec: Mapping) -> dict:
         "controls": controls,
         "y_lags": int(dyn.get("y_lags", 1)),
         "x_lags": int(dyn.get("x_lags", 0)),
-        "gmm": {str(k): (v[0], v[1]) for k, v in gmm.items()},
+        "gmm": gmm,
         "iv": controls if iv is None else _as_list(iv),
         "iv_equation": dyn.get("iv_equation", "both"),
         "methods": _as_list(dyn.get("method", ["difference", "system"])),

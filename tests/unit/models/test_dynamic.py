@@ -110,6 +110,18 @@ def test_missing_column_duplicates_and_time(sim):
         fit(odd)
 
 
+def test_non_numeric_and_infinite_values(sim):
+    with pytest.raises(ConfigError, match="not numeric"):
+        fit(sim.assign(x=sim["x"].astype(str).where(sim.index > 0, "n/a")))
+    with pytest.raises(ConfigError, match="max_instruments"):
+        fit(sim, max_instruments="many")
+    inf = sim.copy()
+    inf.loc[0, "x"] = np.inf  # counted as missing, like NaN
+    nan = sim.copy()
+    nan.loc[0, "x"] = np.nan
+    np.testing.assert_allclose(fit(inf).params, fit(nan).params, rtol=1e-12)
+
+
 # ---- refusals ------------------------------------------------------------------------------
 
 
