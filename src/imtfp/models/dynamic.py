@@ -40,14 +40,16 @@ Instruments:
 
 Tests: Arellano–Bond AR(m) on the differenced residuals (with the robust or Windmeijer
 covariance, as xtabond2), Hansen's J from the robust weight (the minimised two-step criterion),
-and Sargan's statistic from the one-step weight :math:`(\\hat e'Z)(Z'HZ)^{-1}(Z'\\hat e)/\\hat\\sigma^2`.
+and Sargan's statistic, the one-step criterion
+:math:`(\\hat e_1'Z)(Z'HZ)^{-1}(Z'\\hat e_1)/\\hat\\sigma^2` (xtabond2's, also after two steps).
 
 Own vectorised numpy code (einsum over a balanced entity × period grid) rather than a library:
-``pydynpd`` is a per-entity Python loop with its own command-string syntax and ``linearmodels``
-has no dynamic-panel GMM; both fit badly with the house rules (``Literal`` options,
-:class:`~imtfp.results.Estimates`, imtfp errors). pydynpd and xtabond2 serve only as oracles:
-``tests/reference/test_dynamic_*.py`` reproduce DPD for Ox's Blundell–Bond (1998) Table 4,
-Stata xtabond2's printed output on abdata and R plm's Arellano–Bond (1991) Table 4 (b).
+``linearmodels`` has no dynamic-panel GMM; ``pydynpd`` loops over entities in Python behind its
+own command-string syntax; ``panelbox`` is young and its Stata comparisons hold placeholder
+numbers. None fits the house rules (``Literal`` options, :class:`~imtfp.results.Estimates`,
+imtfp errors) and none is a dependency: their stored outputs, with Stata's and DPD for Ox's, are
+the oracles of ``tests/reference/test_dynamic_*.py`` (DPD for Ox's Blundell–Bond 1998 Table 4,
+printed xtabond2 output on abdata, R plm's Arellano–Bond 1991 Table 4 (b), pydynpd's system GMM).
 """
 
 from __future__ import annotations
