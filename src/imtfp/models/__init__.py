@@ -1,4 +1,5 @@
-"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, frontier.
+"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, frontier,
+dynamic GMM.
 
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
@@ -6,6 +7,9 @@ Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 # Lazy (PEP 562): `import imtfp.models.multiverse` must not pull in every estimator's imports
 # (about 2 s per job); a name below is imported when it is first used.
 _LAZY = {
+    "DynamicPanelFit": "dynamic",
+    "dynamic_panel": "dynamic",
+    "estimate_dynamic": "dynamic",
     "EqualityTest": "heterogeneity",
     "FrontierResult": "frontier",
     "estimate_sfa": "frontier",
