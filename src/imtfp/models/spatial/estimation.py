@@ -70,6 +70,7 @@ class _Design:
     n: int  # units in the likelihood (N, or N - 1)
     t: int  # periods in the likelihood (T, T - 1, ...)
     names: list[str]  # columns of Z
+    F: np.ndarray | None = None  # F_N of the Lee-Yu time transformation (N x (N - 1))
 
 
 def _panel_arrays(data, y, x, W, entity, time):
@@ -127,11 +128,13 @@ def _transform(Y, Z, W, names, *, effects, lee_yu, dynamic) -> _Design:
             raise ConfigError("lee_yu with time effects needs a row-normalised W (F'WF = W*)")
         F = nx.orthonormal_complement(n)
         Y, Z, W, n = Y @ F, np.einsum("tjk,jm->tmk", Z, F), F.T @ W @ F, n - 1
+    else:
+        F = None
     if effects in ("individual", "twoways"):
         Y, Z = nx.demean(Y, "individual"), nx.demean(Z, "individual")
         if not dynamic:  # the within transformation leaves T - 1 independent periods
             t = t - 1
-    return _Design(Y, Z, W, n, t, names)
+    return _Design(Y, Z, W, n, t, names, F)
 
 
 # ---- lag models (SAR, SDM) ----------------------------------------------------------------------
@@ -180,14 +183,22 @@ def _lag_information(d: _Design, rho, b, sigma2):
     return S, G, Sinv
 
 
-def _excess_kurtosis_term(d: _Design, rho, b, sigma2, G, Sinv):
-    """Ω of the QML variance (Yu, de Jong and Lee 2008), from the fourth moment of
-    :math:`y - (I-\\rho W)^{-1}Zb` as SDPDmod computes it."""
+def _excess_kurtosis_term(d: _Design, rho, b, sigma2, G, Sinv, *, invariant: bool):
+    """Ω of the QML variance (Yu, de Jong and Lee 2008): the excess kurtosis
+    :math:`(\\mu_4 - 3\\sigma^4)/\\sigma^4` times the ρ, σ² block built from
+    :math:`\\sum_i G_{ii}^2/n`, :math:`\\mathrm{tr}(G)/2\\sigma^2 n`, :math:`1/4\\sigma^4`.
+
+    :math:`\\mu_4` is the fourth moment of :math:`y - (I-\\rho W)^{-1}Zb`, as SDPDmod computes it.
+    After the :math:`F_N` transformation SDPDmod takes the diagonal of
+    :math:`G^* = F'WF(I-\\rho F'WF)^{-1}`, which depends on the basis F chosen for
+    :math:`J_N`; ``invariant=True`` takes the diagonal of :math:`FG^*F'` instead, the term of
+    the i.i.d. disturbances in the original coordinates, the same for every basis.
+    """
     k = d.Z.shape[-1]
     fit = nx.lag(Sinv, (d.Z.reshape(-1, k) @ b).reshape(d.y.shape))
     resid = (d.y - fit).ravel()
     mu4 = float(np.sum(resid**4) / (d.n * d.t))
-    g = np.diag(G)
+    g = np.einsum("ij,jk,ik->i", d.F, G, d.F) if (invariant and d.F is not None) else np.diag(G)
     O = np.zeros((k + 2, k + 2))
     O[k, k] = g @ g / d.n
     O[k, k + 1] = O[k + 1, k] = np.trace(G) / (2 * sigma2 * d.n)
@@ -195,13 +206,13 @@ def _excess_kurtosis_term(d: _Design, rho, b, sigma2, G, Sinv):
     return (mu4 - 3 * sigma2**2) / sigma2**2 * O
 
 
-def _dynamic_vcov(d, rho, b, sigma2, *, near_pd: bool):
+def _dynamic_vcov(d, rho, b, sigma2, *, near_pd: bool, invariant: bool = True):
     """:math:`V = (\\bar\\Sigma^{-1} + \\bar\\Sigma^{-1}\\Omega\\bar\\Sigma^{-1})/nt`,
     :math:`\\bar\\Sigma = \\Sigma/nt`; also returns :math:`\\bar\\Sigma^{-1}`, G and S⁻¹."""
     S, G, Sinv = _lag_information(d, rho, b, sigma2)
     S = S / (d.n * d.t)
     Si = np.linalg.inv(nx.near_pd(S) if near_pd else S)
-    Om = _excess_kurtosis_term(d, rho, b, sigma2, G, Sinv)
+    Om = _excess_kurtosis_term(d, rho, b, sigma2, G, Sinv, invariant=invariant)
     return (Si + Si @ Om @ Si) / (d.n * d.t), Si, G, Sinv
 
 
@@ -354,13 +365,18 @@ def spatial_panel(
         rho, b, sigma2, loglik = _fit_lag(d, ld)
         theta = np.r_[b, rho, sigma2]
         if dynamic:
-            V, Si, G, Sinv = _dynamic_vcov(d, rho, b, sigma2, near_pd=numerics == "sdpdmod")
+            compat = numerics == "sdpdmod"
+            V, Si, G, Sinv = _dynamic_vcov(
+                d, rho, b, sigma2, near_pd=compat, invariant=not compat
+            )
             if bias_corrected:
                 theta = _lee_yu_dynamic(
                     d, theta, Si, G, Sinv, time_lag=time_lag, space_time_lag=space_time_lag
                 )
                 k = len(b)
-                V, *_ = _dynamic_vcov(d, theta[k], theta[:k], theta[k + 1], near_pd=False)
+                V, *_ = _dynamic_vcov(
+                    d, theta[k], theta[:k], theta[k + 1], near_pd=False, invariant=not compat
+                )
             cov_type = "qml"
         else:
             S, _, _ = _lag_information(d, rho, b, sigma2)
