@@ -8,7 +8,7 @@ formed.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
 
 from imtfp.errors import EstimationError
 
@@ -113,15 +113,31 @@ class LogDet:
             return float(self.table[min(max(idx, 0), len(self.table) - 1)])
         return float(logdet(rho, self.ev)[0])
 
-    def minimize(self, fun) -> float:
-        """Minimise a function of rho over the interval (Brent's bounded method; with the grid,
-        R's ``optimize`` tolerance, whose evaluations it then repeats)."""
+    def derivative(self, rho: float) -> float:
+        """:math:`d\\ln|I-\\rho W|/d\\rho = -\\sum_i \\mathrm{Re}\\,\\lambda_i/(1-\\rho\\lambda_i)`."""
+        return float(-np.sum((self.ev / (1.0 - rho * self.ev)).real))
+
+    def minimize(self, fun, grad=None) -> float:
+        """Minimise a function of rho over the interval: Brent's bounded method (with the grid,
+        at R's ``optimize`` tolerance, whose evaluations it then repeats); in exact mode the
+        minimum is then polished to machine precision by a root of ``grad`` (Brent's method on
+        the first-order condition), since a flat objective limits the first step to ~1e-8."""
         tol = R_OPTIMIZE_TOL if self.method == "grid" else 1e-10
-        res = minimize_scalar(fun, bounds=(self.lo, self.hi), method="bounded",
-                              options={"xatol": tol, "maxiter": 500})
+        res = minimize_scalar(
+            fun, bounds=(self.lo, self.hi), method="bounded", options={"xatol": tol, "maxiter": 500}
+        )
         if not np.isfinite(res.x):
             raise EstimationError("the spatial parameter's likelihood could not be maximised")
-        return float(res.x)
+        x = float(res.x)
+        if self.method == "grid" or grad is None:
+            return x
+        step = 1e-6 * max(1.0, abs(x))
+        for _ in range(20):
+            lo, hi = max(self.lo, x - step), min(self.hi, x + step)
+            if np.sign(grad(lo)) != np.sign(grad(hi)):
+                return float(brentq(grad, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+            step *= 4
+        return x
 
 
 def near_pd(x: np.ndarray, *, eig_tol=1e-6, conv_tol=1e-7, posd_tol=1e-8, maxit=100):

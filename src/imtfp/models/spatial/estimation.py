@@ -153,7 +153,10 @@ def _fit_lag(d: _Design, ld: nx.LogDet):
     def negll(rho):
         return nt / 2 * np.log(a - 2 * rho * b + rho * rho * c) - d.t * ld(rho)
 
-    rho = ld.minimize(negll)
+    def grad(rho):
+        return nt * (rho * c - b) / (a - 2 * rho * b + rho * rho * c) - d.t * ld.derivative(rho)
+
+    rho = ld.minimize(negll, grad)
     bhat = coef[:, 0] - rho * coef[:, 1]
     e = e0 - rho * ed
     sigma2 = float(e @ e / nt)
@@ -273,7 +276,12 @@ def _fit_error(d: _Design, ld: nx.LogDet):
         _, e, _ = parts(lam)
         return nt / 2 * np.log(e @ e) - d.t * ld(lam)
 
-    lam = ld.minimize(negll)
+    def grad(lam):  # envelope theorem: b(λ) is optimal, so only the explicit λ counts
+        b, e, _ = parts(lam)
+        de = -(WY.ravel() - WZ.reshape(-1, k) @ b)
+        return nt * (e @ de) / (e @ e) - d.t * ld.derivative(lam)
+
+    lam = ld.minimize(negll, grad)
     b, e, Zs = parts(lam)
     sigma2 = float(e @ e / nt)
     loglik = -nt / 2 * np.log(2 * np.pi * sigma2) + d.t * ld(lam) - nt / 2

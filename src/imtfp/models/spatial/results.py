@@ -135,10 +135,14 @@ class SpatialPanelResults(Estimates):
         direct = (
             beta[:, :, None] * inv[:, None, :] + theta_w[:, :, None] * (lam * inv)[:, None, :]
         ).sum(axis=2).real / n
-        weights = a_vec * inv  # (draws, N): 1'V diag(1/(a - c λ)) ...
-        total = (
-            beta * (weights @ b_one)[:, None] + theta_w * (weights @ b_w)[:, None]
-        ).real / n
+        if np.allclose(self.W.sum(axis=1), 1.0, rtol=0.0, atol=1e-12):
+            # Wι = ι: (aI - cW)⁻¹(βI + θW)ι = (β + θ)/(a - c)·ι
+            total = (beta + theta_w) / (a - c)[:, None]
+        else:
+            weights = a_vec * inv  # (draws, N): ι'V diag(1/(a - cλ))
+            total = (
+                beta * (weights @ b_one)[:, None] + theta_w * (weights @ b_w)[:, None]
+            ).real / n
         return np.stack([direct, total - direct, total], axis=-1)
 
     def impacts(
