@@ -89,9 +89,11 @@ def align_weights(W, entities: Sequence) -> np.ndarray:
 
 @cache
 def _neighbours() -> dict[str, list[str]]:
-    with resources.files("imtfp.data").joinpath("province_neighbours.csv").open(
-        encoding="utf-8"
-    ) as fh:
+    with (
+        resources.files("imtfp.data")
+        .joinpath("province_neighbours.csv")
+        .open(encoding="utf-8") as fh
+    ):
         table = pd.read_csv(fh, dtype=str, keep_default_na=False)
     return {r.code: r.neighbours.split() for r in table.itertuples(index=False)}
 
@@ -99,9 +101,9 @@ def _neighbours() -> dict[str, list[str]]:
 @cache
 def capitals() -> pd.DataFrame:
     """Provincial capitals: code, capital_zh, capital_en, lat, lon (decimal degrees)."""
-    with resources.files("imtfp.data").joinpath("province_capitals.csv").open(
-        encoding="utf-8"
-    ) as fh:
+    with (
+        resources.files("imtfp.data").joinpath("province_capitals.csv").open(encoding="utf-8") as fh
+    ):
         return pd.read_csv(fh, dtype={"code": str})
 
 

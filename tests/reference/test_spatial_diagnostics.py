@@ -72,8 +72,9 @@ def test_lm_and_moran_columbus(reference_data):
 
 def test_moran_per_period_stl(reference_data):
     wide = pd.read_csv(reference_data / "stl_hom.csv")
-    long = wide.melt(id_vars=["id"], value_vars=["HR8488", "HR8893"], var_name="period",
-                     value_name="hr")
+    long = wide.melt(
+        id_vars=["id"], value_vars=["HR8488", "HR8893"], var_name="period", value_name="hr"
+    )
     W = row_std(read_gal(reference_data / "stl.gal"))
     out = moran_panel(long, "hr", W, entity="id", time="period")
     row = out.loc["HR8893"]

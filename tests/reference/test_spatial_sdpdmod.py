@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from r_rng import RRandom  # tests/reference/r_rng.py (pytest puts this folder on sys.path)
 
 from imtfp.errors import ConfigError
 from imtfp.models.spatial import _numerics, spatial_panel
-from r_rng import RRandom  # tests/reference/r_rng.py (pytest puts this folder on sys.path)
 
 pytestmark = pytest.mark.reference
 
@@ -72,13 +72,23 @@ def test_mod2_dynamic_sar(cigar, usa46):
     m = fit(cigar, usa46, model="sar", effects="individual", dynamic=True)
     check(
         m.params,
-        {"rho": 0.305592, "y(t-1)": 0.8697327, "W*y(t-1)": -0.2796636, "logp": -0.1147081,
-         "logy": -0.0206479},
+        {
+            "rho": 0.305592,
+            "y(t-1)": 0.8697327,
+            "W*y(t-1)": -0.2796636,
+            "logp": -0.1147081,
+            "logy": -0.0206479,
+        },
     )
     check(
         m.bse,
-        {"rho": 0.031396, "y(t-1)": 0.0130098, "W*y(t-1)": 0.0336333, "logp": 0.0138649,
-         "logy": 0.0079911},
+        {
+            "rho": 0.031396,
+            "y(t-1)": 0.0130098,
+            "W*y(t-1)": 0.0336333,
+            "logp": 0.0138649,
+            "logy": 0.0079911,
+        },
     )
 
 
@@ -86,28 +96,59 @@ def test_mod3_dynamic_sar_lee_yu(cigar, usa46):
     m = fit(cigar, usa46, model="sar", effects="individual", dynamic=True, lee_yu=True)
     check(
         m.params,
-        {"rho": 0.310875, "y(t-1)": 0.9287971, "W*y(t-1)": -0.3030634, "logp": -0.0864323,
-         "logy": -0.0217271},
+        {
+            "rho": 0.310875,
+            "y(t-1)": 0.9287971,
+            "W*y(t-1)": -0.3030634,
+            "logp": -0.0864323,
+            "logy": -0.0217271,
+        },
     )
     check(
         m.bse,
-        {"rho": 0.031508, "y(t-1)": 0.0132188, "W*y(t-1)": 0.0350687, "logp": 0.0138446,
-         "logy": 0.0081269},
+        {
+            "rho": 0.031508,
+            "y(t-1)": 0.0132188,
+            "W*y(t-1)": 0.0350687,
+            "logp": 0.0138446,
+            "logy": 0.0081269,
+        },
     )
 
 
 def test_mod4_time_lag_only(cigar, usa46):
     """mod4 passes the lag as a data column (tlaginfo ind, stl = FALSE): the same model."""
-    m = fit(cigar, usa46, model="sar", effects="individual", dynamic=True, lee_yu=True,
-            space_time_lag=False)
+    m = fit(
+        cigar,
+        usa46,
+        model="sar",
+        effects="individual",
+        dynamic=True,
+        lee_yu=True,
+        space_time_lag=False,
+    )
     check(m.params, {"rho": 0.095318, "y(t-1)": 0.920917, "logp": -0.051035, "logy": -0.031962})
     check(m.bse, {"rho": 0.016432, "y(t-1)": 0.013658, "logp": 0.014055, "logy": 0.008385})
 
 
-MOD5 = {"rho": 0.162189, "y(t-1)": 0.864412, "W*y(t-1)": -0.096270, "logp": -0.270872,
-        "logy": 0.104262, "W*logp": 0.195595, "W*logy": -0.032464}
-MOD5_SE = {"rho": 0.036753, "y(t-1)": 0.012879, "W*y(t-1)": 0.038810, "logp": 0.023145,
-           "logy": 0.029783, "W*logp": 0.043870, "W*logy": 0.039520}
+MOD5 = {
+    "rho": 0.162189,
+    "y(t-1)": 0.864412,
+    "W*y(t-1)": -0.096270,
+    "logp": -0.270872,
+    "logy": 0.104262,
+    "W*logp": 0.195595,
+    "W*logy": -0.032464,
+}
+MOD5_SE = {
+    "rho": 0.036753,
+    "y(t-1)": 0.012879,
+    "W*y(t-1)": 0.038810,
+    "logp": 0.023145,
+    "logy": 0.029783,
+    "W*logp": 0.043870,
+    "W*logy": 0.039520,
+}
 # impactsSDPDm(mod5): (estimate, std. error) per regressor
 SHORT = {
     "direct": {"logp": (-0.261569, 0.022830), "logy": (0.101759, 0.029667)},
@@ -155,7 +196,10 @@ def test_mod5_with_r_basis(cigar, usa46, reference_data, monkeypatch):
 def test_mod5_own_basis(cigar, usa46):
     m = mod5(cigar, usa46)
     check(m.params, MOD5)  # the estimates do not depend on the basis
-    check(m.bse.drop(["rho", "W*y(t-1)"]), {k: v for k, v in MOD5_SE.items() if k not in ("rho", "W*y(t-1)")})
+    check(
+        m.bse.drop(["rho", "W*y(t-1)"]),
+        {k: v for k, v in MOD5_SE.items() if k not in ("rho", "W*y(t-1)")},
+    )
     assert m.bse["rho"] == pytest.approx(MOD5_SE["rho"], rel=3e-3)
     assert m.bse["W*y(t-1)"] == pytest.approx(MOD5_SE["W*y(t-1)"], rel=3e-3)
 

@@ -1,4 +1,4 @@
-"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold.
+"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, spatial panels.
 
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
@@ -35,6 +35,11 @@ _LAZY = {
     "estimate_threshold": "stages",
     "ThresholdResult": "threshold",
     "threshold": "threshold",
+    "SpatialPanelResults": "spatial",
+    "spatial_panel": "spatial",
+    "spatial_diagnostics": "spatial.diagnostics",
+    "moran_panel": "spatial.diagnostics",
+    "estimate_spatial": "spatial.stages",
 }
 
 

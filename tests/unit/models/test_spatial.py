@@ -37,8 +37,21 @@ def lattice(rows: int, cols: int) -> np.ndarray:
     return W / W.sum(axis=1, keepdims=True)
 
 
-def simulate(W, T, *, model, rho=0.0, lam=0.0, beta=(1.0, -0.5), theta=(0.0, 0.0), tau=0.0,
-             eta=0.0, seed=0, burn=20, time_effects=True):
+def simulate(
+    W,
+    T,
+    *,
+    model,
+    rho=0.0,
+    lam=0.0,
+    beta=(1.0, -0.5),
+    theta=(0.0, 0.0),
+    tau=0.0,
+    eta=0.0,
+    seed=0,
+    burn=20,
+    time_effects=True,
+):
     """Simulate y_t = ρWy_t + τy_{t-1} + ηWy_{t-1} + Xβ + WXθ + μ + α_t + u_t (u SEM).
 
     ``time_effects=False`` drops α_t: a common shock would otherwise load on Wy (ι = Wι)."""
@@ -113,8 +126,11 @@ def test_distance_weights():
 
 def test_economic_weights_and_equal_means():
     panel = pd.DataFrame(
-        {"province": ["11", "11", "12", "12", "13", "13"], "year": [1, 2] * 3,
-         "g": [1.0, 3.0, 4.0, 6.0, 10.0, 10.0]}
+        {
+            "province": ["11", "11", "12", "12", "13", "13"],
+            "year": [1, 2] * 3,
+            "g": [1.0, 3.0, 4.0, 6.0, 10.0, 10.0],
+        }
     )
     W = spw.economic_distance_weights(panel, "g", normalize=False)
     assert W.loc["11", "12"] == pytest.approx(1 / 3) and W.loc["11", "13"] == pytest.approx(1 / 8)
@@ -155,8 +171,9 @@ def test_option_errors(W100):
 
 @pytest.mark.parametrize("effects", ["individual", "twoways"])
 def test_recovers_sdm(W100, effects):
-    data = simulate(W100, 10, model="sdm", rho=0.4, theta=(0.5, 0.3), seed=1,
-                    time_effects=effects == "twoways")
+    data = simulate(
+        W100, 10, model="sdm", rho=0.4, theta=(0.5, 0.3), seed=1, time_effects=effects == "twoways"
+    )
     m = fit(data, W100, model="sdm", effects=effects, lee_yu=True)
     within(m, {"rho": 0.4, "x1": 1.0, "x2": -0.5, "W*x1": 0.5, "W*x2": 0.3})
 
@@ -191,7 +208,11 @@ def test_sem_score_is_zero_at_the_estimate(W100):
     def loglik(lam, b, s2):
         A = np.eye(N) - lam * W100
         e = (Yd - Xd @ b) @ A.T
-        return -N * T / 2 * np.log(2 * np.pi * s2) + T * np.linalg.slogdet(A)[1] - (e**2).sum() / (2 * s2)
+        return (
+            -N * T / 2 * np.log(2 * np.pi * s2)
+            + T * np.linalg.slogdet(A)[1]
+            - (e**2).sum() / (2 * s2)
+        )
 
     b, lam, s2 = m.params[["x1", "x2"]].to_numpy(), m.params["lambda"], m.sigma2
     best = loglik(lam, b, s2)
@@ -239,7 +260,9 @@ def test_slx_matches_within_ols(W100):
     ).fit(cov_type="unadjusted")
     np.testing.assert_allclose(m.params.to_numpy(), ref.params.to_numpy(), rtol=1e-9)
     dof = (N * T - N - T + 1 - 4) / (N * T)  # ours: σ² = SSR/NT (ML), linearmodels: SSR/dof
-    np.testing.assert_allclose(m.bse.to_numpy(), ref.std_errors.to_numpy() * np.sqrt(dof), rtol=1e-8)
+    np.testing.assert_allclose(
+        m.bse.to_numpy(), ref.std_errors.to_numpy() * np.sqrt(dof), rtol=1e-8
+    )
 
 
 # ---- impacts ----------------------------------------------------------------------------------
@@ -304,16 +327,30 @@ def test_estimate_spatial_stage():
         "y": "y",
         "x": "im_index",
         "controls": ["gov"],
-        "spatial": {"weights": ["contiguity", "economic"], "economic_column": "gdp_pc",
-                    "model": "sdm", "effects": "twoways", "draws": 200},
+        "spatial": {
+            "weights": ["contiguity", "economic"],
+            "economic_column": "gdp_pc",
+            "model": "sdm",
+            "effects": "twoways",
+            "draws": 200,
+        },
     }
     out = estimate_spatial(panel, spec, seed=3)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert set(out["table"]) == {"spatial"}
     assert list(out["column"].unique()) == ["contiguity", "economic"]
     terms = set(out.loc[out["column"] == "contiguity", "term"])
-    assert {"rho", "im_index", "W*im_index", "direct:im_index", "indirect:im_index",
-            "total:im_index", "log_likelihood", "moran_i", "lm_lag"} <= terms
+    assert {
+        "rho",
+        "im_index",
+        "W*im_index",
+        "direct:im_index",
+        "indirect:im_index",
+        "total:im_index",
+        "log_likelihood",
+        "moran_i",
+        "lm_lag",
+    } <= terms
     pd.testing.assert_frame_equal(out, estimate_spatial(panel, spec, seed=3))
     with pytest.raises(ConfigError, match="economic_column"):
         estimate_spatial(panel, {**spec, "spatial": {"weights": ["economic"]}}, seed=3)

@@ -78,7 +78,13 @@ def moran_residual_test(e: np.ndarray, A: np.ndarray, M: np.ndarray) -> dict:
     second = scale**2 * (tr2 + tr3 + tr1**2) / (r * (r + 2))
     var = second - mean**2
     z = (I - mean) / np.sqrt(var)
-    return {"I": float(I), "mean": float(mean), "variance": float(var), "z": float(z), "p": _normal_p(z)}
+    return {
+        "I": float(I),
+        "mean": float(mean),
+        "variance": float(var),
+        "z": float(z),
+        "p": _normal_p(z),
+    }
 
 
 def _balanced(data, cols, entity, time, W):
@@ -91,7 +97,9 @@ def _balanced(data, cols, entity, time, W):
     entities = np.sort(frame[entity].unique())
     periods = np.sort(frame[time].unique())
     if len(frame) != len(entities) * len(periods) or frame.duplicated([entity, time]).any():
-        raise EstimationError("spatial diagnostics need a balanced panel (one row per entity and period)")
+        raise EstimationError(
+            "spatial diagnostics need a balanced panel (one row per entity and period)"
+        )
     wide = frame.set_index([time, entity]).sort_index()
     return entities, periods, wide, align_weights(W, entities)
 
@@ -182,8 +190,14 @@ def spatial_diagnostics(
     M = _annihilator(Xm, effects, T, N)
     moran = moran_residual_test(e, np.kron(np.eye(T), Wa), M)
     rows = {
-        "moran_i": {"statistic": moran["z"], "df": np.nan, "p": moran["p"], "I": moran["I"],
-                    "mean": moran["mean"], "variance": moran["variance"]},
+        "moran_i": {
+            "statistic": moran["z"],
+            "df": np.nan,
+            "p": moran["p"],
+            "I": moran["I"],
+            "mean": moran["mean"],
+            "variance": moran["variance"],
+        },
     }
     for name, (stat, df) in stats.items():
         rows[name] = {"statistic": float(stat), "df": df, "p": _chi2_p(float(stat), df)}

@@ -359,13 +359,21 @@ def spatial_panel(
     if dynamic and len(periods) < 3:
         raise EstimationError("a dynamic spatial panel needs at least 3 periods")
     Yd, Z, names = _regressors(
-        Y, X, Wa, x, model=model, dynamic=dynamic, time_lag=time_lag,
+        Y,
+        X,
+        Wa,
+        x,
+        model=model,
+        dynamic=dynamic,
+        time_lag=time_lag,
         space_time_lag=space_time_lag,
     )
     d = _transform(Yd, Z, Wa, names, effects=effects, lee_yu=lee_yu, dynamic=dynamic)
     rank = np.linalg.matrix_rank(d.Z.reshape(-1, d.Z.shape[-1]))
     if rank < d.Z.shape[-1]:
-        raise EstimationError(f"spatial_panel: the regressors {names} are collinear after {effects} effects")
+        raise EstimationError(
+            f"spatial_panel: the regressors {names} are collinear after {effects} effects"
+        )
     grid = "grid" if numerics == "sdpdmod" else "exact"
     bias_corrected = dynamic and lee_yu
     if model in LAG_MODELS:
@@ -374,9 +382,7 @@ def spatial_panel(
         theta = np.r_[b, rho, sigma2]
         if dynamic:
             compat = numerics == "sdpdmod"
-            V, Si, G, Sinv = _dynamic_vcov(
-                d, rho, b, sigma2, near_pd=compat, invariant=not compat
-            )
+            V, Si, G, Sinv = _dynamic_vcov(d, rho, b, sigma2, near_pd=compat, invariant=not compat)
             if bias_corrected:
                 theta = _lee_yu_dynamic(
                     d, theta, Si, G, Sinv, time_lag=time_lag, space_time_lag=space_time_lag

@@ -105,11 +105,15 @@ class SpatialPanelResults(Estimates):
             normals = np.random.default_rng(seed).standard_normal((int(draws), k))
         normals = np.asarray(normals, dtype=float)
         if normals.ndim != 2 or normals.shape[1] != k:
-            raise ConfigError(f"normals must have shape (draws, {k}) in the order {self.theta_names}")
+            raise ConfigError(
+                f"normals must have shape (draws, {k}) in the order {self.theta_names}"
+            )
         try:
             L = np.linalg.cholesky(self.theta_vcov)
         except np.linalg.LinAlgError as err:
-            raise EstimationError("the covariance of the estimates is not positive definite") from err
+            raise EstimationError(
+                "the covariance of the estimates is not positive definite"
+            ) from err
         return self.theta[None, :] + normals @ L.T
 
     def _effects(self, thetas: np.ndarray, horizon: str) -> np.ndarray:
@@ -168,7 +172,11 @@ class SpatialPanelResults(Estimates):
         if horizon == "long" and not self.dynamic:
             raise ConfigError("long-run impacts need a dynamic model (dynamic=True)")
         sims = self._effects(self._draw_parameters(draws, seed, normals), horizon)
-        est = sims.mean(axis=0) if point == "simulated" else self._effects(self.theta[None], horizon)[0]
+        est = (
+            sims.mean(axis=0)
+            if point == "simulated"
+            else self._effects(self.theta[None], horizon)[0]
+        )
         se = sims.std(axis=0, ddof=1)
         out = {}
         for j, kind in enumerate(IMPACT_KINDS):

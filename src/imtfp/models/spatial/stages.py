@@ -98,7 +98,9 @@ def _diagnostic_rows(panel, formula, W, *, entity, time, effects, base) -> list:
     rows = []
     for name, r in tests.iterrows():
         if name == "moran_i":
-            rows.append({**base, "term": name, "estimate": r["I"], "t": r["statistic"], "p": r["p"]})
+            rows.append(
+                {**base, "term": name, "estimate": r["I"], "t": r["statistic"], "p": r["p"]}
+            )
         else:
             rows.append({**base, "term": name, "estimate": r["statistic"], "p": r["p"]})
     return rows
