@@ -8,7 +8,10 @@ individual, Lee–Yu), ``mod4`` (dynamic SAR with only y(t-1), Lee–Yu), ``mod5
 two-way effects, Lee–Yu), and section "Calculating impacts." (``impactsSDPDm(mod5)``: 200 draws,
 ``set.seed(12345 + 10*sim)`` before draw ``sim``). Data: Cigar (R plm; Baltagi and Levin 1992),
 logc = log(sales), logp = log(price/cpi), logy = log(ndi/cpi); W = row-normalised ``usa46``.
-Both vendored in tests/data/reference (README there).
+Both vendored in tests/data/reference (README there). Also the static Lee–Yu transformation
+(``LYtrans = TRUE, demn = TRUE``, not in the vignette) against SDPDmod run by
+``tests/reference/scripts/sdpdmod_static_leeyu.R`` (R 4.2.2; SDPDmod as an independent
+implementation, its output recorded in the test with the script beside it).
 
 TOLERANCE: the printed digits (``abs=`` half a unit of the last printed digit, plus 1e-12) for
 every point estimate and standard error, with ``numerics="sdpdmod"`` (SDPDmod's tabulated
@@ -233,3 +236,38 @@ def test_long_run_needs_dynamic(cigar, usa46):
     m = fit(cigar, usa46, model="sar", effects="individual")
     with pytest.raises(ConfigError):
         m.impacts("long")
+
+
+# Static Lee–Yu transformation: SDPDm(..., LYtrans = TRUE, demn = TRUE) run by
+# tests/reference/scripts/sdpdmod_static_leeyu.R (not in the vignette; SDPDmod as an independent
+# implementation). (rho, logp, logy[, W*logp, W*logy], sigma2) and the SEs of (rho, coefficients).
+STATIC_LY = {
+    ("sar", "individual"): (
+        (0.297576172, -0.532005284, -0.000708802, 0.006897703),
+        (0.02893035, 0.02587949, 0.01547396),
+    ),
+    ("sar", "time"): (
+        (0.17757403, -1.15228932, 0.53417374, 0.02795202),
+        (0.03094480, 0.05424319, 0.03131184),
+    ),
+    ("sdm", "time"): (
+        (0.24859697, -1.26785293, 0.57553677, 0.52360772, -0.12189555, 0.02729144),
+        (0.03444857, 0.05735833, 0.03643174, 0.10085095, 0.05553488),
+    ),
+    # SDPDmod's grid-and-Brent search stops 2.5e-5 away here (R: rho 0.459585254): R's
+    # optimize tolerance is 1.2e-4 and the tabulated objective is a staircase, so rounding
+    # differences between F_T and demeaning steer it to another step; rtol 1e-4 below.
+    ("sdm", "individual"): (
+        (0.459585254, -0.929919232, 0.548690389, 0.581092692, -0.577528022, 0.005617237),
+        (0.02775110, 0.04011498, 0.06010164, 0.04685401, 0.06092341),
+    ),
+}
+
+
+@pytest.mark.parametrize(("model", "effects"), list(STATIC_LY))
+def test_static_lee_yu_transformation(cigar, usa46, model, effects):
+    m = fit(cigar, usa46, model=model, effects=effects, lee_yu=True)
+    est, se = STATIC_LY[(model, effects)]
+    rtol = 1e-4 if (model, effects) == ("sdm", "individual") else 1e-6  # R printed 7–9 digits
+    np.testing.assert_allclose([*m.params.to_numpy(), m.sigma2], est, rtol=rtol, atol=1e-9)
+    np.testing.assert_allclose(m.bse.to_numpy(), se, rtol=rtol)

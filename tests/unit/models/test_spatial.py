@@ -354,3 +354,16 @@ def test_estimate_spatial_stage():
     pd.testing.assert_frame_equal(out, estimate_spatial(panel, spec, seed=3))
     with pytest.raises(ConfigError, match="economic_column"):
         estimate_spatial(panel, {**spec, "spatial": {"weights": ["economic"]}}, seed=3)
+
+
+def test_labelled_w_is_reordered(W100):
+    data = simulate(W100, 5, model="sar", rho=0.3, seed=13, time_effects=False)
+    ids = sorted(data["unit"].unique())
+    frame = pd.DataFrame(W100, index=ids, columns=ids)
+    shuffled = frame.iloc[::-1, ::-1]
+    a = fit(data, W100, model="sar")
+    b = fit(data, shuffled, model="sar")
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-12)
+    with pytest.raises(ConfigError, match="u000"):
+        fit(data, frame.drop(index="u000", columns="u000"), model="sar")
+    assert "SAR panel" in a.summary() and "rho" in a.summary()
