@@ -26,12 +26,20 @@ Estimation (Elhorst 2014, ch. 3; Lee and Yu 2010; Yu, de Jong and Lee 2008):
   moment taken from :math:`y - (I-\\rho W)^{-1}Z\\hat b`.
 
 ``numerics="sdpdmod"`` also repeats SDPDmod's numerical conventions (the log-determinant
-tabulated on a 0.001 grid and read at the point below ρ, R's ``optimize`` tolerance, and
-``Matrix::nearPD`` applied to the information matrix before the bias correction), so that its
-published output is reproduced digit for digit; the default ``"exact"`` uses the exact
-log-determinant, a tight optimiser and the plain inverse. The two differ in the fourth digit of
-ρ on the Cigar data, and by much more in SDPDmod's dynamic SDM with two-way effects, whose
-information matrix (eigenvalues 3.6·10^5 and 0.29) nearPD alters (see the reference tests).
+tabulated on a 0.001 grid and read at the point below ρ, R's ``optimize`` tolerance,
+``Matrix::nearPD`` applied to the information matrix before it is inverted, and Ω from the
+diagonal of :math:`G^*` in the transformed coordinates), so that its published output is
+reproduced digit for digit; the default ``"exact"`` uses the exact log-determinant, ρ solved
+from the first-order condition to machine precision, the plain inverse, and the basis-free Ω
+(diagonal of :math:`F_NG^*F_N'`). On the Cigar data the two differ in the fourth digit of ρ,
+and much more in SDPDmod's dynamic SDM with two-way effects and Lee–Yu correction: its
+information matrix has eigenvalues 3.6·10^5 and 0.29, nearPD's relative tolerance (1e-6)
+replaces the small one, and the bias correction moves ρ from 0.077 to 0.162 instead of 0.076
+(the exact mode's value; see ``tests/reference/test_spatial_sdpdmod.py``).
+
+Checked against: R SDPDmod's vignette (static and dynamic SAR, dynamic SDM with two-way
+effects, Lee–Yu, impacts), R SDPDmod's static Lee–Yu transformation, and R splm 1.6-5 (SAR and
+SEM with individual, time and two-way effects) — tests/reference/test_spatial_*.py.
 
 Why our own code: the models are a few dense n × n operations per likelihood evaluation; PySAL's
 spreg has static FE lag/error models only (no Lee–Yu, no dynamics) and would bring geopandas.
