@@ -1,5 +1,5 @@
 """Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, frontier,
-dynamic GMM.
+dynamic GMM, spatial panels.
 
 Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
 """
@@ -42,6 +42,11 @@ _LAZY = {
     "estimate_threshold": "stages",
     "ThresholdResult": "threshold",
     "threshold": "threshold",
+    "SpatialPanelResults": "spatial",
+    "spatial_panel": "spatial",
+    "spatial_diagnostics": "spatial.diagnostics",
+    "moran_panel": "spatial.diagnostics",
+    "estimate_spatial": "spatial.stages",
 }
 
 
