@@ -8,7 +8,8 @@ the view limits are never drawn, so they are never reported. Each text's box is 
 extent, joined with its background patch (the boxes of the mediation diagram) when it has one.
 
 Two boxes *overlap* when they intersect or come closer than ``clearance_pt`` (1 pt) both
-ways; a text is *clipped* when its box extends beyond the figure by more than half a pixel. Boxes are
+ways; a text is *clipped* when its box extends beyond the figure (or beyond the axes, for a text drawn
+with ``clip_on``) by more than half a pixel. Boxes are
 axis-aligned, so a rotated text is checked by its enclosing rectangle (conservative: crowded
 rotated tick labels are reported even when the glyphs themselves would just miss).
 
@@ -39,11 +40,13 @@ ProblemKind = Literal["overlap", "clipped"]
 
 @dataclasses.dataclass(frozen=True)
 class DrawnText:
-    """A text as drawn: its role (``x tick``, ``legend``, ``footnote`` …), string and box (px)."""
+    """A text as drawn: its role (``x tick``, ``legend``, ``footnote`` …), string, box (px)
+    and the region it is clipped to (px; ``None`` when it is not clipped)."""
 
     role: str
     text: str
     bbox: Bbox
+    clip: Bbox | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +85,9 @@ def drawn_texts(
             patch = artist.get_bbox_patch()
             if patch is not None:
                 box = Bbox.union([box, patch.get_window_extent(renderer)])
-            out.append(DrawnText(roles.get(id(artist), "text"), artist.get_text(), box))
+            out.append(
+                DrawnText(roles.get(id(artist), "text"), artist.get_text(), box, _clip(artist))
+            )
         return out
     finally:
         fig.dpi = saved_dpi
@@ -134,15 +139,22 @@ def text_layout_problems(
     ``min(a.x1, b.x1) − max(a.x0, b.x0) > −c`` and ``min(a.y1, b.y1) − max(a.y0, b.y0) > −c``
     (the boxes overlap, or come closer than the clearance both ways: a footnote run into an
     axis label reads as one line); a text is clipped when its box leaves the figure
-    ``[0, W] × [0, H]`` by more than half a pixel.
+    ``[0, W] × [0, H]``, or the region it is clipped to (an axes, for a text drawn with
+    ``clip_on=True``), by more than half a pixel.
     """
     texts = drawn_texts(fig, dpi=dpi, options=options)
     scale = (dpi or fig.dpi) / 72.0
-    width, height = fig.get_size_inches() * (dpi or fig.dpi)
+    page = Bbox.from_bounds(0, 0, *(fig.get_size_inches() * (dpi or fig.dpi)))
     problems = []
     for t in texts:
+        area = page if t.clip is None else Bbox.intersection(page, t.clip)
         b = t.bbox
-        if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5:
+        if area is None or (
+            b.x0 < area.x0 - 0.5
+            or b.y0 < area.y0 - 0.5
+            or b.x1 > area.x1 + 0.5
+            or b.y1 > area.y1 + 0.5
+        ):
             problems.append(LayoutProblem("clipped", (t,)))
     boxes = np.array([t.bbox.extents for t in texts]).reshape(-1, 4)
     for i, j in _overlapping_pairs(boxes, -clearance_pt * scale):
@@ -159,6 +171,19 @@ def _overlapping_pairs(boxes: np.ndarray, tol: float) -> Iterator[tuple[int, int
     dy = np.minimum.outer(y1, y1) - np.maximum.outer(y0, y0)
     hit = np.triu((dx > tol) & (dy > tol), k=1)
     yield from zip(*(idx.tolist() for idx in np.nonzero(hit)), strict=True)
+
+
+def _clip(artist: Text) -> Bbox | None:
+    """The display region a text is clipped to: its clip box ∩ its clip path's extent."""
+    if not artist.get_clip_on():
+        return None
+    boxes = [b for b in (artist.get_clip_box(),) if b is not None]
+    path = artist.get_clip_path()
+    if path is not None:
+        boxes.append(path.get_fully_transformed_path().get_extents())
+    if not boxes:
+        return None
+    return Bbox.intersection(*boxes) if len(boxes) == 2 else Bbox(boxes[0].get_points())
 
 
 def _roles(fig: Figure) -> Iterator[tuple[int, str]]:
