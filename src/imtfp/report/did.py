@@ -301,7 +301,7 @@ def _multiverse(inputs, options, labels):
 def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, design: str,
                simulated: bool) -> Figure:  # fmt: skip
     """``event_study`` (every estimator, uniform bands, one panel per outcome) or ``bacon``."""
-    from imtfp.report.figures import figure_rc
+    from imtfp.report.figures import figure_rc, footnote
 
     options, labels = report_options(config)
     with figure_rc(options):
@@ -313,15 +313,7 @@ def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *
         title, sub = _title(labels, kind, design)
         fig.suptitle(f"{title}\n{sub}" if sub else title)
         if simulated:
-            fig.text(
-                0.99,
-                0.005,
-                labels.note("simulated"),
-                ha="right",
-                va="bottom",
-                fontsize=6,
-                color="0.4",
-            )
+            footnote(fig, labels)
         return fig
 
 
@@ -347,7 +339,7 @@ def event_study_figure(results: pd.DataFrame, labels: Labels) -> Figure:
         ax.set_xlabel(did_label(labels, "event_time"))
         ax.set_ylabel(did_label(labels, "att"))
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(ncols=len(ests), fontsize=7, loc="upper left")
+    _legend_beside(axes, labels)
     return fig
 
 
@@ -378,5 +370,22 @@ def bacon_figure(bacon: pd.DataFrame, labels: Labels) -> Figure:
         ax.set_title(labels.var(o), fontsize=9)
         ax.set_xlabel(did_label(labels, "bacon_weight"))
         ax.set_ylabel(did_label(labels, "bacon_estimate"))
-        ax.legend(fontsize=7)
+    _legend_beside(axes, labels)
     return fig
+
+
+def _legend_beside(axes, labels: Labels) -> None:
+    """One legend for every panel, right of the first: inside a panel it covers estimates.
+
+    An axes legend is part of the axes' layout box, so constrained layout makes room for it
+    (a figure legend ``outside`` is placed without regard to the suptitle and footnote).
+    """
+    from imtfp.report.figures import bilingual_lines
+
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    if entries:
+        axes[0].legend(entries.values(), [bilingual_lines(k, labels) for k in entries],
+                       loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7)  # fmt: skip

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from imtfp.errors import ConfigError, MissingColumnError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import FigureFormat, FontKey, ReportOptions
@@ -96,15 +97,33 @@ def _setup(options: ReportOptions | None, labels: Labels | None) -> tuple[Report
     return options, labels or Labels(options.language)
 
 
+def footnote(fig: Figure, labels: Labels, key: str = "simulated") -> None:
+    """A grey note at the bottom right, in the space the layout engine reserves for it.
+
+    The note is the figure's ``supxlabel`` without a ``y``: constrained layout then sets aside
+    a bottom margin of its height and places it there, below every axis label and legend
+    (a plain ``fig.text`` is outside the layout and lands on the x-axis title). A bilingual
+    note breaks between its Chinese and English sentences.
+    """
+    entry = labels.catalog["notes"][key]
+    text = f"{entry['zh']}\n{entry['en']}" if labels.language == "both" else labels.note(key)
+    fig.supxlabel(text, x=0.99, ha="right", fontsize=6, color="0.4", multialignment="right")
+
+
 def _finish(fig: Figure, labels: Labels, key: str, simulated: bool, title: bool) -> Figure:
     if title:
         text, sub = labels.title_pair(key)
         fig.suptitle(f"{text}\n{sub}" if sub else text)
     if simulated:
-        fig.text(
-            0.99, 0.005, labels.note("simulated"), ha="right", va="bottom", fontsize=6, color="0.4"
-        )
+        footnote(fig, labels)
     return fig
+
+
+def bilingual_lines(text: str, labels: Labels) -> str:
+    """A ``both`` label ``中文 (English)`` on two lines (a long one does not fit one line)."""
+    if labels.language == "both" and " (" in text:
+        return text.replace(" (", "\n(", 1)
+    return text
 
 
 def _region_rank(labels: Labels) -> Callable[[object], int]:
@@ -174,16 +193,20 @@ def index_density(
     *,
     value: str = "im_index",
     years: Sequence[int] | None = None,
+    support: tuple[float, float] | None = (0.0, 1.0),
     options: ReportOptions | None = None,
     labels: Labels | None = None,
     grid_points: int = 256,
     simulated: bool = False,
     title: bool = True,
 ) -> Figure:
-    """Gaussian kernel densities of an index across provinces, one curve per year.
+    """Kernel densities of an index across provinces, one curve per year, inside its support.
 
-    f̂(x) = (1/n) Σ_i φ((x − x_i)/h)/h with Scott's bandwidth (scipy.stats.gaussian_kde);
-    default years: up to four, evenly spaced from first to last.
+    A composite index lies in its rescale interval ``[lo, hi] ⊂ [0, 1]``, so a plain Gaussian
+    kernel density would put mass below ``lo`` (and above ``hi``). ``support=(a, b)`` draws the
+    reflection estimator of :func:`reflected_kde` on ``[a, b]`` only; ``support=None`` draws the
+    plain estimator on the data's range ± 10 %. Default years: up to four, evenly spaced from
+    first to last. Values outside ``support`` raise :class:`~imtfp.errors.ConfigError`.
     """
     options, labels = _setup(options, labels)
     all_years = sorted(index["year"].dropna().unique().tolist())
@@ -193,23 +216,71 @@ def index_density(
         )
         years = [all_years[k] for k in pick]
     x = index[value].dropna().to_numpy(float)
-    pad = 0.1 * (x.max() - x.min() or 1.0)
-    grid = np.linspace(x.min() - pad, x.max() + pad, grid_points)
+    grid = _density_grid(x, support, grid_points, value)
     with figure_rc(options):
         fig = Figure(figsize=(5.5, 3.6), layout="constrained")
         ax = fig.add_subplot()
         styles = ["-", "--", "-.", ":"]
-        from scipy.stats import gaussian_kde  # lazy: only this figure needs scipy.stats
-
         for k, year in enumerate(years):
             xs = index.loc[index["year"] == year, value].dropna().to_numpy(float)
             if xs.size < 2 or np.ptp(xs) == 0:
                 continue  # a density needs spread
-            ax.plot(grid, gaussian_kde(xs)(grid), styles[k % 4], color=f"C{k}", label=str(year))
+            ax.plot(
+                grid,
+                reflected_kde(xs, grid, support),
+                styles[k % 4],
+                color=f"C{k}",
+                label=str(year),
+            )
+        ax.set_xlim(grid[0], grid[-1])
+        ax.set_ylim(bottom=0.0)
         ax.set_xlabel(labels.var(value))
         ax.set_ylabel(labels.row("density"))
-        ax.legend(title=labels.row("year"))
+        ax.legend(title=labels.row("year"), loc="upper left", bbox_to_anchor=(1.01, 1.0))
         return _finish(fig, labels, "index_density", simulated, title)
+
+
+def _density_grid(
+    x: np.ndarray, support: tuple[float, float] | None, points: int, value: str
+) -> np.ndarray:
+    """Evaluation points: the support's part around the data, else the data's range ± 10 %."""
+    pad = 0.1 * (x.max() - x.min() or 1.0)
+    if support is None:
+        return np.linspace(x.min() - pad, x.max() + pad, points)
+    lo, hi = (float(v) for v in support)
+    if not lo < hi:
+        raise ConfigError(f"index_density: support={support!r} must satisfy lo < hi")
+    if x.min() < lo or x.max() > hi:
+        raise ConfigError(
+            f"index_density: {value} spans [{x.min():g}, {x.max():g}], outside the support "
+            f"[{lo:g}, {hi:g}]"
+        )
+    return np.linspace(max(lo, x.min() - pad), min(hi, x.max() + pad), points)
+
+
+def reflected_kde(
+    xs: np.ndarray, grid: np.ndarray, support: tuple[float, float] | None
+) -> np.ndarray:
+    r"""Gaussian kernel density with reflection at the support's bounds (Silverman 1986, §2.10).
+
+    .. math::
+        \hat f(x) = \frac{1}{nh}\sum_i \left[\varphi\Big(\frac{x - x_i}{h}\Big)
+        + \varphi\Big(\frac{x - (2a - x_i)}{h}\Big)
+        + \varphi\Big(\frac{x - (2b - x_i)}{h}\Big)\right], \quad a \le x \le b,
+
+    with Scott's bandwidth h (:class:`scipy.stats.gaussian_kde`); the mass a plain estimator
+    puts beyond a bound is folded back inside, so the density integrates to 1 on [a, b] (up
+    to the mass reflected beyond the opposite bound, ~0 when h ≪ b − a) and is 0 outside.
+    ``support=None`` gives the plain estimator.
+    """
+    from scipy.stats import gaussian_kde  # lazy: only the density figure needs scipy.stats
+
+    kde = gaussian_kde(xs)
+    if support is None:
+        return kde(grid)
+    lo, hi = support
+    inside = (grid >= lo) & (grid <= hi)
+    return np.where(inside, kde(grid) + kde(2 * lo - grid) + kde(2 * hi - grid), 0.0)
 
 
 def tfp_by_region(
@@ -244,7 +315,8 @@ def tfp_by_region(
         ax.set_xlabel(labels.row("year"))
         ax.set_ylabel(labels.var(value))
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(ncols=min(5, len(regions) + 1), loc="upper left", fontsize=7)
+        # outside the axes, to the right: in no language does it cover a line or leave the figure
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
         return _finish(fig, labels, "tfp_by_region", simulated, title)
 
 
@@ -275,21 +347,23 @@ def heterogeneity_coef_plot(
     options, labels = _setup(options, labels)
     rows = tidy[tidy["term"].astype(str) == term]
     if rows.empty:
-        raise ValueError(f"no rows with term {term!r} to plot")
+        raise ConfigError(f"heterogeneity_coef_plot: no rows with term {term!r} to plot")
     lo, hi = _ci(rows)
     est = rows["estimate"].to_numpy(float)
     with figure_rc(options):
-        fig = Figure(figsize=(5.0, 0.45 * len(rows) + 1.4), layout="constrained")
+        width = 6.0 if labels.language == "both" else 5.0  # bilingual group names are long
+        fig = Figure(figsize=(width, 0.45 * len(rows) + 1.4), layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(rows))[::-1]
         ax.hlines(y, lo, hi, color="0.2", lw=1.2)
         ax.plot(est, y, "o", color="C0", ms=5)
         ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
-        ax.set_yticks(y, [labels.column(c) for c in rows["column"].astype(str)])
+        ax.set_yticks(
+            y, [bilingual_lines(labels.column(c), labels) for c in rows["column"].astype(str)]
+        )
+        var, ci = labels.var(term), labels.row("ci95")
         ax.set_xlabel(
-            f"{labels.var(term)}（{labels.row('ci95')}）"
-            if labels.language != "en"
-            else f"{labels.var(term)} ({labels.row('ci95')})"
+            {"zh": f"{var}（{ci}）", "en": f"{var} ({ci})", "both": f"{var}\n{ci}"}[labels.language]
         )
         return _finish(fig, labels, "heterogeneity_coef", simulated, title)
 
@@ -424,41 +498,101 @@ def specification_curve(
     labels: Labels | None = None,
     simulated: bool = False,
     title: bool = True,
+    max_bars: int = 120,
 ) -> Figure:
-    """Specification curve: estimates sorted with their CIs (black where the CI
-    excludes 0), and below, for each choice and option, a mark at the
-    specifications that use it (Simonsohn, Simmons & Nelson 2020)."""
+    """Specification curve (Simonsohn, Simmons & Nelson 2020), legible at any number of specs.
+
+    Top: the estimates sorted ascending against their rank, coloured by significance at 5 %
+    (``p < 0.05`` from the ``p`` column where given, else the 95 % CI excluding 0), with
+    their CIs: one bar per specification up to ``max_bars`` specifications, beyond that a
+    shaded band through the sorted CI bounds (thousands of bars merge into a solid block).
+    Below: one row per choice and option, marking (in the estimate's colour) the
+    specifications that use it, as bars over runs of consecutive ranks (exact at any
+    density). Grey rules separate the choices.
+    """
     options, labels = _setup(options, labels)
     missing = [c for c in ("estimate", "ci_low", "ci_high", *choices) if c not in specs]
     if missing:
-        raise ValueError(f"specification frame lacks columns {missing}")
+        raise MissingColumnError("specification_curve", missing, available=list(specs.columns))
     s = specs.sort_values("estimate", kind="mergesort").reset_index(drop=True)
-    xs = np.arange(len(s))
-    lo, hi = s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float)
-    sig = (lo > 0) | (hi < 0)
+    sig = _significant(s)
     pairs = [(c, o) for c in choices for o in dict.fromkeys(s[c].astype(str))]
     with figure_rc(options):
         fig = Figure(figsize=(7.0, 3.0 + 0.18 * len(pairs)), layout="constrained")
         top, bottom = fig.subplots(
             2, 1, sharex=True, height_ratios=[3.0, max(1.0, 0.18 * len(pairs))]
         )
-        colours = np.where(sig, "black", "0.65")
-        top.vlines(xs, lo, hi, colors=colours, lw=0.6)
-        top.scatter(xs, s["estimate"], c=colours, s=6, zorder=3)
-        top.axhline(0.0, color="0.5", lw=0.8, ls="--")
-        if baseline is not None:
-            top.axhline(baseline, color="C3", lw=0.8)
-        top.set_ylabel(labels.row("estimate"))
-        for k, (c, o) in enumerate(pairs):
-            used = xs[s[c].astype(str).to_numpy() == o]
-            bottom.plot(used, np.full(used.size, k), "|", color="0.15", ms=6)
-        bottom.set_yticks(
-            range(len(pairs)), [f"{labels.column(c)}: {labels.column(o)}" for c, o in pairs]
-        )
-        bottom.set_ylim(len(pairs) - 0.5, -0.5)
-        bottom.set_xlabel(labels.row("specification"))
-        bottom.tick_params(axis="y", labelsize=7)
+        _spec_estimates(top, s, sig, baseline, labels, max_bars=max_bars)
+        _spec_indicators(bottom, s, sig, pairs, choices, labels)
+        top.set_xlim(-0.5, len(s) - 0.5)
+        bottom.set_xlabel(bilingual_lines(labels.row("specification"), labels))
         return _finish(fig, labels, "specification_curve", simulated, title)
+
+
+SPEC_COLOURS = {"sig": "C0", "insig": "C1", "band": "0.82"}  # blue/orange: colour-blind safe
+
+
+def _significant(s: pd.DataFrame) -> np.ndarray:
+    """p < 0.05 where the frame has p, else the 95 % CI excludes 0."""
+    lo, hi = s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float)
+    by_ci = (lo > 0) | (hi < 0)
+    if "p" not in s:
+        return by_ci
+    p = pd.to_numeric(s["p"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(p), p < 0.05, by_ci)
+
+
+def _spec_estimates(ax, s, sig, baseline, labels: Labels, *, max_bars: int) -> None:
+    """Sorted estimates (coloured by significance) with CI bars, or a CI band when many."""
+    xs = np.arange(len(s))
+    est = s["estimate"].to_numpy(float)
+    lo, hi = s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float)
+    colours = np.where(sig, SPEC_COLOURS["sig"], SPEC_COLOURS["insig"])
+    ci = labels.row("ci95")
+    if len(s) <= max_bars:
+        ax.vlines(xs, lo, hi, colors=colours, lw=0.7, label=ci)
+        size = 8.0
+    else:
+        ax.fill_between(xs, lo, hi, step="mid", color=SPEC_COLOURS["band"], lw=0, label=ci)
+        size = 2.0
+    for flag, name in ((True, "p < 0.05"), (False, "p ≥ 0.05")):
+        if (sig == flag).any():
+            ax.scatter(xs[sig == flag], est[sig == flag], color=colours[sig == flag][0], s=size,
+                       lw=0, zorder=3, label=name)  # fmt: skip
+    ax.axhline(0.0, color="0.4", lw=0.8, ls="--")
+    if baseline is not None:
+        ax.axhline(baseline, color="C3", lw=0.8, label=labels.column("baseline"))
+    ax.set_ylabel(labels.row("estimate"))
+    ax.legend(loc="upper left", fontsize=7, markerscale=2.0 if size < 4 else 1.0)
+
+
+def _spec_indicators(ax, s, sig, pairs, choices, labels: Labels) -> None:
+    """Rows choice × option; where the specification uses the option, a bar of its colour.
+
+    Consecutive specifications with the same mark are drawn as one rectangle (runs), so
+    the panel holds a few hundred rectangles rather than one tick per specification.
+    """
+    for k, (c, o) in enumerate(pairs):
+        used = s[c].astype(str).to_numpy() == o
+        for flag, colour in ((True, SPEC_COLOURS["sig"]), (False, SPEC_COLOURS["insig"])):
+            runs = _runs(used & (sig == flag))
+            if runs:
+                ax.broken_barh(runs, (k - 0.38, 0.76), facecolors=colour, lw=0)
+    ax.set_yticks(range(len(pairs)), [f"{labels.column(c)}: {labels.column(o)}" for c, o in pairs])
+    ax.set_ylim(len(pairs) - 0.5, -0.5)
+    bounds = np.cumsum([sum(1 for c, _ in pairs if c == ch) for ch in choices])[:-1]
+    for b in bounds:
+        ax.axhline(b - 0.5, color="0.75", lw=0.6)
+    ax.tick_params(axis="y", labelsize=7, length=0)
+    for side in ("left", "top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[float, float]]:
+    """(start − 0.5, length) of each run of True in ``mask``: a bar spanning those ranks."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(a - 0.5, float(b - a)) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
 
 
 # -- saving -------------------------------------------------------------------------
