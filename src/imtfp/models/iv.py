@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.core.rank import check_absorbed, collinear_columns
 from imtfp.core.vcov import vcov_cluster, vcov_robust, vcov_unadjusted
@@ -369,8 +369,8 @@ def iv_2sls(
         F_cl = (ssr_r - ssr_u) / L / (ssr_u / (n - fs_kdf))
         first[e] = {"coef": pi[:L], "vcov": Vpi[:L, :L]}
         suffix = "" if len(en) == 1 else f":{e}"
-        diag[f"first_stage_F{suffix}"] = (F_rob, float(stats.f.sf(F_rob, L, den)))
-        diag[f"first_stage_F_nonrobust{suffix}"] = (F_cl, float(stats.f.sf(F_cl, L, n - fs_kdf)))
+        diag[f"first_stage_F{suffix}"] = (F_rob, float(special.fdtrc(L, den, F_rob)))
+        diag[f"first_stage_F_nonrobust{suffix}"] = (F_cl, float(special.fdtrc(L, n - fs_kdf, F_cl)))
     # weak identification: Z and the endogenous regressors partialled on W as well
     if W.shape[1]:
         Wp = W @ np.linalg.lstsq(W, np.column_stack([Z, Xe]), rcond=None)[0]
@@ -391,7 +391,7 @@ def iv_2sls(
     Vc = _cov(cov, Xc, uc, Xc_inv, codes, k_df + q)
     F_end = _wald_F(bc[-q:], Vc[-q:, -q:])
     end_df = df_inf if cov == "clustered" else n - k_df - q
-    diag["endogeneity_test"] = (F_end, float(stats.f.sf(F_end, q, end_df)))
+    diag["endogeneity_test"] = (F_end, float(special.fdtrc(q, end_df, F_end)))
 
     ols = fit_twfe(
         s.frame(unique([c for c in (entity, time, cl) if c] + names)),

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
@@ -309,9 +309,13 @@ class PanelFit(Estimates):
 def inference_row(est: float, se: float, df: int | None, level: float = 0.95) -> dict:
     """t, two-sided p and CI from an estimate and its standard error."""
     t = est / se if se > 0 else np.nan
-    dist = stats.norm if df is None else stats.t(df)
-    p = 2 * dist.sf(abs(t)) if np.isfinite(t) else np.nan
-    q = dist.ppf(1 - (1 - level) / 2)
+    upper = 1 - (1 - level) / 2
+    if df is None:
+        p = 2 * special.ndtr(-abs(t)) if np.isfinite(t) else np.nan
+        q = special.ndtri(upper)
+    else:
+        p = 2 * special.stdtr(df, -abs(t)) if np.isfinite(t) else np.nan
+        q = special.stdtrit(df, upper)
     return {
         "estimate": est,
         "se": se,
