@@ -100,13 +100,20 @@ class PanelSample:
         return self.values[:, self.names.index(name)]
 
     def subset(self, keep: np.ndarray) -> PanelSample:
-        def cut(c):
-            return None if c is None else compact_codes(c[keep])
+        done: dict[int, np.ndarray] = {}
+        idx = np.flatnonzero(keep)
 
-        values = _take_rows(self.values, keep)
+        def cut(c):  # the cluster is often the entity array itself: compact it once, keep it shared
+            if c is None:
+                return None
+            if id(c) not in done:
+                done[id(c)] = compact_codes(c.take(idx))
+            return done[id(c)]
+
+        values = _take_rows(self.values, idx)
         return PanelSample(
             self.data,
-            self.rows[keep],
+            self.rows.take(idx),
             self.names,
             values,
             cut(self.entity),
@@ -123,14 +130,17 @@ class PanelSample:
 
 
 def _take_rows(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Rows ``keep`` of a Fortran-ordered array, column by column (no C-order intermediate copy)."""
-    out = np.empty((int(keep.sum()), values.shape[1]), order="F")
+    """Rows ``keep`` (mask or positions) of a Fortran-ordered array, column by column."""
+    idx = np.flatnonzero(keep) if keep.dtype == bool else keep  # the mask is scanned once
+    out = np.empty((len(idx), values.shape[1]), order="F")
     for j in range(values.shape[1]):
-        out[:, j] = values[:, j][keep]
+        out[:, j] = values[:, j].take(idx)  # (np.take with out= into a strided column is slower)
     return out
 
 
 def _numeric(col: pd.Series) -> np.ndarray:
+    if col.dtype == np.float64:  # the common case: a view, no copy
+        return col.to_numpy()
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         col = pd.to_numeric(col, errors="raise")
     return col.to_numpy(dtype=float, na_value=np.nan)
@@ -138,9 +148,12 @@ def _numeric(col: pd.Series) -> np.ndarray:
 
 def _check_duplicates(s: PanelSample, entity: str, time: str, what: str) -> None:
     E, T = int(s.entity.max()) + 1, int(s.time.max()) + 1
-    key = s.entity.astype(np.int64) * T + s.time
+    key = s.entity * T + s.time
     if E * T <= _DUP_DENSE_MAX:
-        dup = np.bincount(key, minlength=E * T)[key] > 1
+        counts = np.bincount(key, minlength=E * T)
+        if counts.max() <= 1:  # the usual case: one pass, no per-row lookup
+            return
+        dup = counts[key] > 1
     else:
         _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
         dup = cnt[inv] > 1
@@ -171,11 +184,14 @@ def panel_sample(
     names = unique(variables)
     N = len(data)
     values = np.empty((N, len(names)), order="F")
+    bad = np.zeros(N, dtype=bool)
     for j, v in enumerate(names):
         values[:, j] = _numeric(data[v])
-    ok = ~np.isnan(values).any(axis=1)
+        bad |= np.isnan(values[:, j])
     for c in unique(keys + ([cluster] if cluster else [])):
-        ok &= data[c].notna().to_numpy()
+        if data[c].dtype.kind not in "iub":  # integer and boolean columns have no missing value
+            bad |= data[c].isna().to_numpy()
+    ok = ~bad
     n_missing = int(N - ok.sum())
     if n_missing:
         logger.info(
