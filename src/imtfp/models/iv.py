@@ -54,7 +54,14 @@ from imtfp.core.rank import check_absorbed, collinear_columns
 from imtfp.core.vcov import vcov_cluster, vcov_robust, vcov_unadjusted
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import CovType, Effects, as_list, check_option, lag_within, unique
-from imtfp.models.panel import PanelFit, coef_rows, fit_twfe, panel_sample, partial_out
+from imtfp.models.panel import (
+    PanelFit,
+    absorbed_columns,
+    coef_rows,
+    fit_twfe,
+    panel_sample,
+    partial_out,
+)
 from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
@@ -259,6 +266,7 @@ def iv_2sls(
     cov: CovType = "clustered",
     cluster: str | None = None,
     drop_singletons: bool = True,
+    absorb: Sequence[str] | None = None,
 ) -> IVFit:
     """IV-2SLS with absorbed fixed effects, first-stage diagnostics and the OLS comparison.
 
@@ -269,6 +277,8 @@ def iv_2sls(
     cov : ``clustered`` (by ``cluster``, default the entity), ``robust`` or
         ``unadjusted``; ``driscoll_kraay`` and ``twoway_clustered`` raise
         :class:`~imtfp.errors.ConfigError`.
+    absorb : absorbed effects by name instead of ``effects`` (columns or ``a^b``
+        interactions, any number), as :func:`~imtfp.models.panel.fit_twfe`
 
     Returns
     -------
@@ -299,7 +309,10 @@ def iv_2sls(
         raise ValueError(
             f"a variable is both endogenous and an instrument: {sorted(set(en) & set(zs))}"
         )
+    absorb = None if absorb is None else unique(as_list(absorb))
     ent, tim = effects in ("twoway", "entity"), effects in ("twoway", "time")
+    if absorb is not None:
+        ent, tim = entity in absorb, time in absorb
     cl = cluster if cluster is not None else entity
     if cov == "clustered" and cl is None:
         raise ValueError("cov='clustered' needs a cluster variable (cluster and entity are None)")
@@ -307,9 +320,10 @@ def iv_2sls(
     s = panel_sample(
         data,
         names,
-        entity=entity,
-        time=time,
+        entity=entity if absorb is None else None,
+        time=time if absorb is None else None,
         cluster=cl if cov == "clustered" else None,
+        absorb=absorb or (),
         what="iv_2sls",
     )
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what="iv_2sls")
@@ -394,7 +408,9 @@ def iv_2sls(
     diag["endogeneity_test"] = (F_end, float(special.fdtrc(q, end_df, F_end)))
 
     ols = fit_twfe(
-        s.frame(unique([c for c in (entity, time, cl) if c] + names)),
+        s.frame(
+            unique([c for c in (entity, time, cl) if c] + names + absorbed_columns(absorb or ()))
+        ),
         y=y,
         x=en,
         controls=ws,
@@ -404,6 +420,7 @@ def iv_2sls(
         cov=cov,
         cluster=cluster,
         drop_singletons=False,
+        absorb=absorb,
         what="iv ols",
     )
     return IVFit(
