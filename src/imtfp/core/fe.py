@@ -256,12 +256,14 @@ class AbsorbPlan:
                 self.redundant = self.components
             return
         offsets = np.cumsum([0] + [f.G for f in small[:-1]])
-        C = _crosstab(big, small, offsets, L)
+        C = [_crosstab(big, f) for f in small]  # C_f = D_e'D_f, dense when small enough
         A = _small_gram(small, offsets, L)
-        if sp.issparse(C):
-            A -= (C.T @ sp.diags(1 / big.counts) @ C).toarray()
-        else:
-            A -= (C / big.counts[:, None]).T @ C
+        for i, (Ci, a) in enumerate(zip(C, offsets)):
+            for Cj, b in zip(C[i:], offsets[i:]):
+                B = _weighted_cross(Ci, Cj, 1 / big.counts)  # C_i' diag(1/n_e) C_j
+                A[a : a + B.shape[0], b : b + B.shape[1]] -= B
+                if b != a:
+                    A[b : b + B.shape[1], a : a + B.shape[0]] -= B.T
         self._big, self._small, self._offsets, self._C = big, small, offsets, C
         self._solve, rank = _psd_solver((A + A.T) / 2)
         self.redundant = L - rank  # levels of D_s spanned by D_e and the other levels
@@ -320,9 +322,11 @@ class AbsorbPlan:
         """
         big, small, C = self._big, self._small, self._C
         mean_e = big.means(Z)
-        rhs = np.concatenate([f.sums(Z) for f in small]) - np.asarray(C.T @ mean_e)
+        rhs = np.concatenate([f.sums(Z) - np.asarray(Cf.T @ mean_e) for f, Cf in zip(small, C)])
         lam = self._solve(rhs)
-        mean_e -= np.asarray(C @ lam) / big.counts[:, None]
+        blocks = zip(C, self._offsets, small)
+        lam_e = sum(np.asarray(Cf @ lam[a : a + f.G]) for Cf, a, f in blocks)
+        mean_e -= lam_e / big.counts[:, None]
         subtract_rows(Z, mean_e, big.codes)
         for f, off in zip(small, self._offsets):
             subtract_rows(Z, lam[off : off + f.G], f.codes)
@@ -407,17 +411,22 @@ def _grid_order(a: _Factor, b: _Factor) -> tuple[int, int] | None:
     return None
 
 
-def _crosstab(big: _Factor, small: list[_Factor], offsets: np.ndarray, L: int):
-    """:math:`C = D_e'D_s` (rows: levels of the largest factor; columns: the others' levels)."""
-    if big.G * L <= _DENSE_CROSSTAB_MAX:
-        C = np.zeros(big.G * L)
-        base = big.codes * L
-        for f, off in zip(small, offsets):
-            C += np.bincount(base + (f.codes + off), minlength=big.G * L)
-        return C.reshape(big.G, L)
-    rows = np.concatenate([big.codes] * len(small))
-    cols = np.concatenate([f.codes + off for f, off in zip(small, offsets)])
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(big.G, L))
+def _crosstab(big: _Factor, f: _Factor):
+    """:math:`C_f = D_e'D_f` (levels of the largest factor × levels of f); dense when it is small."""
+    if big.G * f.G <= _DENSE_CROSSTAB_MAX:
+        C = np.bincount(big.codes * f.G + f.codes, minlength=big.G * f.G)
+        return C.reshape(big.G, f.G).astype(float)
+    n = len(big.codes)
+    return sp.csr_matrix((np.ones(n), (big.codes, f.codes)), shape=(big.G, f.G))
+
+
+def _weighted_cross(Ci, Cj, w: np.ndarray) -> np.ndarray:
+    """:math:`C_i'\,\mathrm{diag}(w)\,C_j`, dense; a sparse operand stays sparse (cost ∝ its nonzeros)."""
+    if not sp.issparse(Ci):
+        return np.asarray((Cj.T @ (Ci * w[:, None])).T)
+    if not sp.issparse(Cj):
+        return np.asarray(Ci.T @ (Cj * w[:, None]))
+    return (Ci.T @ sp.diags(w) @ Cj).toarray()
 
 
 def _small_gram(small: list[_Factor], offsets: np.ndarray, L: int) -> np.ndarray:
@@ -449,14 +458,16 @@ def _psd_solver(A: np.ndarray):
     tol = 1e-9 * max(float(A.diagonal().max()), 1e-300)
     U, piv, rank, _ = lapack.dpstrf(A, lower=0, tol=tol)
     keep = piv[:rank] - 1
-    Uinv, info = lapack.dtrtri(np.triu(U[:rank, :rank]), lower=0)
-    if info != 0:
-        raise EstimationError("fixed effects: the reduced normal equations could not be factorised")
-    P = Uinv @ Uinv.T  # (U'U)^{-1} on the kept levels
+    U = np.asfortranarray(np.triu(U[:rank, :rank]))
 
     def solve(r: np.ndarray) -> np.ndarray:
+        """Two triangular solves, U'y = r_P then U x = y (no inverse formed)."""
+        y, info = lapack.dtrtrs(U, np.asfortranarray(r[keep]), lower=0, trans=1)
+        x, info2 = lapack.dtrtrs(U, y, lower=0, trans=0)
+        if info or info2:
+            raise EstimationError("fixed effects: the reduced normal equations are singular")
         lam = np.zeros((L, r.shape[1]))
-        lam[keep] = P @ r[keep]
+        lam[keep] = x
         return lam
 
     return solve, int(rank)

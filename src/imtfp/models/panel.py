@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
+from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
 from imtfp.core.vcov import (
@@ -491,6 +492,7 @@ def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
     return V, k_df, T - 1, None
 
 
+@single_blas_thread
 def fit_twfe(
     data: pd.DataFrame,
     *,
