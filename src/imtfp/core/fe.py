@@ -421,7 +421,7 @@ def _crosstab(big: _Factor, f: _Factor):
 
 
 def _weighted_cross(Ci, Cj, w: np.ndarray) -> np.ndarray:
-    """:math:`C_i'\,\mathrm{diag}(w)\,C_j`, dense; a sparse operand stays sparse (cost ∝ its nonzeros)."""
+    """:math:`C_i'\\,\\mathrm{diag}(w)\\,C_j`, dense; a sparse operand stays sparse (cost ∝ its nonzeros)."""
     if not sp.issparse(Ci):
         return np.asarray((Cj.T @ (Ci * w[:, None])).T)
     if not sp.issparse(Cj):
