@@ -296,7 +296,7 @@ def multiplier_crit(inf: np.ndarray, cluster: np.ndarray, se: np.ndarray, *, boo
 
 
 def _cluster_sums(inf: np.ndarray, cluster: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_{i\in c}\psi_i` per cluster, (C, cells), one bincount per cell (O(n))."""
+    """:math:`\\sum_{i\\in c}\\psi_i` per cluster, (C, cells), one bincount per cell (O(n))."""
     return group_sums(inf, cluster, int(cluster.max()) + 1)
 
 
