@@ -304,6 +304,8 @@ class _Base:
     ) -> dict[str, np.ndarray]:
         """Columns of one (sample, winsor, lag) group; winsorised within the sample (after lagging)."""
         r = self.rows(sample, samples)
+        if len(r) == len(self.frame):  # every row: the base arrays themselves (never written to)
+            return {c: _winsorise(self.cols[c], winsor) for c in columns}
         return {c: _winsorise(self.cols[c][r], winsor) for c in columns}
 
 
@@ -480,18 +482,32 @@ def _batches(members: list[int], k: int, G: int):
         yield members[lo : lo + step]
 
 
-def _write_rows(out, rows, beta, var, q, dfs, n, G) -> None:
+def _variance(design: _Design, k_dfs, meat_cl, meat_dk, is_dk, quantiles):
+    """(variance, t quantile, df) per spec: clustered :math:`c\\cdot` meat, or Driscoll–Kraay
+    :math:`\\frac{N}{N-K}` meat with every effect in K."""
+    (k_df, k_all), (q_cl, q_dk) = k_dfs, quantiles
+    n, G, T = design.n, design.G, design.T
+    var = cluster_factor(n, k_df, G) * meat_cl
+    q, dfs = np.full(len(meat_cl), q_cl), np.full(len(meat_cl), G - 1)
+    if meat_dk is not None:
+        if n <= k_all:
+            raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_all}")
+        var = np.where(is_dk, meat_dk * n / (n - k_all), var)
+        q = np.where(is_dk, q_dk, q)
+        dfs = np.where(is_dk, max(T - 1, 1), dfs)
+    return var, q, dfs
+
+
+def _write_rows(out: _Results, rows, beta, var, q, dfs, n, G) -> None:
     """Estimates, t, p and the interval of a batch into the result arrays."""
-    res, nobs_out, _, df_out, g_out = out
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, beta / se, np.nan)
+    res = out.res
     res[rows, 0], res[rows, 1], res[rows, 2] = beta, se, t
     res[rows, 3] = 2 * special.stdtr(dfs, -np.abs(t))
     res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
-    nobs_out[rows] = n
-    df_out[rows] = dfs
-    g_out[rows] = G
+    out.nobs[rows], out.df_inf[rows], out.n_clusters[rows] = n, dfs, G
 
 
 def _estimate_masked(
@@ -533,19 +549,12 @@ def _estimate_masked(
             xtx, xty = _cross_products(mom, dep, reg)
             _check_rank(xtx, spec_ids[rows], [spec_cols[p][1:] for p in batch])
             beta, meat_cl, meat_dk = _solve_batch(mom, dep, reg, xtx, xty, L)
-            var = cluster_factor(n, k_df, G) * meat_cl
-            q, dfs = np.full(len(batch), q_cl), np.full(len(batch), G - 1)
-            if meat_dk is not None:
-                is_dk = cov_of[rows] == "driscoll_kraay"
-                if n <= k_all:
-                    raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_all}")
-                var = np.where(is_dk, meat_dk * n / (n - k_all), var)
-                q = np.where(is_dk, q_dk, q)
-                dfs = np.where(is_dk, max(T - 1, 1), dfs)
+            is_dk = cov_of[rows] == "driscoll_kraay"
+            var, q, dfs = _variance(design, (k_df, k_all), meat_cl, meat_dk, is_dk, (q_cl, q_dk))
             _write_rows(out, rows, beta, var, q, dfs, n, G)
             if wild[0]:
                 for p, r in zip(batch, rows):
-                    out[2][r] = _wild_p(
+                    out.p_wild[r] = _wild_p(
                         cols_of, spec_cols[p], design.ent, design.groups, k_df, *wild
                     )
             tracker.add(len(batch))
@@ -652,90 +661,112 @@ def estimate_specifications(
     check_option(dof, DofConvention, "dof")
     if bootstrap and bootstrap < 99:
         raise ConfigError(f"bootstrap must be 0 or at least 99 draws, got {bootstrap}")
-    samples = dict(samples or {})
-    control_sets = dict(control_sets or {})
+    samples, control_sets = dict(samples or {}), dict(control_sets or {})
+    original, norm, variables = _prepare_specs(specs, samples, control_sets)
+    out = _Results(len(norm))
+    tracker = _Progress(progress, len(norm))
+    info = (norm["spec_id"].to_numpy(), norm["cov"].to_numpy())
+    base = _base_for(data, norm, variables, entity=entity, time=time) if len(norm) else None
+    options = dict(dof=dof, level=level, dk_bandwidth=dk_bandwidth,
+                   wild=(bootstrap, seed, wild_weights), out=out, tracker=tracker)  # fmt: skip
+    for idx in _data_groups(norm):
+        sample, winsor, fe, spec_cols = _group_choices(norm, idx, variables)
+        arrays = base.group(
+            list(dict.fromkeys(c for cs in spec_cols for c in cs)), sample, samples, winsor
+        )
+        rows = base.rows(sample, samples)
+        for m, positions in _complete_case_masks(arrays, spec_cols):
+            sub_idx = idx[positions]
+            out.n_dropped[sub_idx] = len(rows) - int(m.sum())
+            _estimate_masked(
+                _take(arrays, m), _take(base.ent[rows], m), _take(base.years[rows], m), sub_idx,
+                [spec_cols[p] for p in positions], info, fe=fe, **options,
+            )  # fmt: skip
+    return out.frame(original, bootstrap=bool(bootstrap))
+
+
+def _prepare_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mapping):
+    """(the caller's specs with ``spec_id``, normalised choices, (y, x, controls) per spec)."""
     original = specs.reset_index(drop=True)
     if "spec_id" not in original.columns:
         original = original.assign(spec_id=np.arange(len(original)))
     norm = _normalise_specs(original, samples, control_sets)
-    n_specs = len(norm)
-    variables = [
-        _spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")
-    ]
-    res = np.full((n_specs, 6), np.nan)
-    nobs = np.zeros(n_specs, dtype=np.int64)
-    df_inf = np.zeros(n_specs, dtype=np.int64)
-    n_clusters = np.zeros(n_specs, dtype=np.int64)
-    ndrop = np.zeros(n_specs, dtype=np.int64)
-    p_wild = np.full(n_specs, np.nan)
-    tracker = _Progress(progress, n_specs)
+    records = norm[["y", "x", "controls"]].to_dict("records")
+    return original, norm, [_spec_variables(r, control_sets) for r in records]
 
-    keys = ["sample", "winsor", "lag", "fe"]
+
+def _base_for(data, norm, variables, *, entity: str, time: str) -> _Base:
+    """The data prepared once for all specs: the plain columns and the regressors to lag."""
     lags = norm["lag"].to_numpy()
-    lagged_x = sorted({variables[i][1] for i in range(n_specs) if lags[i]})
+    lagged_x = sorted({v[1] for v, lag in zip(variables, lags) if lag})
     plain = sorted(
-        {v for i in range(n_specs) for v in (variables[i][0], *variables[i][2])}
-        | {variables[i][1] for i in range(n_specs) if not lags[i]}
+        {c for v in variables for c in (v[0], *v[2])}
+        | {v[1] for v, lag in zip(variables, lags) if not lag}
     )
-    info = (norm["spec_id"].to_numpy(), norm["cov"].to_numpy())
-    base = _Base(data, plain, lagged_x, entity=entity, time=time) if n_specs else None
-    group_of = [repr(t) for t in zip(*(norm[k].tolist() for k in keys))]
+    return _Base(data, plain, lagged_x, entity=entity, time=time)
+
+
+def _data_groups(norm: pd.DataFrame) -> list[np.ndarray]:
+    """Positions of the specs sharing one data set: (sample, winsor, lag, fe), in first-seen order."""
+    keys = ["sample", "winsor", "lag", "fe"]
     members: dict[str, list[int]] = {}
-    for i, gkey in enumerate(group_of):
-        members.setdefault(gkey, []).append(i)
-    for idx_list in members.values():
-        idx = np.asarray(idx_list)
-        first = norm.iloc[idx[0]]
-        sample = first["sample"]
-        sample = (
-            None if sample is None or (isinstance(sample, float) and np.isnan(sample)) else sample
-        )
-        lag, fe, winsor = int(first["lag"]), str(first["fe"]), float(first["winsor"])
-        regressor_name = (lambda x: f"L.{x}") if lag else (lambda x: x)
-        spec_cols = [
-            [variables[i][0], regressor_name(variables[i][1]), *variables[i][2]] for i in idx
-        ]
-        used = list(dict.fromkeys(c for cols in spec_cols for c in cols))
-        arrays = base.group(used, sample, samples, winsor)
-        rows = base.rows(sample, samples)
-        complete = {c: ~np.isnan(v) for c, v in arrays.items()}
-        masks: dict[bytes, list[int]] = {}
-        mask_of: dict[bytes, np.ndarray] = {}
-        for pos, cols in enumerate(spec_cols):
-            m = np.logical_and.reduce([complete[c] for c in cols])
-            key = m.tobytes()
-            masks.setdefault(key, []).append(pos)
-            mask_of[key] = m
-        for key, positions in masks.items():
-            m = mask_of[key]
-            sub_idx = idx[positions]
-            ndrop[sub_idx] = len(rows) - int(m.sum())
-            _estimate_masked(
-                {c: v[m] for c, v in arrays.items()},
-                base.ent[rows][m],
-                base.years[rows][m],
-                sub_idx,
-                [spec_cols[p] for p in positions],
-                info,
-                fe=fe,
-                dof=dof,
-                level=level,
-                dk_bandwidth=dk_bandwidth,
-                wild=(bootstrap, seed, wild_weights),
-                out=(res, nobs, p_wild, df_inf, n_clusters),
-                tracker=tracker,
-            )
-    out = original.copy()
-    for j, name in enumerate(["estimate", "se", "t", "p", "ci_low", "ci_high"]):
-        out[name] = res[:, j]
-    out["nobs"] = nobs
-    out["n_dropped"] = ndrop
-    out["df_inf"] = df_inf
-    out["n_clusters"] = n_clusters
-    if bootstrap:
-        out["p_wild"] = p_wild
-    front = ["spec_id"] + [c for c in out.columns if c != "spec_id"]
-    return out[front]
+    for i, key in enumerate(repr(t) for t in zip(*(norm[k].tolist() for k in keys))):
+        members.setdefault(key, []).append(i)
+    return [np.asarray(m) for m in members.values()]
+
+
+def _group_choices(norm: pd.DataFrame, idx: np.ndarray, variables):
+    """(sample, winsor, fe, columns of each spec: [y, x or L.x, *controls]) of one data group."""
+    first = norm.iloc[idx[0]]
+    sample = first["sample"]
+    if sample is None or (isinstance(sample, float) and np.isnan(sample)):
+        sample = None
+    lag = int(first["lag"])
+    spec_cols = [
+        [variables[i][0], f"L.{variables[i][1]}" if lag else variables[i][1], *variables[i][2]]
+        for i in idx
+    ]
+    return sample, float(first["winsor"]), str(first["fe"]), spec_cols
+
+
+def _complete_case_masks(arrays: Mapping[str, np.ndarray], spec_cols):
+    """[(rows without a missing value, positions of the specs using exactly those rows)]."""
+    complete = {c: ~np.isnan(v) for c, v in arrays.items()}
+    groups: dict[bytes, tuple[np.ndarray, list[int]]] = {}
+    for pos, cols in enumerate(spec_cols):
+        m = np.logical_and.reduce([complete[c] for c in cols])
+        groups.setdefault(m.tobytes(), (m, []))[1].append(pos)
+    return list(groups.values())
+
+
+def _take(values, m: np.ndarray):
+    """Rows ``m`` of an array or of every array of a mapping (no copy when all rows are kept)."""
+    if isinstance(values, Mapping):
+        return {c: _take(v, m) for c, v in values.items()}
+    return values if m.all() else values[m]
+
+
+class _Results:
+    """The result arrays, one row per specification, filled group by group."""
+
+    def __init__(self, n_specs: int):
+        self.res = np.full((n_specs, 6), np.nan)  # estimate, se, t, p, ci_low, ci_high
+        self.nobs = np.zeros(n_specs, dtype=np.int64)
+        self.df_inf = np.zeros(n_specs, dtype=np.int64)
+        self.n_clusters = np.zeros(n_specs, dtype=np.int64)
+        self.n_dropped = np.zeros(n_specs, dtype=np.int64)
+        self.p_wild = np.full(n_specs, np.nan)
+
+    def frame(self, original: pd.DataFrame, *, bootstrap: bool) -> pd.DataFrame:
+        """The caller's specs with the result columns (``spec_id`` first)."""
+        out = original.copy()
+        for j, name in enumerate(["estimate", "se", "t", "p", "ci_low", "ci_high"]):
+            out[name] = self.res[:, j]
+        out["nobs"], out["n_dropped"] = self.nobs, self.n_dropped
+        out["df_inf"], out["n_clusters"] = self.df_inf, self.n_clusters
+        if bootstrap:
+            out["p_wild"] = self.p_wild
+        return out[["spec_id"] + [c for c in out.columns if c != "spec_id"]]
 
 
 # --------------------------------------------------------------------------- summary
