@@ -24,6 +24,7 @@ from importlib.util import find_spec
 import numpy as np
 import pandas as pd
 import pytest
+from _results import record
 
 from imtfp.tfp import dea, malmquist
 
@@ -72,6 +73,7 @@ def test_highspy_resolve_vs_linprog_per_lp(benchmark):
     benchmark.extra_info.update(
         {"n_lp": 2356, "linprog_seconds": t_linprog, "highspy_seconds": t_fast, "ratio": ratio}
     )
+    record("dea_malmquist", imtfp_s=t_fast, peer="linprog per LP", peer_s=t_linprog, ratio=ratio)
     print(
         f"\nDEA+Malmquist 31x13 (2,356 LPs): highspy {t_fast:.3f}s, "
         f"linprog {t_linprog:.3f}s, ratio {ratio:.1f}x"

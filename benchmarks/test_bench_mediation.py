@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _results import record
 from linearmodels import PanelOLS
 
 from imtfp.core.bootstrap import cluster_draws
@@ -74,6 +75,8 @@ def test_mediation_bootstrap_speed(benchmark):
     benchmark.extra_info.update(
         naive_seconds_per_rep=per_rep, naive_seconds_scaled=naive_total, speedup=ratio
     )
+    record("mediation_bootstrap", imtfp_s=benchmark.stats.stats.mean,
+           peer="PanelOLS loop (scaled)", peer_s=naive_total, ratio=ratio)  # fmt: skip
     print(
         f"\nmediation bootstrap B={B}: vectorised {benchmark.stats.stats.mean:.3f} s, "
         f"naive PanelOLS loop {per_rep * 1e3:.1f} ms/rep -> {naive_total:.0f} s (scaled from {N_NAIVE} reps); "

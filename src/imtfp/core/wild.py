@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import check_clusters, cluster_factor, group_sums
 from imtfp.errors import ConfigError, EstimationError
@@ -168,6 +169,7 @@ def _invert(problem: _WildProblem, alpha: float, kind: PValueType, side: int) ->
     return float((inside + outside) / 2)
 
 
+@single_blas_thread
 def wild_cluster_bootstrap(
     X: np.ndarray,
     y: np.ndarray,
