@@ -96,7 +96,10 @@ def _row(key: str, e: dict) -> str:
     mem = f"{e['peak_mb']:.0f} MB" if e.get("peak_mb") is not None else "—"
     target = e.get("target", "—")
     met = {True: "yes", False: "**no**", None: "—"}[e.get("met")]
-    loads = f"{e.get('load_before', float('nan')):.1f} / {e.get('load_after', float('nan')):.1f}"
+    loads = " / ".join(
+        f"{e[k]:.1f}" if e.get(k) is not None and e[k] == e[k] else "—"
+        for k in ("load_before", "load_after")
+    )
     return f"| {label} | {ours} | {peer} | {ratio} | {mem} | {target} | {met} | {loads} |"
 
 
