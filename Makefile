@@ -67,6 +67,8 @@ clean:
 
 # Benchmarks against the peers (pyfixest, wildboottest, linearmodels) in the same run; the `bench`
 # extra pins pyfixest. Timings depend on the machine's load: see benchmarks/*.py docstrings.
+# Every figure goes to benchmarks/results.json, and the tables of docs/performance.md and README.md
+# are regenerated from it (also when a target is missed: the run's exit status is kept).
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP)
@@ -75,7 +77,8 @@ $(BENCH_STAMP): $(STAMP)
 
 .PHONY: bench demo-scale
 bench: $(BENCH_STAMP)
-	$(BIN)/pytest benchmarks --benchmark-only -s -p no:cacheprovider
+	$(BIN)/pytest benchmarks --benchmark-only -s -p no:cacheprovider; status=$$?; \
+		$(BIN)/python benchmarks/_results.py && exit $$status
 
 # City- (300 × 20) and firm-sized (200,000 × 15) simulated panels through the estimate stage,
 # with the time and peak memory of every stage (configs/scale/demo_scale.yaml).

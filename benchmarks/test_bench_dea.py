@@ -24,6 +24,7 @@ from importlib.util import find_spec
 import numpy as np
 import pandas as pd
 import pytest
+from _results import load, record
 
 from imtfp.tfp import dea, malmquist
 
@@ -56,6 +57,7 @@ def full_run(panel: pd.DataFrame, engine: str) -> tuple[np.ndarray, pd.DataFrame
 @pytest.mark.skipif(find_spec("highspy") is None, reason="the fast path needs highspy")
 @pytest.mark.benchmark(group="dea-malmquist-31x13")
 def test_highspy_resolve_vs_linprog_per_lp(benchmark):
+    load_before = load()
     panel = simulated_panel()
     fast_scores, fast_m = benchmark.pedantic(
         full_run, args=(panel, "highspy"), rounds=5, iterations=1, warmup_rounds=1
@@ -72,6 +74,8 @@ def test_highspy_resolve_vs_linprog_per_lp(benchmark):
     benchmark.extra_info.update(
         {"n_lp": 2356, "linprog_seconds": t_linprog, "highspy_seconds": t_fast, "ratio": ratio}
     )
+    record("dea_malmquist", imtfp_s=t_fast, peer="linprog per LP", peer_s=t_linprog, ratio=ratio,
+           load_before=load_before)  # fmt: skip
     print(
         f"\nDEA+Malmquist 31x13 (2,356 LPs): highspy {t_fast:.3f}s, "
         f"linprog {t_linprog:.3f}s, ratio {ratio:.1f}x"

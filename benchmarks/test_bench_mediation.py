@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _results import load, record
 from linearmodels import PanelOLS
 
 from imtfp.core.bootstrap import cluster_draws
@@ -61,6 +62,7 @@ def _naive(df: pd.DataFrame, draws: np.ndarray) -> np.ndarray:
 def test_mediation_bootstrap_speed(benchmark):
     df = _panel()
     draws = cluster_draws(G, B, np.random.default_rng(42))
+    load_before = load()
     kw = dict(y="y", x="x", m="m", controls=["z"], entity="province", time="year", effects="twoway")
     fast = benchmark.pedantic(
         bootstrap_indirect, args=(df,), kwargs=kw | {"draws": draws}, rounds=3, iterations=1
@@ -74,6 +76,8 @@ def test_mediation_bootstrap_speed(benchmark):
     benchmark.extra_info.update(
         naive_seconds_per_rep=per_rep, naive_seconds_scaled=naive_total, speedup=ratio
     )
+    record("mediation_bootstrap", imtfp_s=benchmark.stats.stats.mean,
+           peer="PanelOLS loop (scaled)", peer_s=naive_total, ratio=ratio, load_before=load_before)  # fmt: skip
     print(
         f"\nmediation bootstrap B={B}: vectorised {benchmark.stats.stats.mean:.3f} s, "
         f"naive PanelOLS loop {per_rep * 1e3:.1f} ms/rep -> {naive_total:.0f} s (scaled from {N_NAIVE} reps); "

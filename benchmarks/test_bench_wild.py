@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from _results import load, record
 
 from imtfp.core.fe import group_codes
 from imtfp.core.wild import wild_cluster_bootstrap
@@ -46,6 +47,7 @@ def test_wild_speed(benchmark):
 
     prov, yr, x, z, y = _data()
     absorb = [group_codes(prov), group_codes(yr)]
+    load_before = load()
     ours = benchmark.pedantic(
         wild_cluster_bootstrap,
         args=(np.column_stack([x, z]), y, prov),
@@ -71,6 +73,8 @@ def test_wild_speed(benchmark):
     benchmark.extra_info.update(
         wildboottest_seconds=t_ref, speedup=ratio, p_ours=ours.p_value, p_wildboottest=p_ref
     )
+    record("wild_vs_wildboottest", imtfp_s=benchmark.stats.stats.mean, peer="wildboottest",
+           peer_s=t_ref, ratio=ratio, load_before=load_before)  # fmt: skip
     print(
         f"\nWCR B={B}, G={G}: imtfp {benchmark.stats.stats.mean * 1e3:.1f} ms, wildboottest {t_ref * 1e3:.0f} ms; "
         f"speed-up {ratio:.0f}x; p = {ours.p_value:.4f} vs {p_ref:.4f}"
@@ -85,6 +89,7 @@ def test_wild_vs_pyfixest(benchmark):
     absorb = [group_codes(prov), group_codes(yr)]
     fit = pf.feols("y ~ x + z | prov + yr", data=df, vcov={"CRV1": "prov"})
     fit.wildboottest(reps=99, param="x", cluster="prov", weights_type="webb", seed=1)  # warm-up
+    load_before = load()
     ours_t, theirs_t = [], []
     for _ in range(3):
         t0 = time.perf_counter()
@@ -93,7 +98,7 @@ def test_wild_vs_pyfixest(benchmark):
             y,
             prov,
             param=0,
-            B=B,
+            bootstrap=B,
             weights="webb",
             seed=1,
             absorb=absorb,
@@ -112,7 +117,41 @@ def test_wild_vs_pyfixest(benchmark):
     benchmark.extra_info.update(
         imtfp_s=float(np.median(ours_t)), pyfixest_s=float(np.median(theirs_t)), ratio=ratio
     )
+    record("wild_vs_pyfixest", imtfp_s=float(np.median(ours_t)), peer="pyfixest",
+           peer_s=float(np.median(theirs_t)), ratio=float(ratio), load_before=load_before)  # fmt: skip
     print(
         f"\nWCR B={B}, G={G} vs pyfixest: imtfp {np.median(ours_t) * 1e3:.1f} ms, "
         f"pyfixest {np.median(theirs_t) * 1e3:.0f} ms: {ratio:.0f}x (target >= 20); p {ours.p_value:.4f} vs {p_ref:.4f}"
     )
+
+
+def test_wild_ci_costs_at_most_twice_the_p_value(benchmark):
+    """The interval inverts the test on the same draws (issue 24: target ≤ 2× the p-only time)."""
+    prov, yr, x, z, y = _data()
+    absorb = [group_codes(prov), group_codes(yr)]
+    X = np.column_stack([x, z])
+
+    def run(level):
+        return wild_cluster_bootstrap(X, y, prov, param=0, bootstrap=B, weights="webb", seed=1,
+                                      absorb=absorb, level=level)  # fmt: skip
+
+    run(None)  # warm caches, untimed
+    load_before = load()
+    p_t, ci_t = [], []
+    for _ in range(7):  # interleaved
+        t0 = time.perf_counter()
+        run(None)
+        p_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        res = run(0.95)
+        ci_t.append(time.perf_counter() - t0)
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    p_s, ci_s = float(np.median(p_t)), float(np.median(ci_t))
+    ratio = ci_s / p_s
+    assert res.ci_low < res.estimate < res.ci_high
+    record("wild_ci_vs_p_only", imtfp_s=ci_s, peer="p only", peer_s=p_s, ratio=ratio,
+           target="≤ 2× (CI / p only)", met=bool(ratio <= 2), load_before=load_before)  # fmt: skip
+    print(
+        f"\nWCR B={B}, G={G}: p only {p_s * 1e3:.1f} ms, with CI {ci_s * 1e3:.1f} ms: {ratio:.2f}x (target <= 2)"
+    )
+    assert ratio <= 2

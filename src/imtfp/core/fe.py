@@ -78,9 +78,11 @@ def _integer_codes(arr: np.ndarray) -> np.ndarray:
     if hi - lo > 4 * arr.size + 1024:
         _, codes = np.unique(arr, return_inverse=True)
         return codes.astype(np.intp).ravel()
-    shifted = (arr - lo).astype(np.intp, copy=False)
+    shifted = np.subtract(arr, lo, dtype=np.intp)
     present = np.zeros(hi - lo + 1, dtype=bool)
     present[shifted] = True
+    if present.all():  # consecutive labels (years, 0..G-1 ids): the shift is the code
+        return shifted
     return (np.cumsum(present, dtype=np.intp) - 1)[shifted]
 
 
@@ -92,7 +94,7 @@ def compact_codes(codes: np.ndarray) -> np.ndarray:
     present = np.bincount(codes) > 0
     if present.all():
         return codes
-    return (np.cumsum(present) - 1)[codes].astype(np.intp)
+    return (np.cumsum(present, dtype=np.intp) - 1)[codes]
 
 
 def is_nested(inner: np.ndarray, outer: np.ndarray) -> bool:
@@ -117,22 +119,29 @@ def singleton_mask(groups: Sequence[np.ndarray]) -> np.ndarray:
 
     A row alone in its group of any factor is fit exactly by its dummy; dropping
     it can create new singletons in another factor, so passes repeat until none
-    is left. Returns a boolean mask (all True when nothing is dropped).
+    is left. Returns a boolean mask (all True when nothing is dropped). Group
+    counts are kept up to date from the dropped rows only, so a factor without a
+    group of one costs no pass over the data.
     """
     n = len(groups[0]) if groups else 0
     keep = np.ones(n, dtype=bool)
-    if len(groups) == 0:
+    if len(groups) == 0 or n == 0:
         return keep
-    while True:
-        changed = False
-        for codes in groups:
-            counts = np.bincount(codes[keep], minlength=int(codes.max()) + 1 if n else 0)
-            single = keep & (counts[codes] == 1)
-            if single.any():
-                keep &= ~single
-                changed = True
-        if not changed or len(groups) == 1:
-            return keep
+    counts = [np.bincount(codes) for codes in groups]
+    clean = 0  # factors checked in a row without dropping anything
+    j = 0
+    while clean < len(groups):
+        codes, cnt = groups[j], counts[j]
+        if (cnt == 1).any():
+            single = np.flatnonzero((cnt[codes] == 1) & keep)
+            if single.size:
+                keep[single] = False
+                for codes_f, cnt_f in zip(groups, counts):
+                    cnt_f -= np.bincount(codes_f[single], minlength=cnt_f.size)
+                clean = 0
+        clean += 1
+        j = (j + 1) % len(groups)
+    return keep
 
 
 def _bincount_sums(X: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
@@ -192,14 +201,17 @@ class AbsorbPlan:
     Parameters
     ----------
     groups : integer code arrays (see :func:`group_codes`), one per factor, equal length
-    tol, maxiter : stopping rule of the iterative method (three or more
-        factors, or two with more than ``EXACT_MAX_LEVELS`` levels each)
+    tol, maxiter : stopping rule of the iterative method (used only when the factors other
+        than the largest have more than ``EXACT_MAX_LEVELS`` levels together)
 
     Attributes
     ----------
     method : ``none``, ``one``, ``balanced``, ``exact`` or ``cg``
-    rank : rank of the dummy matrix :math:`D` (levels, less redundant ones)
+    rank : rank of the dummy matrix :math:`D` (levels, less redundant ones; exact for the
+        ``one``, ``balanced`` and ``exact`` methods, otherwise one redundant level per extra
+        factor and per extra connected component of two factors)
     components : connected components of a two-factor design (1 for a connected panel)
+    redundant : levels of :math:`D` that are linear combinations of the others
     """
 
     def __init__(self, groups: Sequence[np.ndarray], *, tol: float = 1e-10, maxiter: int = 10_000):
@@ -208,54 +220,55 @@ class AbsorbPlan:
         if any(len(f.codes) != self.n for f in self.factors):
             raise ValueError("every factor needs one code per row")
         self.tol, self.maxiter = tol, maxiter
-        self.components = 1
         K = len(self.factors)
+        levels = sum(f.G for f in self.factors)
+        self.components = 1
+        self.redundant = max(K - 1, 0)
         if K == 0:
             self.method = "none"
         elif K == 1:
             self.method = "one"
-        elif K == 2:
-            self._plan_two()
+        elif K == 2 and _is_balanced(*self.factors):
+            self.method = "balanced"
+            self._grid = _grid_order(*self.factors)
         else:
-            self.method = "cg"
-        # rank of D: each extra factor repeats the constant; with two factors each
-        # further connected component makes one more level redundant (for three or
-        # more factors connectedness is assumed, as in reghdfe's default)
-        levels = sum(f.G for f in self.factors)
-        self.rank = levels - (self.components if K == 2 else max(K - 1, 0))
+            self._plan_reduced()
+        self.rank = levels - self.redundant
 
     # ------------------------------------------------------------------ planning
-    def _plan_two(self) -> None:
-        a, b = self.factors
-        big, small = (a, b) if a.G >= b.G else (b, a)
-        self._big, self._small = big, small
-        n = self.n
-        if small.G > EXACT_MAX_LEVELS:
+    def _plan_reduced(self) -> None:
+        """Largest factor swept in closed form; the others solve their reduced normal equations.
+
+        With :math:`D_e` the largest factor and :math:`D_s` the others stacked
+        (:math:`L` levels), :math:`A = D_s'M_eD_s = D_s'D_s - C'\\,\\mathrm{diag}(1/n_e)\\,C`,
+        :math:`C = D_e'D_s`. When :math:`L` is at most ``EXACT_MAX_LEVELS``, :math:`A` is
+        factorised once by pivoted Cholesky (LAPACK ``dpstrf``), whose rank reveals the
+        redundant levels (extra connected components, nested factors); otherwise the
+        iterative method runs.
+        """
+        order = sorted(range(len(self.factors)), key=lambda j: -self.factors[j].G)
+        big, small = self.factors[order[0]], [self.factors[j] for j in order[1:]]
+        L = sum(f.G for f in small)
+        if L > EXACT_MAX_LEVELS:
             self.method = "cg"
-            self.components = _components(big, small)
+            if len(self.factors) == 2:
+                self.components = _components(big, small[0])
+                self.redundant = self.components
             return
-        cells = big.G * small.G
-        if n == cells:
-            key = big.codes * small.G + small.codes
-            if np.bincount(key, minlength=cells).max() == 1:
-                self.method = "balanced"
-                return
-        # counts table C (E × T): dense if small enough, else sparse
-        if cells <= _DENSE_CROSSTAB_MAX:
-            C = np.bincount(big.codes * small.G + small.codes, minlength=cells).reshape(
-                big.G, small.G
-            )
-            C = C.astype(float)
-            A = np.diag(small.counts) - (C / big.counts[:, None]).T @ C
-        else:
-            C = sp.csr_matrix((np.ones(n), (big.codes, small.codes)), shape=(big.G, small.G))
-            A = np.diag(small.counts) - np.asarray((C.multiply(1 / big.counts[:, None])).T @ C)
-        self._C = C
-        w, Q = np.linalg.eigh((A + A.T) / 2)
-        cut = 1e-9 * max(float(w.max()), 1.0)
-        keep = w > cut
-        self.components = int((~keep).sum())
-        self._Apinv = (Q[:, keep] / w[keep]) @ Q[:, keep].T
+        offsets = np.cumsum([0] + [f.G for f in small[:-1]])
+        C = [_crosstab(big, f) for f in small]  # C_f = D_e'D_f, dense when small enough
+        A = _small_gram(small, offsets, L)
+        for i, (Ci, a) in enumerate(zip(C, offsets)):
+            for Cj, b in zip(C[i:], offsets[i:]):
+                B = _weighted_cross(Ci, Cj, 1 / big.counts)  # C_i' diag(1/n_e) C_j
+                A[a : a + B.shape[0], b : b + B.shape[1]] -= B
+                if b != a:
+                    A[b : b + B.shape[1], a : a + B.shape[0]] -= B.T
+        self._big, self._small, self._offsets, self._C = big, small, offsets, C
+        self._solve, rank = _psd_solver((A + A.T) / 2)
+        self.redundant = L - rank  # levels of D_s spanned by D_e and the other levels
+        if len(self.factors) == 2:
+            self.components = self.redundant
         self.method = "exact"
 
     # ------------------------------------------------------------------ applying
@@ -283,6 +296,16 @@ class AbsorbPlan:
         return Z[:, 0] if squeeze else Z
 
     def _balanced(self, Z: np.ndarray) -> None:
+        if self._grid is not None:  # rows sorted by (outer, inner): reshape, no gathers
+            G_out, G_in = self._grid
+            w_out, w_in = np.full(G_in, 1 / G_in), np.full(G_out, 1 / G_out)
+            for j in range(Z.shape[1]):
+                M = Z[:, j].reshape(G_out, G_in)  # a view: Z is changed in place
+                m_out, m_in = M @ w_out, w_in @ M  # row and column means (gemv: 5x .mean())
+                m_in -= m_out.mean()
+                M -= m_out[:, None]
+                M -= m_in[None, :]
+            return
         a, b = self.factors
         ma, mb = a.means(Z), b.means(Z)
         mb -= Z.mean(axis=0)  # x - x̄_i - (x̄_t - x̄)
@@ -290,12 +313,23 @@ class AbsorbPlan:
         subtract_rows(Z, mb, b.codes)
 
     def _exact(self, Z: np.ndarray) -> None:
-        big, small = self._big, self._small
-        big.sweep(Z)  # M_e x
-        lam = self._Apinv @ small.sums(Z)  # λ = (D_t'M_eD_t)^+ D_t'M_e x
-        lam_bar = np.asfortranarray(self._C @ lam) / big.counts[:, None]  # P_e D_t λ, by entity
-        subtract_rows(Z, np.asfortranarray(lam), small.codes)
-        subtract_rows(Z, -lam_bar, big.codes)
+        """:math:`z = x - D_e(\\bar x_e - \\bar\\lambda_e) - D_s\\lambda`, from group sums only.
+
+        :math:`\\bar x_e = D_e'x/n_e`, :math:`\\lambda` solves
+        :math:`A\\lambda = D_s'x - C'\\bar x_e` (:math:`= D_s'M_ex`) and
+        :math:`\\bar\\lambda_e = C\\lambda/n_e` (:math:`= P_eD_s\\lambda` by entity): two
+        passes over the data per factor, none of them iterative.
+        """
+        big, small, C = self._big, self._small, self._C
+        mean_e = big.means(Z)
+        rhs = np.concatenate([f.sums(Z) - np.asarray(Cf.T @ mean_e) for f, Cf in zip(small, C)])
+        lam = self._solve(rhs)
+        blocks = zip(C, self._offsets, small)
+        lam_e = sum(np.asarray(Cf @ lam[a : a + f.G]) for Cf, a, f in blocks)
+        mean_e -= lam_e / big.counts[:, None]
+        subtract_rows(Z, mean_e, big.codes)
+        for f, off in zip(small, self._offsets):
+            subtract_rows(Z, lam[off : off + f.G], f.codes)
 
     def _kaczmarz(self, V: np.ndarray) -> np.ndarray:
         """Symmetric alternating projection :math:`S = M_1\\cdots M_K M_K\\cdots M_1` (copy)."""
@@ -354,6 +388,89 @@ class AbsorbPlan:
         if len(self.factors) == 2 and len(counted) == 2:
             dof -= self.components - 1
         return dof
+
+
+def _is_balanced(a: _Factor, b: _Factor) -> bool:
+    """Every (a, b) pair observed exactly once."""
+    cells = a.G * b.G
+    if len(a.codes) != cells:
+        return False
+    return bool(np.bincount(a.codes * b.G + b.codes, minlength=cells).max() == 1)
+
+
+def _grid_order(a: _Factor, b: _Factor) -> tuple[int, int] | None:
+    """(levels of the outer, of the inner factor) when a balanced panel's rows are sorted by
+    (outer, inner) in code order, so a column reshapes to an outer × inner table; else None."""
+    for outer, inner in ((a, b), (b, a)):
+        if outer.codes[0] == 0 and inner.codes[0] == 0 and len(outer.codes) == outer.G * inner.G:
+            M_out = outer.codes.reshape(outer.G, inner.G)
+            M_in = inner.codes.reshape(outer.G, inner.G)
+            if (M_out[:, 0] == np.arange(outer.G)).all() and (M_out == M_out[:, :1]).all():
+                if (M_in == np.arange(inner.G)).all():
+                    return outer.G, inner.G
+    return None
+
+
+def _crosstab(big: _Factor, f: _Factor):
+    """:math:`C_f = D_e'D_f` (levels of the largest factor × levels of f); dense when it is small."""
+    if big.G * f.G <= _DENSE_CROSSTAB_MAX:
+        C = np.bincount(big.codes * f.G + f.codes, minlength=big.G * f.G)
+        return C.reshape(big.G, f.G).astype(float)
+    n = len(big.codes)
+    return sp.csr_matrix((np.ones(n), (big.codes, f.codes)), shape=(big.G, f.G))
+
+
+def _weighted_cross(Ci, Cj, w: np.ndarray) -> np.ndarray:
+    """:math:`C_i'\\,\\mathrm{diag}(w)\\,C_j`, dense; a sparse operand stays sparse (cost ∝ its nonzeros)."""
+    if not sp.issparse(Ci):
+        return np.asarray((Cj.T @ (Ci * w[:, None])).T)
+    if not sp.issparse(Cj):
+        return np.asarray(Ci.T @ (Cj * w[:, None]))
+    return (Ci.T @ sp.diags(w) @ Cj).toarray()
+
+
+def _small_gram(small: list[_Factor], offsets: np.ndarray, L: int) -> np.ndarray:
+    """:math:`D_s'D_s`: counts on the diagonal blocks, cross-tabulations off them (dense, L × L)."""
+    S = np.zeros((L, L))
+    for i, (f, a) in enumerate(zip(small, offsets)):
+        S[a : a + f.G, a : a + f.G] = np.diag(f.counts)
+        for g, b in zip(small[i + 1 :], offsets[i + 1 :]):
+            B = np.bincount(f.codes * g.G + g.codes, minlength=f.G * g.G).reshape(f.G, g.G)
+            S[a : a + f.G, b : b + g.G] = B
+            S[b : b + g.G, a : a + f.G] = B.T
+    return S
+
+
+def _psd_solver(A: np.ndarray):
+    """A solver of :math:`A\\lambda = r` for consistent r, and the rank of the PSD matrix A.
+
+    Pivoted Cholesky :math:`P'AP = U'U` (LAPACK ``dpstrf``, stopping at pivots below
+    :math:`10^{-9}\\max_i A_{ii}`); the basic solution sets the coefficients of the
+    redundant levels to zero. Any solution gives the same :math:`M_eD_s\\lambda`, so the
+    partialled data do not depend on the choice. 6–16 times faster than the
+    eigen-decomposition for L = 500–5,000.
+    """
+    from scipy.linalg import lapack  # lazy: only unbalanced designs need it
+
+    L = A.shape[0]
+    if L == 0:
+        return (lambda r: np.zeros_like(r)), 0
+    tol = 1e-9 * max(float(A.diagonal().max()), 1e-300)
+    U, piv, rank, _ = lapack.dpstrf(A, lower=0, tol=tol)
+    keep = piv[:rank] - 1
+    U = np.asfortranarray(np.triu(U[:rank, :rank]))
+
+    def solve(r: np.ndarray) -> np.ndarray:
+        """Two triangular solves, U'y = r_P then U x = y (no inverse formed)."""
+        y, info = lapack.dtrtrs(U, np.asfortranarray(r[keep]), lower=0, trans=1)
+        x, info2 = lapack.dtrtrs(U, y, lower=0, trans=0)
+        if info or info2:
+            raise EstimationError("fixed effects: the reduced normal equations are singular")
+        lam = np.zeros((L, r.shape[1]))
+        lam[keep] = x
+        return lam
+
+    return solve, int(rank)
 
 
 def _components(a: _Factor, b: _Factor) -> int:

@@ -24,7 +24,14 @@ def centred_ss(X: np.ndarray) -> np.ndarray:
     out = np.empty(X.shape[1])
     for j in range(X.shape[1]):
         col = X[:, j]
-        out[j] = 0.0 if col.size == 0 or np.all(col == col[0]) else float(col.var()) * col.size
+        if col.size == 0:
+            out[j] = 0.0
+            continue
+        # shifted by the first value (exact zeros for a constant column, no cancellation when the
+        # mean is large against the spread): sum d^2 - (sum d)^2 / n, three passes, not five
+        d = col - col[0]
+        s1 = float(d.sum())
+        out[j] = max(float(np.dot(d, d)) - s1 * s1 / col.size, 0.0) if d.any() else 0.0
     return out
 
 

@@ -5,10 +5,13 @@ Grammar (a subset of R's fixest / Python's pyfixest, the notation users of ``reg
 
     formula   := dep "~" rhs ["|" absorbed] ["|" endog "~" instruments]
     rhs       := term ("+" term)*          term := name | name ":" name | name "*" name | "1" | "0"
-    absorbed  := name ("+" name)*          (fixed effects, demeaned away, no coefficients)
+    absorbed  := effect ("+" effect)*      effect := name | name "^" name ...
+                                           (fixed effects, demeaned away, no coefficients)
 
 * ``x:z`` adds the product column ``x:z`` (the interaction only);
 * ``x*z`` expands to ``x + z + x:z`` (main effects and the interaction, as in R);
+* ``a^b`` after the first ``|`` absorbs one effect per observed (a, b) pair (fixest's notation),
+  e.g. ``"y ~ x | firm + year + industry^year"``; any number of absorbed effects;
 * ``1`` / ``0`` alone mean "no exogenous regressor" (an IV model with only the endogenous one);
 * the IV part ``endog ~ instr1 + instr2`` is the part holding a ``~`` after the first ``|``.
 
@@ -82,6 +85,21 @@ def _terms(side: str, formula: str, *, allow_constant: bool = False) -> list[str
     return out
 
 
+def _effect_terms(side: str, formula: str) -> list[str]:
+    """Split ``firm + year + industry^year`` into absorbed effects (``a^b``: interacted)."""
+    out: list[str] = []
+    for raw in side.split("+"):
+        token = raw.strip()
+        if not token:
+            raise _fail(formula, "an empty absorbed effect (two '+' in a row, or '+' at an end)")
+        if ":" in token or "*" in token:
+            raise _fail(formula, f"absorbed effect {token!r}: interact effects with '^' (a^b)")
+        effect = "^".join(_name(p, formula, "absorbed effect") for p in token.split("^"))
+        if effect not in out:
+            out.append(effect)
+    return out
+
+
 def _split(formula: str) -> tuple[str, list[str], list[str], list[str], list[str]]:
     if not isinstance(formula, str) or "~" not in formula:
         raise _fail(str(formula), "needs the form 'y ~ x + z | entity + time'")
@@ -103,9 +121,7 @@ def _split(formula: str) -> tuple[str, list[str], list[str], list[str], list[str
         else:
             if absorbed:
                 raise _fail(formula, "more than one part of absorbed effects")
-            absorbed = [] if part.strip() in ("0", "") else _terms(part, formula)
-            if any(":" in a for a in absorbed):
-                raise _fail(formula, "interacted fixed effects (a^b) are not supported")
+            absorbed = [] if part.strip() in ("0", "") else _effect_terms(part, formula)
     if y in x or y in endog:
         raise _fail(formula, f"the dependent variable {y!r} is also a regressor")
     return y, x, absorbed, endog, instruments
@@ -159,10 +175,18 @@ def add_interactions(data: pd.DataFrame, terms: Sequence[str]) -> pd.DataFrame:
 
 
 def _effects(absorbed: Sequence[str], kw: dict) -> dict:
-    """Map absorbed effects onto entity/time/effects; one name is the time effect if it is ``time``."""
+    """Map absorbed effects onto entity/time/effects; one name is the time effect if it is ``time``.
+
+    Three or more effects, or an interaction ``a^b``, go to ``absorb``: the first plain name is the
+    entity (the default cluster, as fixest clusters by the first effect), the period is ``time``
+    (default ``year`` when it is absorbed; used by Driscoll–Kraay and two-way clustering).
+    """
     time_name = kw.get("time", "year")
-    if len(absorbed) > 2:
-        raise ConfigError(f"at most two absorbed effects (entity + time), got {list(absorbed)}")
+    if len(absorbed) > 2 or any("^" in a for a in absorbed):
+        plain = [a for a in absorbed if "^" not in a]
+        entity = kw.get("entity", plain[0] if plain else None)
+        time = kw.get("time", "year" if "year" in plain else None)
+        return {"entity": entity, "time": time, "absorb": list(absorbed)}
     if len(absorbed) == 2:
         return {"entity": absorbed[0], "time": absorbed[1], "effects": "twoway"}
     if len(absorbed) == 1 and absorbed[0] == time_name:
@@ -234,7 +258,7 @@ def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw):
     from imtfp.models.mediation import mediation
 
     y, x, absorbed = parse_formula(formula)
-    if len(absorbed) not in (0, 2):
+    if len(absorbed) not in (0, 2) or any("^" in a for a in absorbed):
         raise ConfigError(
             f"formula {formula!r}: mediation absorbs both effects (| entity + time) or none"
         )

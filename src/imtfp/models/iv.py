@@ -48,13 +48,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.core.rank import check_absorbed, collinear_columns
 from imtfp.core.vcov import vcov_cluster, vcov_robust, vcov_unadjusted
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import CovType, Effects, as_list, check_option, lag_within, unique
-from imtfp.models.panel import PanelFit, coef_rows, fit_twfe, panel_sample, partial_out
+from imtfp.models.panel import (
+    PanelFit,
+    absorbed_columns,
+    coef_rows,
+    fit_twfe,
+    panel_sample,
+    partial_out,
+)
 from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
 
@@ -259,6 +266,7 @@ def iv_2sls(
     cov: CovType = "clustered",
     cluster: str | None = None,
     drop_singletons: bool = True,
+    absorb: Sequence[str] | None = None,
 ) -> IVFit:
     """IV-2SLS with absorbed fixed effects, first-stage diagnostics and the OLS comparison.
 
@@ -269,6 +277,8 @@ def iv_2sls(
     cov : ``clustered`` (by ``cluster``, default the entity), ``robust`` or
         ``unadjusted``; ``driscoll_kraay`` and ``twoway_clustered`` raise
         :class:`~imtfp.errors.ConfigError`.
+    absorb : absorbed effects by name instead of ``effects`` (columns or ``a^b``
+        interactions, any number), as :func:`~imtfp.models.panel.fit_twfe`
 
     Returns
     -------
@@ -299,7 +309,10 @@ def iv_2sls(
         raise ValueError(
             f"a variable is both endogenous and an instrument: {sorted(set(en) & set(zs))}"
         )
+    absorb = None if absorb is None else unique(as_list(absorb))
     ent, tim = effects in ("twoway", "entity"), effects in ("twoway", "time")
+    if absorb is not None:
+        ent, tim = entity in absorb, time in absorb
     cl = cluster if cluster is not None else entity
     if cov == "clustered" and cl is None:
         raise ValueError("cov='clustered' needs a cluster variable (cluster and entity are None)")
@@ -307,9 +320,10 @@ def iv_2sls(
     s = panel_sample(
         data,
         names,
-        entity=entity,
-        time=time,
+        entity=entity if absorb is None else None,
+        time=time if absorb is None else None,
         cluster=cl if cov == "clustered" else None,
+        absorb=absorb or (),
         what="iv_2sls",
     )
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what="iv_2sls")
@@ -369,8 +383,8 @@ def iv_2sls(
         F_cl = (ssr_r - ssr_u) / L / (ssr_u / (n - fs_kdf))
         first[e] = {"coef": pi[:L], "vcov": Vpi[:L, :L]}
         suffix = "" if len(en) == 1 else f":{e}"
-        diag[f"first_stage_F{suffix}"] = (F_rob, float(stats.f.sf(F_rob, L, den)))
-        diag[f"first_stage_F_nonrobust{suffix}"] = (F_cl, float(stats.f.sf(F_cl, L, n - fs_kdf)))
+        diag[f"first_stage_F{suffix}"] = (F_rob, float(special.fdtrc(L, den, F_rob)))
+        diag[f"first_stage_F_nonrobust{suffix}"] = (F_cl, float(special.fdtrc(L, n - fs_kdf, F_cl)))
     # weak identification: Z and the endogenous regressors partialled on W as well
     if W.shape[1]:
         Wp = W @ np.linalg.lstsq(W, np.column_stack([Z, Xe]), rcond=None)[0]
@@ -391,10 +405,12 @@ def iv_2sls(
     Vc = _cov(cov, Xc, uc, Xc_inv, codes, k_df + q)
     F_end = _wald_F(bc[-q:], Vc[-q:, -q:])
     end_df = df_inf if cov == "clustered" else n - k_df - q
-    diag["endogeneity_test"] = (F_end, float(stats.f.sf(F_end, q, end_df)))
+    diag["endogeneity_test"] = (F_end, float(special.fdtrc(q, end_df, F_end)))
 
     ols = fit_twfe(
-        s.frame(unique([c for c in (entity, time, cl) if c] + names)),
+        s.frame(
+            unique([c for c in (entity, time, cl) if c] + names + absorbed_columns(absorb or ()))
+        ),
         y=y,
         x=en,
         controls=ws,
@@ -404,6 +420,7 @@ def iv_2sls(
         cov=cov,
         cluster=cluster,
         drop_singletons=False,
+        absorb=absorb,
         what="iv ols",
     )
     return IVFit(

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # t quantiles and tails without importing scipy.stats (~1 s a job)
 
+from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import AbsorbPlan, group_codes
 from imtfp.core.vcov import cluster_factor, dk_default_bandwidth
 from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
@@ -303,10 +304,12 @@ class _Base:
     ) -> dict[str, np.ndarray]:
         """Columns of one (sample, winsor, lag) group; winsorised within the sample (after lagging)."""
         r = self.rows(sample, samples)
+        if len(r) == len(self.frame):  # every row: the base arrays themselves (never written to)
+            return {c: _winsorise(self.cols[c], winsor) for c in columns}
         return {c: _winsorise(self.cols[c][r], winsor) for c in columns}
 
 
-# --------------------------------------------------------------------------- batched solver
+# --------------------------------------------------------------------------- moments
 
 
 def _check_rank(xtx: np.ndarray, spec_ids: np.ndarray, names: list[list[str]]) -> None:
@@ -325,46 +328,272 @@ def _check_rank(xtx: np.ndarray, spec_ids: np.ndarray, names: list[list[str]]) -
         )
 
 
-def _finish_batch(
-    X: np.ndarray,
-    y: np.ndarray,
-    xtx: np.ndarray,
-    starts: np.ndarray,
-    time_onehot: np.ndarray | None,
-    bandwidth: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Coefficient and unscaled variance of the first regressor for a batch of specs.
+class _Design:
+    """The absorbed effects of one set of rows: codes, the partialling plan, K and clusters."""
 
-    ``X`` (B, n, k) and ``y`` (B, n) are partialled; rows are sorted by entity
-    (``starts`` marks the first row of each). Returns ``beta1`` (B,),
-    :math:`\\sum_g (a's_g)^2` with :math:`s_g = \\tilde X_g'\\hat e_g` and
-    :math:`a` the first row of :math:`(\\tilde X'\\tilde X)^{-1}`, and the
-    Driscoll–Kraay analogue on period sums :math:`h_t` (Bartlett weights), or
-    None. Every operation acts on each spec's own slice (batched matmul /
-    LAPACK calls loop over the batch), so a result does not depend on which
-    other specs share its batch.
+    def __init__(self, ent_all: np.ndarray, years: np.ndarray, fe: str, spec_ids: np.ndarray):
+        n = len(ent_all)
+        self.n = n
+        self.ent = group_codes(ent_all)
+        self.tim = group_codes(years)
+        self.groups = [self.ent, self.tim] if fe == "twoway" else [self.ent]
+        self.G = int(self.ent.max()) + 1 if n else 0
+        self.T = int(self.tim.max()) + 1 if n else 0
+        if self.G < 2:
+            raise EstimationError(f"specifications {list(spec_ids[:5])}: fewer than 2 clusters")
+        # one plan per design (codes, counts, nesting in O(n)); the two-way transformation is
+        # exact, so a column's partialled values do not depend on the other columns
+        self.plan = AbsorbPlan(self.groups)
+        self.fe_nested = self.plan.dof([self.ent])
+        self.fe_all = self.plan.dof()
+        self.fe_lm = 0 if len(self.groups) == 1 else self.fe_all  # linearmodels auto_df
+
+    def k_df(self, k: int, dof: str) -> tuple[int, int]:
+        """(K of the clustered factor under ``dof``, K with every effect) for k regressors."""
+        return k + 1 + (self.fe_nested if dof == "stata" else self.fe_lm), k + 1 + self.fe_all
+
+
+def _pairs(spec_cols: list[list[str]], pos: Mapping[str, int]) -> dict[tuple[int, int], int]:
+    """Index of every column pair a specification multiplies: (regressor, outcome), (regressor, regressor)."""
+    out: dict[tuple[int, int], int] = {}
+    for cols in spec_cols:
+        d, regs = pos[cols[0]], [pos[c] for c in cols[1:]]
+        for i, r in enumerate(regs):
+            for j in [d, *regs[i:]]:
+                out.setdefault((min(r, j), max(r, j)), len(out))
+    return out
+
+
+class _Moments:
+    """Everything a specification needs from the partialled columns W (n × p), built in one pass.
+
+    * the Gram entries :math:`W_i'W_j` of those pairs: every specification's
+      :math:`\\tilde X'\\tilde X` and :math:`\\tilde X'\\tilde y` are made of them;
+    * for every column pair (i, j) some specification multiplies, the cluster sums
+      :math:`P_{g,ij} = \\sum_{r\\in g} W_{ri}W_{rj}` (G × pairs) and, for Driscoll–Kraay, the
+      period sums (T × pairs).
+
+    A specification's score of cluster g along :math:`a` (first row of
+    :math:`(\\tilde X'\\tilde X)^{-1}`) is linear in them:
+    :math:`a'\\tilde X_g'\\hat e_g = \\sum_i a_i P_{g,x_iy} - \\sum_{ij} a_i\\hat\\beta_j P_{g,x_ix_j}`,
+    so a batch of specifications is one (G × pairs) by (pairs × B) product and the n rows are
+    never touched per specification: memory O(n p + G · pairs), not O(B n k).
     """
-    xty = X.transpose(0, 2, 1) @ y[:, :, None]
+
+    def __init__(self, W: np.ndarray, design: _Design, pairs: dict, need_dk: bool):
+        p = W.shape[1]
+        self.index = np.full((p, p), -1, dtype=np.intp)  # pair of columns (i, j) -> its column
+        for (i, j), col in pairs.items():
+            self.index[i, j] = self.index[j, i] = col
+        self.by_cluster = _pair_sums(W, pairs, design.ent, design.G)
+        self.by_period = _pair_sums(W, pairs, design.tim, design.T) if need_dk else None
+        # Gram entries W_i'W_j from the cluster sums, each summed alone (no BLAS blocking that
+        # would depend on the other columns)
+        self.gram = np.array([self.by_cluster[:, c].sum() for c in range(len(pairs))])
+
+
+def _pair_sums(W: np.ndarray, pairs: dict, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """:math:`\\sum_{r\\in g} W_{ri}W_{rj}` for every pair, (groups × pairs), one bincount each."""
+    out = np.empty((n_groups, len(pairs)), order="F")
+    for (i, j), col in pairs.items():
+        out[:, col] = np.bincount(codes, weights=W[:, i] * W[:, j], minlength=n_groups)
+    return out
+
+
+def _cross_products(mom: _Moments, dep: np.ndarray, reg: np.ndarray):
+    """:math:`\tilde X'\tilde X` (B, k, k) and :math:`\tilde X'\tilde y` (B, k) of a batch."""
+    return mom.gram[mom.index[reg[:, :, None], reg[:, None, :]]], mom.gram[
+        mom.index[reg, dep[:, None]]
+    ]
+
+
+def _solve_batch(mom: _Moments, dep, reg, xtx, xty, bandwidth: int):
+    r"""Coefficient of the first regressor, clustered and Driscoll–Kraay meats, for a batch.
+
+    ``dep`` (B,) and ``reg`` (B, k) index the partialled columns. Returns ``beta1`` (B,),
+    :math:`\sum_g (a's_g)^2` and :math:`\sum_t h_t^2 + 2\sum_l w_l\sum_t h_th_{t-l}`
+    (Bartlett weights :math:`w_l = 1 - l/(L+1)`, :math:`h_t = a's_t` on period sums) or
+    None. Every number is summed in
+    the specification's own order of terms, so it does not depend on which other
+    specifications share the batch or the chunk (a chunked run equals a serial one exactly).
+    """
     A = np.linalg.inv(xtx)
-    beta = (A @ xty)[:, :, 0]
-    resid = y - (X @ beta[:, :, None])[:, :, 0]
-    scores = X * resid[:, :, None]  # (B, n, k)
-    a = A[:, 0, :][:, :, None]  # (B, k, 1): first row of the symmetric inverse
-    s_g = np.add.reduceat(scores, starts, axis=1)  # (B, G, k): rows sorted by entity
-    u = (s_g @ a)[:, :, 0]
-    meat_cl = np.sum(u * u, axis=1)
+    beta = np.einsum("bij,bj->bi", A, xty)
+    meat_cl = _meat(mom.by_cluster, mom.index, dep, reg, A[:, 0, :], beta)
     meat_dk = None
-    if time_onehot is not None:
-        h = (time_onehot @ scores @ a)[:, :, 0]  # (B, T): a' h_t
-        meat_dk = np.sum(h * h, axis=1)
-        for j in range(1, bandwidth + 1):
-            meat_dk = meat_dk + 2 * (1 - j / (bandwidth + 1)) * np.sum(h[:, j:] * h[:, :-j], axis=1)
+    if mom.by_period is not None:
+        h = _scores(mom.by_period, mom.index, dep, reg, A[:, 0, :], beta)  # (T, B)
+        meat_dk = np.einsum("tb,tb->b", h, h)
+        for lag in range(1, bandwidth + 1):
+            weight = 2 * (1 - lag / (bandwidth + 1))
+            meat_dk = meat_dk + weight * np.einsum("tb,tb->b", h[lag:], h[:-lag])
     return beta[:, 0], meat_cl, meat_dk
+
+
+def _scores(P, index, dep, reg, a, beta) -> np.ndarray:
+    r""":math:`a'\tilde X_g'\hat e_g = \sum_i a_i(P_{g,x_iy} - \sum_j \hat\beta_jP_{g,x_ix_j})`, (groups, B).
+
+    ``P`` holds the group sums of the column pairs (:class:`_Moments`); the symmetric pair
+    (i, j), i < j, enters once with weight :math:`-(a_i\beta_j + a_j\beta_i)`.
+    """
+    k = reg.shape[1]
+    u = P[:, index[reg[:, 0], dep]] * a[:, 0]
+    for i in range(1, k):
+        u += P[:, index[reg[:, i], dep]] * a[:, i]
+    for i in range(k):
+        u -= P[:, index[reg[:, i], reg[:, i]]] * (a[:, i] * beta[:, i])
+        for j in range(i + 1, k):
+            u -= P[:, index[reg[:, i], reg[:, j]]] * (a[:, i] * beta[:, j] + a[:, j] * beta[:, i])
+    return u
+
+
+def _meat(P, index, dep, reg, a, beta) -> np.ndarray:
+    r""":math:`\sum_g (a's_g)^2` per specification (clustered meat along the first regressor)."""
+    u = _scores(P, index, dep, reg, a, beta)
+    return np.einsum("gb,gb->b", u, u)
 
 
 # --------------------------------------------------------------------------- engine
 
 
+def _partialled(cols_of: Mapping[str, np.ndarray], spec_cols, plan: AbsorbPlan):
+    """The columns the specifications use, partialled in one pass: (W (n × p), position by name)."""
+    cols = list(dict.fromkeys(c for cs in spec_cols for c in cs))
+    n = len(next(iter(cols_of.values()))) if cols_of else 0
+    W = np.empty((n, len(cols)), order="F")
+    for j, c in enumerate(cols):
+        W[:, j] = cols_of[c]
+    return plan.demean(W, copy=False), {c: j for j, c in enumerate(cols)}
+
+
+def _dk_bandwidth(T: int, dk_bandwidth: int | None) -> int:
+    L = dk_default_bandwidth(T) if dk_bandwidth is None else int(dk_bandwidth)
+    if L >= T:
+        raise EstimationError(
+            f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}"
+        )
+    return L
+
+
+def _batches(members: list[int], k: int, G: int):
+    """Slices of the specifications with k regressors, each bounded in memory (G × B floats)."""
+    step = max(1, min(_BATCH, _BATCH_FLOATS // max(G * (k + 1), 1)))
+    for lo in range(0, len(members), step):
+        yield members[lo : lo + step]
+
+
+def _variance(design: _Design, k_dfs, meat_cl, meat_dk, is_dk, quantiles):
+    """(variance, t quantile, df) per spec: clustered :math:`c\\cdot` meat, or Driscoll–Kraay
+    :math:`\\frac{N}{N-K}` meat with every effect in K."""
+    (k_df, k_all), (q_cl, q_dk) = k_dfs, quantiles
+    n, G, T = design.n, design.G, design.T
+    var = cluster_factor(n, k_df, G) * meat_cl
+    q, dfs = np.full(len(meat_cl), q_cl), np.full(len(meat_cl), G - 1)
+    if meat_dk is not None:
+        if n <= k_all:
+            raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_all}")
+        var = np.where(is_dk, meat_dk * n / (n - k_all), var)
+        q = np.where(is_dk, q_dk, q)
+        dfs = np.where(is_dk, max(T - 1, 1), dfs)
+    return var, q, dfs
+
+
+def _write_rows(out: _Results, rows, beta, var, q, dfs, n, G) -> None:
+    """Estimates, t, p and the interval of a batch into the result arrays."""
+    se = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, beta / se, np.nan)
+    res = out.res
+    res[rows, 0], res[rows, 1], res[rows, 2] = beta, se, t
+    res[rows, 3] = 2 * special.stdtr(dfs, -np.abs(t))
+    res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
+    out.nobs[rows], out.df_inf[rows], out.n_clusters[rows] = n, dfs, G
+
+
+def _estimate_masked(
+    cols_of,
+    ent_all,
+    years,
+    sub_idx,
+    spec_cols,
+    info,
+    *,
+    fe,
+    dof,
+    level,
+    dk_bandwidth,
+    wild,
+    out,
+    tracker,
+):
+    """Estimate the specs of one group that share their complete-case rows."""
+    spec_ids, cov_of = info
+    design = _Design(ent_all, years, fe, spec_ids[sub_idx])
+    n, G, T = design.n, design.G, design.T
+    need_dk = bool((cov_of[sub_idx] == "driscoll_kraay").any())
+    L = _dk_bandwidth(T, dk_bandwidth) if need_dk else 0
+    W, pos = _partialled(cols_of, spec_cols, design.plan)
+    mom = _Moments(W, design, _pairs(spec_cols, pos), need_dk)
+    del W
+    q_cl = special.stdtrit(G - 1, 1 - (1 - level) / 2)
+    q_dk = special.stdtrit(max(T - 1, 1), 1 - (1 - level) / 2)
+    by_k: dict[int, list[int]] = {}
+    for p, cs in enumerate(spec_cols):
+        by_k.setdefault(len(cs) - 1, []).append(p)
+    for k, members in by_k.items():
+        k_df, k_all = design.k_df(k, dof)
+        for batch in _batches(members, k, G):
+            dep = np.array([pos[spec_cols[p][0]] for p in batch])
+            reg = np.array([[pos[c] for c in spec_cols[p][1:]] for p in batch])
+            rows = sub_idx[batch]
+            xtx, xty = _cross_products(mom, dep, reg)
+            _check_rank(xtx, spec_ids[rows], [spec_cols[p][1:] for p in batch])
+            beta, meat_cl, meat_dk = _solve_batch(mom, dep, reg, xtx, xty, L)
+            is_dk = cov_of[rows] == "driscoll_kraay"
+            var, q, dfs = _variance(design, (k_df, k_all), meat_cl, meat_dk, is_dk, (q_cl, q_dk))
+            _write_rows(out, rows, beta, var, q, dfs, n, G)
+            if wild[0]:
+                for p, r in zip(batch, rows):
+                    out.p_wild[r] = _wild_p(
+                        cols_of, spec_cols[p], design.ent, design.groups, k_df, *wild
+                    )
+            tracker.add(len(batch))
+
+
+def _wild_p(cols_of, cols, ent, groups, k_df, bootstrap, seed, weights) -> float:
+    """WCR bootstrap p-value of :math:`\\beta_x = 0` via :func:`imtfp.core.wild.wild_cluster_bootstrap`."""
+    fit = wild_cluster_bootstrap(
+        np.column_stack([cols_of[c] for c in cols[1:]]),
+        cols_of[cols[0]],
+        ent,
+        param=0,
+        bootstrap=int(bootstrap),
+        weights=weights,
+        seed=int(seed),
+        absorb=groups,
+        k_df=k_df,
+        level=None,
+    )
+    return fit.p_value
+
+
+class _Progress:
+    """Calls ``progress(done, total)`` whenever another 5 % of the specs is done."""
+
+    def __init__(self, callback, total):
+        self.callback, self.total, self.done, self.next = callback, total, 0, 0.0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.callback is not None and (self.done >= self.next or self.done == self.total):
+            self.callback(self.done, self.total)
+            self.next = (np.floor(self.done / self.total * 20) + 1) * self.total / 20
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@single_blas_thread
 def estimate_specifications(
     data: pd.DataFrame,
     specs: pd.DataFrame,
@@ -432,213 +661,112 @@ def estimate_specifications(
     check_option(dof, DofConvention, "dof")
     if bootstrap and bootstrap < 99:
         raise ConfigError(f"bootstrap must be 0 or at least 99 draws, got {bootstrap}")
-    samples = dict(samples or {})
-    control_sets = dict(control_sets or {})
+    samples, control_sets = dict(samples or {}), dict(control_sets or {})
+    original, norm, variables = _prepare_specs(specs, samples, control_sets)
+    out = _Results(len(norm))
+    tracker = _Progress(progress, len(norm))
+    info = (norm["spec_id"].to_numpy(), norm["cov"].to_numpy())
+    base = _base_for(data, norm, variables, entity=entity, time=time) if len(norm) else None
+    options = dict(dof=dof, level=level, dk_bandwidth=dk_bandwidth,
+                   wild=(bootstrap, seed, wild_weights), out=out, tracker=tracker)  # fmt: skip
+    for idx in _data_groups(norm):
+        sample, winsor, fe, spec_cols = _group_choices(norm, idx, variables)
+        arrays = base.group(
+            list(dict.fromkeys(c for cs in spec_cols for c in cs)), sample, samples, winsor
+        )
+        rows = base.rows(sample, samples)
+        for m, positions in _complete_case_masks(arrays, spec_cols):
+            sub_idx = idx[positions]
+            out.n_dropped[sub_idx] = len(rows) - int(m.sum())
+            _estimate_masked(
+                _take(arrays, m), _take(base.ent[rows], m), _take(base.years[rows], m), sub_idx,
+                [spec_cols[p] for p in positions], info, fe=fe, **options,
+            )  # fmt: skip
+    return out.frame(original, bootstrap=bool(bootstrap))
+
+
+def _prepare_specs(specs: pd.DataFrame, samples: Mapping, control_sets: Mapping):
+    """(the caller's specs with ``spec_id``, normalised choices, (y, x, controls) per spec)."""
     original = specs.reset_index(drop=True)
     if "spec_id" not in original.columns:
         original = original.assign(spec_id=np.arange(len(original)))
     norm = _normalise_specs(original, samples, control_sets)
-    n_specs = len(norm)
-    variables = [
-        _spec_variables(r, control_sets) for r in norm[["y", "x", "controls"]].to_dict("records")
-    ]
-    res = np.full((n_specs, 6), np.nan)
-    nobs = np.zeros(n_specs, dtype=np.int64)
-    df_inf = np.zeros(n_specs, dtype=np.int64)
-    n_clusters = np.zeros(n_specs, dtype=np.int64)
-    ndrop = np.zeros(n_specs, dtype=np.int64)
-    p_wild = np.full(n_specs, np.nan)
-    tracker = _Progress(progress, n_specs)
+    records = norm[["y", "x", "controls"]].to_dict("records")
+    return original, norm, [_spec_variables(r, control_sets) for r in records]
 
-    keys = ["sample", "winsor", "lag", "fe"]
+
+def _base_for(data, norm, variables, *, entity: str, time: str) -> _Base:
+    """The data prepared once for all specs: the plain columns and the regressors to lag."""
     lags = norm["lag"].to_numpy()
-    lagged_x = sorted({variables[i][1] for i in range(n_specs) if lags[i]})
+    lagged_x = sorted({v[1] for v, lag in zip(variables, lags) if lag})
     plain = sorted(
-        {v for i in range(n_specs) for v in (variables[i][0], *variables[i][2])}
-        | {variables[i][1] for i in range(n_specs) if not lags[i]}
+        {c for v in variables for c in (v[0], *v[2])}
+        | {v[1] for v, lag in zip(variables, lags) if not lag}
     )
-    info = (norm["spec_id"].to_numpy(), norm["cov"].to_numpy())
-    base = _Base(data, plain, lagged_x, entity=entity, time=time) if n_specs else None
-    group_of = [repr(t) for t in zip(*(norm[k].tolist() for k in keys))]
+    return _Base(data, plain, lagged_x, entity=entity, time=time)
+
+
+def _data_groups(norm: pd.DataFrame) -> list[np.ndarray]:
+    """Positions of the specs sharing one data set: (sample, winsor, lag, fe), in first-seen order."""
+    keys = ["sample", "winsor", "lag", "fe"]
     members: dict[str, list[int]] = {}
-    for i, gkey in enumerate(group_of):
-        members.setdefault(gkey, []).append(i)
-    for idx_list in members.values():
-        idx = np.asarray(idx_list)
-        first = norm.iloc[idx[0]]
-        sample = first["sample"]
-        sample = (
-            None if sample is None or (isinstance(sample, float) and np.isnan(sample)) else sample
-        )
-        lag, fe, winsor = int(first["lag"]), str(first["fe"]), float(first["winsor"])
-        regressor_name = (lambda x: f"L.{x}") if lag else (lambda x: x)
-        spec_cols = [
-            [variables[i][0], regressor_name(variables[i][1]), *variables[i][2]] for i in idx
-        ]
-        used = list(dict.fromkeys(c for cols in spec_cols for c in cols))
-        arrays = base.group(used, sample, samples, winsor)
-        rows = base.rows(sample, samples)
-        complete = {c: ~np.isnan(v) for c, v in arrays.items()}
-        masks: dict[bytes, list[int]] = {}
-        mask_of: dict[bytes, np.ndarray] = {}
-        for pos, cols in enumerate(spec_cols):
-            m = np.logical_and.reduce([complete[c] for c in cols])
-            key = m.tobytes()
-            masks.setdefault(key, []).append(pos)
-            mask_of[key] = m
-        for key, positions in masks.items():
-            m = mask_of[key]
-            sub_idx = idx[positions]
-            ndrop[sub_idx] = len(rows) - int(m.sum())
-            _estimate_masked(
-                {c: v[m] for c, v in arrays.items()},
-                base.ent[rows][m],
-                base.years[rows][m],
-                sub_idx,
-                [spec_cols[p] for p in positions],
-                info,
-                fe=fe,
-                dof=dof,
-                level=level,
-                dk_bandwidth=dk_bandwidth,
-                wild=(bootstrap, seed, wild_weights),
-                out=(res, nobs, p_wild, df_inf, n_clusters),
-                tracker=tracker,
-            )
-    out = original.copy()
-    for j, name in enumerate(["estimate", "se", "t", "p", "ci_low", "ci_high"]):
-        out[name] = res[:, j]
-    out["nobs"] = nobs
-    out["n_dropped"] = ndrop
-    out["df_inf"] = df_inf
-    out["n_clusters"] = n_clusters
-    if bootstrap:
-        out["p_wild"] = p_wild
-    front = ["spec_id"] + [c for c in out.columns if c != "spec_id"]
-    return out[front]
+    for i, key in enumerate(repr(t) for t in zip(*(norm[k].tolist() for k in keys))):
+        members.setdefault(key, []).append(i)
+    return [np.asarray(m) for m in members.values()]
 
 
-class _Progress:
-    """Calls ``progress(done, total)`` whenever another 5 % of the specs is done."""
-
-    def __init__(self, callback, total):
-        self.callback, self.total, self.done, self.next = callback, total, 0, 0.0
-
-    def add(self, n: int) -> None:
-        self.done += n
-        if self.callback is not None and (self.done >= self.next or self.done == self.total):
-            self.callback(self.done, self.total)
-            self.next = (np.floor(self.done / self.total * 20) + 1) * self.total / 20
-
-
-def _estimate_masked(
-    cols_of,
-    ent_all,
-    years,
-    sub_idx,
-    spec_cols,
-    info,
-    *,
-    fe,
-    dof,
-    level,
-    dk_bandwidth,
-    wild,
-    out,
-    tracker,
-):
-    """Estimate the specs of one group that share their complete-case rows (sorted by entity, time)."""
-    res, nobs_out, p_wild, df_out, g_out = out
-    spec_ids, cov_of = info
-    n = len(ent_all)
-    ent = group_codes(ent_all)
-    tim = group_codes(years)
-    groups = [ent, tim] if fe == "twoway" else [ent]
-    G, T = int(ent.max()) + 1 if n else 0, int(tim.max()) + 1 if n else 0
-    if G < 2:
-        raise EstimationError(
-            f"specifications {list(spec_ids[sub_idx][:5])}: fewer than 2 clusters"
-        )
-    cols = list(dict.fromkeys(c for cs in spec_cols for c in cs))
-    # one plan per design (codes, counts, nesting in O(n)) and every column partialled in one
-    # pass; the two-way transformation is exact, so a column's values do not depend on the others
-    plan = AbsorbPlan(groups)
-    W = plan.demean(np.column_stack([cols_of[c] for c in cols]))
-    pos = {c: j for j, c in enumerate(cols)}
-    starts = np.flatnonzero(np.r_[True, np.diff(ent) != 0])
-    fe_nested = plan.dof([ent])
-    fe_all = plan.dof()
-    fe_lm = 0 if len(groups) == 1 else fe_all  # linearmodels auto_df
-    need_dk = bool((cov_of[sub_idx] == "driscoll_kraay").any())
-    onehot = None
-    L = 0
-    if need_dk:
-        onehot = np.zeros((T, n))
-        onehot[tim, np.arange(n)] = 1.0
-        L = dk_default_bandwidth(T) if dk_bandwidth is None else int(dk_bandwidth)
-        if L >= T:
-            raise EstimationError(
-                f"Driscoll–Kraay bandwidth {L} must be below the number of periods {T}"
-            )
-    q_cl = special.stdtrit(G - 1, 1 - (1 - level) / 2)
-    q_dk = special.stdtrit(max(T - 1, 1), 1 - (1 - level) / 2)
-    by_k: dict[int, list[int]] = {}
-    for p, cs in enumerate(spec_cols):
-        by_k.setdefault(len(cs) - 1, []).append(p)
-    for k, members in by_k.items():
-        step = max(1, min(_BATCH, _BATCH_FLOATS // max(n * (k + 1), 1)))
-        for lo in range(0, len(members), step):
-            batch = members[lo : lo + step]
-            dep = np.array([pos[spec_cols[p][0]] for p in batch])
-            reg = np.array([[pos[c] for c in spec_cols[p][1:]] for p in batch])
-            X = np.ascontiguousarray(np.moveaxis(W[:, reg], 1, 0))
-            y = np.ascontiguousarray(W[:, dep].T)
-            xtx = X.transpose(0, 2, 1) @ X
-            rows = sub_idx[batch]
-            _check_rank(xtx, spec_ids[rows], [spec_cols[p][1:] for p in batch])
-            beta, meat_cl, meat_dk = _finish_batch(X, y, xtx, starts, onehot, L)
-            k_stata, k_lm, k_all = k + 1 + fe_nested, k + 1 + fe_lm, k + 1 + fe_all
-            k_df = k_stata if dof == "stata" else k_lm
-            var = cluster_factor(n, k_df, G) * meat_cl
-            q = np.full(len(batch), q_cl)
-            dfs = np.full(len(batch), G - 1)
-            if meat_dk is not None:
-                is_dk = cov_of[rows] == "driscoll_kraay"
-                if n <= k_all:
-                    raise EstimationError(f"no residual degrees of freedom: N = {n}, K = {k_all}")
-                var = np.where(is_dk, meat_dk * n / (n - k_all), var)
-                q = np.where(is_dk, q_dk, q)
-                dfs = np.where(is_dk, max(T - 1, 1), dfs)
-            se = np.sqrt(var)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.where(se > 0, beta / se, np.nan)
-            res[rows, 0], res[rows, 1], res[rows, 2] = beta, se, t
-            res[rows, 3] = 2 * special.stdtr(dfs, -np.abs(t))
-            res[rows, 4], res[rows, 5] = beta - q * se, beta + q * se
-            nobs_out[rows] = n
-            df_out[rows] = dfs
-            g_out[rows] = G
-            if wild[0]:
-                for p, r in zip(batch, rows):
-                    p_wild[r] = _wild_p(cols_of, spec_cols[p], ent, groups, k_df, *wild)
-            tracker.add(len(batch))
+def _group_choices(norm: pd.DataFrame, idx: np.ndarray, variables):
+    """(sample, winsor, fe, columns of each spec: [y, x or L.x, *controls]) of one data group."""
+    first = norm.iloc[idx[0]]
+    sample = first["sample"]
+    if sample is None or (isinstance(sample, float) and np.isnan(sample)):
+        sample = None
+    lag = int(first["lag"])
+    spec_cols = [
+        [variables[i][0], f"L.{variables[i][1]}" if lag else variables[i][1], *variables[i][2]]
+        for i in idx
+    ]
+    return sample, float(first["winsor"]), str(first["fe"]), spec_cols
 
 
-def _wild_p(cols_of, cols, ent, groups, k_df, bootstrap, seed, weights) -> float:
-    """WCR bootstrap p-value of :math:`\\beta_x = 0` via :func:`imtfp.core.wild.wild_cluster_bootstrap`."""
-    fit = wild_cluster_bootstrap(
-        np.column_stack([cols_of[c] for c in cols[1:]]),
-        cols_of[cols[0]],
-        ent,
-        param=0,
-        bootstrap=int(bootstrap),
-        weights=weights,
-        seed=int(seed),
-        absorb=groups,
-        k_df=k_df,
-        level=None,
-    )
-    return fit.p_value
+def _complete_case_masks(arrays: Mapping[str, np.ndarray], spec_cols):
+    """[(rows without a missing value, positions of the specs using exactly those rows)]."""
+    complete = {c: ~np.isnan(v) for c, v in arrays.items()}
+    groups: dict[bytes, tuple[np.ndarray, list[int]]] = {}
+    for pos, cols in enumerate(spec_cols):
+        m = np.logical_and.reduce([complete[c] for c in cols])
+        groups.setdefault(m.tobytes(), (m, []))[1].append(pos)
+    return list(groups.values())
+
+
+def _take(values, m: np.ndarray):
+    """Rows ``m`` of an array or of every array of a mapping (no copy when all rows are kept)."""
+    if isinstance(values, Mapping):
+        return {c: _take(v, m) for c, v in values.items()}
+    return values if m.all() else values[m]
+
+
+class _Results:
+    """The result arrays, one row per specification, filled group by group."""
+
+    def __init__(self, n_specs: int):
+        self.res = np.full((n_specs, 6), np.nan)  # estimate, se, t, p, ci_low, ci_high
+        self.nobs = np.zeros(n_specs, dtype=np.int64)
+        self.df_inf = np.zeros(n_specs, dtype=np.int64)
+        self.n_clusters = np.zeros(n_specs, dtype=np.int64)
+        self.n_dropped = np.zeros(n_specs, dtype=np.int64)
+        self.p_wild = np.full(n_specs, np.nan)
+
+    def frame(self, original: pd.DataFrame, *, bootstrap: bool) -> pd.DataFrame:
+        """The caller's specs with the result columns (``spec_id`` first)."""
+        out = original.copy()
+        for j, name in enumerate(["estimate", "se", "t", "p", "ci_low", "ci_high"]):
+            out[name] = self.res[:, j]
+        out["nobs"], out["n_dropped"] = self.nobs, self.n_dropped
+        out["df_inf"], out["n_clusters"] = self.df_inf, self.n_clusters
+        if bootstrap:
+            out["p_wild"] = self.p_wild
+        return out[["spec_id"] + [c for c in out.columns if c != "spec_id"]]
 
 
 # --------------------------------------------------------------------------- summary

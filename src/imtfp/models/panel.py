@@ -48,8 +48,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
+from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
 from imtfp.core.vcov import (
@@ -95,18 +96,26 @@ class PanelSample:
     cluster: np.ndarray | None = field(repr=False)
     n_missing: int = 0
     n_singletons: int = 0
+    absorbed: list[np.ndarray] | None = field(default=None, repr=False)  # codes of ``absorb``
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
 
     def subset(self, keep: np.ndarray) -> PanelSample:
-        def cut(c):
-            return None if c is None else compact_codes(c[keep])
+        done: dict[int, np.ndarray] = {}
+        idx = np.flatnonzero(keep)
 
-        values = _take_rows(self.values, keep)
+        def cut(c):  # the cluster is often the entity array itself: compact it once, keep it shared
+            if c is None:
+                return None
+            if id(c) not in done:
+                done[id(c)] = compact_codes(c.take(idx))
+            return done[id(c)]
+
+        values = _take_rows(self.values, idx)
         return PanelSample(
             self.data,
-            self.rows[keep],
+            self.rows.take(idx),
             self.names,
             values,
             cut(self.entity),
@@ -114,6 +123,7 @@ class PanelSample:
             cut(self.cluster),
             self.n_missing,
             self.n_singletons + int((~keep).sum()),
+            None if self.absorbed is None else [cut(c) for c in self.absorbed],
         )
 
     def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -123,14 +133,17 @@ class PanelSample:
 
 
 def _take_rows(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Rows ``keep`` of a Fortran-ordered array, column by column (no C-order intermediate copy)."""
-    out = np.empty((int(keep.sum()), values.shape[1]), order="F")
+    """Rows ``keep`` (mask or positions) of a Fortran-ordered array, column by column."""
+    idx = np.flatnonzero(keep) if keep.dtype == bool else keep  # the mask is scanned once
+    out = np.empty((len(idx), values.shape[1]), order="F")
     for j in range(values.shape[1]):
-        out[:, j] = values[:, j][keep]
+        out[:, j] = values[:, j].take(idx)  # (np.take with out= into a strided column is slower)
     return out
 
 
 def _numeric(col: pd.Series) -> np.ndarray:
+    if col.dtype == np.float64:  # the common case: a view, no copy
+        return col.to_numpy()
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         col = pd.to_numeric(col, errors="raise")
     return col.to_numpy(dtype=float, na_value=np.nan)
@@ -138,15 +151,37 @@ def _numeric(col: pd.Series) -> np.ndarray:
 
 def _check_duplicates(s: PanelSample, entity: str, time: str, what: str) -> None:
     E, T = int(s.entity.max()) + 1, int(s.time.max()) + 1
-    key = s.entity.astype(np.int64) * T + s.time
+    key = s.entity * T + s.time
     if E * T <= _DUP_DENSE_MAX:
-        dup = np.bincount(key, minlength=E * T)[key] > 1
+        counts = np.bincount(key, minlength=E * T)
+        if counts.max() <= 1:  # the usual case: one pass, no per-row lookup
+            return
+        dup = counts[key] > 1
     else:
         _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
         dup = cnt[inv] > 1
     if dup.any():
         ex = s.data.iloc[s.rows[dup]][[entity, time]].head(3).to_dict("records")
         raise EstimationError(f"{what}: duplicate ({entity}, {time}) rows, e.g. {ex}")
+
+
+def absorbed_columns(absorb: Sequence[str]) -> list[str]:
+    """The data columns named by absorbed effects (``a^b`` names ``a`` and ``b``)."""
+    return unique(c for spec in absorb for c in spec.split("^"))
+
+
+def _effect_codes(
+    data: pd.DataFrame, spec: str, rows: np.ndarray | None, known: dict
+) -> np.ndarray:
+    """Codes of one absorbed effect: a column, or the interaction ``a^b`` (one level per pair)."""
+    codes = None
+    for c in spec.split("^"):
+        if c not in known:
+            arr = data[c].to_numpy()
+            known[c] = group_codes(arr if rows is None else arr[rows])
+        g = known[c]
+        codes = g if codes is None else group_codes(codes * (int(g.max()) + 1) + g)
+    return codes
 
 
 def panel_sample(
@@ -156,26 +191,33 @@ def panel_sample(
     entity: str | None,
     time: str | None,
     cluster: str | None = None,
+    absorb: Sequence[str] = (),
     what: str = "model",
 ) -> PanelSample:
-    """Complete cases of ``variables`` (and keys, cluster) as arrays, missing rows counted.
+    """Complete cases of ``variables`` (and keys, cluster, absorbed effects) as arrays.
 
     Raises :class:`ConfigError` for a missing column and :class:`EstimationError`
-    for duplicate (entity, time) pairs. Only the needed columns are read.
+    for duplicate (entity, time) pairs (not checked when effects are named by
+    ``absorb``: absorbing effects needs no unique panel key). Only the needed
+    columns are read; missing rows are counted.
     """
     keys = [c for c in (entity, time) if c is not None]
-    cols = unique(keys + list(variables) + ([cluster] if cluster else []))
+    fe_cols = absorbed_columns(absorb)
+    cols = unique(keys + list(variables) + ([cluster] if cluster else []) + fe_cols)
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise ConfigError(f"{what}: the data have no column(s) {missing}")
     names = unique(variables)
     N = len(data)
     values = np.empty((N, len(names)), order="F")
+    bad = np.zeros(N, dtype=bool)
     for j, v in enumerate(names):
         values[:, j] = _numeric(data[v])
-    ok = ~np.isnan(values).any(axis=1)
-    for c in unique(keys + ([cluster] if cluster else [])):
-        ok &= data[c].notna().to_numpy()
+        bad |= np.isnan(values[:, j])
+    for c in unique(keys + ([cluster] if cluster else []) + fe_cols):
+        if data[c].dtype.kind not in "iub":  # integer and boolean columns have no missing value
+            bad |= data[c].isna().to_numpy()
+    ok = ~bad
     n_missing = int(N - ok.sum())
     if n_missing:
         logger.info(
@@ -186,16 +228,17 @@ def panel_sample(
     else:
         rows = np.arange(N)
 
+    known: dict[str, np.ndarray] = {}  # codes by column, shared (the same array) between roles
+    sub = rows if n_missing else None
+
     def codes(c):
-        if c is None:
-            return None
-        arr = data[c].to_numpy()
-        return group_codes(arr if not n_missing else arr[rows])
+        return None if c is None else _effect_codes(data, c, sub, known)
 
     ent, tim = codes(entity), codes(time)
-    cl = ent if cluster in (None, entity) else (tim if cluster == time else codes(cluster))
-    s = PanelSample(data, rows, names, values, ent, tim, cl if cluster else None, n_missing)
-    if entity is not None and time is not None and len(rows):
+    cl = codes(cluster) if cluster else None
+    fe = [codes(spec) for spec in absorb] if absorb else None
+    s = PanelSample(data, rows, names, values, ent, tim, cl, n_missing, 0, fe)
+    if entity is not None and time is not None and len(rows) and not absorb:
         _check_duplicates(s, entity, time, what)
     return s
 
@@ -235,6 +278,7 @@ class PanelFit(Estimates):
     n_singletons: int = 0
     omitted: list[str] = field(default_factory=list)
     fe_method: str = ""
+    absorbed: list[str] = field(default_factory=list)  # effects named by ``absorb``
 
     @property
     def params(self) -> pd.Series:
@@ -285,7 +329,9 @@ class PanelFit(Estimates):
         return tidy_frame(rows)
 
     def _summary_header(self) -> list[tuple[str, str]]:
-        fe = [n for n, on in (("entity", self.entity_fe), ("time", self.time_fe)) if on]
+        fe = list(self.absorbed) or [
+            n for n, on in (("entity", self.entity_fe), ("time", self.time_fe)) if on
+        ]
         lines = [
             ("Model", "fixed-effects (within) regression" if fe else "pooled OLS"),
             ("Dep. variable", self.dep_var),
@@ -309,9 +355,13 @@ class PanelFit(Estimates):
 def inference_row(est: float, se: float, df: int | None, level: float = 0.95) -> dict:
     """t, two-sided p and CI from an estimate and its standard error."""
     t = est / se if se > 0 else np.nan
-    dist = stats.norm if df is None else stats.t(df)
-    p = 2 * dist.sf(abs(t)) if np.isfinite(t) else np.nan
-    q = dist.ppf(1 - (1 - level) / 2)
+    upper = 1 - (1 - level) / 2
+    if df is None:
+        p = 2 * special.ndtr(-abs(t)) if np.isfinite(t) else np.nan
+        q = special.ndtri(upper)
+    else:
+        p = 2 * special.stdtr(df, -abs(t)) if np.isfinite(t) else np.nan
+        q = special.stdtrit(df, upper)
     return {
         "estimate": est,
         "se": se,
@@ -384,9 +434,16 @@ def partial_out(
     """Drop singletons (reported), then partial the absorbed effects out of every column.
 
     Without effects the constant is partialled out (one group), so slopes and
-    their covariances equal pooled OLS with an intercept (Frisch–Waugh).
+    their covariances equal pooled OLS with an intercept (Frisch–Waugh). A sample
+    built with ``absorb`` partials out those effects (any number; ``ent``/``tim`` ignored).
     """
-    groups = [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
+
+    def effect_groups(s: PanelSample) -> list[np.ndarray]:
+        if s.absorbed is not None:
+            return list(s.absorbed)
+        return [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
+
+    groups = effect_groups(s)
     if groups and drop_singletons:
         keep = singleton_mask(groups)
         if not keep.all():
@@ -397,7 +454,7 @@ def partial_out(
                 n_single,
             )
             s = s.subset(keep)
-            groups = [g for g, on in ((s.entity, ent), (s.time, tim)) if on]
+            groups = effect_groups(s)
     n = len(s.rows)
     if n == 0:
         raise EstimationError(f"{what}: no complete observations")
@@ -435,6 +492,7 @@ def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
     return V, k_df, T - 1, None
 
 
+@single_blas_thread
 def fit_twfe(
     data: pd.DataFrame,
     *,
@@ -448,9 +506,16 @@ def fit_twfe(
     cluster: str | None = None,
     dk_bandwidth: int | None = None,
     drop_singletons: bool = True,
+    absorb: Sequence[str] | None = None,
     what: str = "twfe",
 ) -> PanelFit:
-    """Fit the fixed-effects model and return a :class:`PanelFit` (same as :func:`twfe`)."""
+    """Fit the fixed-effects model and return a :class:`PanelFit` (same as :func:`twfe`).
+
+    ``absorb`` names the absorbed effects instead of ``effects``: any number of columns and
+    interactions ``a^b`` (one effect per observed pair), e.g. ``["firm", "year", "industry^year"]``;
+    ``entity`` is then only the default cluster and ``time`` the period of Driscoll–Kraay and
+    two-way clustering.
+    """
     check_option(effects, Effects, "effects")
     check_option(cov, CovType, "cov")
     xs = as_list(x)
@@ -459,7 +524,11 @@ def fit_twfe(
     regs = unique(xs + [c for c in as_list(controls) if c not in xs])
     if y in regs:
         raise ValueError(f"the dependent variable {y!r} is also a regressor")
-    ent, tim = _effects_for(entity, time, effects)
+    if absorb is not None:
+        absorb = unique(as_list(absorb))
+        ent, tim = entity in absorb, time in absorb
+    else:
+        ent, tim = _effects_for(entity, time, effects)
     clustered = cov in ("clustered", "twoway_clustered")
     cl = cluster if cluster is not None else entity
     if clustered and cl is None:
@@ -467,15 +536,22 @@ def fit_twfe(
     if cov in ("driscoll_kraay", "twoway_clustered") and time is None:
         raise ValueError(f"cov={cov!r} needs a time column")
     s = panel_sample(
-        data, [y] + regs, entity=entity, time=time, cluster=cl if clustered else None, what=what
+        data,
+        [y] + regs,
+        entity=entity if absorb is None else None,
+        time=time if absorb is None or cov in ("driscoll_kraay", "twoway_clustered") else None,
+        cluster=cl if clustered else None,
+        absorb=absorb or (),
+        what=what,
     )
     if len(s.rows) == 0:
         raise EstimationError(f"{what}: no complete observations")
     p = partial_out(s, ent=ent, tim=tim, drop_singletons=drop_singletons, what=what)
     s = p.sample
-    absorbed_by = (
-        " + ".join(n for n, on in (("entity", ent), ("time", tim)) if on) + " fixed effects"
+    names = (
+        absorb if absorb is not None else [n for n, on in (("entity", ent), ("time", tim)) if on]
     )
+    absorbed_by = " + ".join(names) + " fixed effects"
     Xt, yt = p.W[:, 1:], p.W[:, 0]  # views: the sample's columns are [y] + regs
     xtx = Xt.T @ Xt
     check_absorbed(
@@ -526,6 +602,7 @@ def fit_twfe(
         n_singletons=s.n_singletons,
         omitted=omitted,
         fe_method=p.fe.method if p.groups else "none",
+        absorbed=list(absorb or []),
     )
 
 
@@ -543,6 +620,7 @@ def twfe(
     cluster: str | None = None,
     dk_bandwidth: int | None = None,
     drop_singletons: bool = True,
+    absorb: Sequence[str] | None = None,
 ) -> PanelFit:
     """Fixed-effects regression of ``y`` on ``x`` and ``controls``.
 
@@ -553,7 +631,8 @@ def twfe(
     ----------
     data : panel with the entity, time and model columns
     formula : fixest-style ``"y ~ x + z | province + year"`` instead of ``y``/``x``/``effects``
-        (absorbed effects after ``|``; ``x:z`` and ``x*z`` interactions; see
+        (absorbed effects after ``|``, any number, ``a^b`` for interacted effects, e.g.
+        ``"y ~ x | firm + year + industry^year"``; ``x:z`` and ``x*z`` interactions; see
         :mod:`imtfp.models.formula`); ``controls`` then flags right-hand terms as controls
     y, x, controls : column names; all coefficients are reported
     effects : ``twoway`` (entity and time), ``entity``, ``time`` or ``none``
@@ -563,6 +642,10 @@ def twfe(
     cluster : cluster variable; ``None`` clusters by the entity
     drop_singletons : drop observations alone in an absorbed group first, as
         reghdfe does (their number is ``n_singletons``; slopes are unchanged)
+    absorb : absorbed effects by name instead of ``effects`` (columns or ``a^b``
+        interactions, any number); K counts each effect's levels less one, and
+        none of an effect nested in the cluster variable (fixest's rule; two
+        effects also lose one level per extra connected component, as reghdfe)
 
     Returns
     -------
@@ -589,6 +672,8 @@ def twfe(
             raise ConfigError("twfe: give either a formula or y= and x=, not both")
         from imtfp.models.formula import feols
 
+        if absorb is not None:
+            raise ConfigError("twfe: name absorbed effects in the formula or in absorb=, not both")
         return feols(formula, data, controls=controls, cov=cov, cluster=cluster, dk_bandwidth=dk_bandwidth,
                      drop_singletons=drop_singletons, **({} if entity == "province" else {"entity": entity}),
                      **({} if time == "year" else {"time": time}))  # fmt: skip
@@ -606,6 +691,7 @@ def twfe(
         cluster=cluster,
         dk_bandwidth=dk_bandwidth,
         drop_singletons=drop_singletons,
+        absorb=absorb,
     )
 
 

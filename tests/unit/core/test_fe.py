@@ -102,3 +102,23 @@ def test_group_sums_by_bincount_equal_an_explicit_loop():
     expected = np.array([A[codes == g].sum(axis=0) for g in range(17)])
     np.testing.assert_allclose(group_sums(A, codes), expected, rtol=1e-12)
     np.testing.assert_allclose(group_sums(A[:, 0], codes), expected[:, 0], rtol=1e-12)
+
+
+def test_nested_third_factor_exact_rank():
+    """year is nested in industry^year: the reduced system is singular, the rank says how much."""
+    rng = np.random.default_rng(12)
+    F, T, I = 60, 6, 4
+    firm = np.repeat(np.arange(F), T)
+    year = np.tile(np.arange(T), F)
+    iy = rng.integers(0, I, F)[firm] * T + year
+    keep = rng.random(F * T) < 0.75
+    groups = [group_codes(g[keep]) for g in (firm, year, iy)]
+    groups = [g[singleton_mask(groups)] for g in groups]
+    groups = [group_codes(g) for g in groups]
+    plan = AbsorbPlan(groups)
+    assert plan.method == "exact"
+    assert plan.rank == np.linalg.matrix_rank(_dummies(groups))
+    X = rng.normal(size=(len(groups[0]), 2))
+    np.testing.assert_allclose(plan.demean(X), _oracle(X, groups), atol=1e-10)
+    # fixest's count: every effect's levels less one, no exact redundancy (documented)
+    assert plan.dof() == sum(int(g.max()) for g in groups)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.results import Estimates
 from imtfp.tidy import tidy_frame
@@ -24,7 +24,7 @@ def uniform_crit(draws: np.ndarray, se: np.ndarray, level: float) -> float:
     """
     ok = np.isfinite(se) & (se > 0)
     if not ok.any() or draws.shape[0] == 0:
-        return float(stats.norm.ppf(1 - (1 - level) / 2))
+        return float(special.ndtri(1 - (1 - level) / 2))
     tmax = np.nanmax(np.abs(draws[:, ok]) / se[ok], axis=1)
     return float(np.quantile(tmax, level))
 
@@ -33,7 +33,7 @@ def gaussian_sup_t(vcov: np.ndarray, *, bootstrap: int, seed: int, level: float)
     """Sup-t critical value from draws of N(0, V) (Montiel Olea & Plagborg-Møller 2019)."""
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     if bootstrap <= 0 or len(se) == 0:
-        return float(stats.norm.ppf(1 - (1 - level) / 2))
+        return float(special.ndtri(1 - (1 - level) / 2))
     rng = np.random.default_rng(seed)
     ok = se > 0
     draws = np.zeros((bootstrap, len(se)))
@@ -95,9 +95,9 @@ class DidAggregate(Estimates):
     def tidy(self, *, table: str = "did", column: str = "", level: float = 0.95) -> pd.DataFrame:
         """Rows of the index terms (band columns ``band_low``/``band_high``) and an ``ATT`` row."""
         rows = super().tidy(table=table, column=column, level=level) if len(self.index) else None
-        z = stats.norm.ppf(1 - (1 - level) / 2)
+        z = special.ndtri(1 - (1 - level) / 2)
         se_o = self.overall_se
-        p_o = 2 * stats.norm.sf(abs(self.overall_att / se_o)) if se_o > 0 else np.nan
+        p_o = 2 * special.ndtr(-abs(self.overall_att / se_o)) if se_o > 0 else np.nan
         overall = tidy_frame(
             [
                 {

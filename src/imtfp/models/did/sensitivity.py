@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.models.did._results import DidAggregate
 from imtfp.models.did.cs import wald
@@ -67,7 +67,7 @@ def honest_did(
     Returns (table with restriction, M, lb, ub, ci_low, ci_high; {"breakdown_rm", "breakdown_sd"}).
     """
     idx, b, V = _with_reference(es)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = special.ndtri(1 - (1 - level) / 2)
     post = np.flatnonzero(idx >= 0)
     if target == "first":
         post = post[:1]
