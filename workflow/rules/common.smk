@@ -265,11 +265,17 @@ def design_of(wildcards):
     return spec
 
 
-def design_timing_inputs(wildcards):
+def design_file(wildcards, field):
+    """A design's file (pilots, outcome_data) under design_root(), refused if it leads outside."""
     spec = design_of(wildcards)
-    paths = {"pilots": str(design_root() / spec["pilots"])}
-    if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
+    key = f"designs.{wildcards.design}.{field}"
+    return str(imtfp.config.contained_path(spec[field], design_root(), key=key))
+
+
+def design_timing_inputs(wildcards):
+    paths = {"pilots": design_file(wildcards, "pilots")}
+    if design_of(wildcards).get("outcome_data"):
+        paths["external"] = design_file(wildcards, "outcome_data")
     return paths
 
 
@@ -284,7 +290,7 @@ def design_frame_inputs(wildcards):
         variant = f"robustness/{source}/" if source else wildcards.variant
         paths["analysis"] = f"data/derived/{variant}measure/analysis.parquet"
     if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
+        paths["external"] = design_file(wildcards, "outcome_data")
     return paths
 
 
