@@ -109,7 +109,7 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
 
     ``prefix`` (``robustness.<check>.``) is put before every key named, for overlays.
     """
-    from imtfp import expressions, provinces
+    from imtfp import provinces
 
     panel = config.get("panel", {}) or {}
     years = panel.get("years")
@@ -125,8 +125,8 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
                 f"config key '{prefix}panel.drop_provinces[{i}]': {name!r} is not a province "
                 "(a name such as 西藏 / 西藏自治区 / Tibet, or a code such as 54)"
             ) from None
-    for name in panel.get("derived") or {}:
-        expressions.check_name(name, key=f"config key '{prefix}panel.derived.{name}'")
+    _check_derived(panel.get("derived") or {}, prefix)
+    _check_derived(panel.get("replace") or {}, prefix, section="replace")
     share = panel.get("max_extrapolated_share")
     if share is not None and not 0 <= float(share) <= 1:
         raise ConfigError(
@@ -147,6 +147,48 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
             raise ConfigError(f"{key}: {span!r} must be [start, end] with start <= end")
         if years and len(years) == 2 and (span[1] < years[0] or span[0] > years[1]):
             raise ConfigError(f"{key}: {list(span)} lies outside panel.years {list(years)}")
+
+
+def _check_derived(derived: Mapping, prefix: str, *, section: str = "derived") -> None:
+    """Derived names (not a function, keyword or key column) and the form and limits of their
+    expressions (:func:`imtfp.expressions.parse`), before any data are read."""
+    from imtfp import expressions
+
+    for name, expr in derived.items():
+        key = f"config key '{prefix}panel.{section}.{name}'"
+        expressions.check_name(name, key=key)
+        expressions.parse(expr, key=key, columns=None)
+
+
+def check_derived_names(config: Mapping, indicators) -> None:
+    """No derived variable of the baseline or of a named check may be named as an indicator the
+    dataset provides (``indicators``: the catalog codes its manifest maps); ConfigError naming both.
+    An indicator is replaced only on purpose, by ``panel.replace``, whose names must be indicators.
+
+    The workflow calls this when it loads (the manifest says what the warehouse will hold);
+    :func:`imtfp.panel.derive` checks the panel's actual columns again when it builds.
+    """
+    indicators = set(indicators)
+    variants = [("", config)] + [
+        (f"robustness.{n}.", merge(config, o))
+        for n, o in (config.get("robustness") or {}).items()
+        if isinstance(o, Mapping)
+    ]
+    for prefix, cfg in variants:
+        panel = cfg.get("panel") or {}
+        for name in panel.get("derived") or {}:
+            if name in indicators:
+                raise ConfigError(
+                    f"config key '{prefix}panel.derived.{name}': the derived variable {name!r} would "
+                    f"replace the indicator {name!r} of the dataset (and everything computed from "
+                    "it); choose another name, or say so with panel.replace"
+                )
+        for name in panel.get("replace") or {}:
+            if name not in indicators:
+                raise ConfigError(
+                    f"config key '{prefix}panel.replace.{name}': {name!r} is not an indicator of "
+                    "the dataset (a new variable belongs in panel.derived)"
+                )
 
 
 def check_overlays(config: Mapping, schema: Mapping | None = None) -> None:

@@ -24,9 +24,8 @@ def validate_config():
     # validate_all: schema, sanity (year order, provinces, derived names) and every named check, each
     # error naming the full key (robustness.<check>.models.modles).
     imtfp.config.validate_all(config)
-
-
-validate_config()
+    # no derived variable may replace an indicator of the dataset (panel.derived.gdp: gdp * 2)
+    imtfp.config.check_derived_names(config, manifest().indicators())
 
 
 def dataset_root():
@@ -36,6 +35,9 @@ def dataset_root():
 
 def manifest():
     return load_manifest(config["dataset"]["manifest"], root=dataset_root())
+
+
+validate_config()
 
 
 def raw_files():

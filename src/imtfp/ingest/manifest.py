@@ -63,6 +63,15 @@ class Manifest:
     simulated: bool = False
     description: str = ""
 
+    def indicators(self) -> set[str]:
+        """Catalog codes the manifest's entries map (what the warehouse can hold)."""
+        codes = set()
+        for entry in self.files:
+            codes.add(entry.get("indicator"))
+            codes |= set((entry.get("indicators") or {}).values())
+            codes |= set((entry.get("columns") or {}).values())
+        return codes - {None}
+
     def paths(self) -> list[Path]:
         return [self.root / f["path"] for f in self.files]
 
