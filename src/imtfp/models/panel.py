@@ -149,6 +149,18 @@ def _check_duplicates(s: PanelSample, entity: str, time: str, what: str) -> None
         raise EstimationError(f"{what}: duplicate ({entity}, {time}) rows, e.g. {ex}")
 
 
+def _refuse_infinite(data, names, values, keys, what) -> None:
+    """±inf is not data (x/0 upstream): refuse naming the column and the first rows."""
+    j = int(np.flatnonzero(np.isinf(values).any(axis=0))[0])
+    rows = np.flatnonzero(np.isinf(values[:, j]))
+    where = "; ".join(
+        ", ".join(f"{k} {data[k].iat[i]}" for k in keys) or f"row {i}" for i in rows[:5]
+    )
+    raise EstimationError(
+        f"{what}: non-finite values (±inf) in column {names[j]!r} ({len(rows)} rows: {where})"
+    )
+
+
 def panel_sample(
     data: pd.DataFrame,
     variables: Sequence[str],
@@ -173,6 +185,8 @@ def panel_sample(
     values = np.empty((N, len(names)), order="F")
     for j, v in enumerate(names):
         values[:, j] = _numeric(data[v])
+    if np.isinf(values).any():
+        _refuse_infinite(data, names, values, keys, what)
     ok = ~np.isnan(values).any(axis=1)
     for c in unique(keys + ([cluster] if cluster else [])):
         ok &= data[c].notna().to_numpy()
@@ -458,7 +472,7 @@ def fit_twfe(
         raise ValueError("x must name at least one regressor")
     regs = unique(xs + [c for c in as_list(controls) if c not in xs])
     if y in regs:
-        raise ValueError(f"the dependent variable {y!r} is also a regressor")
+        raise EstimationError(f"{what}: the dependent variable {y!r} is also a regressor")
     ent, tim = _effects_for(entity, time, effects)
     clustered = cov in ("clustered", "twoway_clustered")
     cl = cluster if cluster is not None else entity
