@@ -68,11 +68,23 @@ def merge(base: Mapping, overlay: Mapping) -> dict:
     return out
 
 
+def _read_yaml(path: str | Path) -> dict:
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read the config file {path} ({type(exc).__name__}: {exc})"
+        ) from exc
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"the config file {path} is not a mapping of sections")
+    return dict(doc)
+
+
 def load(path: str | Path, *overlays: str | Path) -> dict:
     """Read a config file, merge overlay files in order, validate, return the dict."""
-    config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    config = _read_yaml(path)
     for overlay in overlays:
-        config = merge(config, yaml.safe_load(Path(overlay).read_text(encoding="utf-8")))
+        config = merge(config, _read_yaml(overlay))
     validate_all(config)
     return config
 
@@ -107,8 +119,21 @@ def _in_overlay(overlay: Mapping, path: str) -> bool:
 def check_sanity(config: Mapping, *, prefix: str = "") -> None:
     """Mistakes the schema cannot see: reversed year ranges, unknown provinces, bad derived names.
 
-    ``prefix`` (``robustness.<check>.``) is put before every key named, for overlays.
+    ``prefix`` (``robustness.<check>.``) is put before every key named, for overlays. Values of
+    the wrong type (which the schema refuses first) are ConfigErrors here too.
     """
+    try:
+        _check_sanity(config, prefix)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(
+            f"config: a value of the wrong type under {prefix or 'the top level'} "
+            f"({type(exc).__name__}: {exc}); validate the config against the schema"
+        ) from exc
+
+
+def _check_sanity(config: Mapping, prefix: str) -> None:
     from imtfp import provinces
 
     panel = config.get("panel", {}) or {}

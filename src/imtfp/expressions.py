@@ -235,13 +235,19 @@ def parse(expr: str, *, key: str, columns: set[str] | None) -> ast.Expression:
     return tree
 
 
-def _shift(frame: pd.DataFrame, column: str, k: int, entity: str, time: str) -> np.ndarray:
+def _shift(
+    frame: pd.DataFrame, column: str, k: int, entity: str, time: str, key: str
+) -> np.ndarray:
     """Value ``k`` years earlier (k > 0) or later (k < 0) in the same entity; NaN if that year is absent."""
-    key = frame[[entity, time]].assign(**{time: frame[time] - k})
+    if not pd.api.types.is_integer_dtype(frame[time]) or frame.duplicated([entity, time]).any():
+        raise ConfigError(
+            f"{key}: lag/lead need whole-number years and one row per {entity} and {time}"
+        )
+    wanted = frame[[entity, time]].assign(**{time: frame[time] - k})
     lookup = pd.Series(
         frame[column].to_numpy(dtype=float), index=pd.MultiIndex.from_frame(frame[[entity, time]])
     )
-    return lookup.reindex(pd.MultiIndex.from_frame(key)).to_numpy(dtype=float)
+    return lookup.reindex(pd.MultiIndex.from_frame(wanted)).to_numpy(dtype=float)
 
 
 def evaluate(
@@ -316,7 +322,7 @@ def evaluate_with_faults(
         name = node.func.id
         if name in ("lag", "lead"):
             k = node.args[1].value if len(node.args) == 2 else 1
-            v = _shift(frame, node.args[0].id, k if name == "lag" else -k, entity, time)
+            v = _shift(frame, node.args[0].id, k if name == "lag" else -k, entity, time, key)
             return v, np.isinf(v)
         args = [ev(a) for a in node.args]
         out = np.asarray(FUNCTIONS[name][2](*(a[0] for a in args)), dtype=float)

@@ -16,13 +16,28 @@ import pandas as pd
 
 from imtfp import expressions, provinces
 from imtfp.database import connect
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, IngestError, MissingColumnError
 from imtfp.options import MissingPolicy, OnBadCell, check_option
 from imtfp.vintages import check_vintages
 
 
 def pivot(observations: pd.DataFrame) -> pd.DataFrame:
-    """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT)."""
+    """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT).
+
+    The warehouse holds one value per province, year and indicator; observations with more than
+    one are an :class:`~imtfp.errors.IngestError` naming the first cells (never ``first()`` of
+    them silently).
+    """
+    need = ["province", "year", "indicator", "value"]
+    if missing := [c for c in need if c not in observations.columns]:
+        raise MissingColumnError("observations", missing, available=observations.columns)
+    dup = observations.duplicated(["province", "year", "indicator"], keep=False)
+    if dup.any():
+        cells = observations.loc[dup, ["province", "year", "indicator"]].drop_duplicates().head(3)
+        raise IngestError(
+            "the observations hold more than one value for "
+            + "; ".join(" ".join(map(str, r)) for r in cells.itertuples(index=False))
+        )
     with connect() as con:
         con.register("obs", observations[["province", "year", "indicator", "value"]])
         wide = con.execute(

@@ -232,7 +232,11 @@ def run(argv: list[str], directory: str | Path = ".") -> int:
         return 2
     for line in verify_outputs(directory):
         print(f"imtfp.supervise: {line}", file=sys.stderr)
-    proc = subprocess.Popen(argv, cwd=directory, start_new_session=True)
+    try:
+        proc = subprocess.Popen(argv, cwd=directory, start_new_session=True)
+    except OSError as exc:
+        print(f"imtfp.supervise: cannot start {argv[0]} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     watchdog = subprocess.Popen(
         [sys.executable, "-m", "imtfp.supervise", "--watch", str(proc.pid), str(os.getpid())],
         start_new_session=True,
@@ -255,6 +259,12 @@ def run(argv: list[str], directory: str | Path = ".") -> int:
 def main(args: list[str] | None = None) -> int:
     args = sys.argv[1:] if args is None else args
     if args[:1] == ["--watch"]:
+        if len(args) != 3 or not all(a.isdigit() for a in args[1:]):
+            print(
+                "usage: python -m imtfp.supervise --watch LEADER_PID SUPERVISOR_PID",
+                file=sys.stderr,
+            )
+            return 2
         watch(int(args[1]), int(args[2]))
         return 0
     if args[:1] == ["--verify-outputs"]:

@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 
 from imtfp import provinces
-from imtfp.errors import ConfigError, IngestError
+from imtfp.errors import ConfigError, ImtfpError, IngestError
 from imtfp.ingest import catalog
 from imtfp.ingest import columns as columns_reader
 from imtfp.ingest.cells import filled, names_the_file
@@ -135,6 +135,16 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
             raise IngestError(
                 f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path)
             )
+        for key in ("indicators", "columns", "units", "years", "reject_flagged"):
+            if entry.get(key) is not None and not isinstance(entry[key], dict):
+                raise IngestError(
+                    f"files[{i}] ({entry.get('path')}): `{key}` must be a mapping", file=str(path)
+                )
+        for key in ("exclude_cells", "aliases"):
+            if entry.get(key) is not None and not isinstance(entry[key], list):
+                raise IngestError(
+                    f"files[{i}] ({entry.get('path')}): `{key}` must be a list", file=str(path)
+                )
         if "vintage" not in entry:
             raise IngestError(
                 f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path)
@@ -375,6 +385,17 @@ def read_entry(
         Path(manifest.root), check_entry_path(entry["path"], 0, str(entry["path"]))
     )
     file = str(entry["path"])
+    try:
+        return _read_entry(path, file, entry, on_bad_cell)
+    except ImtfpError:
+        raise
+    except Exception as exc:  # a malformed entry or file never escapes as a bare library error
+        raise IngestError(
+            f"cannot read the entry ({type(exc).__name__}: {exc})", file=file
+        ) from exc
+
+
+def _read_entry(path: Path, file: str, entry: dict, on_bad_cell: str) -> Reading:
     reading = _read_file(path, entry, on_bad_cell)
     # Record the path as declared, so the warehouse does not depend on where the data sit.
     for df in (reading.observations, reading.rejects, reading.excluded):
@@ -405,6 +426,8 @@ def _exclude_cells(
     drop = pd.Series(False, index=obs.index)
     reasons = pd.Series("", index=obs.index, dtype=object)
     for rule in rules:
+        if not isinstance(rule, dict):
+            raise IngestError(f"exclude_cells rule {rule!r} is not a mapping", file=file)
         missing = {"province", "indicator", "reason"} - set(rule)
         if missing or not ({"year", "years"} & set(rule)):
             raise IngestError(
