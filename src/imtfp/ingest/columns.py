@@ -268,7 +268,7 @@ def _read_table(table: Table, spec: Spec, on_bad_cell: str) -> tuple[Reading, se
     sink = KeyedSink(table.file, on_bad_cell)
     for line, cells in table.skipped:
         sink.text(line, cells, "header")
-    sink.text(table.header_line, table.header, "column_header")
+    sink.text(table.header_line, table.header_cells, "column_header")
     cols = _resolve(spec, table)
     for line, cells in table.rows:
         _read_row(sink, spec, cols, line, dict(zip(table.header, cells)))

@@ -255,7 +255,7 @@ def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "er
             f"tidy CSV lacks columns {sorted(missing)}", file=file, line=table.header_line
         )
     sink = KeyedSink(file, on_bad_cell)
-    sink.text(table.header_line, table.header, "column_header")
+    sink.text(table.header_line, table.header_cells, "column_header")
     for line, cells in table.rows:
         row = dict(zip(table.header, cells))
         sink.labels += sum(filled(v) for c, v in row.items() if c != "value")

@@ -34,13 +34,16 @@ Row = tuple[int, list[str]]
 
 @dataclass
 class Table:
-    """A header and its rows; ``skipped`` holds the lines before the header (titles, notes)."""
+    """A header and its rows; ``skipped`` holds the lines before the header (titles, notes),
+    ``header_cells`` the header row as the file has it (``header`` names an empty cell over a
+    filled column ``<column N>``)."""
 
     file: str
     header: list[str]
     header_line: int
     rows: list[Row]
     skipped: list[Row] = field(default_factory=list)
+    header_cells: list[str] = field(default_factory=list)
 
 
 def decode(path: Path, encodings: Sequence[str]) -> str:
@@ -128,7 +131,7 @@ def _table(rows: list[Row], file: str, skip_rows: int, *, strict_width: bool) ->
                 line=line,
             )
         out.append((line, [_strip(c) for c in cells[:width]] + [""] * (width - len(cells))))
-    return Table(file, header, hline, out, skipped)
+    return Table(file, header, hline, out, skipped, list(hcells))
 
 
 def csv_table(
@@ -162,7 +165,7 @@ def stata_table(path: str | Path) -> Table:
     header = [str(c).strip() for c in df.columns]
     rows = [(i + 2, [_stata_cell(v) for v in row])
             for i, row in enumerate(df.itertuples(index=False, name=None))]  # fmt: skip
-    return Table(file, _header(header, rows, file, 1), 1, rows)
+    return Table(file, _header(header, rows, file, 1), 1, rows, [], header)
 
 
 def read_tables(

@@ -19,6 +19,7 @@ plain strings.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def excel_cell(value: object) -> str:
 def _xls_sheets(path: Path) -> list[Sheet]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True)
+    with open(os.devnull, "w") as quiet:  # xlrd prints warnings on corrupt files to stdout
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=quiet)
     out = []
     for sheet in book.sheets():
         rows = [[_xls_cell(sheet.cell(r, c), xlrd) for c in range(sheet.ncols)]
