@@ -132,59 +132,71 @@ class _Checker:
         )
 
     def visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Expression):
-            return self.visit(node.body)
-        if isinstance(node, ast.BinOp):
-            if type(node.op) not in _OPERATORS:
-                self.fail(node, f"the operator {type(node.op).__name__}")
-            self.visit(node.left)
-            return self.visit(node.right)
-        if isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                self.fail(node, f"the operator {type(node.op).__name__}")
-            return self.visit(node.operand)
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                self.fail(node, f"the literal {node.value!r} (only numbers)")
-            if not _small_number(node.value):
-                raise ConfigError(
-                    f"{self.key}: the literal {_short(node.value)} is larger than the limit "
-                    f"{MAX_LITERAL:g} (or not finite)"
-                )
-            return None
-        if isinstance(node, ast.Name):
-            if self.columns is not None and node.id not in self.columns:
-                raise ConfigError(f"{self.key}: {node.id!r} is not an indicator of the panel")
-            self.names.add(node.id)
-            return None
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-                raise ConfigError(
-                    f"{self.key}: {name!r} is not an allowed function (allowed: {', '.join(sorted(FUNCTIONS))})"
-                )
-            lo, hi, _ = FUNCTIONS[node.func.id]
-            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-                self.fail(node, "a keyword or starred argument")
-            if len(node.args) < lo or (hi is not None and len(node.args) > hi):
-                self.fail(node, f"{node.func.id} with {len(node.args)} arguments")
-            if node.func.id in ("lag", "lead"):
-                if not isinstance(node.args[0], ast.Name):
-                    self.fail(node, f"{node.func.id} of anything but a column")
-                if len(node.args) == 2 and not _positive_int(node.args[1]):
-                    self.fail(
-                        node, f"{node.func.id} by anything but a positive whole number of years"
-                    )
-                if len(node.args) == 2 and node.args[1].value > MAX_SHIFT:
-                    raise ConfigError(
-                        f"{self.key}: {node.func.id} by {_short(node.args[1].value)} years is "
-                        f"beyond the limit of {MAX_SHIFT} years"
-                    )
-            for a in node.args:
-                self.visit(a)
-            return None
-        self.fail(node, type(node).__name__)
-        return None
+        """Check ``node`` with the method for its type; any other type is not allowed."""
+        kinds = {ast.Expression: self._expression, ast.BinOp: self._binop,
+                 ast.UnaryOp: self._unaryop, ast.Constant: self._constant, ast.Name: self._name,
+                 ast.Call: self._call}  # fmt: skip
+        check = kinds.get(type(node))
+        if check is None:
+            self.fail(node, type(node).__name__)
+        check(node)
+
+    def _expression(self, node: ast.Expression) -> None:
+        self.visit(node.body)
+
+    def _binop(self, node: ast.BinOp) -> None:
+        if type(node.op) not in _OPERATORS:
+            self.fail(node, f"the operator {type(node.op).__name__}")
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def _unaryop(self, node: ast.UnaryOp) -> None:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            self.fail(node, f"the operator {type(node.op).__name__}")
+        self.visit(node.operand)
+
+    def _constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            self.fail(node, f"the literal {node.value!r} (only numbers)")
+        if not _small_number(node.value):
+            raise ConfigError(
+                f"{self.key}: the literal {_short(node.value)} is larger than the limit "
+                f"{MAX_LITERAL:g} (or not finite)"
+            )
+
+    def _name(self, node: ast.Name) -> None:
+        if self.columns is not None and node.id not in self.columns:
+            raise ConfigError(f"{self.key}: {node.id!r} is not an indicator of the panel")
+        self.names.add(node.id)
+
+    def _call(self, node: ast.Call) -> None:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ConfigError(
+                f"{self.key}: {name!r} is not an allowed function (allowed: {', '.join(sorted(FUNCTIONS))})"
+            )
+        lo, hi, _ = FUNCTIONS[node.func.id]
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            self.fail(node, "a keyword or starred argument")
+        if len(node.args) < lo or (hi is not None and len(node.args) > hi):
+            self.fail(node, f"{node.func.id} with {len(node.args)} arguments")
+        if node.func.id in ("lag", "lead"):
+            self._shift(node)
+        for a in node.args:
+            self.visit(a)
+
+    def _shift(self, node: ast.Call) -> None:
+        """``lag(x[, k])``/``lead``: of a column, by a whole number of years up to MAX_SHIFT."""
+        fn = node.func.id
+        if not isinstance(node.args[0], ast.Name):
+            self.fail(node, f"{fn} of anything but a column")
+        if len(node.args) == 2 and not _positive_int(node.args[1]):
+            self.fail(node, f"{fn} by anything but a positive whole number of years")
+        if len(node.args) == 2 and node.args[1].value > MAX_SHIFT:
+            raise ConfigError(
+                f"{self.key}: {fn} by {_short(node.args[1].value)} years is beyond the limit "
+                f"of {MAX_SHIFT} years"
+            )
 
 
 def _positive_int(node: ast.AST) -> bool:

@@ -123,43 +123,7 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
                 file=str(path),
             )
         seen[key] = i
-        unknown = set(entry) - _ENTRY_KEYS
-        if unknown:
-            raise IngestError(f"files[{i}] has unknown keys {sorted(unknown)}", file=str(path))
-        if entry.get("reader") not in READERS:
-            raise IngestError(
-                f"files[{i}] reader must be one of {READERS}, not {entry.get('reader')!r}",
-                file=str(path),
-            )
-        if entry["reader"] == "wide" and not entry.get("columns"):
-            raise IngestError(
-                f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path)
-            )
-        for key in ("indicators", "columns", "units", "years", "reject_flagged"):
-            if entry.get(key) is not None and not isinstance(entry[key], dict):
-                raise IngestError(
-                    f"files[{i}] ({entry.get('path')}): `{key}` must be a mapping", file=str(path)
-                )
-        for key in ("exclude_cells", "aliases"):
-            if entry.get(key) is not None and not isinstance(entry[key], list):
-                raise IngestError(
-                    f"files[{i}] ({entry.get('path')}): `{key}` must be a list", file=str(path)
-                )
-        if "vintage" not in entry:
-            raise IngestError(
-                f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path)
-            )
-        codes = [
-            entry.get("indicator"),
-            *(entry.get("indicators") or {}).values(),
-            *(entry.get("columns") or {}).values(),
-        ]
-        for code in codes:
-            if code is not None:
-                try:
-                    catalog.canonical_unit(code)
-                except ConfigError as exc:
-                    raise IngestError(f"files[{i}]: {exc}", file=str(path)) from exc
+        _check_entry(entry, f"files[{i}] ({entry.get('path')})", str(path))
     return Manifest(
         dataset=str(doc.get("dataset", path.parent.name)),
         root=Path(root) if root is not None else path.parent,
@@ -167,6 +131,33 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
         simulated=bool(doc.get("simulated", False)),
         description=str(doc.get("description", "")),
     )
+
+
+def _check_entry(entry: dict, where: str, manifest: str) -> None:
+    """Keys, reader, shapes of the entry's values, vintage and catalog codes of one entry."""
+    if unknown := set(entry) - _ENTRY_KEYS:
+        raise IngestError(f"{where} has unknown keys {sorted(unknown)}", file=manifest)
+    if entry.get("reader") not in READERS:
+        raise IngestError(
+            f"{where} reader must be one of {READERS}, not {entry.get('reader')!r}", file=manifest
+        )
+    if entry["reader"] == "wide" and not entry.get("columns"):
+        raise IngestError(f"{where}: a wide table needs `columns`", file=manifest)
+    shapes = {k: dict for k in ("indicators", "columns", "units", "years", "reject_flagged")}
+    for key, kind in {**shapes, "exclude_cells": list, "aliases": list}.items():
+        if entry.get(key) is not None and not isinstance(entry[key], kind):
+            what = "a mapping" if kind is dict else "a list"
+            raise IngestError(f"{where}: `{key}` must be {what}", file=manifest)
+    if "vintage" not in entry:
+        raise IngestError(f"{where} declares no vintage", file=manifest)
+    codes = [entry.get("indicator"), *(entry.get("indicators") or {}).values(),
+             *(entry.get("columns") or {}).values()]  # fmt: skip
+    for code in codes:
+        if code is not None:
+            try:
+                catalog.canonical_unit(code)
+            except ConfigError as exc:
+                raise IngestError(f"{where}: {exc}", file=manifest) from exc
 
 
 def check_entry_path(rel: object, i: int, manifest: str) -> str:
