@@ -177,15 +177,14 @@ def check_entry_path(rel: object, i: int, manifest: str) -> str:
 
 
 def resolve_entry_path(root: Path, rel: str) -> Path:
-    """``root / rel``, refusing a path that resolves (through symbolic links too) outside the root."""
-    path = root / rel
+    """``root / rel``, refusing a path that resolves (through symbolic links too) outside the root
+    (the containment check of every config path, :func:`imtfp.config.contained_path`)."""
+    from imtfp.config import contained_path
+
     try:
-        inside = path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside:
-        raise IngestError(f"path resolves outside the dataset root {root}", file=str(rel))
-    return path
+        return contained_path(rel, root, key="files[].path")
+    except ConfigError:
+        raise IngestError(f"path resolves outside the dataset root {root}", file=str(rel)) from None
 
 
 def _norm_name(name: str) -> str:
