@@ -7,6 +7,8 @@ stops the run with a message a user can act on.
 from __future__ import annotations
 
 import copy
+import os
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -66,11 +68,23 @@ def merge(base: Mapping, overlay: Mapping) -> dict:
     return out
 
 
+def _read_yaml(path: str | Path) -> dict:
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read the config file {path} ({type(exc).__name__}: {exc})"
+        ) from exc
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"the config file {path} is not a mapping of sections")
+    return dict(doc)
+
+
 def load(path: str | Path, *overlays: str | Path) -> dict:
     """Read a config file, merge overlay files in order, validate, return the dict."""
-    config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    config = _read_yaml(path)
     for overlay in overlays:
-        config = merge(config, yaml.safe_load(Path(overlay).read_text(encoding="utf-8")))
+        config = merge(config, _read_yaml(overlay))
     validate_all(config)
     return config
 
@@ -105,9 +119,22 @@ def _in_overlay(overlay: Mapping, path: str) -> bool:
 def check_sanity(config: Mapping, *, prefix: str = "") -> None:
     """Mistakes the schema cannot see: reversed year ranges, unknown provinces, bad derived names.
 
-    ``prefix`` (``robustness.<check>.``) is put before every key named, for overlays.
+    ``prefix`` (``robustness.<check>.``) is put before every key named, for overlays. Values of
+    the wrong type (which the schema refuses first) are ConfigErrors here too.
     """
-    from imtfp import expressions, provinces
+    try:
+        _check_sanity(config, prefix)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(
+            f"config: a value of the wrong type under {prefix or 'the top level'} "
+            f"({type(exc).__name__}: {exc}); validate the config against the schema"
+        ) from exc
+
+
+def _check_sanity(config: Mapping, prefix: str) -> None:
+    from imtfp import provinces
 
     panel = config.get("panel", {}) or {}
     years = panel.get("years")
@@ -123,8 +150,8 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
                 f"config key '{prefix}panel.drop_provinces[{i}]': {name!r} is not a province "
                 "(a name such as 西藏 / 西藏自治区 / Tibet, or a code such as 54)"
             ) from None
-    for name in panel.get("derived") or {}:
-        expressions.check_name(name, key=f"config key '{prefix}panel.derived.{name}'")
+    _check_derived(panel.get("derived") or {}, prefix)
+    _check_derived(panel.get("replace") or {}, prefix, section="replace")
     share = panel.get("max_extrapolated_share")
     if share is not None and not 0 <= float(share) <= 1:
         raise ConfigError(
@@ -145,6 +172,48 @@ def check_sanity(config: Mapping, *, prefix: str = "") -> None:
             raise ConfigError(f"{key}: {span!r} must be [start, end] with start <= end")
         if years and len(years) == 2 and (span[1] < years[0] or span[0] > years[1]):
             raise ConfigError(f"{key}: {list(span)} lies outside panel.years {list(years)}")
+
+
+def _check_derived(derived: Mapping, prefix: str, *, section: str = "derived") -> None:
+    """Derived names (not a function, keyword or key column) and the form and limits of their
+    expressions (:func:`imtfp.expressions.parse`), before any data are read."""
+    from imtfp import expressions
+
+    for name, expr in derived.items():
+        key = f"config key '{prefix}panel.{section}.{name}'"
+        expressions.check_name(name, key=key)
+        expressions.parse(expr, key=key, columns=None)
+
+
+def check_derived_names(config: Mapping, indicators) -> None:
+    """No derived variable of the baseline or of a named check may be named as an indicator the
+    dataset provides (``indicators``: the catalog codes its manifest maps); ConfigError naming both.
+    An indicator is replaced only on purpose, by ``panel.replace``, whose names must be indicators.
+
+    The workflow calls this when it loads (the manifest says what the warehouse will hold);
+    :func:`imtfp.panel.derive` checks the panel's actual columns again when it builds.
+    """
+    indicators = set(indicators)
+    variants = [("", config)] + [
+        (f"robustness.{n}.", merge(config, o))
+        for n, o in (config.get("robustness") or {}).items()
+        if isinstance(o, Mapping)
+    ]
+    for prefix, cfg in variants:
+        panel = cfg.get("panel") or {}
+        for name in panel.get("derived") or {}:
+            if name in indicators:
+                raise ConfigError(
+                    f"config key '{prefix}panel.derived.{name}': the derived variable {name!r} would "
+                    f"replace the indicator {name!r} of the dataset (and everything computed from "
+                    "it); choose another name, or say so with panel.replace"
+                )
+        for name in panel.get("replace") or {}:
+            if name not in indicators:
+                raise ConfigError(
+                    f"config key '{prefix}panel.replace.{name}': {name!r} is not an indicator of "
+                    "the dataset (a new variable belongs in panel.derived)"
+                )
 
 
 def check_overlays(config: Mapping, schema: Mapping | None = None) -> None:
@@ -184,3 +253,109 @@ def validate_all(config: Mapping, schema: Mapping | None = None) -> None:
     validate(config, schema)
     check_sanity(config)
     check_overlays(config, schema)
+
+
+# ---- paths the config names (issue 23 item 4) --------------------------------------------------
+
+#: A run name is a folder name and nothing else: no separator, no dot, no leading dash.
+RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", re.ASCII)
+
+
+def contained_path(path: object, *bases: str | Path, key: str) -> Path:
+    """``base / path`` if it lies inside one of ``bases`` (after following symbolic links and
+    ``..``), else :class:`ConfigError` naming the config key.
+
+    The one containment check of every path a config names (the manifest, a design's pilot list
+    and outcome data, the run folder) and of every output the run manifest lists; callers apply
+    it before any folder is created or any file read. A relative ``path`` is taken relative to
+    the first base; an absolute one must lie inside a base; ``~`` is refused (it would be the
+    user's home on one machine and a folder named ``~`` on another).
+
+    Examples
+    --------
+    >>> contained_path("pilot/pilots.csv", "/data", key="designs.d.pilots").as_posix()
+    '/data/pilot/pilots.csv'
+    >>> contained_path("../../etc/hostname", "/data", key="designs.d.pilots")
+    Traceback (most recent call last):
+    ...
+    imtfp.errors.ConfigError: config key 'designs.d.pilots': '../../etc/hostname' leads outside /data
+    """
+    where = " or ".join(str(b) for b in bases)
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ConfigError(f"config key '{key}': {path!r} is not a path")
+    text = str(path)
+    if text.startswith("~") or "\x00" in text:
+        raise ConfigError(f"config key '{key}': {text!r} is not a path inside {where}")
+    candidate = Path(bases[0]) / text
+    try:
+        resolved = candidate.resolve()
+        inside = any(resolved.is_relative_to(Path(b).resolve()) for b in bases)
+    except (OSError, RuntimeError, ValueError):
+        inside = False
+    if not inside:
+        raise ConfigError(f"config key '{key}': {text!r} leads outside {where}")
+    return candidate
+
+
+def run_folder(config: Mapping, *, project: str | Path) -> str | None:
+    """``runs/<run_name>`` (relative to the project), or ``None`` without ``run_name``.
+
+    ``run_name`` must be a slug (letters, digits, ``_``, ``-``; at most 64 characters), so the
+    folder is one level below ``runs/``: checked here, before the workflow changes into it.
+    """
+    name = config.get("run_name")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not RUN_NAME.match(name):
+        raise ConfigError(
+            f"config key 'run_name': {name!r} is not a run name (letters, digits, _ and -, "
+            "at most 64 characters, starting with a letter or digit)"
+        )
+    folder = Path("runs") / name
+    contained_path(folder, project, key="run_name")
+    return str(folder)
+
+
+def _named_root(config: Mapping, project: Path) -> Path | None:
+    """The dataset root the config names (``dataset.root``, else ``data_root``), if any."""
+    dataset = config.get("dataset") or {}
+    root = dataset.get("root") or config.get("data_root")
+    return project / os.path.expanduser(str(root)) if root else None
+
+
+def _design_paths(config: Mapping):
+    """(key, path) of every file a design names, its design-level checks included."""
+    for name, spec in (config.get("designs") or {}).items():
+        if not isinstance(spec, Mapping):
+            continue
+        for field in ("pilots", "outcome_data"):
+            if spec.get(field) is not None:
+                yield f"designs.{name}.{field}", spec[field]
+        for check, overlay in (spec.get("checks") or {}).items():
+            for field in ("pilots", "outcome_data"):
+                if isinstance(overlay, Mapping) and overlay.get(field) is not None:
+                    yield f"designs.{name}.checks.{check}.{field}", overlay[field]
+
+
+def check_paths(config: Mapping, *, project: str | Path) -> None:
+    """Every path the config names stays inside its folder, else :class:`ConfigError` naming the key.
+
+    * ``run_name``: a slug (:func:`run_folder`);
+    * ``dataset.manifest``: inside the project or the dataset root (``dataset.root``, else
+      ``data_root``) — the roots themselves may be anywhere: they say where the data are;
+    * ``designs.<d>.pilots`` / ``outcome_data`` (and a design check's): inside the dataset root,
+      or the manifest's folder when no root is set (what ``design_root`` of the rules resolves).
+
+    Run by the workflow before it changes into the run folder (``workflow/rules/runs.smk``), so a
+    refused path creates nothing; works on a config not yet validated against the schema.
+    """
+    project = Path(project)
+    run_folder(config, project=project)
+    manifest = (config.get("dataset") or {}).get("manifest")
+    root = _named_root(config, project)
+    if manifest is not None:
+        manifest = contained_path(manifest, project, *([root] if root else []),
+                                  key="dataset.manifest")  # fmt: skip
+    designs_root = root or (manifest.parent if manifest is not None else project)
+    for key, path in _design_paths(config):
+        contained_path(path, designs_root, key=key)

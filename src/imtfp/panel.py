@@ -16,13 +16,28 @@ import pandas as pd
 
 from imtfp import expressions, provinces
 from imtfp.database import connect
-from imtfp.errors import ConfigError
-from imtfp.options import MissingPolicy, check_option
+from imtfp.errors import ConfigError, IngestError, MissingColumnError
+from imtfp.options import MissingPolicy, OnBadCell, check_option
 from imtfp.vintages import check_vintages
 
 
 def pivot(observations: pd.DataFrame) -> pd.DataFrame:
-    """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT)."""
+    """Wide table of all observations: province, year, one column per indicator (DuckDB PIVOT).
+
+    The warehouse holds one value per province, year and indicator; observations with more than
+    one are an :class:`~imtfp.errors.IngestError` naming the first cells (never ``first()`` of
+    them silently).
+    """
+    need = ["province", "year", "indicator", "value"]
+    if missing := [c for c in need if c not in observations.columns]:
+        raise MissingColumnError("observations", missing, available=observations.columns)
+    dup = observations.duplicated(["province", "year", "indicator"], keep=False)
+    if dup.any():
+        cells = observations.loc[dup, ["province", "year", "indicator"]].drop_duplicates().head(3)
+        raise IngestError(
+            "the observations hold more than one value for "
+            + "; ".join(" ".join(map(str, r)) for r in cells.itertuples(index=False))
+        )
     with connect() as con:
         con.register("obs", observations[["province", "year", "indicator", "value"]])
         wide = con.execute(
@@ -84,20 +99,124 @@ def fill_missing(
     return panel, imputed.sort_values(["indicator", "province", "year"]).reset_index(drop=True)
 
 
-def derive(panel: pd.DataFrame, derived: Mapping[str, str]) -> pd.DataFrame:
+#: Columns of :data:`DERIVED_REJECT_COLUMNS`: one row per derived cell set missing (on_bad_cell:
+#: reject) because its value was not finite.
+DERIVED_REJECT_COLUMNS = ["province", "year", "indicator", "value", "reason"]
+NOT_FINITE = (
+    "derived value is not finite (division by zero, log of 0 or a negative number, overflow)"
+)
+
+
+def derive(
+    panel: pd.DataFrame,
+    derived: Mapping[str, str],
+    *,
+    indicators=(),
+    on_bad_cell: OnBadCell = "error",
+) -> pd.DataFrame:
     """Add derived variables, each an expression over earlier columns (in declaration order).
 
     Expressions follow :mod:`imtfp.expressions` (arithmetic, numbers, indicator codes, ``ln``,
     ``exp``, ``sqrt``, ``abs``, ``coalesce``, ``greatest``/``least``, ``lag``/``lead`` by
-    province …). A name may not shadow a function, an SQL keyword or a key column.
+    province …). A name may not shadow a function, an SQL keyword, a key column, or a column
+    the panel already has (an indicator in ``indicators`` or any other): ConfigError naming both.
+    A non-finite result from observed inputs (``x/0``, ``ln(0)``, overflow) is refused
+    (``on_bad_cell="error"``: ConfigError naming the key and rows) or, with ``"reject"``, set
+    missing; :func:`derive_with_rejects` also returns those cells.
     """
-    out = panel
+    return derive_with_rejects(panel, derived, indicators=indicators, on_bad_cell=on_bad_cell)[0]
+
+
+def derive_with_rejects(
+    panel: pd.DataFrame,
+    derived: Mapping[str, str],
+    *,
+    indicators=(),
+    on_bad_cell: OnBadCell = "error",
+    within: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`derive`, and the derived cells rejected (:data:`DERIVED_REJECT_COLUMNS`).
+
+    ``within``: the rows that will stay in the panel (the window). Faults outside it are left as
+    they are (those rows are cut; a ``lag`` that carries one into the window faults there).
+    """
+    check_option(on_bad_cell, OnBadCell, "dataset.on_bad_cell")
+    out, rejected = panel, []
     for name, expr in derived.items():
         key = f"panel.derived.{name}"
         expressions.check_name(name, key=key)
-        col = expressions.evaluate(expr, out, key=key)
-        out = out.assign(**{name: col})
-    return out
+        if name in out.columns:
+            what = "indicator" if name in set(indicators) else "panel column"
+            raise ConfigError(
+                f"config key '{key}': the derived variable {name!r} would replace the {what} "
+                f"{name!r} (and everything computed from it); choose another name"
+            )
+        values, bad = _evaluate(out, name, expr, key, on_bad_cell, within)
+        rejected.append(bad)
+        out = out.assign(**{name: values})
+    return out, _concat_rejects(rejected)
+
+
+def replace_indicators(
+    panel: pd.DataFrame,
+    replace: Mapping[str, str],
+    *,
+    indicators,
+    on_bad_cell: OnBadCell = "error",
+    within: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``panel.replace``: indicators whose values are replaced on purpose by an expression (a named
+    check's substitute series, ``employment: urban_employment``), before the derived variables.
+
+    Each name must be one of ``indicators`` (ConfigError naming the key otherwise); values follow
+    :func:`derive` (non-finite results refused or rejected). Returns the panel and the rejects.
+    """
+    out, rejected = panel, []
+    for name, expr in replace.items():
+        key = f"panel.replace.{name}"
+        if name not in set(indicators):
+            raise ConfigError(
+                f"config key '{key}': {name!r} is not an indicator of the panel (a new variable "
+                "belongs in panel.derived)"
+            )
+        values, bad = _evaluate(out, name, expr, key, on_bad_cell, within)
+        rejected.append(bad)
+        out = out.assign(**{name: values})
+    return out, _concat_rejects(rejected)
+
+
+def _evaluate(panel, name, expr, key, on_bad_cell, within) -> tuple[np.ndarray, pd.DataFrame]:
+    """One expression's values, its faults in the window set missing, and their reject rows."""
+    values, faults = expressions.evaluate_with_faults(expr, panel, key=key)
+    if within is not None:
+        faults &= within
+    if not faults.any():
+        return values, pd.DataFrame(columns=DERIVED_REJECT_COLUMNS)
+    rejected = _not_finite(panel, name, values, faults, key, on_bad_cell)
+    return np.where(faults, np.nan, values), rejected
+
+
+def _concat_rejects(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=DERIVED_REJECT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _not_finite(panel, name, values, faults, key, on_bad_cell) -> pd.DataFrame:
+    """The faulty cells of one derived variable: an error naming rows, or the reject rows."""
+    rows = panel.loc[faults, ["province", "year"]].assign(
+        indicator=name, value=[repr(float(v)) for v in values[faults]], reason=NOT_FINITE
+    )
+    if on_bad_cell == "error":
+        listed = ", ".join(f"{p} {y} ({v})" for p, y, v in
+                           rows[["province", "year", "value"]].head(5).itertuples(index=False))  # fmt: skip
+        raise ConfigError(
+            f"config key '{key}': {len(rows)} derived values are not finite (division by zero, "
+            f"log of 0 or a negative number, overflow): {listed}; fix the data or the "
+            "expression, or set dataset.on_bad_cell: reject to set them missing and list them"
+        )
+    return rows[DERIVED_REJECT_COLUMNS].reset_index(drop=True)
 
 
 #: Largest share of an indicator's cells in the window that may be filled beyond its observed span
@@ -157,7 +276,9 @@ def check_extrapolation(
         )
 
 
-def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
+def build_panel(
+    observations: pd.DataFrame, spec: Mapping, *, on_bad_cell: OnBadCell = "error"
+) -> dict[str, pd.DataFrame]:
     """The analysis panel and its companions.
 
     Parameters
@@ -170,11 +291,15 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
         (``drop_years`` is not used here: measures are built on every year, and
         :func:`imtfp.analysis.analysis_frame` leaves those years out of the models' sample).
 
+    on_bad_cell : the dataset's ``on_bad_cell``: a derived value that is not finite (``x/0``,
+        ``ln(0)``) is a ConfigError (``error``) or a missing cell listed in ``rejected``.
+
     Returns
     -------
     ``panel`` (province, year, region, indicators…, derived…) for the window,
-    ``imputed`` (one row per filled cell) and ``series`` (all observed years,
-    unfilled: the long histories that the perpetual inventory needs).
+    ``imputed`` (one row per filled cell), ``series`` (all observed years,
+    unfilled: the long histories that the perpetual inventory needs) and ``rejected``
+    (derived cells set missing, :data:`DERIVED_REJECT_COLUMNS`).
     """
     check_vintages(observations, spec)  # one vintage per indicator (panel.vintages)
     series = pivot(observations)
@@ -193,9 +318,18 @@ def build_panel(observations: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataF
         allowed=spec.get("extrapolation_allowed", []),
     )
     # Derive before cutting the window, so lag/lead see the years just outside it.
-    panel = derive(panel, spec.get("derived", {}))
-    panel = panel[panel["year"].between(first, last)].reset_index(drop=True)
+    window = panel["year"].between(first, last).to_numpy()
+    panel, replaced = replace_indicators(
+        panel, spec.get("replace", {}), indicators=indicators, on_bad_cell=on_bad_cell,
+        within=window,
+    )  # fmt: skip
+    panel, rejected = derive_with_rejects(
+        panel, spec.get("derived", {}), indicators=indicators, on_bad_cell=on_bad_cell,
+        within=window,
+    )  # fmt: skip
+    rejected = _concat_rejects([replaced, rejected])
+    panel = panel[window].reset_index(drop=True)
     imputed = imputed[imputed["year"].between(first, last)].reset_index(drop=True)
     panel.insert(2, "region", panel["province"].map(provinces.region))
     series = series[~series["province"].isin(drop)].reset_index(drop=True)
-    return {"panel": panel, "imputed": imputed, "series": series}
+    return {"panel": panel, "imputed": imputed, "series": series, "rejected": rejected}

@@ -8,16 +8,36 @@
    (read from ``/proc``); a live run keeps its lock and this run stops with a message.
 2. **Resume.** The caller passes ``--rerun-incomplete``, so outputs a killed job left half-written
    (Snakemake's incomplete markers) are rebuilt.
-3. **Jobs die with their run.** Snakemake starts in a new process group, which its jobs inherit.
+3. **Damaged outputs.** Before Snakemake schedules anything, :func:`verify_outputs` checks the
+   outputs of the project and of every ``runs/<name>/`` folder: an output whose bytes differ from
+   the run's output manifest (``data/derived/manifest.json``: a table truncated or edited by hand),
+   a Parquet file that does not open and a DuckDB file that does not open get a modification time
+   older than any input, so that Snakemake's own rerun trigger (an output older than its inputs)
+   rebuilds them and everything downstream. (Removing them would not do: Snakemake does not
+   remake a missing intermediate file while the outputs after it exist.) Nobody deletes files by
+   hand, and a damaged file is never accepted or hashed into a new manifest. Every path the
+   manifest lists must lie inside its run folder (:func:`imtfp.config.contained_path`); a
+   manifest that names any other path, or does not parse, is itself marked (the run writes it
+   again) and nothing it lists is touched.
+4. **Jobs die with their run.** Snakemake starts in a new process group, which its jobs inherit.
    A small watchdog process (its own session) kills that whole group as soon as Snakemake or this
    supervisor dies, whatever killed them (``kill -9`` included), so no job keeps writing outputs
    for a run that no longer exists. ``Ctrl-C``/``SIGTERM`` are forwarded to the group.
 
 Linux only for the process checks (``/proc``); elsewhere the lock is left alone and reported.
+
+Why here and not in the Snakefile: the check must run once, before the DAG is built, only for a
+real run (never for ``snakemake -n``, ``--lint`` or ``--report``), never inside a job (cluster
+executors parse the Snakefile again in every job, which would then remove files other jobs are
+writing) and only after no other run of the folder is alive (the lock check above). The
+supervisor is the one place where all four hold. ``python -m imtfp.supervise --verify-outputs``
+runs the check alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -25,7 +45,15 @@ import sys
 import time
 from pathlib import Path
 
+from imtfp.errors import ConfigError, ImtfpError
+
 LOCKS = Path(".snakemake") / "locks"
+DERIVED = Path("data") / "derived"
+OUTPUT_MANIFEST = DERIVED / "manifest.json"
+
+
+class RunInProgressError(ImtfpError, RuntimeError):
+    """Another Snakemake run of the folder is alive (it keeps its lock)."""
 
 
 def _alive(pid: int) -> bool:
@@ -64,7 +92,8 @@ def snakemake_processes(directory: str | Path) -> list[int]:
 def clear_stale_lock(directory: str | Path = ".") -> str:
     """Remove Snakemake's lock of ``directory`` if no Snakemake process of it is alive.
 
-    Returns what was done (for the console); raises ``RuntimeError`` if a live run holds the lock.
+    Returns what was done (for the console); raises :class:`RunInProgressError` if a live run
+    holds the lock.
     """
     locks = Path(directory) / LOCKS
     held = sorted(locks.glob("*.lock")) if locks.is_dir() else []
@@ -74,13 +103,114 @@ def clear_stale_lock(directory: str | Path = ".") -> str:
         return "lock present; cannot check for live runs on this system (run `snakemake --unlock` if none)"
     live = snakemake_processes(directory)
     if live:
-        raise RuntimeError(
+        raise RunInProgressError(
             f"another Snakemake run of {Path(directory).resolve()} is alive (pid {', '.join(map(str, live))}); "
             "wait for it or stop it first"
         )
     for lock in held:
         lock.unlink(missing_ok=True)
     return f"removed a stale lock ({len(held)} files) left by an interrupted run"
+
+
+# ---- damaged outputs -----------------------------------------------------------------------------
+
+
+def run_folders(directory: str | Path = ".") -> list[Path]:
+    """The project and every ``runs/<name>/`` folder that holds ``data/derived``."""
+    directory = Path(directory)
+    runs = sorted(p for p in (directory / "runs").glob("*") if (p / DERIVED).is_dir())
+    return [d for d in (directory, *runs) if (d / DERIVED).is_dir()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _listed_outputs(folder: Path) -> tuple[dict[Path, str], str | None]:
+    """The output manifest's entries (path inside ``folder`` -> sha256), or why it is not trusted."""
+    from imtfp.config import contained_path
+
+    manifest = folder / OUTPUT_MANIFEST
+    if not manifest.is_file():
+        return {}, None
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return {}, f"it does not parse ({type(exc).__name__})"
+    if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
+        return {}, "it is not a mapping of paths to SHA-256 digests"
+    listed = {}
+    for rel, sha in doc.items():
+        try:
+            listed[contained_path(rel, folder, key="outputs")] = sha
+        except ConfigError:
+            return {}, f"it lists {rel!r}, outside the run folder {folder}"
+    return listed, None
+
+
+def _opens(path: Path) -> str | None:
+    """Why a Parquet or DuckDB file does not open (None if it does)."""
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.read_table(path)
+        else:
+            from imtfp.database import connect
+
+            with connect(path, read_only=True) as con:
+                con.execute("SELECT count(*) FROM information_schema.tables").fetchall()
+    except Exception as exc:  # any library error means: not a file the run can read
+        return f"{type(exc).__name__}: {str(exc)[:120]}"
+    return None
+
+
+#: The modification time given to a damaged output: older than any input, so Snakemake's own rerun
+#: trigger (an output older than its inputs) rebuilds it and everything downstream.
+STALE = 0
+
+
+def _mark(path: Path, why: str, base: Path) -> str:
+    """Mark ``path`` for rebuilding (see :data:`STALE`); a line for the console."""
+    os.utime(path, (STALE, STALE))
+    name = path.relative_to(base) if path.is_relative_to(base) else path
+    return f"{name}: {why}; marked to be rebuilt"
+
+
+def verify_outputs(directory: str | Path = ".") -> list[str]:
+    """Mark the damaged outputs of every run folder so that the next run rebuilds them.
+
+    Damaged: bytes that differ from the output manifest (``data/derived/manifest.json``, paths
+    relative to the run folder), a ``.parquet`` or ``.duckdb`` file under ``data/derived`` that
+    does not open. A manifest that does not parse or lists a path outside its run folder is
+    marked itself, and nothing it lists is touched. Marked: its modification time set to
+    :data:`STALE`, so Snakemake rebuilds it and everything after it (a missing intermediate file
+    would not be rebuilt while the outputs after it exist). Returns one line per file marked.
+    """
+    directory = Path(directory)
+    done = []
+    for folder in run_folders(directory):
+        listed, distrust = _listed_outputs(folder)
+        if distrust:
+            done.append(
+                _mark(
+                    folder / OUTPUT_MANIFEST,
+                    f"the output manifest is not trusted: {distrust}",
+                    directory,
+                )
+            )
+        for path, sha in listed.items():
+            if path.is_file() and _sha256(path) != sha:
+                done.append(_mark(path, f"bytes differ from {OUTPUT_MANIFEST}", directory))
+        for path in sorted((folder / DERIVED).rglob("*")):
+            if path.suffix in (".parquet", ".duckdb") and path.is_file():
+                if why := _opens(path):
+                    done.append(_mark(path, f"does not open ({why})", directory))
+    return done
 
 
 def watch(leader: int, supervisor: int, *, interval: float = 0.2) -> None:
@@ -97,10 +227,16 @@ def run(argv: list[str], directory: str | Path = ".") -> int:
     """Clear a stale lock, run ``argv`` in its own process group under a watchdog, return its code."""
     try:
         print(f"imtfp.supervise: {clear_stale_lock(directory)}", file=sys.stderr)
-    except RuntimeError as exc:
+    except ImtfpError as exc:
         print(f"imtfp.supervise: {exc}", file=sys.stderr)
         return 2
-    proc = subprocess.Popen(argv, cwd=directory, start_new_session=True)
+    for line in verify_outputs(directory):
+        print(f"imtfp.supervise: {line}", file=sys.stderr)
+    try:
+        proc = subprocess.Popen(argv, cwd=directory, start_new_session=True)
+    except OSError as exc:
+        print(f"imtfp.supervise: cannot start {argv[0]} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     watchdog = subprocess.Popen(
         [sys.executable, "-m", "imtfp.supervise", "--watch", str(proc.pid), str(os.getpid())],
         start_new_session=True,
@@ -123,7 +259,17 @@ def run(argv: list[str], directory: str | Path = ".") -> int:
 def main(args: list[str] | None = None) -> int:
     args = sys.argv[1:] if args is None else args
     if args[:1] == ["--watch"]:
+        if len(args) != 3 or not all(a.isdigit() for a in args[1:]):
+            print(
+                "usage: python -m imtfp.supervise --watch LEADER_PID SUPERVISOR_PID",
+                file=sys.stderr,
+            )
+            return 2
         watch(int(args[1]), int(args[2]))
+        return 0
+    if args[:1] == ["--verify-outputs"]:
+        for line in verify_outputs(args[1] if len(args) > 1 else "."):
+            print(line)
         return 0
     if args[:1] == ["--unlock-stale"]:
         print(clear_stale_lock(args[1] if len(args) > 1 else "."))

@@ -19,9 +19,9 @@ import pandas as pd
 
 from imtfp import provinces
 from imtfp.database import connect
-from imtfp.errors import IngestError
+from imtfp.errors import ConfigError, IngestError
 from imtfp.ingest import catalog
-from imtfp.ingest.manifest import Manifest, read_entry
+from imtfp.ingest.manifest import Manifest, of_file, read_entry
 from imtfp.ingest.nbs import REJECT_COLUMNS
 
 OBS_COLUMNS = [
@@ -160,9 +160,9 @@ def _accounting(manifest, readings, obs, rejects, excluded) -> pd.DataFrame:
     rows = []
     for entry, reading in zip(manifest.files, readings):
         f = str(entry["path"])
-        n_obs = int((obs["source_file"] == f).sum())
-        n_rej = int((rejects["source_file"] == f).sum())
-        n_exc = int(excluded.loc[excluded["source_file"] == f, "cells"].sum())
+        n_obs = int(of_file(obs["source_file"], f).sum())
+        n_rej = int(of_file(rejects["source_file"], f).sum())
+        n_exc = int(excluded.loc[of_file(excluded["source_file"], f), "cells"].sum())
         rows.append(
             {
                 "source_file": f,
@@ -214,7 +214,7 @@ def write_warehouse(wh: Warehouse, path: str | Path) -> None:
 def read_table(path: str | Path, name: str) -> pd.DataFrame:
     """One table of the warehouse, opened read-only."""
     if name not in _TABLES:
-        raise ValueError(f"the warehouse has no table {name!r} (tables: {', '.join(_TABLES)})")
+        raise ConfigError(f"the warehouse has no table {name!r} (tables: {', '.join(_TABLES)})")
     with connect(path, read_only=True) as con:
         return con.execute(f"SELECT * FROM {name}").df()
 

@@ -133,3 +133,30 @@ def test_lag_sees_the_year_before_the_window():
         obs, {"years": [2020, 2021], "missing": "none", "derived": {"growth": "gdp / lag(gdp) - 1"}}
     )
     assert out["panel"].loc[out["panel"]["province"] == "11", "growth"].tolist() == [1.0, 1.0]
+
+
+# ---- issue 23 item 6: limits of an expression are ConfigErrors naming the key -------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "what"),
+    [("1" + "0" * 400 + " * gdp", "literal"), ("1e999 * gdp", "literal"), ("gdp + 1e200", "literal"),
+     ("lag(gdp, 10000000000000000000000)", "lag"), ("lead(pop, 101)", "lead"),
+     ("-" * 990 + "gdp", "nested"), ("ln(" * 120 + "gdp" + ")" * 120, "nested"),
+     ("+-" * 400 + "gdp", "nested"), ("(" * 300 + "gdp" + ")" * 300, "parse")],
+)  # fmt: skip
+def test_expression_limits_are_config_errors_naming_the_key(expr, what):
+    with pytest.raises(ConfigError, match=f"panel.derived.v: .*{what}"):
+        derive(_panel(), {"v": expr})
+
+
+def test_expressions_within_the_limits_evaluate():
+    out = derive(_panel(), {"v": "lag(gdp, 100) + 1e15 * 0 + " + "-" * 20 + "(((gdp)))"})
+    assert out["v"].isna().all()  # no province has 100 years of data
+
+
+def test_expression_limits_are_checked_when_the_config_loads():
+    from imtfp.config import check_sanity
+
+    with pytest.raises(ConfigError, match="'panel.derived.v': lag by 1000 years"):
+        check_sanity({"panel": {"derived": {"v": "lag(gdp, 1000)"}}})

@@ -48,3 +48,64 @@ def test_derived_expression_names_unknown_indicator():
         derive(pd.DataFrame({"gdp": [1.0]}), {"y": "gpd * 2"})
     with pytest.raises(ConfigError, match="does not parse"):
         derive(pd.DataFrame({"gdp": [1.0]}), {"y": "gdp; DROP TABLE x"})
+
+
+# ---- issue 23 item 5: derived names never replace a column; non-finite results are not data -----
+
+
+def test_a_derived_name_may_not_shadow_an_indicator():
+    spec = {"years": [2010, 2014], "missing": "none", "derived": {"gdp": "gdp * 2"}}
+    with pytest.raises(ConfigError, match="'panel.derived.gdp'.*indicator 'gdp'"):
+        build_panel(_obs(), spec)
+    with pytest.raises(ConfigError, match="'panel.derived.population'.*panel column"):
+        derive(_obs().pivot_table(index=["province", "year"], columns="indicator",
+                                  values="value").reset_index(), {"population": "gdp"})  # fmt: skip
+
+
+def test_the_config_refuses_a_derived_name_that_is_an_indicator_of_the_dataset():
+    from imtfp.config import check_derived_names
+
+    config = {"panel": {"derived": {"gdp_pc": "gdp / population"}},
+              "robustness": {"chk": {"panel": {"derived": {"gdp": "gdp * 2"}}}}}  # fmt: skip
+    with pytest.raises(ConfigError, match="'robustness.chk.panel.derived.gdp'.*indicator 'gdp'"):
+        check_derived_names(config, ["gdp", "population"])
+    check_derived_names(config, ["gdp_real", "population"])
+
+
+def _obs_with_zero_population():
+    obs = _obs()
+    hit = (obs["province"] == "11") & (obs["year"] == 2011) & (obs["indicator"] == "population")
+    return obs.assign(value=obs["value"].mask(hit, 0.0))
+
+
+def test_non_finite_derived_cells_are_refused():
+    spec = {"years": [2010, 2014], "missing": "none", "derived": {"gdp_pc": "gdp / population"}}
+    with pytest.raises(ConfigError, match="'panel.derived.gdp_pc'.*not finite.*11 2011"):
+        build_panel(_obs_with_zero_population(), spec)
+
+
+def test_non_finite_derived_cells_are_rejects_under_reject():
+    spec = {"years": [2010, 2014], "missing": "none",
+            "derived": {"gdp_pc": "gdp / population", "l": "ln(gdp - gdp)", "s": "sqrt(0 - population)"}}  # fmt: skip
+    out = build_panel(_obs_with_zero_population(), spec, on_bad_cell="reject")
+    p = out["panel"].set_index(["province", "year"])
+    assert np.isnan(p.loc[("11", 2011), "gdp_pc"])
+    assert np.isfinite(p["gdp_pc"].dropna()).all() and p["l"].isna().all()
+    rej = out["rejected"]
+    assert rej.loc[rej["indicator"] == "gdp_pc", ["province", "year", "value"]].values.tolist() == [
+        ["11", 2011, "inf"]
+    ]
+    # ln(0) = -inf and sqrt(-10) = NaN from observed inputs are rejects; missing inputs are not
+    assert (rej["indicator"] == "l").sum() == 8 and (rej["indicator"] == "s").sum() == 7
+    assert set(rej["reason"]) == {"derived value is not finite (division by zero, log of 0 or "
+                                  "a negative number, overflow)"}  # fmt: skip
+
+
+def test_panel_replace_substitutes_an_indicator_on_purpose():
+    obs = _obs()
+    spec = {"years": [2010, 2014], "missing": "none", "replace": {"population": "population * 2"},
+            "derived": {"gdp_pc": "gdp / population"}}  # fmt: skip
+    p = build_panel(obs, spec)["panel"].set_index(["province", "year"])
+    assert p.loc[("11", 2010), "population"] == 20.0 and p.loc[("11", 2010), "gdp_pc"] == 21 / 20
+    with pytest.raises(ConfigError, match="'panel.replace.pop'.*not an indicator"):
+        build_panel(obs, {**spec, "replace": {"pop": "population"}})

@@ -24,9 +24,8 @@ def validate_config():
     # validate_all: schema, sanity (year order, provinces, derived names) and every named check, each
     # error naming the full key (robustness.<check>.models.modles).
     imtfp.config.validate_all(config)
-
-
-validate_config()
+    # no derived variable may replace an indicator of the dataset (panel.derived.gdp: gdp * 2)
+    imtfp.config.check_derived_names(config, manifest().indicators())
 
 
 def dataset_root():
@@ -36,6 +35,9 @@ def dataset_root():
 
 def manifest():
     return load_manifest(config["dataset"]["manifest"], root=dataset_root())
+
+
+validate_config()
 
 
 def raw_files():
@@ -265,11 +267,17 @@ def design_of(wildcards):
     return spec
 
 
-def design_timing_inputs(wildcards):
+def design_file(wildcards, field):
+    """A design's file (pilots, outcome_data) under design_root(), refused if it leads outside."""
     spec = design_of(wildcards)
-    paths = {"pilots": str(design_root() / spec["pilots"])}
-    if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
+    key = f"designs.{wildcards.design}.{field}"
+    return str(imtfp.config.contained_path(spec[field], design_root(), key=key))
+
+
+def design_timing_inputs(wildcards):
+    paths = {"pilots": design_file(wildcards, "pilots")}
+    if design_of(wildcards).get("outcome_data"):
+        paths["external"] = design_file(wildcards, "outcome_data")
     return paths
 
 
@@ -284,7 +292,7 @@ def design_frame_inputs(wildcards):
         variant = f"robustness/{source}/" if source else wildcards.variant
         paths["analysis"] = f"data/derived/{variant}measure/analysis.parquet"
     if spec.get("outcome_data"):
-        paths["external"] = str(design_root() / spec["outcome_data"])
+        paths["external"] = design_file(wildcards, "outcome_data")
     return paths
 
 

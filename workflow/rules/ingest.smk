@@ -23,12 +23,14 @@ rule build_panel:
         panel="data/derived/{variant}panel/panel.parquet",
         imputed="data/derived/{variant}panel/imputed.parquet",
         series="data/derived/{variant}panel/series.parquet",
+        rejected="data/derived/{variant}panel/rejected.parquet",
     log:
         "logs/{variant}panel/build_panel.log",
     conda:
         "../envs/imtfp.yaml"
     params:
         spec=panel_spec,
+        on_bad_cell=config["dataset"].get("on_bad_cell", "error"),
     script:
         "../scripts/build_panel.py"
 

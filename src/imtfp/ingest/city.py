@@ -21,6 +21,8 @@ import pandas as pd
 
 from imtfp import provinces
 from imtfp.errors import ConfigError, IngestError
+from imtfp.ingest.cells import names_the_file, parse_year
+from imtfp.ingest.tables import csv_table, table_frame
 
 logger = logging.getLogger("imtfp")
 
@@ -28,25 +30,27 @@ PILOT_COLUMNS = ("policy_name", "batch_year", "raw_region_name", "parent_city", 
 _SUFFIX = re.compile(r"(市|地区|盟|自治州|特别行政区)$")
 
 
+@names_the_file
 def read_pilot_list(path: str | Path) -> pd.DataFrame:
-    """The pilot list as a frame (UTF-8 CSV); raises :class:`IngestError` on missing columns."""
-    df = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    """The pilot list as a frame (UTF-8 CSV); raises :class:`IngestError` on missing columns or
+    a ``batch_year`` that is not a whole year (``2016.5`` is not 2016)."""
+    df = table_frame(csv_table(path))
     missing = [c for c in PILOT_COLUMNS if c not in df.columns]
     if missing:
         raise IngestError(f"pilot list lacks columns {missing}", file=str(path))
-    bad = pd.to_numeric(df["batch_year"], errors="coerce").isna()
+    years = df["batch_year"].map(parse_year)
+    bad = years.isna()
     if bad.any():
-        line = int(bad.to_numpy().nonzero()[0][0]) + 2
         raise IngestError(
             f"batch_year is not a year: {df.loc[bad, 'batch_year'].iloc[0]!r}",
             file=str(path),
-            line=line,
+            line=int(df.loc[bad, "line"].iloc[0]),
         )
-    df["batch_year"] = df["batch_year"].astype(int)
-    df["source_line"] = range(2, len(df) + 2)
-    return df
+    df["batch_year"] = years.astype(int)
+    return df.rename(columns={"line": "source_line"})
 
 
+@names_the_file
 def read_pku_city(path: str | Path) -> pd.DataFrame:
     """PKU-DFIIC city panel: ``city`` (4-digit 2018 prefecture code, str), ``city_name``,
     ``city_name_en``, ``province`` (2-digit code), ``year`` and the index columns."""
@@ -184,6 +188,13 @@ def province_timing(
             r.source_line,
             r.reason,
         )
-    ov = {provinces.to_code(k): v for k, v in (overrides or {}).items()}
+    ov = {_province_key(k): v for k, v in (overrides or {}).items()}
     timing = _first(pd.DataFrame(matched, columns=["province", "batch_year"]), "province", ov)
     return timing, unmatched
+
+
+def _province_key(name: str) -> str:
+    try:
+        return provinces.to_code(str(name))
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"overrides: {name!r} is not a province") from None

@@ -27,13 +27,9 @@ a declared ``unit`` must be the file's unit.
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
 import posixpath
-import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,24 +38,20 @@ import pandas as pd
 import yaml
 
 from imtfp import provinces
-from imtfp.errors import IngestError
-from imtfp.ingest import catalog, columns
-from imtfp.ingest.nbs import (
-    EXCLUDED_COLUMNS,
-    OBS_COLUMNS,
-    REJECT_COLUMNS,
-    Reading,
-    number_problem,
-    parse_number,
-    read_nbs_file,
-)
+from imtfp.errors import ConfigError, ImtfpError, IngestError
+from imtfp.ingest import catalog
+from imtfp.ingest import columns as columns_reader
+from imtfp.ingest.cells import filled, names_the_file
+from imtfp.ingest.columns import KeyedSink
+from imtfp.ingest.nbs import EXCLUDED_COLUMNS, Reading, read_nbs_file
 from imtfp.ingest.nbs import split_unit as nbs_split_unit
+from imtfp.ingest.tables import csv_table
 
 _ENTRY_KEYS = {
     "path", "reader", "indicator", "name", "unit", "vintage", "source", "province", "indicators", "note",
     "province_column", "year_column", "columns", "units", "exclude_cells", "aliases",
 }  # fmt: skip
-_ENTRY_KEYS |= columns.ENTRY_KEYS
+_ENTRY_KEYS |= columns_reader.ENTRY_KEYS
 READERS = ("nbs", "tidy", "wide", "columns")
 
 
@@ -70,6 +62,15 @@ class Manifest:
     files: list[dict]
     simulated: bool = False
     description: str = ""
+
+    def indicators(self) -> set[str]:
+        """Catalog codes the manifest's entries map (what the warehouse can hold)."""
+        codes = set()
+        for entry in self.files:
+            codes.add(entry.get("indicator"))
+            codes |= set((entry.get("indicators") or {}).values())
+            codes |= set((entry.get("columns") or {}).values())
+        return codes - {None}
 
     def paths(self) -> list[Path]:
         return [self.root / f["path"] for f in self.files]
@@ -122,33 +123,7 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
                 file=str(path),
             )
         seen[key] = i
-        unknown = set(entry) - _ENTRY_KEYS
-        if unknown:
-            raise IngestError(f"files[{i}] has unknown keys {sorted(unknown)}", file=str(path))
-        if entry.get("reader") not in READERS:
-            raise IngestError(
-                f"files[{i}] reader must be one of {READERS}, not {entry.get('reader')!r}",
-                file=str(path),
-            )
-        if entry["reader"] == "wide" and not entry.get("columns"):
-            raise IngestError(
-                f"files[{i}] ({entry.get('path')}): a wide table needs `columns`", file=str(path)
-            )
-        if "vintage" not in entry:
-            raise IngestError(
-                f"files[{i}] ({entry.get('path')}) declares no vintage", file=str(path)
-            )
-        codes = [
-            entry.get("indicator"),
-            *(entry.get("indicators") or {}).values(),
-            *(entry.get("columns") or {}).values(),
-        ]
-        for code in codes:
-            if code is not None:
-                try:
-                    catalog.canonical_unit(code)
-                except KeyError as exc:
-                    raise IngestError(f"files[{i}]: {exc.args[0]}", file=str(path)) from exc
+        _check_entry(entry, f"files[{i}] ({entry.get('path')})", str(path))
     return Manifest(
         dataset=str(doc.get("dataset", path.parent.name)),
         root=Path(root) if root is not None else path.parent,
@@ -156,6 +131,33 @@ def load_manifest(path: str | Path, *, root: str | Path | None = None) -> Manife
         simulated=bool(doc.get("simulated", False)),
         description=str(doc.get("description", "")),
     )
+
+
+def _check_entry(entry: dict, where: str, manifest: str) -> None:
+    """Keys, reader, shapes of the entry's values, vintage and catalog codes of one entry."""
+    if unknown := set(entry) - _ENTRY_KEYS:
+        raise IngestError(f"{where} has unknown keys {sorted(unknown)}", file=manifest)
+    if entry.get("reader") not in READERS:
+        raise IngestError(
+            f"{where} reader must be one of {READERS}, not {entry.get('reader')!r}", file=manifest
+        )
+    if entry["reader"] == "wide" and not entry.get("columns"):
+        raise IngestError(f"{where}: a wide table needs `columns`", file=manifest)
+    shapes = {k: dict for k in ("indicators", "columns", "units", "years", "reject_flagged")}
+    for key, kind in {**shapes, "exclude_cells": list, "aliases": list}.items():
+        if entry.get(key) is not None and not isinstance(entry[key], kind):
+            what = "a mapping" if kind is dict else "a list"
+            raise IngestError(f"{where}: `{key}` must be {what}", file=manifest)
+    if "vintage" not in entry:
+        raise IngestError(f"{where} declares no vintage", file=manifest)
+    codes = [entry.get("indicator"), *(entry.get("indicators") or {}).values(),
+             *(entry.get("columns") or {}).values()]  # fmt: skip
+    for code in codes:
+        if code is not None:
+            try:
+                catalog.canonical_unit(code)
+            except ConfigError as exc:
+                raise IngestError(f"{where}: {exc}", file=manifest) from exc
 
 
 def check_entry_path(rel: object, i: int, manifest: str) -> str:
@@ -175,15 +177,14 @@ def check_entry_path(rel: object, i: int, manifest: str) -> str:
 
 
 def resolve_entry_path(root: Path, rel: str) -> Path:
-    """``root / rel``, refusing a path that resolves (through symbolic links too) outside the root."""
-    path = root / rel
+    """``root / rel``, refusing a path that resolves (through symbolic links too) outside the root
+    (the containment check of every config path, :func:`imtfp.config.contained_path`)."""
+    from imtfp.config import contained_path
+
     try:
-        inside = path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside:
-        raise IngestError(f"path resolves outside the dataset root {root}", file=str(rel))
-    return path
+        return contained_path(rel, root, key="files[].path")
+    except ConfigError:
+        raise IngestError(f"path resolves outside the dataset root {root}", file=str(rel)) from None
 
 
 def _norm_name(name: str) -> str:
@@ -226,166 +227,36 @@ def check_file_indicator(entry: dict, meta: dict, file: str) -> None:
         )
 
 
-def read_csv_table(path: str | Path, *, encodings: Sequence[str] = ("utf-8-sig",)) -> pd.DataFrame:
-    """A small CSV as strings with its 1-based line numbers (column ``line``), strictly checked.
-
-    Line ends may be CRLF, LF or CR. Blank lines are skipped (they hold no cell). A header with a
-    repeated or empty column name, a row wider than the header, or a row cut short is an
-    :class:`~imtfp.errors.IngestError` naming file and line, as is any decoding or CSV error.
-    """
-    path = Path(path)
-    file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read the file ({exc.strerror or exc})", file=file) from exc
-    text = None
-    for enc in encodings:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError as exc:
-            last = exc
-    if text is None:
-        line = raw[: last.start].count(b"\n") + 1
-        raise IngestError(
-            f"cannot decode as {' or '.join(encodings)} (byte {last.start})", file=file, line=line
-        )
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise IngestError(
-            f"malformed CSV ({exc})", file=file, line=reader.line_num or start
-        ) from exc
-    rows = [(n, c) for n, c in rows if any(x.strip() for x in c)]
-    if not rows:
-        raise IngestError("the file is empty (no header line)", file=file, line=1)
-    hline, header = rows[0]
-    header = [h.strip() for h in header]
-    while header and header[-1] == "" and len(header) > 1:
-        header.pop()
-    if "" in header:
-        raise IngestError(
-            f"column {header.index('') + 1} of the header has no name", file=file, line=hline
-        )
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        raise IngestError(
-            f"columns {dup} appear more than once in the header", file=file, line=hline
-        )
-    body = []
-    for line, cells in rows[1:]:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-            raise IngestError(
-                f"row has {len(cells)} cells but the header has {len(header)}", file=file, line=line
-            )
-        if len(cells) < len(header):
-            raise IngestError(
-                f"row has {len(cells)} cells but the header has {len(header)} (truncated?)",
-                file=file,
-                line=line,
-            )
-        body.append([c.strip() for c in cells[: len(header)]] + [line])
-    return pd.DataFrame(body, columns=[*header, "line"]).astype({"line": "int64"})
-
-
-def _names_the_file(reader):
-    """Any failure of ``reader(path, …)`` other than an IngestError becomes one naming the file."""
-
-    @functools.wraps(reader)
-    def read(path, *args, **kwargs):
-        try:
-            return reader(path, *args, **kwargs)
-        except IngestError:
-            raise
-        except Exception as exc:  # a malformed file must never escape as a bare library error
-            raise IngestError(
-                f"cannot read the file ({type(exc).__name__}: {exc})", file=str(path)
-            ) from exc
-
-    return read
-
-
-@_names_the_file
+@names_the_file
 def read_tidy(path: str | Path, *, on_bad_cell: Literal["error", "reject"] = "error") -> Reading:
     """Read a hand-assembled long CSV: ``province, year, indicator, value, unit[, vintage, source]``.
 
     UTF-8 (BOM allowed). Province names in any spelling :func:`imtfp.provinces.to_code` accepts;
     national and Hong Kong/Macao/Taiwan rows are excluded and counted. Values follow the strict
-    number grammar of :func:`imtfp.ingest.nbs.parse_number` (``NaN``/``inf`` are bad cells).
+    number grammar of :func:`imtfp.ingest.cells.parse_number` (``NaN``/``inf`` are bad cells),
+    years are whole, and a province-year-indicator met twice is refused naming both lines. The
+    cells of the other columns are the keys of the value (``meta["row_labels"]``).
     """
     file = str(path)
-    df = read_csv_table(path)
-    missing = {"province", "year", "indicator", "value", "unit"} - set(df.columns)
+    table = csv_table(path)
+    missing = {"province", "year", "indicator", "value", "unit"} - set(table.header)
     if missing:
-        raise IngestError(f"tidy CSV lacks columns {sorted(missing)}", file=file, line=1)
-    return _read_long(df, file, on_bad_cell)
+        raise IngestError(
+            f"tidy CSV lacks columns {sorted(missing)}", file=file, line=table.header_line
+        )
+    sink = KeyedSink(file, on_bad_cell)
+    sink.text(table.header_line, table.header_cells, "column_header")
+    for line, cells in table.rows:
+        row = dict(zip(table.header, cells))
+        sink.labels += sum(filled(v) for c, v in row.items() if c != "value")
+        if filled(row["value"]):
+            sink.cell(
+                line, row["province"], row["year"], row["indicator"], row["unit"], row["value"]
+            )
+    return sink.reading({"layout": "tidy"})
 
 
-_YEAR_CELL = re.compile(r"^([0-9]{4})(?:\.0+)?\s*年?$", re.ASCII)
-
-
-def _read_long(df: pd.DataFrame, file: str, on_bad_cell: str) -> Reading:
-    """Check and convert long rows (province, year, indicator, value, unit, line) into a Reading."""
-    obs, rejects, excluded = [], [], []
-    nonempty = 0
-    for row in df.itertuples(index=False):
-        i = int(row.line)
-        raw = str(row.value).strip()
-        if raw == "":
-            continue
-        nonempty += 1
-        label = str(row.province).strip()
-        try:
-            kind = provinces.non_provincial(label)
-        except (ValueError, KeyError, TypeError):
-            kind = None
-        if kind:
-            excluded.append((file, i, label, kind, 1))
-            continue
-        problem = None
-        code = None
-        try:
-            code = provinces.to_code(label)
-        except (ValueError, KeyError, TypeError) as exc:
-            problem = str(exc)
-        m = _YEAR_CELL.match(str(row.year).strip())
-        year = int(m.group(1)) if m else None
-        if year is None:
-            problem = problem or f"year {row.year!r} is not a year"
-        value = parse_number(raw)
-        if value is None:
-            problem = problem or number_problem(raw)
-        if not str(row.indicator).strip():
-            problem = problem or "no indicator named"
-        if problem:
-            if on_bad_cell == "error":
-                raise IngestError(
-                    f"{problem} (province {label}, indicator {row.indicator}, cell {raw[:80]!r})",
-                    file=file,
-                    line=i,
-                )
-            rejects.append((file, i, label, year, row.indicator, raw, problem))
-            continue
-        obs.append((code, year, str(row.indicator).strip(), value, str(row.unit).strip(), file, i))
-    return Reading(
-        observations=pd.DataFrame(obs, columns=OBS_COLUMNS).astype(
-            {"year": "int64", "value": "float64", "source_line": "int64"}
-        ),
-        rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
-        excluded=pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS).astype({"cells": "int64"}),
-        nonempty_cells=nonempty,
-        meta={"layout": "tidy"},
-    )
-
-
-@_names_the_file
+@names_the_file
 def read_wide(
     path: str | Path,
     *,
@@ -397,39 +268,22 @@ def read_wide(
 ) -> Reading:
     """Read a wide table (one row per province-year, one column per series), UTF-8 or GB18030.
 
-    ``columns`` maps the table's column names to catalog codes and ``units``
-    gives each mapped column's unit. Non-empty cells of columns the manifest
-    does not map are counted as exclusions (one row per column), so the
-    accounting still covers the whole file.
+    ``columns`` maps the table's column names to catalog codes and ``units`` gives each mapped
+    column's unit. Non-empty cells of columns the manifest does not map are counted as
+    exclusions (one row per column), so the accounting still covers the whole file. The same
+    reader as :func:`imtfp.ingest.columns.read_columns` with ``layout="long"``.
     """
-    file = str(path)
-    df = read_csv_table(path, encodings=("utf-8-sig", "gb18030"))
-    need = {province_column, year_column, *columns}
-    if missing := need - set(df.columns):
-        raise IngestError(f"wide table lacks columns {sorted(missing)}", file=file, line=1)
-    if missing_units := set(columns) - set(units):
-        raise IngestError(
-            f"no unit declared for columns {sorted(missing_units)}", file=file, line=1
-        )
-    long = df.melt(
-        id_vars=[province_column, year_column, "line"], var_name="column", value_name="value"
+    if not columns:
+        raise IngestError("a wide table needs `columns`", file=str(path))
+    reading = columns_reader.read_columns(
+        path,
+        layout="long",
+        columns=columns,
+        units=units,
+        province_column=province_column,
+        year_column=year_column,
+        on_bad_cell=on_bad_cell,
     )
-    long = long[long["value"] != ""]
-    mapped = long["column"].isin(list(columns))
-    excluded = [
-        (file, 1, col, "column not in manifest", int(n))
-        for col, n in long.loc[~mapped].groupby("column", sort=True).size().items()
-    ]
-    tidy = pd.DataFrame({
-        "province": long.loc[mapped, province_column], "year": long.loc[mapped, year_column],
-        "indicator": long.loc[mapped, "column"].map(columns), "value": long.loc[mapped, "value"],
-        "unit": long.loc[mapped, "column"].map(units), "line": long.loc[mapped, "line"],
-    }).sort_values(["line"], kind="stable")  # fmt: skip
-    reading = _read_long(tidy, file, on_bad_cell)
-    reading.excluded = pd.concat(
-        [reading.excluded, pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS)], ignore_index=True
-    ).astype({"cells": "int64"})
-    reading.nonempty_cells += sum(n for *_, n in excluded)
     reading.meta["layout"] = "wide"
     return reading
 
@@ -477,6 +331,42 @@ def _to_canonical(obs: pd.DataFrame, file: str) -> pd.DataFrame:
     )
 
 
+def _read_file(path: Path, entry: dict, on_bad_cell: str) -> Reading:
+    """The entry's reader applied to its file."""
+    reader = entry["reader"]
+    if reader == "tidy":
+        return read_tidy(path, on_bad_cell=on_bad_cell)
+    if reader == "columns":
+        return columns_reader.read_entry_columns(path, entry, on_bad_cell=on_bad_cell)
+    if reader == "wide":
+        return read_wide(
+            path,
+            columns=entry["columns"],
+            units=entry.get("units", {}),
+            province_column=entry.get("province_column", "province"),
+            year_column=entry.get("year_column", "year"),
+            on_bad_cell=on_bad_cell,
+        )
+    reading = read_nbs_file(
+        path,
+        indicator=entry.get("name"),
+        unit=entry.get("unit"),
+        province=entry.get("province"),
+        sheet=entry.get("sheet"),
+        on_bad_cell=on_bad_cell,
+    )
+    for meta in reading.meta.get("sheet_meta") or [reading.meta]:  # every sheet's own 指标 line
+        check_file_indicator(entry, meta, str(entry["path"]))
+    return reading
+
+
+def _declared_path(column: pd.Series, actual: str, declared: str) -> pd.Series:
+    """Lineage as the manifest declares the path, keeping a worksheet's ``#sheet`` suffix."""
+    return column.astype(str).map(
+        lambda f: declared + f[len(actual) :] if f.startswith(actual + "#") else declared
+    )
+
+
 def read_entry(
     manifest: Manifest, entry: dict, *, on_bad_cell: Literal["error", "reject"] = "error"
 ) -> Reading:
@@ -485,31 +375,21 @@ def read_entry(
         Path(manifest.root), check_entry_path(entry["path"], 0, str(entry["path"]))
     )
     file = str(entry["path"])
-    if entry["reader"] == "tidy":
-        reading = read_tidy(path, on_bad_cell=on_bad_cell)
-    elif entry["reader"] == "columns":
-        reading = columns.read_entry_columns(path, entry, on_bad_cell=on_bad_cell)
-    elif entry["reader"] == "wide":
-        reading = read_wide(
-            path,
-            columns=entry["columns"],
-            units=entry.get("units", {}),
-            province_column=entry.get("province_column", "province"),
-            year_column=entry.get("year_column", "year"),
-            on_bad_cell=on_bad_cell,
-        )
-    else:
-        reading = read_nbs_file(
-            path,
-            indicator=entry.get("name"),
-            unit=entry.get("unit"),
-            province=entry.get("province"),
-            on_bad_cell=on_bad_cell,
-        )
-        check_file_indicator(entry, reading.meta, file)
+    try:
+        return _read_entry(path, file, entry, on_bad_cell)
+    except ImtfpError:
+        raise
+    except Exception as exc:  # a malformed entry or file never escapes as a bare library error
+        raise IngestError(
+            f"cannot read the entry ({type(exc).__name__}: {exc})", file=file
+        ) from exc
+
+
+def _read_entry(path: Path, file: str, entry: dict, on_bad_cell: str) -> Reading:
+    reading = _read_file(path, entry, on_bad_cell)
     # Record the path as declared, so the warehouse does not depend on where the data sit.
     for df in (reading.observations, reading.rejects, reading.excluded):
-        df["source_file"] = file
+        df["source_file"] = _declared_path(df["source_file"], str(path), file)
     reading = _map_indicators(reading, entry, file)
     obs = _to_canonical(reading.observations, file).assign(vintage=str(entry["vintage"]))
     obs, dropped = _exclude_cells(obs, entry.get("exclude_cells", []), file)
@@ -519,6 +399,11 @@ def read_entry(
         else reading.rejects
     )
     return Reading(obs, rejects, reading.excluded, reading.nonempty_cells, reading.meta)
+
+
+def of_file(source_file: pd.Series, file: str) -> pd.Series:
+    """Rows whose lineage is ``file`` or one of its worksheets (``file#sheet``)."""
+    return (source_file == file) | source_file.astype(str).str.startswith(file + "#")
 
 
 def _exclude_cells(
@@ -531,6 +416,8 @@ def _exclude_cells(
     drop = pd.Series(False, index=obs.index)
     reasons = pd.Series("", index=obs.index, dtype=object)
     for rule in rules:
+        if not isinstance(rule, dict):
+            raise IngestError(f"exclude_cells rule {rule!r} is not a mapping", file=file)
         missing = {"province", "indicator", "reason"} - set(rule)
         if missing or not ({"year", "years"} & set(rule)):
             raise IngestError(

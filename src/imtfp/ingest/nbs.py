@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as _dt
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +37,11 @@ import pandas as pd
 
 from imtfp import provinces
 from imtfp.errors import ConfigError, IngestError
+from imtfp.ingest.cells import BLANKS, BadCell, filled, names_the_file, number_problem, parse_number
+from imtfp.ingest.workbook import choose_sheets, read_sheets, sheet_label
 from imtfp.options import OnBadCell
+
+__all__ = ["BadCell", "Reading", "parse_number", "number_problem", "read_nbs", "read_nbs_file"]
 
 Row = tuple[int, list[str]]
 
@@ -56,55 +58,13 @@ REJECT_COLUMNS = [
 EXCLUDED_COLUMNS = ["source_file", "source_line", "label", "kind", "cells"]
 #: Kinds of excluded rows that are not data: header lines, the column header, footer notes.
 TEXT_KINDS = ("header", "column_header", "note")
+#: Kind of the excluded row that counts the cells of a worksheet not read (``sheet`` names another).
+OTHER_SHEET = "other_sheet"
 
 _YEAR = re.compile(r"^(\d{4})\s*年?$", re.ASCII)
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[(（](?P<unit>[^()（）]*)[)）]\s*$")
 _BY_REGION_NAME = re.compile(r"按地区_([^_.]+)")
-#: The one number grammar of every reader: optional sign, digits with optional thousands groups of
-#: exactly three digits, optional ``.`` decimals, optional exponent. ASCII only.
-_NUMBER = re.compile(
-    r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$", re.ASCII
-)
-_FOOTER_START = ("注：", "注:", "注 ", "数据来源", "资料来源", "说明：")
-_BLANKS = " \t\u3000\ufeff\xa0"
-
-
-class BadCell(str):
-    """A worksheet cell that is not a number (error, boolean, date, formula without a cached value).
-
-    It is a non-empty string (so it is counted) that carries the reason it cannot be a value.
-    """
-
-    reason: str
-
-    def __new__(cls, text: str, reason: str):
-        obj = super().__new__(cls, text)
-        obj.reason = reason
-        return obj
-
-
-def parse_number(raw: str) -> float | None:
-    """The value of a cell under the strict grammar, or ``None`` if it is not a number.
-
-    Accepted: ``-1234.5``, ``1,234,567.8``, ``1.2e+05``. Rejected: ``1,5``, ``1,2345``,
-    ``123,``, ``1_000``, full-width or other non-ASCII digits, ``NaN``, ``inf``, a result
-    that overflows to infinity.
-    """
-    if isinstance(raw, BadCell) or not _NUMBER.match(raw):
-        return None
-    value = float(raw.replace(",", ""))
-    return value if math.isfinite(value) else None
-
-
-def number_problem(raw: str) -> str:
-    """Why ``raw`` is not a value (for the reject's reason)."""
-    if isinstance(raw, BadCell):
-        return raw.reason
-    if raw.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
-        return "not a finite number (NaN/inf)"
-    if _NUMBER.match(raw):
-        return "not a finite number (overflow)"
-    return "non-numeric cell"
+_FOOTER_START = ("注：", "注:", "注 ", "数据来源", "资料来源", "说明：", "说明:")
 
 
 @dataclass
@@ -112,7 +72,8 @@ class Reading:
     """Everything one raw file yielded, so that no cell can vanish unaccounted.
 
     ``nonempty_cells`` counts every non-empty cell of the file (header lines, column header,
-    table, notes) except the row labels of the table (the keys of its cells); each one is an observation, a reject or part of an ``excluded`` row.
+    table, notes, worksheets not read) except the row labels of the table (the keys of its
+    cells); each one is an observation, a reject or part of an ``excluded`` row.
     """
 
     observations: pd.DataFrame
@@ -128,10 +89,6 @@ def split_unit(label: str) -> tuple[str, str | None]:
     if not m:
         return label.strip(), None
     return m.group("name").strip(), m.group("unit").strip()
-
-
-def _filled(cell: str) -> bool:
-    return cell.strip(_BLANKS) != ""
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -192,123 +149,29 @@ def _text_rows(text: str, file: str) -> list[Row]:
     return rows
 
 
-def _excel_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return BadCell(str(value).upper(), "boolean cell, not a number")
-    if isinstance(value, (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)):
-        return BadCell(str(value), "date/time cell, not a number")
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    text = str(value).strip(" \t\r\n")
-    if text.startswith("#") and text.rstrip("!?/0A").upper() in _EXCEL_ERRORS:
-        return BadCell(text, f"Excel error cell {text}")
-    return text
-
-
-_EXCEL_ERRORS = {"#NULL", "#DIV", "#VALUE", "#REF", "#NAME", "#NUM", "#N/A", "#N", "#GETTING_DATA"}
-
-
-def _xls_rows(path: Path) -> list[list[str]]:
-    import xlrd
-
-    book = xlrd.open_workbook(str(path), formatting_info=path.suffix.lower() == ".xls")
-    sheet = book.sheet_by_index(0)
-    out = []
-    for r in range(sheet.nrows):
-        row = []
-        for c in range(sheet.ncols):
-            cell = sheet.cell(r, c)
-            if cell.ctype == xlrd.XL_CELL_ERROR:
-                code = xlrd.error_text_from_code.get(cell.value, f"#ERR{cell.value}")
-                row.append(BadCell(code, f"Excel error cell {code}"))
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                row.append(BadCell("TRUE" if cell.value else "FALSE", "boolean cell, not a number"))
-            elif cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(BadCell(f"date serial {cell.value!r}", "date/time cell, not a number"))
-            else:
-                row.append(
-                    _excel_cell(
-                        cell.value
-                        if cell.ctype not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
-                        else None
-                    )
-                )
-        out.append(row)
-    for rlo, rhi, clo, chi in getattr(sheet, "merged_cells", []):
-        _fill_merged(out, rlo, rhi, clo, chi)
-    return out
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    import openpyxl
-
-    values_wb = openpyxl.load_workbook(str(path), data_only=True)
-    formulas_wb = openpyxl.load_workbook(str(path), data_only=False)
-    ws, wf = values_wb.worksheets[0], formulas_wb.worksheets[0]
-    out = []
-    for row_v, row_f in zip(ws.iter_rows(), wf.iter_rows()):
-        row = []
-        for cv, cf in zip(row_v, row_f):
-            if cv.value is None and cf.data_type == "f":
-                row.append(BadCell(str(cf.value), "formula without a cached value"))
-            elif cv.data_type == "e":
-                row.append(BadCell(str(cv.value), f"Excel error cell {cv.value}"))
-            else:
-                row.append(_excel_cell(cv.value))
-        out.append(row)
-    for rng in ws.merged_cells.ranges:
-        _fill_merged(out, rng.min_row - 1, rng.max_row, rng.min_col - 1, rng.max_col)
-    return out
-
-
-def _fill_merged(rows: list[list[str]], rlo: int, rhi: int, clo: int, chi: int) -> None:
-    """A merged range shows its top-left value in every cell it covers (a label merged over rows).
-
-    Only label cells (first column) are filled: a value merged over several years would otherwise
-    be counted several times.
-    """
-    if clo != 0 or rlo >= len(rows):
-        return
-    label = rows[rlo][0]
-    for r in range(rlo + 1, min(rhi, len(rows))):
-        if not _filled(rows[r][0]):
-            rows[r][0] = label
-
-
-def _excel_rows(path: Path) -> list[Row]:
-    try:
-        values = _xls_rows(path) if path.suffix.lower() == ".xls" else _xlsx_rows(path)
-    except Exception as exc:  # the Excel libraries raise many types; name the file either way
-        raise IngestError(
-            f"not a readable Excel workbook ({type(exc).__name__}: {exc})", file=str(path)
-        ) from exc
-    # Worksheets are rectangular: keep trailing blanks so row widths match the header.
-    return [(i, vals) for i, vals in enumerate(values, start=1)]
-
-
 _HEADER_KEYS = {"数据库": "database", "指标": "indicator_label", "时间": "time"}
 
 
-def _split_header(rows: list[Row], file: str) -> tuple[dict, int]:
-    """Parse ``数据库：``/``指标：``/``时间：`` lines; return metadata and the header row's index."""
+def _split_header(rows: list[Row], file: str, *, headerless: bool) -> tuple[dict, int]:
+    """Parse ``数据库：``/``指标：``/``时间：`` lines; return metadata and the header row's index.
+
+    ``headerless``: the caller named what the header lines would say, so a table that starts at
+    once with its ``地区``/``指标`` row (an export saved without them) is read too.
+    """
     meta: dict = {}
     for idx, (_, cells) in enumerate(rows):
-        first = cells[0].strip(_BLANKS) if cells else ""
+        first = cells[0].strip(BLANKS) if cells else ""
         key, sep, val = first.partition("：")
         if not sep:
             key, sep, val = first.partition(":")
         if sep and key.strip() in _HEADER_KEYS:
-            meta[_HEADER_KEYS[key.strip()]] = val.strip(_BLANKS)
+            meta[_HEADER_KEYS[key.strip()]] = val.strip(BLANKS)
             continue
         if first in ("地区", "指标"):
-            if "database" not in meta:
+            if "database" not in meta and not headerless:
                 break
             return meta, idx
-        if any(_filled(c) for c in cells):
+        if any(filled(c) for c in cells):
             break
     raise IngestError(
         "not an NBS export: expected '数据库：' header lines and a table starting with 地区 or 指标",
@@ -319,7 +182,7 @@ def _split_header(rows: list[Row], file: str) -> tuple[dict, int]:
 
 def _trim(cells: list[str]) -> list[str]:
     end = len(cells)
-    while end > 1 and not _filled(cells[end - 1]):
+    while end > 1 and not filled(cells[end - 1]):
         end -= 1
     return cells[:end]
 
@@ -327,7 +190,7 @@ def _trim(cells: list[str]) -> list[str]:
 def _years(header: list[str], line: int, file: str) -> list[int]:
     years: list[int] = []
     for cell in header[1:]:
-        m = _YEAR.match(cell.strip(_BLANKS))
+        m = _YEAR.match(cell.strip(BLANKS))
         if not m:
             raise IngestError(f"column header {cell!r} is not a year", file=file, line=line)
         year = int(m.group(1))
@@ -352,6 +215,7 @@ class _Sink:
         self.rejects: list[tuple] = []
         self.excluded: list[tuple] = []
         self.labels = 0  # row labels of the table: keys of the cells, not cells themselves
+        self.indicator = ""  # the file's indicator, once known (named in rejects of note lines)
 
     def bad(
         self, line: int, province: str, year: int | None, indicator: str, raw: str, reason: str
@@ -366,18 +230,28 @@ class _Sink:
         self.rejects.append((self.file, line, province, year, indicator, str(raw), reason))
 
     def text(self, line: int, cells: list[str], kind: str) -> None:
-        """Header lines, the column header and notes: counted as excluded text cells."""
-        n = sum(_filled(c) for c in cells)
-        if n:
-            label = next(c for c in cells if _filled(c)).strip(_BLANKS)[:60]
-            self.excluded.append((self.file, line, label, kind, n))
+        """Header lines, the column header and notes: counted as excluded text cells.
+
+        A number in a header or note line is never text: it is a bad cell (an error, or a reject
+        under ``on_bad_cell: reject``), so that no value is filed away as a note.
+        """
+        texts = [c for c in cells if filled(c)]
+        if kind != "column_header":
+            numbers = [c for c in texts if parse_number(c.strip(BLANKS)) is not None]
+            texts = [c for c in texts if parse_number(c.strip(BLANKS)) is None]
+            label = texts[0].strip(BLANKS)[:60] if texts else ""
+            for raw in numbers:
+                self.bad(line, label, None, self.indicator, raw.strip(BLANKS),
+                         f"number in a {kind} line")  # fmt: skip
+        if texts:
+            self.excluded.append((self.file, line, texts[0].strip(BLANKS)[:60], kind, len(texts)))
 
     def cell(
         self, line: int, code: str | None, label: str, year: int, indicator: str, unit, raw: str
     ):
-        if not _filled(raw):
+        if not filled(raw):
             return
-        raw = raw if isinstance(raw, BadCell) else raw.strip(_BLANKS)
+        raw = raw if isinstance(raw, BadCell) else raw.strip(BLANKS)
         if code is None:
             self.bad(line, label, year, indicator, raw, f"unknown province name {label!r}")
             return
@@ -389,16 +263,20 @@ class _Sink:
 
     def reading(self, meta: dict, nonempty: int) -> Reading:
         return Reading(
-            observations=pd.DataFrame(self.obs, columns=OBS_COLUMNS).astype(
-                {"year": "int64", "value": "float64", "source_line": "int64"}
-            ),
+            observations=_frame(self.obs, OBS_COLUMNS),
             rejects=pd.DataFrame(self.rejects, columns=REJECT_COLUMNS),
-            excluded=pd.DataFrame(self.excluded, columns=EXCLUDED_COLUMNS).astype(
-                {"cells": "int64"}
-            ),
+            excluded=_frame(self.excluded, EXCLUDED_COLUMNS),
             nonempty_cells=nonempty,
             meta=meta,
         )
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Observations or exclusions with their integer and float columns typed (also when empty)."""
+    types = {"year": "int64", "value": "float64", "source_line": "int64", "cells": "int64"}
+    return pd.DataFrame(rows, columns=columns).astype(
+        {c: t for c, t in types.items() if c in columns}
+    )
 
 
 def _province_code(label: str) -> str | None:
@@ -437,87 +315,111 @@ def _resolve_indicator(
     return indicator, unit
 
 
-def _body(
-    rows: list[Row], header_idx: int, width: int, file: str
-) -> tuple[list[tuple[int, str, list[str]]], int]:
-    """The table's data rows (line, label, cells) and the index of the footer's first row.
+def _table_cells(line: int, label: str, cells: list[str], width: int, file: str) -> list[str]:
+    """The value cells of a table row, which must have a label and the header's width."""
+    if not label:
+        raise IngestError(
+            "row without a label inside the table (values but no province or indicator name)",
+            file=file,
+            line=line,
+        )
+    if len(cells) < width or any(filled(c) for c in cells[width:]):
+        n = len(_trim(cells)) if len(cells) > width else len(cells)
+        raise IngestError(
+            f"row of {label} has {n} cells but the header has {width} (truncated or mis-split file?)",
+            file=file,
+            line=line,
+        )
+    return cells[1:width]
 
-    The table ends only at a footer line (``注：``, ``数据来源：`` …). Blank lines inside it are
-    skipped (they hold no cell); any other row must be a labelled row of the header's width.
-    A file without a footer is truncated.
+
+def _parses_as_data(cells: list[str], known_label) -> bool:
+    """Whether a row met after a note is a table row again (it ends the note).
+
+    A continuation line (indented with U+3000 or spaces) belongs to its note. Any other row with a
+    number after its label is data, and so is a row whose label is a known row label (a province,
+    a national/HK/Macao/Taiwan row, an indicator with its unit) with any other cell filled.
     """
-    body = []
-    for idx in range(header_idx + 1, len(rows)):
-        line, cells = rows[idx]
-        if not any(_filled(c) for c in cells):
-            continue  # blank, comma-only or ideographic-space line: nothing to read, nothing lost
-        label = cells[0].strip(_BLANKS) if cells else ""
-        if _is_footer_start(label):
-            return body, idx
-        if not label:
-            raise IngestError(
-                "row without a label inside the table (values but no province or indicator name)",
-                file=file,
-                line=line,
-            )
-        if len(cells) < width or any(_filled(c) for c in cells[width:]):
-            n = len(_trim(cells)) if len(cells) > width else len(cells)
-            raise IngestError(
-                f"row of {label} has {n} cells but the header has {width} (truncated or mis-split file?)",
-                file=file,
-                line=line,
-            )
-        body.append((line, label, cells[1:width]))
-    raise IngestError(
-        "file ends inside the table, without the 数据来源 footer (truncated?)", file=file
-    )
-
-
-def _looks_like_data(cells: list[str]) -> bool:
-    label = cells[0].strip(_BLANKS) if cells else ""
-    if _province_code(label) is None and _non_provincial(label) is None:
+    first = cells[0] if cells else ""
+    if first[:1] in ("\u3000", " ", "\t"):
         return False
-    return any(parse_number(c.strip(_BLANKS)) is not None for c in cells[1:] if _filled(c))
+    rest = [c for c in cells[1:] if filled(c)]
+    if any(parse_number(c.strip(BLANKS)) is not None for c in rest):
+        return True
+    return bool(rest) and known_label(first.strip(BLANKS))
 
 
-def _footer(rows: list[Row], start: int, sink: _Sink, file: str) -> dict:
-    """Notes and source after the table; a province row among them is an error, never a note."""
-    notes: list[str] = []
-    meta: dict = {}
-    for line, cells in rows[start:]:
-        if not any(_filled(c) for c in cells):
+def _sections(
+    rows: list[Row], header_idx: int, width: int, file: str, known_label, *, footer_required: bool
+) -> tuple[list[tuple[int, str, list[str]]], list[Row]]:
+    """Split the rows after the column header into table rows (line, label, cells) and note rows.
+
+    A ``注…``/``说明…``/``数据来源…``/``资料来源…`` line starts a note; the note goes on (continuation
+    lines, free text) until a row that parses as data (:func:`_parses_as_data`), where the table
+    resumes: a note inside the table never swallows the rows after it. Blank lines hold no cell
+    and are skipped. The file must end in a note (the ``数据来源`` footer), else it is truncated;
+    only a header-less workbook (``footer_required=False``) may end with a table row.
+    """
+    body: list[tuple[int, str, list[str]]] = []
+    notes: list[Row] = []
+    in_note = False
+    for line, cells in rows[header_idx + 1 :]:
+        if not any(filled(c) for c in cells):
+            continue  # blank, comma-only or ideographic-space line: nothing to read, nothing lost
+        label = cells[0].strip(BLANKS) if cells else ""
+        if _is_footer_start(label) or (in_note and not _parses_as_data(cells, known_label)):
+            in_note = True
+            notes.append((line, cells))
             continue
-        if _looks_like_data(cells):
-            raise IngestError(
-                f"table row of {cells[0].strip(_BLANKS)} after the footer began at line {rows[start][0]} "
-                "(a note inside the table?)",
-                file=file,
-                line=line,
-            )
+        in_note = False
+        body.append((line, label, _table_cells(line, label, cells, width, file)))
+    if footer_required and not in_note:
+        raise IngestError(
+            "file ends inside the table, without the 数据来源 footer (truncated?)", file=file
+        )
+    return body, notes
+
+
+def _notes(notes: list[Row], sink: _Sink) -> dict:
+    """Count the note rows (numbers in them are bad cells) and collect their text and source."""
+    texts: list[str] = []
+    meta: dict = {}
+    for line, cells in notes:
         sink.text(line, cells, "note")
         raw = ",".join(cells).rstrip(",")
-        text = raw.strip(_BLANKS)
+        text = raw.strip(BLANKS)
         if text.startswith(("数据来源", "资料来源")):
             meta["source"] = text.partition("：")[2].strip() or text
-        elif raw.startswith(("\u3000", " ")) and notes:
-            notes[-1] += "\n" + text
+        elif raw.startswith(("\u3000", " ")) and texts:
+            texts[-1] += "\n" + text
         else:
-            notes.append(text)
-    meta["notes"] = "\n".join(notes)
+            texts.append(text)
+    meta["notes"] = "\n".join(texts)
     return meta
 
 
-def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> None:
+def _is_province_row(label: str) -> bool:
+    return _province_code(label) is not None or _non_provincial(label) is not None
+
+
+def _is_indicator_row(label: str) -> bool:
+    return split_unit(label)[1] is not None
+
+
+def _by_province(rows, header_idx, meta, sink, indicator, unit, file, footer_required) -> None:
     hline, header = rows[header_idx]
     header = _trim(header)
     years = _years(header, hline, file)
     indicator, unit = _resolve_indicator(meta, indicator, unit, file)
+    sink.indicator = indicator
     meta.update(indicator=indicator, unit=unit, layout="by_province")
     seen: dict[str, int] = {}
-    body, end = _body(rows, header_idx, len(header), file)
+    body, notes = _sections(
+        rows, header_idx, len(header), file, _is_province_row, footer_required=footer_required
+    )
     sink.labels += len(body)
     for line, label, values in body:
-        n = sum(_filled(v) for v in values)
+        n = sum(filled(v) for v in values)
         kind = _non_provincial(label)
         if kind:
             sink.excluded.append((file, line, label, kind, n))
@@ -526,26 +428,27 @@ def _by_province(rows, header_idx, meta, sink, indicator, unit, file) -> None:
         if n == 0:
             continue  # e.g. the second row of a label merged over two rows
         if code is not None and code in seen:
-            if sink.on_bad_cell == "error":
-                raise IngestError(
-                    f"duplicate row for province {label} (first at line {seen[code]})",
-                    file=file,
-                    line=line,
-                )
-            for year, raw in zip(years, values):
-                if _filled(raw):
-                    sink.bad(
-                        line, label, year, indicator, raw, f"duplicate row of line {seen[code]}"
-                    )
+            _duplicate_row(sink, line, label, seen[code], years, values, indicator)
             continue
         if code is not None:
             seen[code] = line
         for year, raw in zip(years, values):
             sink.cell(line, code, label, year, indicator, unit, raw)
-    meta.update(_footer(rows, end, sink, file))
+    meta.update(_notes(notes, sink))
 
 
-def _by_region(rows, header_idx, meta, sink, province, file) -> None:
+def _duplicate_row(sink: _Sink, line, label, first, years, values, indicator) -> None:
+    """A second row of one province: an error naming both lines, or its cells rejected."""
+    if sink.on_bad_cell == "error":
+        raise IngestError(
+            f"duplicate row for province {label} (first at line {first})", file=sink.file, line=line
+        )
+    for year, raw in zip(years, values):
+        if filled(raw):
+            sink.bad(line, label, year, indicator, raw, f"duplicate row of line {first}")
+
+
+def _by_region(rows, header_idx, meta, sink, province, file, footer_required) -> None:
     hline, header = rows[header_idx]
     header = _trim(header)
     years = _years(header, hline, file)
@@ -558,11 +461,13 @@ def _by_region(rows, header_idx, meta, sink, province, file) -> None:
     if code is None:
         raise IngestError(f"unknown province name {province!r}", file=file, line=hline)
     meta.update(province=code, layout="by_region")
-    body, end = _body(rows, header_idx, len(header), file)
+    body, notes = _sections(
+        rows, header_idx, len(header), file, _is_indicator_row, footer_required=footer_required
+    )
     seen: dict[str, int] = {}
     sink.labels += len(body)
     for line, label, values in body:
-        if not any(_filled(v) for v in values):
+        if not any(filled(v) for v in values):
             continue
         indicator, unit = split_unit(label)
         if unit is None:
@@ -575,15 +480,92 @@ def _by_region(rows, header_idx, meta, sink, province, file) -> None:
         seen[indicator] = line
         for year, raw in zip(years, values):
             sink.cell(line, code, province, year, indicator, unit, raw)
-    meta.update(_footer(rows, end, sink, file))
+    meta.update(_notes(notes, sink))
 
 
+def _read_rows(
+    rows: list[Row],
+    file: str,
+    *,
+    excel: bool,
+    indicator: str | None,
+    unit: str | None,
+    province: str | None,
+    on_bad_cell: OnBadCell,
+) -> Reading:
+    """One export (a text file or one worksheet) as rows of cells → its :class:`Reading`."""
+    # The caller says what header lines would: the indicator and its unit, or a region's province.
+    named = (indicator is not None and unit is not None) or province is not None
+    meta, header_idx = _split_header(rows, file, headerless=named)
+    # A workbook saved without its header lines has no footer either; a text file must end in one.
+    footer_required = not excel or "database" in meta
+    sink = _Sink(file, on_bad_cell)
+    for line, cells in rows[:header_idx]:
+        sink.text(line, cells, "header")
+    sink.text(rows[header_idx][0], rows[header_idx][1], "column_header")
+    if rows[header_idx][1][0].strip(BLANKS) == "指标":
+        _by_region(rows, header_idx, meta, sink, province, file, footer_required)
+    else:
+        _by_province(rows, header_idx, meta, sink, indicator, unit, file, footer_required)
+    nonempty = sum(filled(c) for _, cells in rows for c in cells) - sink.labels
+    meta["row_labels"] = sink.labels
+    return sink.reading(meta, nonempty)
+
+
+def _read_workbook(path: Path, sheet: str | int | None, **options) -> Reading:
+    """Every worksheet (or the one named by ``sheet``) read as an export; the others counted."""
+    file = str(path)
+    chosen, others = choose_sheets(read_sheets(path), sheet, file)
+    several = len(chosen) > 1
+    parts = []
+    for s in chosen:
+        label = sheet_label(file, s, several)
+        rows = [(i, cells) for i, cells in enumerate(s.rows, start=1)]
+        try:
+            parts.append(_read_rows(rows, label, excel=True, **options))
+        except IngestError as exc:
+            if not several:
+                raise
+            raise IngestError(
+                f"sheet {s.name!r} of a workbook with several sheets cannot be read ({exc}); "
+                "to read only one sheet, name it in the manifest (`sheet`)",
+                file=label,
+                line=exc.line,
+            ) from exc
+    return combine_sheets(parts, others, file, sheets=[s.name for s in chosen])
+
+
+def combine_sheets(parts: list[Reading], others: list, file: str, *, sheets: list[str]) -> Reading:
+    """One :class:`Reading` of the sheets read; each other non-empty sheet is one excluded row
+    (kind :data:`OTHER_SHEET`, label the sheet's name, line 0: the whole sheet)."""
+    if len(parts) == 1 and not others:
+        return parts[0]
+    other_rows = [(file, 0, s.name, OTHER_SHEET, s.nonempty()) for s in others]
+    meta = dict(parts[0].meta)
+    meta.update(
+        sheets=sheets,
+        sheet_meta=[p.meta for p in parts],
+        row_labels=sum(p.meta.get("row_labels", 0) for p in parts),
+    )
+    return Reading(
+        observations=pd.concat([p.observations for p in parts], ignore_index=True),
+        rejects=pd.concat([p.rejects for p in parts], ignore_index=True),
+        excluded=pd.concat(
+            [*(p.excluded for p in parts), _frame(other_rows, EXCLUDED_COLUMNS)], ignore_index=True
+        ),
+        nonempty_cells=sum(p.nonempty_cells for p in parts) + sum(r[-1] for r in other_rows),
+        meta=meta,
+    )
+
+
+@names_the_file
 def read_nbs_file(
     path: str | Path,
     *,
     indicator: str | None = None,
     unit: str | None = None,
     province: str | None = None,
+    sheet: str | int | None = None,
     on_bad_cell: OnBadCell = "error",
 ) -> Reading:
     """Read one NBS export into observations, rejects and counted exclusions.
@@ -592,15 +574,21 @@ def read_nbs_file(
     ----------
     path : a ``.csv`` (legacy or portal flavour), ``.xls`` or ``.xlsx`` export.
     indicator, unit : override (or, for portal files without ``指标：``, supply)
-        the indicator name and its unit.
+        the indicator name and its unit. With both named, a file whose table starts at once
+        with its ``地区`` row (no ``数据库``/``指标``/``时间`` lines) is read too; a workbook
+        saved so may also lack the ``数据来源`` footer.
     province : the province of a by-region export (default: from ``按地区_<省>``).
+    sheet : the worksheet to read (name or 0-based index). Default: every non-empty
+        worksheet, each an export of its own (lineage ``file#sheet``). With ``sheet`` the other
+        worksheets' cells are counted as excluded (kind :data:`OTHER_SHEET`).
     on_bad_cell : ``"error"`` raises :class:`~imtfp.errors.IngestError` on an
         unknown province or a non-numeric cell; ``"reject"`` records it.
 
     Every non-empty cell of the file is counted in ``nonempty_cells`` and lands in exactly one of
     observations, rejects or an ``excluded`` row (header lines, column header and notes as the
-    kinds in :data:`TEXT_KINDS`). Any failure is an :class:`~imtfp.errors.IngestError` naming the
-    file (and the line where there is one).
+    kinds in :data:`TEXT_KINDS`). A number is never excluded as text: in a note or header line it
+    is a bad cell. Any failure is an :class:`~imtfp.errors.IngestError` naming the file (and the
+    line where there is one).
     """
     if on_bad_cell not in ("error", "reject"):
         raise ConfigError(f"on_bad_cell must be 'error' or 'reject', not {on_bad_cell!r}")
@@ -608,30 +596,12 @@ def read_nbs_file(
     file = str(path)
     if not path.is_file():
         raise IngestError("no such file", file=file)
-    try:
-        rows = (
-            _excel_rows(path)
-            if path.suffix.lower() in (".xls", ".xlsx")
-            else _text_rows(_decode(path), file)
-        )
-        meta, header_idx = _split_header(rows, file)
-        sink = _Sink(file, on_bad_cell)
-        for line, cells in rows[:header_idx]:
-            sink.text(line, cells, "header")
-        sink.text(rows[header_idx][0], rows[header_idx][1], "column_header")
-        if rows[header_idx][1][0].strip(_BLANKS) == "指标":
-            _by_region(rows, header_idx, meta, sink, province, file)
-        else:
-            _by_province(rows, header_idx, meta, sink, indicator, unit, file)
-    except IngestError:
-        raise
-    except (
-        Exception
-    ) as exc:  # last line of defence: whatever a malformed file triggers names the file
-        raise IngestError(f"cannot read the file ({type(exc).__name__}: {exc})", file=file) from exc
-    nonempty = sum(_filled(c) for _, cells in rows for c in cells) - sink.labels
-    meta["row_labels"] = sink.labels
-    return sink.reading(meta, nonempty)
+    options = dict(indicator=indicator, unit=unit, province=province, on_bad_cell=on_bad_cell)
+    if path.suffix.lower() in (".xls", ".xlsx"):
+        return _read_workbook(path, sheet, **options)
+    if sheet is not None:
+        raise IngestError(f"`sheet` ({sheet!r}) applies to Excel workbooks only", file=file)
+    return _read_rows(_text_rows(_decode(path), file), file, excel=False, **options)
 
 
 def read_nbs(

@@ -184,6 +184,18 @@ def _effect_codes(
     return codes
 
 
+def _refuse_infinite(data, names, values, keys, what) -> None:
+    """±inf is not data (x/0 upstream): refuse naming the column and the first rows."""
+    j = int(np.flatnonzero(np.isinf(values).any(axis=0))[0])
+    rows = np.flatnonzero(np.isinf(values[:, j]))
+    where = "; ".join(
+        ", ".join(f"{k} {data[k].iat[i]}" for k in keys) or f"row {i}" for i in rows[:5]
+    )
+    raise EstimationError(
+        f"{what}: non-finite values (±inf) in column {names[j]!r} ({len(rows)} rows: {where})"
+    )
+
+
 def panel_sample(
     data: pd.DataFrame,
     variables: Sequence[str],
@@ -214,6 +226,8 @@ def panel_sample(
     for j, v in enumerate(names):
         values[:, j] = _numeric(data[v])
         bad |= np.isnan(values[:, j])
+    if np.isinf(values).any():
+        _refuse_infinite(data, names, values, keys, what)
     for c in unique(keys + ([cluster] if cluster else []) + fe_cols):
         if data[c].dtype.kind not in "iub":  # integer and boolean columns have no missing value
             bad |= data[c].isna().to_numpy()
@@ -523,7 +537,7 @@ def fit_twfe(
         raise ValueError("x must name at least one regressor")
     regs = unique(xs + [c for c in as_list(controls) if c not in xs])
     if y in regs:
-        raise ValueError(f"the dependent variable {y!r} is also a regressor")
+        raise EstimationError(f"{what}: the dependent variable {y!r} is also a regressor")
     if absorb is not None:
         absorb = unique(as_list(absorb))
         ent, tim = entity in absorb, time in absorb

@@ -121,11 +121,11 @@ def test_wide_table_counts_unmapped_columns(tmp_path):
     wh = ingest(m, on_bad_cell="reject")
     acc = wh.accounting.iloc[0]
     assert (acc["nonempty_cells"], acc["observations"], acc["rejects"], acc["excluded_cells"]) == (
-        5,
+        9,
         1,
         1,
-        3,
-    )  # GDP: 1 kept, — rejected, 全国 excluded; 备注数: 2 unmapped
+        7,
+    )  # header: 4 cells; GDP: 1 kept, — rejected; 全国: 2 cells excluded; 备注数: 1 unmapped
 
 
 def test_manifest_excludes_known_bad_cells_into_rejects(tmp_path):

@@ -30,9 +30,14 @@ def test_years_layout_reads_a_portal_table_whose_footer_was_cut(tmp_path):
     obs = r.observations.set_index(["province", "year"])["value"]
     assert obs.to_dict() == {("11", 2012): 19568.3, ("11", 2011): 17653.3, ("12", 2011): 9730.5}
     assert set(r.observations["source_line"]) == {4, 5}  # file lines of 北京市 and 天津市
-    # 5 non-empty value cells = 3 observations + 2 national cells excluded; 注/数 rows hold no value
-    assert r.nonempty_cells == 5
-    assert r.excluded[["label", "kind", "cells"]].values.tolist() == [["全国", "national", 2]]
+    # 5 non-empty value cells = 3 observations + 2 national cells excluded; 注/数 rows hold no value;
+    # the two skipped lines and the header's 3 cells are text. Row labels (地区 cells) are keys.
+    assert r.nonempty_cells == 10 and r.meta["row_labels"] == 5
+    data = r.excluded[~r.excluded["kind"].isin(["header", "column_header"])]
+    assert data[["label", "kind", "cells"]].values.tolist() == [["全国", "national", 2]]
+    assert r.excluded.groupby("kind")["cells"].sum().to_dict() == {
+        "column_header": 3, "header": 2, "national": 2
+    }  # fmt: skip
 
 
 def test_years_layout_refuses_a_table_that_lost_provinces(tmp_path):
@@ -79,7 +84,8 @@ def test_census_layout_one_year_per_column(tmp_path):
     )  # fmt: skip
     assert sorted(r.observations[["year", "value"]].itertuples(index=False, name=None)) == [
         (2010, 11.71), (2020, 12.64)]  # fmt: skip
-    assert r.nonempty_cells == 4 and r.excluded["cells"].sum() == 2
+    # 4 value cells (2 national) + the header's 3 cells
+    assert r.nonempty_cells == 7 and r.excluded["cells"].sum() == 5
 
 
 def test_long_layout_from_stata_and_excel_with_flagged_rows(tmp_path):
@@ -102,9 +108,10 @@ def test_long_layout_from_stata_and_excel_with_flagged_rows(tmp_path):
             ["31", 2019, 9.5],
         ]
         assert r.rejects["reason"].tolist() == ["flagged by the source: ERROR: repeats 2012"]
-        # 3 robot cells + 1 flag text + 2 'other' cells; flag and 'other' are unmapped columns
-        assert r.nonempty_cells == 6
-        assert len(r.observations) + len(r.rejects) + r.excluded["cells"].sum() == 6
+        # 3 robot cells + 1 flag text + 2 'other' cells (flag and 'other' are unmapped columns)
+        # + the header's 5 cells
+        assert r.nonempty_cells == 11
+        assert len(r.observations) + len(r.rejects) + r.excluded["cells"].sum() == 11
 
 
 def test_manifest_entry_maps_and_converts_units(tmp_path):

@@ -36,13 +36,12 @@ def test_blank_lines_inside_the_table_do_not_end_it(tmp_path, gap):
     assert len(r.observations) == 6 and _balanced(r)
 
 
-def test_note_inside_the_table_is_an_error_naming_the_row_after_it(tmp_path):
+def test_a_province_row_after_a_note_inside_the_table_is_read(tmp_path):
+    # issue 23: the note ends at the next row that parses as data (it was an error before)
     path = _legacy(tmp_path, ["北京市,1,2", "注：中途的说明", "天津市,3,4"])
-    with pytest.raises(
-        IngestError, match="table row of 天津市 after the footer began at line 6"
-    ) as info:
-        read_nbs_file(path)
-    assert info.value.line == 7 and info.value.file == str(path)
+    r = read_nbs_file(path)
+    assert r.observations["province"].tolist() == ["11", "11", "12", "12"] and _balanced(r)
+    assert r.meta["notes"] == "注：中途的说明\n注：测试。"
 
 
 def test_row_without_a_label_is_an_error(tmp_path):
