@@ -15,7 +15,7 @@ Grammar (a subset of R's fixest / Python's pyfixest, the notation users of ``reg
 :func:`parse_formula` reads an OLS formula into ``(y, x, absorbed)``; :func:`parse_iv_formula` adds the
 endogenous regressors and the instruments; :func:`add_interactions` builds the product columns.
 The wrappers :func:`feols`, :func:`feiv` and :func:`mediate` call :func:`~imtfp.models.panel.fit_twfe`,
-:func:`~imtfp.models.iv.iv_2sls` and :func:`~imtfp.models.mediation.mediation`. A hand-written parser
+:func:`~imtfp.models.iv.iv_2sls` and :func:`~imtfp.models.mediation_analysis.mediation`. A hand-written parser
 rather than formulaic/patsy: the grammar is six tokens, and those libraries build design matrices
 with intercepts and categorical codings that the within estimator does not want.
 """
@@ -229,9 +229,9 @@ def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw):
     """Mediation from a formula: ``mediate("tfp ~ im_index + gov | province + year", panel, m="rd", seed=1)``.
 
     The first right-hand term is the treatment X, the others are controls; ``m`` names the mediator.
-    Returns the :class:`~imtfp.models.mediation.MediationResult` of :func:`~imtfp.models.mediation.mediation`.
+    Returns the :class:`~imtfp.models.mediation_analysis.MediationResult` of :func:`~imtfp.models.mediation_analysis.mediation`.
     """
-    from imtfp.models.mediation import mediation
+    from imtfp.models.mediation_analysis import mediation
 
     y, x, absorbed = parse_formula(formula)
     if len(absorbed) not in (0, 2):

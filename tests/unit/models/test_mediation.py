@@ -5,7 +5,7 @@ import pytest
 
 from imtfp.core.bootstrap import cluster_draws, draw_counts, percentile_ci, resampled_moments
 from imtfp.core.ols import coefficients_from_moments
-from imtfp.models.mediation import _loop_moments, mediation, product_tests
+from imtfp.models.mediation_analysis import _loop_moments, mediation, product_tests
 
 pytestmark = pytest.mark.unit
 

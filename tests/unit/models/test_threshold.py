@@ -6,7 +6,7 @@ import pytest
 
 from imtfp.core.fe import demean, group_codes
 from imtfp.errors import EstimationError
-from imtfp.models.threshold import hansen_grid, threshold
+from imtfp.models.threshold_regression import hansen_grid, threshold
 
 pytestmark = pytest.mark.unit
 

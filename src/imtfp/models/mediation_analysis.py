@@ -50,6 +50,7 @@ from imtfp.core.bootstrap import (
 )
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
+from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import (
     CovType,
@@ -430,6 +431,7 @@ def mediation(
     seed: int,
     mode: MediationMode = "stepwise",
     level: float = 0.95,
+    limits: InferenceLimits | None = None,
 ) -> MediationResult:
     """Mediation of the effect of ``x`` on ``y`` through ``m`` (see module docstring).
 
@@ -441,6 +443,7 @@ def mediation(
     bootstrap : number of cluster-bootstrap draws of a·b (0 to skip)
     seed : seed of the bootstrap draws
     mode : ``stepwise`` (all three equations) or ``two_step`` (X→M only)
+    limits : fewest clusters the path covariances accept (:class:`~imtfp.core.vcov.InferenceLimits`)
 
     Returns
     -------
@@ -462,7 +465,7 @@ def mediation(
     df = prepare_sample(
         data, [y, x, m] + controls, entity=entity, time=time, what=f"mediation via {m}"
     )
-    kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov)
+    kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov, limits=limits)
     fit_a = fit_twfe(df, y=m, x=x, what=f"mediation a-path ({m})", **kw)
     paths = {"a": _path("a", fit_a, x)}
     common = dict(
