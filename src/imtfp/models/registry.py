@@ -164,7 +164,7 @@ MODELS: dict[str, Model] = {
             ("inference_panel",),
             "imtfp.results:ResultSet",
             table="imtfp.report.builders:inference_table",
-            labels=("titles.inference", "notes.wild_column", "columns.wild_bootstrap"),
+            labels=("titles.inference", "notes.wild_column", "inference.wild_bootstrap"),
         ),
         _estimate(
             "mediation",
@@ -196,7 +196,12 @@ MODELS: dict[str, Model] = {
             ),
             "imtfp.results:ResultSet",
             wild=True,
-            labels=("titles.heterogeneity", "statistics.equality_F", "templates.moderator"),
+            labels=(
+                "titles.heterogeneity",
+                "statistics.equality_F",
+                "templates.moderator",
+                "templates.equality",
+            ),
         ),
         _estimate(
             "iv",
