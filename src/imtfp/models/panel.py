@@ -680,7 +680,8 @@ class WildBootstrapFit(Estimates):
 
     The estimate and (clustered) standard error are the fit's; ``tvalues`` is the original t,
     ``pvalues`` the bootstrap p of :math:`\\beta = 0` and ``conf_int`` the interval that inverts
-    the bootstrap test (computed at ``level`` only).
+    the bootstrap test, computed at ``level`` only (NaN at any other level: rerun
+    :func:`inference_panel` with that level).
     """
 
     fit: PanelFit = field(repr=False)
@@ -729,13 +730,12 @@ class WildBootstrapFit(Estimates):
         return pd.Series([self.wild.p_value], index=self.terms, name="pvalues")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        if not np.isclose(level, self.level):
-            raise ConfigError(
-                f"the wild bootstrap interval was computed at level {self.level}, not {level}"
-            )
-        return pd.DataFrame(
-            {"lower": [self.wild.ci_low], "upper": [self.wild.ci_high]}, index=self.terms
+        lo, hi = (
+            (self.wild.ci_low, self.wild.ci_high)
+            if np.isclose(level, self.level)
+            else (np.nan, np.nan)
         )
+        return pd.DataFrame({"lower": [lo], "upper": [hi]}, index=self.terms)
 
     def tidy(self, *, table: str = "", column: str = "", level: float = 0.95) -> pd.DataFrame:
         """The fit's row of ``term`` with the bootstrap t, p, interval and inference name."""
