@@ -19,7 +19,7 @@ import pandas as pd
 
 from imtfp import provinces
 from imtfp.database import connect
-from imtfp.errors import IngestError
+from imtfp.errors import ConfigError, IngestError
 from imtfp.ingest import catalog
 from imtfp.ingest.manifest import Manifest, read_entry
 from imtfp.ingest.nbs import REJECT_COLUMNS
@@ -214,7 +214,7 @@ def write_warehouse(wh: Warehouse, path: str | Path) -> None:
 def read_table(path: str | Path, name: str) -> pd.DataFrame:
     """One table of the warehouse, opened read-only."""
     if name not in _TABLES:
-        raise ValueError(f"the warehouse has no table {name!r} (tables: {', '.join(_TABLES)})")
+        raise ConfigError(f"the warehouse has no table {name!r} (tables: {', '.join(_TABLES)})")
     with connect(path, read_only=True) as con:
         return con.execute(f"SELECT * FROM {name}").df()
 

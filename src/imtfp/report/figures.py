@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from imtfp.errors import ReportError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import FigureFormat, FontKey, ReportOptions
@@ -275,7 +276,7 @@ def heterogeneity_coef_plot(
     options, labels = _setup(options, labels)
     rows = tidy[tidy["term"].astype(str) == term]
     if rows.empty:
-        raise ValueError(f"no rows with term {term!r} to plot")
+        raise ReportError(f"no rows with term {term!r} to plot")
     lo, hi = _ci(rows)
     est = rows["estimate"].to_numpy(float)
     with figure_rc(options):
@@ -431,7 +432,7 @@ def specification_curve(
     options, labels = _setup(options, labels)
     missing = [c for c in ("estimate", "ci_low", "ci_high", *choices) if c not in specs]
     if missing:
-        raise ValueError(f"specification frame lacks columns {missing}")
+        raise ReportError(f"specification frame lacks columns {missing}")
     s = specs.sort_values("estimate", kind="mergesort").reset_index(drop=True)
     xs = np.arange(len(s))
     lo, hi = s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float)

@@ -12,6 +12,7 @@ import pytest
 import statsmodels.formula.api as smf
 from linearmodels import PanelOLS
 
+from imtfp.errors import InputTypeError, ReportError
 from imtfp.models.formula import feols
 from imtfp.report import etable, etable_table, format_table
 from imtfp.report.options import ReportOptions
@@ -96,9 +97,9 @@ def test_writes_the_pipeline_formats(fits, tmp_path):
 
 
 def test_bad_input_is_named():
-    with pytest.raises(TypeError, match="cannot read a int"):
+    with pytest.raises(InputTypeError, match="cannot read a int"):
         etable([3])
-    with pytest.raises(ValueError, match="no models"):
+    with pytest.raises(ReportError, match="no models"):
         etable([])
 
 
