@@ -118,6 +118,7 @@ class Estimates:
                 "nobs": self.nobs,
                 "cov": self.cov_type,
                 "dep_var": self.dep_var,
+                "stat": False,
             }
         )
         return tidy_frame(frame.to_dict("records"))

@@ -363,7 +363,9 @@ class IVFit(Estimates):
                 level,
             )
         for name, (stat, p) in self.diagnostics.items():
-            rows.append({**common, "column": column, "term": name, "estimate": stat, "p": p})
+            rows.append(
+                {**common, "column": column, "term": name, "estimate": stat, "p": p, "stat": True}
+            )
         out = tidy_frame(rows)
         return pd.concat(
             [out, self.ols.tidy(table=table, column="ols", level=level)], ignore_index=True

@@ -253,6 +253,7 @@ class MediationResult(Estimates):
                     **inference_row(p.estimate, p.se, p.df, level),
                     "r2_within": p.r2_within,
                     "dep_var": p.dep_var,
+                    "stat": False,
                 }
             )
         if self.mode == "stepwise":
@@ -268,6 +269,7 @@ class MediationResult(Estimates):
                     "ci_low": self.ci_percentile[0],
                     "ci_high": self.ci_percentile[1],
                     "cov": f"{self.cov}; bootstrap percentile CI, B={self.bootstrap}",
+                    "stat": False,
                 }
             )
             rows.append(
@@ -278,6 +280,7 @@ class MediationResult(Estimates):
                     "ci_low": self.ci_bc[0],
                     "ci_high": self.ci_bc[1],
                     "cov": f"{self.cov}; bootstrap bias-corrected CI, B={self.bootstrap}",
+                    "stat": True,
                 }
             )
             for name in ("sobel", "aroian", "goodman"):
@@ -288,10 +291,16 @@ class MediationResult(Estimates):
                         "estimate": getattr(self, f"{name}_z"),
                         "se": getattr(self, f"{name}_se"),
                         "p": getattr(self, f"{name}_p"),
+                        "stat": True,
                     }
                 )
             rows.append(
-                {**ind, "term": "proportion_mediated", "estimate": self.proportion_mediated}
+                {
+                    **ind,
+                    "term": "proportion_mediated",
+                    "estimate": self.proportion_mediated,
+                    "stat": True,
+                }
             )
         return tidy_frame(rows)
 

@@ -345,6 +345,7 @@ def coef_rows(
             **meta,
             "term": names[i],
             **inference_row(float(params[i]), float(np.sqrt(vcov[i, i])), df, level),
+            "stat": False,
         }
         for i in order
     ]

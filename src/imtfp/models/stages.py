@@ -196,6 +196,7 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
                         "cov": spec["cov"],
                         "dep_var": spec["y"],
                         "controls": ",".join(ctrl),
+                        "stat": True,
                     }
                 ]
             )

@@ -204,6 +204,7 @@ class ThresholdResult(Estimates):
                 {
                     **tmpl,
                     "term": f"threshold{k}",
+                    "stat": True,
                     "estimate": g,
                     "se": np.nan,
                     "t": np.nan,
@@ -217,6 +218,7 @@ class ThresholdResult(Estimates):
                 {
                     **tmpl,
                     "term": f"F{k}",
+                    "stat": True,
                     "estimate": F,
                     "se": np.nan,
                     "t": np.nan,

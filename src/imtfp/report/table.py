@@ -445,10 +445,12 @@ def format_table(
     Stars: one ``*`` per level in ``options.stars`` with p < level, where p is
     the wild cluster bootstrap p in a column with fewer than
     :data:`FEW_CLUSTERS` clusters (printed in braces beneath, the clustered
-    p in brackets beside it). A term is a statistic (no stars, no se) when
-    the label catalog says so (``statistics`` or a ``kind: stat`` pattern,
-    e.g. ``sobel_z``, ``first_stage_F``, ``threshold_1``); its ``ci`` format
-    prints ``[ci_low, ci_high]``.
+    p in brackets beside it). A term is a statistic (no stars, no se) when its
+    rows are typed so (tidy ``stat`` True, set by the estimator); a term whose
+    rows are untyped (``stat`` NA: a user's frame) is one when the label catalog
+    says so (``statistics`` or a ``kind: stat`` pattern, e.g. ``sobel_z``,
+    ``first_stage_F``, ``threshold_1``). Its words and format come from the
+    catalog; the ``ci`` format prints ``[ci_low, ci_high]``.
     """
     options = options or ReportOptions()
     labels = labels or Labels(options.language)
@@ -504,7 +506,11 @@ def _term_info(
         for t in dict.fromkeys(df["term"])
     }
     if not classify_terms:
-        info = {t: Term(i.label, "coef") for t, i in info.items()}
+        return {t: Term(i.label, "coef") for t, i in info.items()}
+    if "stat" in df:  # rows typed by their estimator; untyped (NA) ones as the catalog says
+        typed = df.dropna(subset=["stat"]).groupby("term", sort=False)["stat"].any()
+        for t, is_stat in typed.items():
+            info[t] = Term(info[t].label, "stat" if is_stat else "coef", info[t].format)
     return info
 
 

@@ -113,6 +113,7 @@ class DidAggregate(Estimates):
                     "nobs": self.nobs,
                     "cov": self.cov_type,
                     "dep_var": self.dep_var,
+                    "stat": False,
                 }
             ]
         )

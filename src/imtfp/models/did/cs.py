@@ -222,7 +222,7 @@ class ATTgtResult(Estimates):
              "se": r.se, "t": tt, "p": 2 * stats.norm.sf(abs(tt)) if np.isfinite(tt) else np.nan,
              "ci_low": r.att - z * r.se, "ci_high": r.att + z * r.se, "nobs": self.nobs,
              "cov": self.cov_type, "dep_var": self.dep_var, "group": r.group, "time": r.time,
-             "band_low": r.ci_low, "band_high": r.ci_high}
+             "band_low": r.ci_low, "band_high": r.ci_high, "stat": False}
             for r, tt in zip(tab.itertuples(), t, strict=True)
         ]  # fmt: skip
         return tidy_frame(rows)
