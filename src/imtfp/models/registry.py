@@ -71,7 +71,7 @@ class Model:
     section : dotted config key whose presence switches the model on (``models.iv``); its schema
         fragment is :meth:`schema`
     module : the module of the estimator; ``exports`` are its public names (re-exported lazily by
-        :mod:`imtfp.models`)
+        :mod:`imtfp.models`; ``"module:name"`` for one defined in another module)
     table : ``"module:function"`` of the table builder,
         ``(results, *, options, labels, provenance, simulated, notes) -> Table``
     wild : the columns are fixed-effects OLS fits whose core-regressor row gets a wild cluster
@@ -291,15 +291,18 @@ def configured(config: Mapping) -> list[str]:
 
 
 def exports() -> dict[str, str]:
-    """Every public name of :mod:`imtfp.models` and the module that defines it."""
+    """Every public name of :mod:`imtfp.models` and the module that defines it: each model's
+    ``exports`` (from its ``module``, or ``"module:name"`` for a name defined elsewhere), its
+    stage function, and :data:`TOOLS`."""
     out: dict[str, str] = {}
     for m in MODELS.values():
         if m.rule != "estimate":
             continue
-        out.update(dict.fromkeys(m.exports, m.module))
+        for name in m.exports:
+            module, sep, attribute = name.rpartition(":")
+            out[attribute] = module if sep else m.module
         module, _, function = m.stage.partition(":")
-        if module == "imtfp.models.stages":
-            out[function] = module
+        out[function] = module
     return {**out, **TOOLS}
 
 

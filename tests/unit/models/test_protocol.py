@@ -38,6 +38,7 @@ NOT_ESTIMATORS = {
     "parse_formula": "a parser: (y, x, absorbed)",
     "specification_grid": "builds the grid of specifications (a frame of choices)",
     "estimate_specifications": "the multiverse engine's frame; SpecificationCurve views it",
+    "falsification_tests": "the falsification model's stage function: a tidy frame",
 }
 FORCE = InferenceLimits(dk_force=True)  # the simulated panel has 12 years
 M = imtfp.models

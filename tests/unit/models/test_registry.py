@@ -58,7 +58,9 @@ def test_every_entry_resolves(name):
     assert params["seed"].kind is inspect.Parameter.KEYWORD_ONLY
     assert m.schema()["type"] == "object"  # its config fragment is in the schema
     for name in m.exports:
-        assert hasattr(__import__(m.module, fromlist=[name]), name), (m.module, name)
+        module, sep, attribute = name.rpartition(":")
+        module = module if sep else m.module
+        assert hasattr(__import__(module, fromlist=[attribute]), attribute), (module, attribute)
 
 
 def test_the_estimate_rule_and_the_workflow_use_the_registry():
