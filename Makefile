@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 REAL_DATA ?= ../shared/data
 
-.PHONY: run test test-fast real demo report export lint clean fuzz
+.PHONY: run test test-fast real demo report export lint clean fuzz docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +70,18 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 clean:
-	rm -rf data/derived logs .snakemake report.html runs
+	rm -rf data/derived logs .snakemake report.html runs site
+
+# The HTML documentation in site/: the narrative pages of docs/ and the API reference generated
+# from the docstrings (mkdocs.yml). Installs the pinned `docs` extra; the build needs no network.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 # Benchmarks against the peers (pyfixest, wildboottest, linearmodels) in the same run; the `bench`
 # extra pins pyfixest. Timings depend on the machine's load: see benchmarks/*.py docstrings.

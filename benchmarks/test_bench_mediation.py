@@ -18,7 +18,7 @@ from _results import load, record
 from linearmodels import PanelOLS
 
 from imtfp.core.bootstrap import cluster_draws
-from imtfp.models.mediation import bootstrap_indirect
+from imtfp.models.mediation_analysis import bootstrap_indirect
 
 B = 5000
 N_NAIVE = 100

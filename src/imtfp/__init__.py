@@ -24,9 +24,11 @@ True
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+#: The installed package's version (pyproject.toml), as the tables' provenance note prints it.
+__version__ = metadata.version("imtfp")
 
 #: Subpackages and modules reachable as attributes of ``imtfp`` (imported lazily).
 SUBMODULES = (

@@ -23,7 +23,7 @@ def analysis_frame(
     """One row per province-year: panel columns, IM and subsystem indices, coupling (C, T, D as ``ccd``), TFP.
 
     ``drop_years`` leaves years out of the models' sample (a robustness check such as dropping
-    2020); the measures themselves were built on every year. Raises ``ValueError`` if a measure
+    2020); the measures themselves were built on every year. Raises ``EstimationError`` if a measure
     does not cover exactly the panel's rows (a silent inner join would drop province-years).
     """
     parts = {

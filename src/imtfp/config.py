@@ -32,9 +32,12 @@ def _path(error: jsonschema.ValidationError) -> str:
 
 
 def load_schema(path: str | Path | None = None) -> dict:
-    """The JSON schema (YAML) at ``path``, by default the one packaged with imtfp."""
+    """The JSON schema (YAML) at ``path``, by default the one packaged with imtfp, with the lists
+    the model registry derives filled in (:func:`imtfp.models.registry.complete_schema`)."""
+    from imtfp.models.registry import complete_schema
+
     source = SCHEMA if path is None else Path(path)
-    return yaml.safe_load(source.read_text(encoding="utf-8"))
+    return complete_schema(yaml.safe_load(source.read_text(encoding="utf-8")))
 
 
 def validate(config: Mapping, schema: Mapping | None = None) -> None:

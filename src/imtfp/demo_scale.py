@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from imtfp.analysis import read_model_frame
-from imtfp.models import stages
+from imtfp.models.registry import MODELS, model_spec
 
 REGIONS = np.array(["east", "central", "west", "northeast"])
 
@@ -94,7 +94,7 @@ def run_stage(path: Path, spec: dict, stage: str, *, seed: int) -> tuple[pd.Data
     _reset_peak()
     t0 = time.perf_counter()
     frame = read_model_frame(path, spec)
-    out = stages.ESTIMATORS[stage](frame, spec, seed=seed)
+    out = MODELS[stage].stage_function()(frame, model_spec(spec), seed=seed)
     seconds = time.perf_counter() - t0
     peak = max(_status_kb("VmHWM:") - base, 0) / 1024
     return out, {

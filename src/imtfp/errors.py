@@ -25,6 +25,14 @@ class EstimationError(ImtfpError, ValueError):
     """A model cannot be estimated on the data given (rank, balance, infeasibility)."""
 
 
+class ReportError(ImtfpError, ValueError):
+    """A table or figure cannot be built from the results or the options given."""
+
+
+class InputTypeError(ImtfpError, TypeError):
+    """An argument is of a type the function cannot use; the message names the type expected."""
+
+
 class MissingColumnError(ConfigError):
     """The data lack a column the configuration or the call names; the message lists them.
 

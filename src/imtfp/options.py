@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Literal, get_args
 
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, InputTypeError
 
 # ---- panel models (imtfp.models, imtfp.core) ---------------------------------------------------
 
@@ -81,7 +81,7 @@ def choices(allowed: Any) -> tuple:
         return args
     if isinstance(allowed, Collection) and not isinstance(allowed, str):
         return tuple(allowed)
-    raise TypeError(f"not a Literal type or a collection of choices: {allowed!r}")
+    raise InputTypeError(f"not a Literal type or a collection of choices: {allowed!r}")
 
 
 def check_option(value: Any, allowed: Any, name: str) -> None:

@@ -93,7 +93,7 @@ def to_code(name: str) -> str:
 
     Raises
     ------
-    ValueError
+    ConfigError
         Naming the unknown spelling.
     """
     code = _aliases().get(_normalise(name))

@@ -36,12 +36,13 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.tidy import tidy_frame
 
 
@@ -117,6 +118,7 @@ class Estimates:
                 "nobs": self.nobs,
                 "cov": self.cov_type,
                 "dep_var": self.dep_var,
+                "stat": False,
             }
         )
         return tidy_frame(frame.to_dict("records"))
@@ -161,3 +163,168 @@ class Estimates:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+class ResultSet(Estimates):
+    """Several results of one analysis, by name (split samples, one model under several
+    inferences): a mapping of name → :class:`Estimates` with the same ``tidy`` signature.
+
+    ``tidy(column=c)`` gives each member's rows in column ``c:<name>`` (``<name>`` when ``c`` is
+    empty), so a table groups them under ``c``; ``terms`` restricts the rows to those terms
+    (e.g. the core regressor when the members are one model under several covariances).
+    The protocol attributes stack the members: ``terms`` are ``<name>:<term>``, ``vcov`` is
+    block-diagonal (the members' covariances; across members none is estimated).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Fit(Estimates):
+    ...     terms: list
+    ...     coef: np.ndarray
+    ...     vcov: np.ndarray
+    ...     df_inf: int | None = None
+    ...     cov_type: str = "unadjusted"
+    >>> rs = ResultSet({"east": Fit(["x"], np.array([1.0]), np.eye(1)),
+    ...                 "west": Fit(["x"], np.array([3.0]), np.eye(1))})
+    >>> rs.tidy(table="t", column="region")[["column", "term", "estimate"]].values.tolist()
+    [['region:east', 'x', 1.0], ['region:west', 'x', 3.0]]
+    >>> list(rs.params.index), float(rs["west"].params["x"])
+    (['east:x', 'west:x'], 3.0)
+    """
+
+    def __init__(self, members: Mapping[str, Estimates], *, terms: Sequence[str] | None = None):
+        if not members:
+            raise EstimationError("a result set needs at least one result")
+        self.members: dict[str, Estimates] = dict(members)
+        self.keep = list(terms) if terms is not None else None
+
+    def __getitem__(self, name: str) -> Estimates:
+        return self.members[name]
+
+    def __iter__(self):
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def items(self):
+        return self.members.items()
+
+    def _shown(self, member: Estimates) -> list[str]:
+        return [t for t in member.terms if self.keep is None or t in self.keep]
+
+    @property
+    def terms(self) -> list[str]:  # type: ignore[override]
+        return [f"{n}:{t}" for n, m in self.members.items() for t in self._shown(m)]
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return np.concatenate([np.asarray(m.params[self._shown(m)]) for m in self.members.values()])
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        from scipy.linalg import block_diag
+
+        blocks = [m.cov_params().loc[self._shown(m), self._shown(m)] for m in self.members.values()]
+        return block_diag(*[b.to_numpy() for b in blocks])
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return pd.concat(
+            [m.pvalues[self._shown(m)].rename(lambda t, n=n: f"{n}:{t}") for n, m in self.items()]
+        ).rename("pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        return pd.concat(
+            [
+                m.conf_int(level).loc[self._shown(m)].rename(lambda t, n=n: f"{n}:{t}")
+                for n, m in self.items()
+            ]
+        )
+
+    @property
+    def df_inf(self) -> int | None:  # type: ignore[override]
+        return None  # members differ; their own p-values are used (pvalues, conf_int)
+
+    @property
+    def cov_type(self) -> str:  # type: ignore[override]
+        return ", ".join(dict.fromkeys(m.cov_type for m in self.members.values()))
+
+    @property
+    def nobs(self) -> int | None:  # type: ignore[override]
+        sizes = {m.nobs for m in self.members.values()}
+        return sizes.pop() if len(sizes) == 1 else None
+
+    def tidy(self, *, table: str = "", column: str = "", level: float = 0.95) -> pd.DataFrame:
+        """Each member's tidy rows, in column ``<column>:<name>`` (``<name>`` if ``column`` is empty)."""
+        frames = []
+        for name, member in self.members.items():
+            rows = member.tidy(
+                table=table, column=f"{column}:{name}" if column else name, level=level
+            )
+            if self.keep is not None:
+                rows = rows[rows["term"].isin(self.keep)]
+            frames.append(rows)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self, level: float = 0.95) -> str:
+        return "\n\n".join(f"[{name}]\n{m.summary(level)}" for name, m in self.items())
+
+
+@dataclass(eq=False)
+class WaldTest(Estimates):
+    """A joint Wald test that the coefficients ``terms`` are all zero.
+
+    :math:`W = \\hat\\theta'\\hat V^{-1}\\hat\\theta` (pseudo-inverse), referred to
+    :math:`\\chi^2_{df}`; the protocol attributes are the tested coefficients.
+    """
+
+    terms: list[str]
+    coef: np.ndarray
+    vcov: np.ndarray
+    statistic: float
+    df: int
+    p: float
+    df_inf: int | None = None
+    cov_type: str = "wald"
+    nobs: int | None = None
+    dep_var: str = ""
+
+    def _summary_header(self) -> list[tuple[str, str]]:
+        lines = super()._summary_header()
+        lines[0] = ("Model", "joint Wald test (all coefficients = 0)")
+        lines.append(("Wald chi2", f"{self.statistic:.4g} on {self.df} df, p = {self.p:.3g}"))
+        return lines
+
+
+@dataclass(eq=False)
+class RandomizationResult(Estimates):
+    """A randomisation-inference (permutation) test of one statistic.
+
+    ``p`` = (1 + #{|θ*_b| ≥ |θ̂|}) / (1 + B) over ``draws`` = B permutations; the protocol's
+    ``pvalues`` is this p (the statistic has no standard error: ``bse`` and the interval are NaN).
+    """
+
+    terms: list[str]
+    coef: np.ndarray
+    p: float
+    draws: int
+    statistic: str = ""
+    cov_type: str = "randomization"
+    df_inf: int | None = None
+    nobs: int | None = None
+    dep_var: str = ""
+
+    @property
+    def estimate(self) -> float:
+        return float(self.coef[0])
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        return np.full((len(self.terms), len(self.terms)), np.nan)
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return pd.Series(self.p, index=list(self.terms), name="pvalues")

@@ -62,7 +62,7 @@ def collect_multiverse(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate chunk results in grid order; summarise the specification curve.
 
-    Raises ``ValueError`` unless the chunks cover the grid exactly once.
+    Raises ``EstimationError`` unless the chunks cover the grid exactly once.
     """
     results = (
         pd.concat(chunks, ignore_index=True)

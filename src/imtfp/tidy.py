@@ -1,9 +1,13 @@
 """The tidy result format every estimator writes and every table reads.
 
 One row per (table, column, term). ``column`` identifies a model within a
-table (a stepwise column, a channel, a region, an inference method);
-``stat`` rows (term = "N", "r2_within", …) are not used: model-level facts
-are columns repeated on each row, so a table can be built from one frame.
+table (a stepwise column, a channel, a region, an inference method).
+Model-level facts (N, within R², fixed effects, inference) are columns
+repeated on each row, so a table can be built from one frame. A model
+statistic (a first-stage F, a threshold, a Sobel z) is a row typed as such:
+``stat`` True (a coefficient: False; unknown, as in a user's frame: NA, and
+the label catalog decides), with the statistic in ``estimate`` and its p-value
+in ``p``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ TIDY_COLUMNS: dict[str, str] = {
     "controls": "str",  # comma-separated control names of the model
     "cov": "str",  # inference: clustered, driscoll_kraay, twoway_clustered, wild_bootstrap, ...
     "dep_var": "str",
+    "stat": "boolean",  # the row is a model statistic, not a coefficient (NA: as the catalog says)
 }
 
 

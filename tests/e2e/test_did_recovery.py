@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import yaml
 
-from imtfp.ingest.city import read_pilot_list
+from imtfp.ingest.designs import read_design_timing, read_outcome_data
 from imtfp.models.did import att_gt, did_imputation, static_twfe, sun_abraham
-from imtfp.models.did.stages import design_frame, design_results, design_timing, read_outcome_data
+from imtfp.models.did.stages import design_frame, design_results
+from imtfp.models.registry import design_spec
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +31,19 @@ def truth():
 @pytest.fixture(scope="module")
 def spec():
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    return {
-        **cfg["designs"]["pilot"],
-        "outcomes": ["pilot_outcome"],
-        "bootstrap": 499,
-        "ri_draws": 199,
-    }
+    return design_spec(  # as the workflow passes it: the schema's defaults filled in
+        {
+            **cfg["designs"]["pilot"],
+            "outcomes": ["pilot_outcome"],
+            "bootstrap": 499,
+            "ri_draws": 199,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def frame(spec):
-    timing, unmatched = design_timing(read_pilot_list(DEMO / spec["pilots"]), spec)
+    timing, unmatched = read_design_timing(DEMO / spec["pilots"], spec)
     assert unmatched.empty
     outcome = read_outcome_data(DEMO / spec["outcome_data"], spec)
     return design_frame(timing, spec, analysis=outcome[["province", "year"]], external=outcome)
@@ -62,7 +65,7 @@ def test_cs_recovers_every_group_time_effect(frame, truth):
     assert all(covered)  # uniform band: all cells jointly
     err = [abs(tab.loc[(c["group"], c["time"]), "att"] - c["att"]) for c in cells]
     assert max(err) < 0.05  # sigma = 0.02, cohorts of 6-8 provinces against 10 never treated
-    assert res.pretest["p"] > 0.01
+    assert res.pretest.p > 0.01
 
 
 @pytest.mark.parametrize("estimator", ["cs", "sa", "bjs"])
@@ -85,7 +88,7 @@ def test_event_study_estimators_recover_dynamic_effects(frame, truth, estimator)
 def test_static_twfe_does_not_recover_the_effect(frame, truth):
     st = static_twfe(frame, **KEYS)
     # the static estimate is far below both summaries of the true effects (0.30 and 0.40): its CI misses them
-    assert st["att"] + 3 * st["se"] < truth["simple"] < truth["dynamic_overall"]
+    assert st.att + 3 * st.se < truth["simple"] < truth["dynamic_overall"]
 
 
 def test_design_results_summarise_every_estimator(frame, spec):

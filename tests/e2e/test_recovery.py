@@ -122,9 +122,11 @@ def test_solow_residual_recovers_ln_a(chain, latent, truth, config):
 
 @pytest.fixture(scope="module")
 def models_spec(config):
+    from imtfp.models.registry import model_spec
+
     spec = dict(config["models"])
     spec["mediation"] = {**spec["mediation"], "bootstrap": 999}
-    return spec
+    return model_spec(spec)  # as rule `estimate` passes it: the schema's defaults filled in
 
 
 def test_baseline_recovers_the_total_effect(frame, truth, config, models_spec):

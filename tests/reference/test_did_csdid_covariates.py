@@ -64,8 +64,8 @@ def test_cells_and_analytical_standard_errors(result):
 
 
 def test_pretrend(result):
-    assert abs(result.pretest["stat"] - PRETREND[0]) < 5e-3
-    assert abs(result.pretest["p"] - PRETREND[1]) < 5e-5
+    assert abs(result.pretest.statistic - PRETREND[0]) < 5e-3
+    assert abs(result.pretest.p - PRETREND[1]) < 5e-5
 
 
 @pytest.mark.parametrize("kind, published, col", [("calendar", CALENDAR, "time"), ("group", GROUP, "group"),

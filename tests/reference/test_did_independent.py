@@ -45,8 +45,8 @@ def test_static_twfe_and_bacon_match_linearmodels(mpdta):
     fit = PanelOLS(df.set_index(["countyreal", "year"])["lemp"], df.set_index(["countyreal", "year"])[["D"]],
                    entity_effects=True, time_effects=True).fit()  # fmt: skip
     ours = static_twfe(mpdta, **KEYS)
-    assert abs(ours["att"] - fit.params["D"]) < 1e-10
-    bacon = bacon_decomposition(mpdta, **KEYS)
+    assert abs(ours.att - fit.params["D"]) < 1e-10
+    bacon = bacon_decomposition(mpdta, **KEYS).comparisons
     assert abs(bacon["weight"].sum() - 1) < 1e-10
     assert abs(float(bacon["weight"] @ bacon["estimate"]) - fit.params["D"]) < 1e-10
     assert set(bacon["type"]) == {"treated_vs_never", "earlier_vs_later", "later_vs_earlier"}
@@ -78,4 +78,4 @@ def test_permutation_statistic_is_the_cs_estimate(mpdta):
     for cg in ("never_treated", "not_yet_treated"):
         ri = randomization_inference(mpdta, control_group=cg, bootstrap=0, **KEYS)
         cs = att_gt(mpdta, control_group=cg, bootstrap=0, **KEYS).aggregate("dynamic")
-        assert abs(ri["estimate"] - cs.overall["att"]) < 1e-12
+        assert abs(ri.estimate - cs.overall["att"]) < 1e-12

@@ -77,8 +77,8 @@ def test_every_group_time_att(result):
 
 
 def test_pretest_p_value(result):
-    assert abs(result.pretest["p"] - PUBLISHED_PRETEST_P) <= 0.5e-5
-    assert result.pretest["df"] == 5
+    assert abs(result.pretest.p - PUBLISHED_PRETEST_P) <= 0.5e-5
+    assert result.pretest.df == 5
 
 
 def test_dynamic_aggregation(result):

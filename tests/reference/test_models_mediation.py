@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from imtfp.models.mediation import mediation
+from imtfp.models.mediation_analysis import mediation
 
 pytestmark = pytest.mark.reference
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from imtfp.core.fe import demean, group_codes
-from imtfp.models.threshold import hansen_grid, threshold
+from imtfp.models.threshold_regression import hansen_grid, threshold
 
 pytestmark = pytest.mark.reference
 

@@ -1,6 +1,7 @@
 import pytest
 
 from imtfp import provinces
+from imtfp.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -17,7 +18,7 @@ def test_spellings(name, code):
 
 
 def test_unknown_name_is_named():
-    with pytest.raises(ValueError, match="火星"):
+    with pytest.raises(ConfigError, match="火星"):
         provinces.to_code("火星省")
 
 
@@ -36,5 +37,5 @@ def test_table_and_regions():
 @pytest.mark.parametrize("name", ["全国", "香港特别行政区", "澳门", "台湾省"])
 def test_non_provincial_rows_are_recognised_not_provinces(name):
     assert provinces.non_provincial(name) is not None
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         provinces.to_code(name)

@@ -12,6 +12,7 @@ import yaml
 import imtfp.config
 import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
+from imtfp.models.registry import ESTIMATE_WILDCARD, MODELS, configured, design_spec
 from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
 
 
@@ -99,20 +100,10 @@ def models_spec(wildcards):
     return variant_config(wildcards)["models"]
 
 
-MODEL_TABLES = (
-    "baseline",
-    "inference",
-    "mediation",
-    "heterogeneity",
-    "iv",
-    "threshold",
-    "falsification",
-)
-
-
 def model_tables():
-    """The models configured: baseline always, the others when their section is present."""
-    return [m for m in MODEL_TABLES if m == "baseline" or m in config["models"]]
+    """The models of the registry this config runs: baseline always, the others when their
+    section is present (imtfp.models.registry.configured)."""
+    return configured(config)
 
 
 def robustness_inputs(wildcards):
@@ -259,12 +250,13 @@ def design_root():
 
 
 def design_of(wildcards):
-    """The design's spec in this variant, with the design-level check's overlay merged on."""
+    """The design's spec in this variant, with the design-level check's overlay merged on and
+    the schema's defaults filled in."""
     spec = dict(variant_config(wildcards)["designs"][wildcards.design])
     checks = spec.pop("checks", {}) or {}
     if wildcards.dcheck:
         spec = imtfp.config.merge(spec, checks[wildcards.dcheck.split("/")[1]])
-    return spec
+    return design_spec(spec)
 
 
 def design_file(wildcards, field):
@@ -318,7 +310,7 @@ def did_check_summaries(wildcards):
 
 
 def baseline_design(wildcards):
-    return config["designs"][wildcards.design]
+    return design_spec(config["designs"][wildcards.design])
 
 
 def did_targets():
@@ -330,9 +322,9 @@ def did_targets():
             f"data/derived/designs/{d}/unmatched.csv",
             f"data/derived/robustness/did_multiverse/{d}.parquet",
         ]
-        for kind in ("results", "att_gt", "honest", "checks", "multiverse"):
+        for kind in MODELS["did"].tables:
             out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
-        for kind in ("event_study", "bacon"):
+        for kind in MODELS["did"].figures:
             out += [
                 f"data/derived/report/did/figures/did_{kind}_{d}{ext}"
                 for ext in (".png", *FIGURE_EXTS)

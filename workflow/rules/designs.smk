@@ -112,7 +112,7 @@ rule did_table:
     log:
         "logs/report/did/tables/did_{kind}_{design}.log",
     wildcard_constraints:
-        kind="results|att_gt|honest|checks|multiverse",
+        kind="|".join(MODELS["did"].tables),
     conda:
         "../envs/imtfp.yaml"
     params:
@@ -138,7 +138,7 @@ rule did_figure:
     log:
         "logs/report/did/figures/did_{kind}_{design}.log",
     wildcard_constraints:
-        kind="event_study|bacon",
+        kind="|".join(MODELS["did"].figures),
     conda:
         "../envs/imtfp.yaml"
     params:

@@ -1,4 +1,5 @@
-# analysis frame -> tidy model results: baseline, inference, mediation, heterogeneity, IV, threshold.
+# analysis frame -> tidy results of every model of the registry (imtfp.models.registry.MODELS):
+# baseline, inference, mediation, heterogeneity, IV, threshold, falsification.
 
 
 rule estimate:
@@ -9,7 +10,7 @@ rule estimate:
     log:
         "logs/{variant}models/{model}.log",
     wildcard_constraints:
-        model="baseline|inference|mediation|heterogeneity|iv|threshold",
+        model=ESTIMATE_WILDCARD,
     conda:
         "../envs/imtfp.yaml"
     params:
@@ -17,21 +18,3 @@ rule estimate:
         seed=config["seed"],
     script:
         "../scripts/estimate.py"
-
-
-# falsification and sensitivity (models.falsification): leads, randomisation inference, placebo
-# outcomes, province trends, Oster bounds.
-rule falsification:
-    input:
-        "data/derived/{variant}measure/analysis.parquet",
-    output:
-        "data/derived/{variant}models/falsification.parquet",
-    log:
-        "logs/{variant}models/falsification.log",
-    conda:
-        "../envs/imtfp.yaml"
-    params:
-        spec=models_spec,
-        seed=config["seed"],
-    script:
-        "../scripts/falsification.py"

@@ -2,8 +2,9 @@
 
 import pandas as pd
 
+from imtfp.ingest.designs import read_outcome_data
 from imtfp.logs import to_file
-from imtfp.models.did.stages import design_frame, read_outcome_data
+from imtfp.models.did.stages import design_frame
 
 log = to_file(snakemake.log[0])
 spec, inp = snakemake.params.spec, snakemake.input

@@ -218,7 +218,7 @@ class AbsorbPlan:
         self.factors = [_Factor.of(g) for g in groups]
         self.n = len(self.factors[0].codes) if self.factors else None
         if any(len(f.codes) != self.n for f in self.factors):
-            raise ValueError("every factor needs one code per row")
+            raise EstimationError("every factor needs one code per row")
         self.tol, self.maxiter = tol, maxiter
         K = len(self.factors)
         levels = sum(f.G for f in self.factors)

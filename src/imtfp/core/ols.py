@@ -48,10 +48,10 @@ def ols(X: np.ndarray, y: np.ndarray, *, rcond: float = 1e-12) -> OLSFit:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if X.ndim != 2:
-        raise ValueError("X must be 2-dimensional")
+        raise EstimationError("X must be 2-dimensional")
     n, k = X.shape
     if y.shape[0] != n:
-        raise ValueError(f"X has {n} rows but y has {y.shape[0]}")
+        raise EstimationError(f"X has {n} rows but y has {y.shape[0]}")
     if n <= k:
         raise EstimationError(f"{n} observations cannot identify {k} coefficients")
     sv = np.linalg.svd(X, compute_uv=False)

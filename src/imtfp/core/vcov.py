@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -44,11 +42,15 @@ DK_MIN_PERIODS = 20
 
 @dataclass(frozen=True)
 class InferenceLimits:
-    """When inference refuses rather than print false precision.
+    """When inference refuses rather than print false precision (config keys of ``models``).
 
     ``few_clusters="refuse"`` raises :class:`EstimationError` below ``min_clusters``; ``"warn"``
     computes anyway and warns naming the count (an explicit choice in the config). Driscoll–Kraay
     below ``dk_min_periods`` refuses unless ``dk_force``.
+
+    Passed explicitly, as linearmodels' ``cov_config``: every estimator that computes a clustered
+    or Driscoll–Kraay covariance takes ``limits=`` (``None``: these defaults), and a pipeline stage
+    builds it from its config with :func:`limits_from_spec`.
     """
 
     min_clusters: int = MIN_CLUSTERS
@@ -56,44 +58,33 @@ class InferenceLimits:
     dk_min_periods: int = DK_MIN_PERIODS
     dk_force: bool = False
 
+    def __post_init__(self) -> None:
+        check_option(self.few_clusters, FewClusters, "models.few_clusters")
+        if self.min_clusters < 2:
+            raise ConfigError("models.min_clusters must be at least 2")
 
-# InferenceLimits is a frozen dataclass: a shared default cannot be mutated
-_DEFAULT_LIMITS = InferenceLimits()
-_LIMITS: ContextVar[InferenceLimits] = ContextVar("imtfp_inference_limits", default=_DEFAULT_LIMITS)
 
-
-def current_limits() -> InferenceLimits:
-    """The limits in force (defaults unless inside :func:`inference_limits`)."""
-    return _LIMITS.get()
+#: The limits of an estimator called without ``limits=`` (the config schema's defaults).
+DEFAULT_LIMITS = InferenceLimits()
 
 
 def limits_from_spec(spec: Mapping | None) -> InferenceLimits:
     """Limits from the config's ``models`` section (keys ``min_clusters``, ``few_clusters``,
     ``dk_min_periods``, ``dk_force``); missing keys keep the defaults."""
     spec = spec or {}
-    out = InferenceLimits()
     fields = {"min_clusters": int, "few_clusters": str, "dk_min_periods": int, "dk_force": bool}
     changes = {k: cast(spec[k]) for k, cast in fields.items() if spec.get(k) is not None}
-    check_option(changes.get("few_clusters", "refuse"), FewClusters, "models.few_clusters")
-    if changes.get("min_clusters", MIN_CLUSTERS) < 2:
-        raise ConfigError("models.min_clusters must be at least 2")
-    return replace(out, **changes)
+    return replace(DEFAULT_LIMITS, **changes)
 
 
-@contextmanager
-def inference_limits(spec: Mapping | InferenceLimits | None = None) -> Iterator[InferenceLimits]:
-    """Set the limits for every fit inside the ``with`` block (a stage sets them from its config)."""
-    lim = spec if isinstance(spec, InferenceLimits) else limits_from_spec(spec)
-    token = _LIMITS.set(lim)
-    try:
-        yield lim
-    finally:
-        _LIMITS.reset(token)
-
-
-def check_clusters(n_clusters: int, *, what: str = "cluster-robust inference") -> None:
+def check_clusters(
+    n_clusters: int,
+    *,
+    what: str = "cluster-robust inference",
+    limits: InferenceLimits | None = None,
+) -> None:
     """Refuse (or, if the config says so, warn) below the minimum number of clusters."""
-    lim = current_limits()
+    lim = limits or DEFAULT_LIMITS
     if n_clusters >= lim.min_clusters:
         return
     msg = (
@@ -109,9 +100,14 @@ def check_clusters(n_clusters: int, *, what: str = "cluster-robust inference") -
     logger.warning(msg)
 
 
-def check_periods(n_periods: int, *, what: str = "Driscoll–Kraay standard errors") -> None:
+def check_periods(
+    n_periods: int,
+    *,
+    what: str = "Driscoll–Kraay standard errors",
+    limits: InferenceLimits | None = None,
+) -> None:
     """Refuse Driscoll–Kraay below its period minimum unless the config forces it (then warn)."""
-    lim = current_limits()
+    lim = limits or DEFAULT_LIMITS
     if n_periods >= lim.dk_min_periods:
         return
     msg = (
@@ -142,14 +138,21 @@ def group_sums(A: np.ndarray, codes: np.ndarray, n_groups: int | None = None) ->
     return out
 
 
-def cluster_factor(nobs: int, k_df: int, n_clusters: int, *, check: bool = True) -> float:
+def cluster_factor(
+    nobs: int,
+    k_df: int,
+    n_clusters: int,
+    *,
+    check: bool = True,
+    limits: InferenceLimits | None = None,
+) -> float:
     """Stata's small-sample factor :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}`.
 
     Every clustered covariance goes through here, so ``check`` applies :func:`check_clusters`
     (``False`` where the caller has checked already, naming its method).
     """
     if check:
-        check_clusters(n_clusters)
+        check_clusters(n_clusters, limits=limits)
     if n_clusters < 2:
         raise EstimationError(
             f"cluster-robust covariance needs at least 2 clusters, got {n_clusters}"
@@ -195,6 +198,7 @@ def vcov_cluster(
     k_df: int,
     adjust: bool = True,
     check: bool = True,
+    limits: InferenceLimits | None = None,
 ) -> np.ndarray:
     """One-way cluster-robust covariance (Liang–Zeger), Stata small-sample factor.
 
@@ -209,7 +213,7 @@ def vcov_cluster(
     codes = np.asarray(codes, dtype=np.intp)
     G = int(np.count_nonzero(np.bincount(codes)))  # clusters present, in O(n)
     if check:
-        check_clusters(G)
+        check_clusters(G, limits=limits)
     V = _sandwich(xtx_inv, cluster_meat(X, resid, codes))
     return V * cluster_factor(X.shape[0], k_df, G, check=False) if adjust else V
 
@@ -229,6 +233,7 @@ def vcov_twoway_cluster(
     *,
     k_df: int,
     adjust: bool = True,
+    limits: InferenceLimits | None = None,
 ) -> np.ndarray:
     """Two-way clustered covariance of Cameron, Gelbach and Miller (2011).
 
@@ -241,7 +246,9 @@ def vcov_twoway_cluster(
     c12 = _intersection_codes(codes1, codes2)
     for name, c in (("first", codes1), ("second", codes2)):
         check_clusters(
-            len(np.unique(np.asarray(c))), what=f"two-way clustered inference ({name} dimension)"
+            len(np.unique(np.asarray(c))),
+            what=f"two-way clustered inference ({name} dimension)",
+            limits=limits,
         )
     V = (
         vcov_cluster(X, resid, xtx_inv, codes1, k_df=k_df, adjust=adjust, check=False)
@@ -267,6 +274,7 @@ def vcov_driscoll_kraay(
     *,
     k_df: int,
     bandwidth: int | None = None,
+    limits: InferenceLimits | None = None,
 ) -> np.ndarray:
     """Driscoll–Kraay (1998) covariance: Newey–West on cross-sectional sums of scores.
 
@@ -283,7 +291,7 @@ def vcov_driscoll_kraay(
     n = X.shape[0]
     h = group_sums(X * resid[:, None], time_codes)  # (T, k), periods in sorted order
     T = h.shape[0]
-    check_periods(T)
+    check_periods(T, limits=limits)
     L = dk_default_bandwidth(T) if bandwidth is None else int(bandwidth)
     if L >= T:
         raise EstimationError(

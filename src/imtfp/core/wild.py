@@ -38,7 +38,7 @@ import numpy as np
 
 from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import demean, group_codes
-from imtfp.core.vcov import check_clusters, cluster_factor, group_sums
+from imtfp.core.vcov import InferenceLimits, check_clusters, cluster_factor, group_sums
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.options import PValueType, WildWeights, check_option
 
@@ -184,6 +184,7 @@ def wild_cluster_bootstrap(
     k_df: int | None = None,
     level: float | None = 0.95,
     p_type: PValueType = "symmetric",
+    limits: InferenceLimits | None = None,
 ) -> WildResult:
     """WCR wild cluster bootstrap test and test-inversion CI for one coefficient.
 
@@ -200,6 +201,8 @@ def wild_cluster_bootstrap(
         (does not affect the bootstrap p-value, where it cancels)
     level : confidence level of the interval; ``None`` skips the inversion
     p_type : ``symmetric`` (:math:`P(|t^*| > |\\hat t|)`) or ``equal_tailed``
+    limits : the fewest clusters it accepts (:class:`~imtfp.core.vcov.InferenceLimits`,
+        ``models.min_clusters`` / ``few_clusters``); ``None``: the defaults
     """
     check_option(p_type, PValueType, "p_type")
     if bootstrap < 99:
@@ -212,7 +215,7 @@ def wild_cluster_bootstrap(
         raise EstimationError("the wild cluster bootstrap needs at least 2 clusters")
     # With G clusters Webb weights give at most 6^G distinct draws (Rademacher 2^G): below the
     # minimum the bootstrap p-value is as false as the clustered one.
-    check_clusters(G, what="the wild cluster bootstrap")
+    check_clusters(G, what="the wild cluster bootstrap", limits=limits)
     k = X.shape[1]
     factor = cluster_factor(len(y), k if k_df is None else k_df, G, check=False)
     V = bootstrap_weights(G, bootstrap, weights, np.random.default_rng(seed))

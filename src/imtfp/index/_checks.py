@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError, EstimationError
+from imtfp.errors import ConfigError, EstimationError, InputTypeError
 
 
 def check_rescale(rescale: tuple[float, float]) -> tuple[float, float]:
@@ -25,7 +25,7 @@ def direction_vector(columns: pd.Index, directions: Mapping[str, int] | None) ->
     """Directions (+1 benefit, -1 cost) aligned with ``columns``; default +1.
 
     A direction for a column that is not in ``columns``, or a value other than
-    ±1, is a ``ValueError`` naming it.
+    ±1, is a ``ConfigError`` naming it.
     """
     out = np.ones(len(columns))
     if not directions:
@@ -42,9 +42,9 @@ def direction_vector(columns: pd.Index, directions: Mapping[str, int] | None) ->
 
 
 def numeric_matrix(X: pd.DataFrame, *, min_rows: int = 2) -> np.ndarray:
-    """``X`` as a float matrix; NaN/inf or too few rows are a ``ValueError`` naming where."""
+    """``X`` as a float matrix; NaN/inf or too few rows are an ``EstimationError`` naming where."""
     if not isinstance(X, pd.DataFrame):
-        raise TypeError("X must be a pandas DataFrame (rows observations, columns indicators)")
+        raise InputTypeError("X must be a pandas DataFrame (rows observations, columns indicators)")
     if X.shape[1] == 0:
         raise EstimationError("X has no indicator columns")
     if X.columns.has_duplicates:

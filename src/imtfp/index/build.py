@@ -129,8 +129,8 @@ def build_index(panel: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
     ------
     ConfigError
         A bad spec, or an indicator named in it that the panel lacks.
-    ValueError
-        Missing ``province``/``year``, duplicated province-years, or a missing
+    EstimationError
+        Missing ``province``/``year`` (MissingColumnError), duplicated province-years, or a missing
         or non-finite indicator value (naming province, year and indicator).
     """
     s = parse_index_spec(spec)

@@ -77,7 +77,7 @@ def coupling_coordination(
 
     Raises
     ------
-    ValueError
+    EstimationError, ConfigError
         A value outside [0, 1] or missing (naming the column), fewer than two
         columns, bad weights or formula.
 

@@ -40,7 +40,7 @@ def pca_components(
 
     Raises
     ------
-    ValueError
+    EstimationError
         If an indicator is constant (its correlations are undefined).
     """
     A = numeric_matrix(X, min_rows=2)

@@ -1,61 +1,34 @@
-"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, frontier,
-dynamic GMM, spatial panels.
+"""Panel models: TWFE and its inference, mediation, heterogeneity, IV, threshold, falsification,
+frontier, dynamic GMM, spatial panels.
 
-Stage functions for the Snakemake rules are in :mod:`imtfp.models.stages`.
+The pipeline's models are listed once, in :data:`imtfp.models.registry.MODELS`; their stage
+functions are in :mod:`imtfp.models.stages`, the causal designs in :mod:`imtfp.models.did`.
+
+The public names below are those of the registry (:func:`imtfp.models.registry.exports`). No
+implementation module is named like a public function (``mediation`` is defined in
+:mod:`imtfp.models.mediation_analysis`, ``threshold`` in :mod:`imtfp.models.threshold_regression`),
+so importing a submodule can never shadow a name of this package.
 """
+
+from imtfp.models.registry import exports as _exports
 
 # Lazy (PEP 562): `import imtfp.models.multiverse` must not pull in every estimator's imports
 # (about 2 s per job); a name below is imported when it is first used.
-_LAZY = {
-    "DynamicPanelFit": "dynamic",
-    "dynamic_panel": "dynamic",
-    "estimate_dynamic": "dynamic",
-    "EqualityTest": "heterogeneity",
-    "FrontierResult": "frontier",
-    "estimate_sfa": "frontier",
-    "sfa": "frontier",
-    "group_equality_test": "heterogeneity",
-    "moderation": "heterogeneity",
-    "split_samples": "heterogeneity",
-    "IVFit": "iv",
-    "iv_2sls": "iv",
-    "lagged_regression": "iv",
-    "MediationResult": "mediation",
-    "Path": "mediation",
-    "mediation": "mediation",
-    "SpecificationCurve": "multiverse",
-    "estimate_specifications": "multiverse",
-    "specification_grid": "multiverse",
-    "PanelFit": "panel",
-    "fit_twfe": "panel",
-    "inference_panel": "panel",
-    "twfe": "panel",
-    "feols": "formula",
-    "feiv": "formula",
-    "mediate": "formula",
-    "parse_formula": "formula",
-    "estimate_baseline": "stages",
-    "estimate_heterogeneity": "stages",
-    "estimate_inference": "stages",
-    "estimate_iv": "stages",
-    "estimate_mediation": "stages",
-    "estimate_threshold": "stages",
-    "ThresholdResult": "threshold",
-    "threshold": "threshold",
-    "SpatialPanelResults": "spatial",
-    "spatial_panel": "spatial",
-    "spatial_diagnostics": "spatial.diagnostics",
-    "moran_panel": "spatial.diagnostics",
-    "estimate_spatial": "spatial.stages",
-}
+_LAZY = _exports()
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f"imtfp.models.{_LAZY[name]}"), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'imtfp.models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = sorted(_LAZY)

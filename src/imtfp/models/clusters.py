@@ -26,38 +26,38 @@ import numpy as np
 import pandas as pd
 
 from imtfp.core.fe import group_codes
+from imtfp.core.vcov import InferenceLimits, limits_from_spec
 from imtfp.core.wild import wild_cluster_bootstrap
 from imtfp.errors import EstimationError
 from imtfp.models._common import as_list, logger
-
-#: Draws of the wild bootstrap when the config gives none.
-DEFAULT_DRAWS = 9999
+from imtfp.models.registry import MODELS
 
 
 def column_sample(panel: pd.DataFrame, column: str, spec: Mapping) -> pd.DataFrame:
     """Rows of ``panel`` a stage column was estimated on (see the module docstring)."""
-    het = spec.get("heterogeneity", {}) or {}
-    time = spec.get("time", "year")
     key, sep, value = str(column).partition("=")
-    if sep and key == "period" and value in (het.get("periods") or {}):
+    het = spec.get("heterogeneity")  # split-sample columns exist only when it is configured
+    if not sep or het is None:
+        return panel
+    if key == "period" and value in het["periods"]:
         start, end = het["periods"][value]
-        return panel[(panel[time] >= start) & (panel[time] <= end)]
-    region_col = het.get("region_column", "region")
-    if sep and key == region_col and region_col in panel:
+        return panel[(panel[spec["time"]] >= start) & (panel[spec["time"]] <= end)]
+    region_col = het["region_column"]
+    if key == region_col and region_col in panel:
         return panel[panel[region_col].astype(str) == value]
     return panel
 
 
 def wild_settings(spec: Mapping) -> tuple[int, str]:
-    """(draws, weights) of ``models.inference.wild_bootstrap`` (``bootstrap`` or legacy ``B``)."""
-    wild = ((spec.get("inference") or {}).get("wild_bootstrap")) or {}
-    draws = wild.get("bootstrap", DEFAULT_DRAWS)
-    return int(draws), str(wild.get("weights", "webb"))
+    """(draws, weights) of ``models.inference.wild_bootstrap``."""
+    wild = spec["inference"]["wild_bootstrap"]
+    return int(wild["bootstrap"]), str(wild["weights"])
 
 
-#: Stages whose columns are fixed-effects OLS fits that :func:`annotate_inference` can rebuild
-#: (an IV, threshold or mediation column is not: it gets clusters and periods, no wild p).
-WILD_STAGES = ("baseline", "heterogeneity")
+#: Models whose columns are fixed-effects OLS fits that :func:`annotate_inference` can rebuild
+#: (an IV, threshold or mediation column is not: it gets clusters and periods, no wild p);
+#: the registry's ``wild`` flag.
+WILD_STAGES = tuple(name for name, m in MODELS.items() if m.wild)
 
 
 def annotate_inference(
@@ -69,8 +69,9 @@ def annotate_inference(
     ----------
     tidy : a stage's tidy frame (:mod:`imtfp.tidy`), one or more model columns
     panel : the analysis frame the stage was estimated on
-    spec : the ``models:`` config section (``y``, ``x``, ``entity``, ``time``, ``cluster``,
-        ``inference.wild_bootstrap``, ``heterogeneity``)
+    spec : the ``models:`` config section with the schema's defaults
+        (:func:`imtfp.models.registry.model_spec`: ``y``, ``x``, ``entity``, ``time``,
+        ``cluster``, ``inference.wild_bootstrap``, ``heterogeneity``, the inference limits)
     seed : seed of every wild bootstrap (the k-th column uses ``seed + k``: reruns are identical)
     wild : compute ``wild_p`` (only for stages of :data:`WILD_STAGES`: FE OLS columns)
 
@@ -84,9 +85,10 @@ def annotate_inference(
     if out.empty:
         return out
     x = as_list(spec["x"])[0]
-    entity, time = spec.get("entity", "province"), spec.get("time", "year")
-    cluster = spec.get("cluster") or entity
+    entity, time = spec["entity"], spec["time"]
+    cluster = spec["cluster"] or entity
     draws, weights = wild_settings(spec)
+    limits = limits_from_spec(spec)
     for k, column in enumerate(dict.fromkeys(out["column"].astype(str))):
         rows = out["column"].astype(str) == column
         sample = column_sample(panel, column, spec)
@@ -107,6 +109,7 @@ def annotate_inference(
             draws=draws,
             weights=weights,
             seed=seed + k,
+            limits=limits,
         )
         out.loc[rows & (out["term"].astype(str) == x), "wild_p"] = p
     return out
@@ -151,6 +154,7 @@ def _wild_p(
     draws: int,
     weights: str,
     seed: int,
+    limits: InferenceLimits,
 ) -> float:
     """WCR bootstrap p of the core regressor (first of ``regs``) in the column's model."""
     if model["y"] not in df or any(r not in df for r in model["regs"]) or cluster not in df:
@@ -174,6 +178,7 @@ def _wild_p(
             seed=seed,
             absorb=absorb,
             level=None,  # type: ignore[arg-type]
+            limits=limits,
         )
     except (EstimationError, np.linalg.LinAlgError) as err:
         logger.warning("wild bootstrap p not computed for %s: %s", model["y"], err)

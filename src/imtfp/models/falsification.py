@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from imtfp.core.fe import demean
+from imtfp.core.vcov import limits_from_spec
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import as_list, effect_groups, prepare_sample
 from imtfp.models.panel import fit_twfe
@@ -106,7 +107,7 @@ def apply_transforms(panel: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
 def lead(df: pd.DataFrame, column: str, *, entity: str, time: str, k: int) -> pd.Series:
     """Value of ``column`` ``k`` periods later for the same entity (NA past the last period)."""
     if k < 1:
-        raise ValueError(f"lead must be a positive integer, got {k}")
+        raise ConfigError(f"lead must be a positive integer, got {k}")
     later = pd.DataFrame({entity: df[entity], time: df[time] - k, "_v": df[column]})
     merged = df[[entity, time]].merge(later, on=[entity, time], how="left")
     return pd.Series(merged["_v"].to_numpy(), index=df.index, name=f"F{k}.{column}")
@@ -132,7 +133,7 @@ def permutation_test(
     ``p`` = (1 + #{|β*_b| ≥ |β̂|}) / (1 + B) and ``draws`` = B.
     """
     if bootstrap < 1:
-        raise ValueError(f"bootstrap must be at least 1, got {bootstrap}")
+        raise ConfigError(f"bootstrap must be at least 1, got {bootstrap}")
     df = prepare_sample(data, [y, x, *controls], entity=entity, time=time, what="permutation")
     groups = effect_groups(df, entity=entity, time=time, effects=effects)
     n = len(df)
@@ -275,7 +276,12 @@ def falsification_tests(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.
         "time": spec.get("time", "year"),
         "effects": spec.get("effects", "twoway"),
     }
-    fit = dict(cov=spec.get("cov", "clustered"), cluster=spec.get("cluster"), **base)
+    fit = dict(
+        cov=spec.get("cov", "clustered"),
+        cluster=spec.get("cluster"),
+        limits=limits_from_spec(spec),
+        **base,
+    )
     y = spec["y"]
     frames = [_fe_column(panel, y, [x], ctrl, fit, "baseline", keep=[x])]
     for k in cfg.get("leads") or []:

@@ -18,7 +18,7 @@ Grammar (a subset of R's fixest / Python's pyfixest, the notation users of ``reg
 :func:`parse_formula` reads an OLS formula into ``(y, x, absorbed)``; :func:`parse_iv_formula` adds the
 endogenous regressors and the instruments; :func:`add_interactions` builds the product columns.
 The wrappers :func:`feols`, :func:`feiv` and :func:`mediate` call :func:`~imtfp.models.panel.fit_twfe`,
-:func:`~imtfp.models.iv.iv_2sls` and :func:`~imtfp.models.mediation.mediation`. A hand-written parser
+:func:`~imtfp.models.iv.iv_2sls` and :func:`~imtfp.models.mediation_analysis.mediation`. A hand-written parser
 rather than formulaic/patsy: the grammar is six tokens, and those libraries build design matrices
 with intercepts and categorical codings that the within estimator does not want.
 """
@@ -32,6 +32,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from imtfp.errors import ConfigError
+from imtfp.models.iv import IVFit, iv_2sls
+from imtfp.models.mediation_analysis import MediationResult, mediation
+from imtfp.models.panel import PanelFit, fit_twfe
 
 _NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*$")
 
@@ -200,7 +203,7 @@ def _effects(absorbed: Sequence[str], kw: dict) -> dict:
     }
 
 
-def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **kw):
+def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **kw) -> PanelFit:
     """Fixed-effects OLS from a formula: ``feols("tfp ~ im_index + gov | province + year", panel)``.
 
     Terms named in ``controls`` are flagged as controls (hidden behind a "controls: yes" row in the
@@ -208,8 +211,6 @@ def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **k
     :func:`~imtfp.models.panel.fit_twfe` (``cov``, ``cluster``, ``dk_bandwidth``; ``entity``/``time``
     name the panel keys when fewer than two effects are absorbed, for clustering).
     """
-    from imtfp.models.panel import fit_twfe
-
     y, x, absorbed = parse_formula(formula)
     unknown = [c for c in controls if c not in x]
     if unknown:
@@ -227,13 +228,11 @@ def feols(formula: str, data: pd.DataFrame, *, controls: Sequence[str] = (), **k
     )
 
 
-def feiv(formula: str, data: pd.DataFrame, **kw):
+def feiv(formula: str, data: pd.DataFrame, **kw) -> IVFit:
     """IV-2SLS from a formula: ``feiv("tfp ~ gov + open | province + year | im_index ~ z1 + z2", panel)``.
 
     Returns the :class:`~imtfp.models.iv.IVFit` of :func:`~imtfp.models.iv.iv_2sls` (``.tidy()``: 2SLS, first stages, OLS).
     """
-    from imtfp.models.iv import iv_2sls
-
     f = parse_iv_formula(formula)
     effects = _effects(f.absorbed, kw)
     rest = {k: v for k, v in kw.items() if k not in ("entity", "time")}
@@ -249,14 +248,12 @@ def feiv(formula: str, data: pd.DataFrame, **kw):
     )
 
 
-def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw):
+def mediate(formula: str, data: pd.DataFrame, *, m: str, seed: int, **kw) -> MediationResult:
     """Mediation from a formula: ``mediate("tfp ~ im_index + gov | province + year", panel, m="rd", seed=1)``.
 
     The first right-hand term is the treatment X, the others are controls; ``m`` names the mediator.
-    Returns the :class:`~imtfp.models.mediation.MediationResult` of :func:`~imtfp.models.mediation.mediation`.
+    Returns the :class:`~imtfp.models.mediation_analysis.MediationResult` of :func:`~imtfp.models.mediation_analysis.mediation`.
     """
-    from imtfp.models.mediation import mediation
-
     y, x, absorbed = parse_formula(formula)
     if len(absorbed) not in (0, 2) or any("^" in a for a in absorbed):
         raise ConfigError(

@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.models._common import CovType, Effects, as_list, fit_arrays, unique
-from imtfp.models.panel import fit_twfe, inference_row
-from imtfp.results import Estimates
+from imtfp.models.panel import PanelFit, fit_twfe, inference_row
+from imtfp.results import Estimates, ResultSet
 from imtfp.tidy import tidy_frame
 
 DEFAULT_QUANTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -59,13 +60,12 @@ def split_samples(
     effects: Effects = "twoway",
     cov: CovType = "clustered",
     cluster: str | None = None,
-    table: str = "heterogeneity",
-    level: float = 0.95,
-) -> pd.DataFrame:
+    limits: InferenceLimits | None = None,
+) -> ResultSet:
     """The model fitted on each group of ``by`` and on each named period.
 
-    ``column`` is ``"<by>=<value>"`` (e.g. ``region=east``) or
-    ``"period=<name>"``. Groups in which the model cannot be estimated (too
+    A :class:`~imtfp.results.ResultSet` of :class:`~imtfp.models.panel.PanelFit` named
+    ``"<by>=<value>"`` (e.g. ``region=east``) or ``"period=<name>"``. Groups in which the model cannot be estimated (too
     few clusters, absorbed regressors) raise :class:`EstimationError`
     naming the group.
     """
@@ -81,7 +81,7 @@ def split_samples(
         subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))
     if not subsets:
         raise ConfigError("split_samples needs `by` or `periods`")
-    frames = []
+    fits: dict[str, Estimates] = {}
     for column, sub in subsets:
         try:
             fit = fit_twfe(
@@ -95,11 +95,12 @@ def split_samples(
                 cov=cov,
                 cluster=cluster,
                 what=f"heterogeneity {column}",
+                limits=limits,
             )
         except EstimationError as err:
             raise EstimationError(f"heterogeneity group {column}: {err}") from err
-        frames.append(fit.tidy(table=table, column=column, level=level))
-    return pd.concat(frames, ignore_index=True)
+        fits[column] = fit
+    return ResultSet(fits)
 
 
 def moderation(
@@ -115,13 +116,11 @@ def moderation(
     cov: CovType = "clustered",
     cluster: str | None = None,
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
-    table: str = "heterogeneity",
-    column: str | None = None,
-    level: float = 0.95,
-) -> pd.DataFrame:
+    limits: InferenceLimits | None = None,
+) -> ModerationResult:
     """Centred interaction x × moderator and marginal effects of x at moderator quantiles.
 
-    Rows: the coefficients (``x``, ``<moderator>_c``, ``<x>_x_<moderator>_c``
+    Returns a :class:`ModerationResult`; its terms (and tidy rows): the coefficients (``x``, ``<moderator>_c``, ``<x>_x_<moderator>_c``
     and the controls), then ``me_q10`` … (the marginal effect of ``x`` at
     each quantile of the moderator, estimation sample). The moderator is
     removed from the controls if listed there.
@@ -150,23 +149,92 @@ def moderation(
         cov=cov,
         cluster=cluster,
         what=f"moderation by {moderator}",
+        limits=limits,
     )
-    column = column if column is not None else f"moderator={moderator}"
-    out = fit.tidy(table=table, column=column, level=level)
-    terms, beta, V = fit_arrays(fit)
-    i, j = terms.index(x), terms.index(inter)
-    rows = []
-    for q in quantiles:
-        mq = float(np.quantile(df[moderator], q)) - mbar
-        est = beta[i] + mq * beta[j]
-        var = V[i, i] + mq * mq * V[j, j] + 2 * mq * V[i, j]
-        row = out.iloc[0].to_dict()
-        row.update(
-            term=f"me_q{round(100 * q):02d}",
-            **inference_row(float(est), float(np.sqrt(var)), fit.df_inf, level),
-        )
-        rows.append(row)
-    return pd.concat([out, tidy_frame(rows)], ignore_index=True)
+    shifts = {
+        f"me_q{round(100 * q):02d}": float(np.quantile(df[moderator], q)) - mbar for q in quantiles
+    }
+    return ModerationResult(fit, x=x, interaction=inter, shifts=shifts)
+
+
+@dataclass(eq=False)
+class ModerationResult(Estimates):
+    """A moderation model and the marginal effects of x at moderator quantiles.
+
+    The protocol attributes cover the fit's coefficients followed by the marginal effects
+    ``me_qNN`` = :math:`\\beta + \\theta(m_q - \\bar m)` (``shifts`` holds :math:`m_q - \\bar m`),
+    with their covariance :math:`AVA'` (each marginal effect a linear combination of β and θ).
+    """
+
+    fit: PanelFit = field(repr=False)
+    x: str
+    interaction: str
+    shifts: dict[str, float]
+
+    def _effects(self) -> list[tuple[str, float, float]]:
+        """(term, estimate, variance) of each marginal effect."""
+        terms, beta, V = fit_arrays(self.fit)
+        i, j = terms.index(self.x), terms.index(self.interaction)
+        return [
+            (name, beta[i] + mq * beta[j], V[i, i] + mq * mq * V[j, j] + 2 * mq * V[i, j])
+            for name, mq in self.shifts.items()
+        ]
+
+    @property
+    def terms(self) -> list[str]:  # type: ignore[override]
+        return [*self.fit.terms, *self.shifts]
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return np.concatenate([self.fit.params.to_numpy(), [e for _, e, _ in self._effects()]])
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        terms, _, V = fit_arrays(self.fit)
+        i, j = terms.index(self.x), terms.index(self.interaction)
+        A = np.eye(len(terms))
+        for mq in self.shifts.values():
+            row = np.zeros(len(terms))
+            row[i], row[j] = 1.0, mq
+            A = np.vstack([A, row])
+        out = A @ V @ A.T
+        k = len(terms)
+        for n, (_, _, var) in enumerate(self._effects()):
+            out[k + n, k + n] = var  # the variance exactly as the tidy rows compute it
+        return out
+
+    @property
+    def df_inf(self) -> int | None:  # type: ignore[override]
+        return self.fit.df_inf
+
+    @property
+    def cov_type(self) -> str:  # type: ignore[override]
+        return self.fit.cov_type
+
+    @property
+    def nobs(self) -> int | None:  # type: ignore[override]
+        return self.fit.nobs
+
+    @property
+    def n_clusters(self) -> int | None:  # type: ignore[override]
+        return self.fit.n_clusters
+
+    @property
+    def dep_var(self) -> str:  # type: ignore[override]
+        return self.fit.dep_var
+
+    def tidy(self, *, table: str = "", column: str = "", level: float = 0.95) -> pd.DataFrame:
+        """The fit's rows, then one row per marginal effect ``me_qNN`` with the fit's facts."""
+        out = self.fit.tidy(table=table, column=column, level=level)
+        rows = []
+        for name, est, var in self._effects():
+            row = out.iloc[0].to_dict()
+            row.update(
+                term=name,
+                **inference_row(float(est), float(np.sqrt(var)), self.fit.df_inf, level),
+            )
+            rows.append(row)
+        return pd.concat([out, tidy_frame(rows)], ignore_index=True)
 
 
 @dataclass
@@ -221,6 +289,7 @@ def group_equality_test(
     cov: CovType = "clustered",
     cluster: str | None = None,
     interact_controls: bool = True,
+    limits: InferenceLimits | None = None,
 ) -> EqualityTest:
     """Wald/Chow test that the coefficient of ``x`` is equal across the groups of ``group``.
 
@@ -258,6 +327,7 @@ def group_equality_test(
         cov=cov,
         cluster=cluster,
         what=f"equality test across {group}",
+        limits=limits,
     )
     terms, beta, V_all = fit_arrays(fit)
     idx = [terms.index(t) for t in tested]

@@ -54,13 +54,14 @@ from imtfp.core.blas import single_blas_thread
 from imtfp.core.fe import AbsorbPlan, compact_codes, group_codes, singleton_mask
 from imtfp.core.rank import centred_ss, check_absorbed, collinear_columns
 from imtfp.core.vcov import (
+    InferenceLimits,
     vcov_cluster,
     vcov_driscoll_kraay,
     vcov_robust,
     vcov_twoway_cluster,
     vcov_unadjusted,
 )
-from imtfp.core.wild import WildWeights, wild_cluster_bootstrap
+from imtfp.core.wild import WildResult, WildWeights, wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import (
     CovType,
@@ -70,7 +71,7 @@ from imtfp.models._common import (
     logger,
     unique,
 )
-from imtfp.results import Estimates
+from imtfp.results import Estimates, ResultSet
 from imtfp.tidy import tidy_frame
 
 _DUP_DENSE_MAX = 50_000_000  # entity × period cells checked for duplicates with one bincount
@@ -408,6 +409,7 @@ def coef_rows(
             **meta,
             "term": names[i],
             **inference_row(float(params[i]), float(np.sqrt(vcov[i, i])), df, level),
+            "stat": False,
         }
         for i in order
     ]
@@ -417,9 +419,9 @@ def _effects_for(entity: str | None, time: str | None, effects: str) -> tuple[bo
     ent = effects in ("twoway", "entity")
     tim = effects in ("twoway", "time")
     if ent and entity is None:
-        raise ValueError(f"effects={effects!r} needs an entity column (entity is None)")
+        raise ConfigError(f"effects={effects!r} needs an entity column (entity is None)")
     if tim and time is None:
-        raise ValueError(f"effects={effects!r} needs a time column (time is None)")
+        raise ConfigError(f"effects={effects!r} needs a time column (time is None)")
     return ent, tim
 
 
@@ -478,7 +480,7 @@ def partial_out(
     return Partialled(s, groups, fe, W, raw_ss)
 
 
-def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
+def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth, limits):
     """(V, k_df, df_inf, n_clusters) with Stata's conventions (module docstring)."""
     s, n = p.sample, len(resid)
     fe = p.fe if p.groups else None
@@ -492,17 +494,20 @@ def _covariance(cov, design, resid, xtx_inv, p: Partialled, k, dk_bandwidth):
     if cov == "clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster]) if fe else 0)
-        return vcov_cluster(design, resid, xtx_inv, s.cluster, k_df=k_df), k_df, G - 1, G
+        V = vcov_cluster(design, resid, xtx_inv, s.cluster, k_df=k_df, limits=limits)
+        return V, k_df, G - 1, G
     if cov == "twoway_clustered":
         G = int(s.cluster.max()) + 1
         k_df = k + (fe.dof([s.cluster, s.time]) if fe else 0)
-        V = vcov_twoway_cluster(design, resid, xtx_inv, s.cluster, s.time, k_df=k_df)
+        V = vcov_twoway_cluster(design, resid, xtx_inv, s.cluster, s.time, k_df=k_df, limits=limits)
         return V, k_df, min(G, int(s.time.max()) + 1) - 1, G
     T = (
         int(s.time.max()) + 1
     )  # driscoll_kraay (vcov refuses, or warns when forced, below its minimum T)
     k_df = k + all_fe
-    V = vcov_driscoll_kraay(design, resid, xtx_inv, s.time, k_df=k_df, bandwidth=dk_bandwidth)
+    V = vcov_driscoll_kraay(
+        design, resid, xtx_inv, s.time, k_df=k_df, bandwidth=dk_bandwidth, limits=limits
+    )
     return V, k_df, T - 1, None
 
 
@@ -522,6 +527,7 @@ def fit_twfe(
     drop_singletons: bool = True,
     absorb: Sequence[str] | None = None,
     what: str = "twfe",
+    limits: InferenceLimits | None = None,
 ) -> PanelFit:
     """Fit the fixed-effects model and return a :class:`PanelFit` (same as :func:`twfe`).
 
@@ -534,7 +540,7 @@ def fit_twfe(
     check_option(cov, CovType, "cov")
     xs = as_list(x)
     if not xs:
-        raise ValueError("x must name at least one regressor")
+        raise ConfigError("x must name at least one regressor")
     regs = unique(xs + [c for c in as_list(controls) if c not in xs])
     if y in regs:
         raise EstimationError(f"{what}: the dependent variable {y!r} is also a regressor")
@@ -546,9 +552,9 @@ def fit_twfe(
     clustered = cov in ("clustered", "twoway_clustered")
     cl = cluster if cluster is not None else entity
     if clustered and cl is None:
-        raise ValueError(f"cov={cov!r} needs a cluster variable (cluster and entity are None)")
+        raise ConfigError(f"cov={cov!r} needs a cluster variable (cluster and entity are None)")
     if cov in ("driscoll_kraay", "twoway_clustered") and time is None:
-        raise ValueError(f"cov={cov!r} needs a time column")
+        raise ConfigError(f"cov={cov!r} needs a time column")
     s = panel_sample(
         data,
         [y] + regs,
@@ -589,7 +595,7 @@ def fit_twfe(
     beta = xtx_inv @ (Xt.T @ yt)
     resid = yt - Xt @ beta
     k = len(regs) + 1  # slopes and the constant (absorbed or explicit)
-    V, k_df, df_inf, n_clusters = _covariance(cov, Xt, resid, xtx_inv, p, k, dk_bandwidth)
+    V, k_df, df_inf, n_clusters = _covariance(cov, Xt, resid, xtx_inv, p, k, dk_bandwidth, limits)
     tss = float(yt @ yt)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else np.nan
     all_fe = p.fe.dof() if p.groups else 0
@@ -635,6 +641,7 @@ def twfe(
     dk_bandwidth: int | None = None,
     drop_singletons: bool = True,
     absorb: Sequence[str] | None = None,
+    limits: InferenceLimits | None = None,
 ) -> PanelFit:
     """Fixed-effects regression of ``y`` on ``x`` and ``controls``.
 
@@ -660,6 +667,9 @@ def twfe(
         interactions, any number); K counts each effect's levels less one, and
         none of an effect nested in the cluster variable (fixest's rule; two
         effects also lose one level per extra connected component, as reghdfe)
+    limits : fewest clusters and periods the covariance accepts
+        (:class:`~imtfp.core.vcov.InferenceLimits`, like linearmodels' ``cov_config``;
+        ``None``: the defaults, which refuse fewer than 5 clusters or 20 periods)
 
     Returns
     -------
@@ -689,7 +699,7 @@ def twfe(
         if absorb is not None:
             raise ConfigError("twfe: name absorbed effects in the formula or in absorb=, not both")
         return feols(formula, data, controls=controls, cov=cov, cluster=cluster, dk_bandwidth=dk_bandwidth,
-                     drop_singletons=drop_singletons, **({} if entity == "province" else {"entity": entity}),
+                     drop_singletons=drop_singletons, limits=limits, **({} if entity == "province" else {"entity": entity}),
                      **({} if time == "year" else {"time": time}))  # fmt: skip
     if y is None or x is None:
         raise ConfigError("twfe: name the model with y= and x=, or give a formula")
@@ -706,6 +716,7 @@ def twfe(
         dk_bandwidth=dk_bandwidth,
         drop_singletons=drop_singletons,
         absorb=absorb,
+        limits=limits,
     )
 
 
@@ -723,26 +734,24 @@ def inference_panel(
     weights: WildWeights = "webb",
     seed: int,
     level: float = 0.95,
-    table: str = "inference",
-) -> pd.DataFrame:
+    limits: InferenceLimits | None = None,
+) -> ResultSet:
     """The core coefficient under four kinds of inference, side by side.
 
-    Columns (the ``column`` field): ``clustered`` (by ``cluster``, default the
-    entity), ``driscoll_kraay``, ``twoway_clustered`` (entity and time) and
-    ``wild_bootstrap``: the restricted wild cluster bootstrap (WCR) with
-    ``weights`` and ``bootstrap`` draws, whose p-value tests :math:`\\beta = 0`
-    and whose interval inverts the bootstrap test (see
-    :func:`imtfp.core.wild.wild_cluster_bootstrap`). The wild row reports the
-    clustered standard error and the original t statistic.
+    Returns a :class:`~imtfp.results.ResultSet` of the coefficient of ``x`` by inference
+    (``tidy()``'s ``column``): ``clustered`` (by ``cluster``, default the entity),
+    ``driscoll_kraay``, ``twoway_clustered`` (entity and time), each a :class:`PanelFit`, and
+    ``wild_bootstrap``: the restricted wild cluster bootstrap (WCR) with ``weights`` and
+    ``bootstrap`` draws, whose p-value tests :math:`\\beta = 0` and whose interval (at ``level``)
+    inverts the bootstrap test (see :func:`imtfp.core.wild.wild_cluster_bootstrap`). The wild
+    row reports the clustered standard error and the original t statistic.
     """
     common = dict(
         y=y, x=x, controls=controls, entity=entity, time=time, effects=effects, cluster=cluster
     )
-    frames = []
-    fits = {}
+    fits: dict[str, Estimates] = {}
     for cov in ("clustered", "driscoll_kraay", "twoway_clustered"):
-        fits[cov] = fit_twfe(data, cov=cov, what=f"inference ({cov})", **common)
-        frames.append(fits[cov].tidy(table=table, column=cov, level=level, terms=[x]))
+        fits[cov] = fit_twfe(data, cov=cov, what=f"inference ({cov})", limits=limits, **common)
     base = fits["clustered"]
     s = base.panel
     regs = base.terms
@@ -760,13 +769,82 @@ def inference_panel(
         absorb=base.groups,
         k_df=base.k_df,
         level=level,
+        limits=limits,
     )
-    row = frames[0].iloc[[0]].copy()
-    row["column"] = "wild_bootstrap"
-    row["cov"] = f"wild_bootstrap ({weights}, B={bootstrap})"
-    row["t"] = wild.t_stat
-    row["p"] = wild.p_value
-    row["ci_low"] = wild.ci_low
-    row["ci_high"] = wild.ci_high
-    frames.append(row)
-    return pd.concat(frames, ignore_index=True)
+    fits["wild_bootstrap"] = WildBootstrapFit(base, x, wild, level)
+    return ResultSet(fits, terms=[x])
+
+
+@dataclass(eq=False)
+class WildBootstrapFit(Estimates):
+    """One coefficient of a :class:`PanelFit` with wild cluster bootstrap inference.
+
+    The estimate and (clustered) standard error are the fit's; ``tvalues`` is the original t,
+    ``pvalues`` the bootstrap p of :math:`\\beta = 0` and ``conf_int`` the interval that inverts
+    the bootstrap test, computed at ``level`` only (NaN at any other level: rerun
+    :func:`inference_panel` with that level).
+    """
+
+    fit: PanelFit = field(repr=False)
+    term: str
+    wild: WildResult = field(repr=False)
+    level: float = 0.95
+
+    @property
+    def terms(self) -> list[str]:  # type: ignore[override]
+        return [self.term]
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return np.asarray(self.fit.params[[self.term]])
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        return self.fit.cov_params().loc[[self.term], [self.term]].to_numpy()
+
+    @property
+    def df_inf(self) -> int | None:  # type: ignore[override]
+        return self.fit.df_inf
+
+    @property
+    def cov_type(self) -> str:  # type: ignore[override]
+        return f"wild_bootstrap ({self.wild.weights}, B={self.wild.bootstrap})"
+
+    @property
+    def nobs(self) -> int | None:  # type: ignore[override]
+        return self.fit.nobs
+
+    @property
+    def n_clusters(self) -> int | None:  # type: ignore[override]
+        return self.wild.n_clusters
+
+    @property
+    def dep_var(self) -> str:  # type: ignore[override]
+        return self.fit.dep_var
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return pd.Series([self.wild.t_stat], index=self.terms, name="tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return pd.Series([self.wild.p_value], index=self.terms, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        lo, hi = (
+            (self.wild.ci_low, self.wild.ci_high)
+            if np.isclose(level, self.level)
+            else (np.nan, np.nan)
+        )
+        return pd.DataFrame({"lower": [lo], "upper": [hi]}, index=self.terms)
+
+    def tidy(self, *, table: str = "", column: str = "", level: float = 0.95) -> pd.DataFrame:
+        """The fit's row of ``term`` with the bootstrap t, p, interval and inference name."""
+        row = self.fit.tidy(table=table, column=column, level=level, terms=[self.term])
+        ci = self.conf_int(level)
+        row["cov"] = self.cov_type
+        row["t"] = self.wild.t_stat
+        row["p"] = self.wild.p_value
+        row["ci_low"] = float(ci["lower"].iloc[0])
+        row["ci_high"] = float(ci["upper"].iloc[0])
+        return row

@@ -1,12 +1,15 @@
-"""Stage functions called by the Snakemake rules of ``workflow/rules/estimate.smk``.
+"""Stage functions of the pipeline's models (workflow/rules/estimate.smk).
 
-``estimate_<model>`` (listed in :data:`ESTIMATORS`) computes the tidy results
-of one model; :mod:`imtfp.report.builders` formats them into ``<model>_table``.
-Each is ``(panel, spec, *, seed) -> DataFrame`` in the tidy format of
-:mod:`imtfp.tidy`, with ``table`` set to the stage name. ``spec`` is the
-``models:`` section of the configuration (example: ``config.yaml``; schema:
-``src/imtfp/schemas/config.schema.yaml``). Model-level statistics are rows
-with a descriptive ``term`` (documented per stage); the threshold stage adds
+:func:`estimate_model` is rule ``estimate``'s one call: it runs the stage of a model of
+:data:`imtfp.models.registry.MODELS` on the analysis frame and adds each column's inference facts.
+
+``estimate_<model>`` computes the tidy results of one model; its table builder (the registry
+entry's ``table``) formats them. Each is ``(panel, spec, *, seed) -> DataFrame`` in the tidy
+format of :mod:`imtfp.tidy`, with ``table`` set to the model's name. ``spec`` is the ``models:``
+section of the configuration with the schema's defaults filled in
+(:func:`imtfp.models.registry.model_spec`; example: ``config.yaml``; schema:
+``src/imtfp/schemas/config.schema.yaml``), so every option is read directly. Model-level
+statistics are rows with a descriptive ``term`` (documented per stage); the threshold stage adds
 the extra columns ``crit10``, ``crit5``, ``crit1``.
 
 Seeds: a stage with several bootstraps gives the k-th one (0-based, in the
@@ -21,20 +24,42 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from imtfp.core.vcov import limits_from_spec
 from imtfp.models._common import as_list
 from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
 from imtfp.models.iv import iv_2sls, lagged_regression
-from imtfp.models.mediation import mediation
+from imtfp.models.mediation_analysis import mediation
 from imtfp.models.panel import fit_twfe, inference_panel
-from imtfp.models.threshold import threshold
+from imtfp.models.registry import MODELS, model_spec
+from imtfp.models.threshold_regression import threshold
 from imtfp.tidy import tidy_frame
 
 
+def estimate_model(name: str, frame: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
+    """Tidy results of model ``name`` on the analysis frame, as rule ``estimate`` stores them.
+
+    The schema's defaults are filled into ``spec`` (the ``models:`` section), its ``transforms``
+    applied to ``frame``, the model's stage run, and every column annotated with its number of
+    clusters, periods and (for fixed-effects OLS models) the wild cluster bootstrap p
+    (:func:`imtfp.models.clusters.annotate_inference`).
+    """
+    from imtfp.models.clusters import annotate_inference
+    from imtfp.models.falsification import apply_transforms
+
+    model = MODELS[name]
+    spec = model_spec(spec)
+    panel = apply_transforms(frame, spec)
+    tidy = model.stage_function()(panel, spec, seed=seed)
+    return annotate_inference(tidy, panel, spec, seed=seed, wild=model.wild)
+
+
 def _base(spec: Mapping) -> dict:
+    """Panel keys, clusters and inference limits every model of a stage shares."""
     return {
-        "entity": spec.get("entity", "province"),
-        "time": spec.get("time", "year"),
-        "cluster": spec.get("cluster"),
+        "entity": spec["entity"],
+        "time": spec["time"],
+        "cluster": spec["cluster"],
+        "limits": limits_from_spec(spec),
     }
 
 
@@ -47,11 +72,11 @@ def _finish(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 def baseline_steps(spec: Mapping) -> list[list[str]]:
     """Control sets of the baseline columns: ``steps`` if given, else stepwise
     (none, the first, the first two, …, all) when ``stepwise`` is true, else all."""
-    controls = as_list(spec.get("controls", []))
-    b = spec.get("baseline", {}) or {}
+    controls = as_list(spec["controls"])
+    b = spec["baseline"]
     if b.get("steps") is not None:
         return [as_list(s) for s in b["steps"]]
-    if b.get("stepwise", True):
+    if b["stepwise"]:
         return [controls[:k] for k in range(len(controls) + 1)]
     return [controls]
 
@@ -60,13 +85,11 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
     """Baseline table: one column per (fixed effects on/off) × control step.
 
     Columns are numbered "(1)", "(2)", … in the order: for each entry of
-    ``baseline.with_fe`` (default [false, true]), each control step.
-    Without fixed effects the model is pooled OLS with a constant and the
-    same covariance. ``seed`` is unused (no randomness).
+    ``baseline.with_fe``, each control step. Without fixed effects the model is pooled OLS with
+    a constant and the same covariance. ``seed`` is unused (no randomness).
     """
-    b = spec.get("baseline", {}) or {}
     frames, col = [], 0
-    for with_fe in b.get("with_fe", [False, True]):
+    for with_fe in spec["baseline"]["with_fe"]:
         for ctrl in baseline_steps(spec):
             col += 1
             fit = fit_twfe(
@@ -74,8 +97,8 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
                 y=spec["y"],
                 x=spec["x"],
                 controls=ctrl,
-                effects=spec.get("effects", "twoway") if with_fe else "none",
-                cov=spec.get("cov", "clustered"),
+                effects=spec["effects"] if with_fe else "none",
+                cov=spec["cov"],
                 what=f"baseline ({col})",
                 **_base(spec),
             )
@@ -86,22 +109,21 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
 def estimate_inference(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Core coefficient (first of ``x``) under clustered, Driscoll–Kraay,
     two-way clustered and wild cluster bootstrap inference (column = method)."""
-    inf = spec.get("inference", {}) or {}
-    wild = inf.get("wild_bootstrap", {}) or {}
+    inf = spec["inference"]
     x = as_list(spec["x"])
     out = inference_panel(
         panel,
         y=spec["y"],
         x=x[0],
-        controls=x[1:] + as_list(spec.get("controls", [])),
-        effects=spec.get("effects", "twoway"),
-        bootstrap=int(wild.get("bootstrap", 9999)),
-        weights=wild.get("weights", "webb"),
+        controls=x[1:] + as_list(spec["controls"]),
+        effects=spec["effects"],
+        bootstrap=int(inf["wild_bootstrap"]["bootstrap"]),
+        weights=inf["wild_bootstrap"]["weights"],
         seed=seed,
-        level=float(inf.get("level", 0.95)),
+        level=float(inf["level"]),
         **_base(spec),
     )
-    return _finish([out], "inference")
+    return _finish([out.tidy(table="inference", level=float(inf["level"]))], "inference")
 
 
 def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
@@ -113,23 +135,24 @@ def estimate_mediation(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     (``two_step`` mode: ``a`` only; ``mediation.channel_modes: {name: two_step}`` sets the
     mode of one channel). Channel k uses seed ``seed + k``.
     """
-    med = spec.get("mediation", {}) or {}
+    med = spec["mediation"]
     x = as_list(spec["x"])
     base = _base(spec)
     frames = []
-    for k, (name, m) in enumerate((med.get("channels") or {}).items()):
+    for k, (name, m) in enumerate(med["channels"].items()):
         res = mediation(
             panel,
             y=spec["y"],
             x=x[0],
             m=m,
-            controls=x[1:] + as_list(spec.get("controls", [])),
+            controls=x[1:] + as_list(spec["controls"]),
             entity=base["entity"],
             time=base["time"],
-            cov=spec.get("cov", "clustered"),
-            bootstrap=int(med.get("bootstrap", 5000)),
+            cov=spec["cov"],
+            bootstrap=int(med["bootstrap"]),
             seed=seed + k,
-            mode=(med.get("channel_modes") or {}).get(name, med.get("mode", "stepwise")),
+            mode=med["channel_modes"].get(name, med["mode"]),
+            limits=base["limits"],
         )
         frames.append(res.tidy(table="mediation", column=str(name)))
     return _finish(frames, "mediation")
@@ -144,34 +167,22 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     = Wald F that the coefficient of x is equal across regions, p its
     p-value). ``seed`` is unused.
     """
-    het = spec.get("heterogeneity", {}) or {}
+    het = spec["heterogeneity"]
     x = as_list(spec["x"])
-    ctrl = x[1:] + as_list(spec.get("controls", []))
-    base = _base(spec)
-    common = dict(effects=spec.get("effects", "twoway"), cov=spec.get("cov", "clustered"), **base)
-    region_col = het.get("region_column", "region")
+    ctrl = x[1:] + as_list(spec["controls"])
+    common = dict(effects=spec["effects"], cov=spec["cov"], **_base(spec))
     frames = []
-    by = region_col if het.get("regions", True) else None
-    periods = het.get("periods") or {}
+    by = het["region_column"] if het["regions"] else None
+    periods = het["periods"]
     if by is not None or periods:
-        frames.append(
-            split_samples(
-                panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
-            )
+        fits = split_samples(
+            panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
         )
-    for name, col in (het.get("moderators") or {}).items():
-        frames.append(
-            moderation(
-                panel,
-                y=spec["y"],
-                x=x[0],
-                moderator=col,
-                controls=ctrl,
-                column=f"moderator={name}",
-                **common,
-            )
-        )
-    if by is not None and het.get("equality_test", True):
+        frames.append(fits.tidy(table="heterogeneity"))
+    for name, col in het["moderators"].items():
+        res = moderation(panel, y=spec["y"], x=x[0], moderator=col, controls=ctrl, **common)
+        frames.append(res.tidy(table="heterogeneity", column=f"moderator={name}"))
+    if by is not None and het["equality_test"]:
         test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
         frames.append(
             tidy_frame(
@@ -182,9 +193,10 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
                         "term": "equality_F",
                         "estimate": test.F,
                         "p": test.p,
-                        "cov": spec.get("cov", "clustered"),
+                        "cov": spec["cov"],
                         "dep_var": spec["y"],
                         "controls": ",".join(ctrl),
+                        "stat": True,
                     }
                 ]
             )
@@ -196,19 +208,16 @@ def estimate_iv(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFram
     """Lagged-x regression (column ``lag<k>``) and, if instruments are
     configured, IV-2SLS (columns ``2sls``, ``first_stage:<x>``, ``ols``; see
     :func:`imtfp.models.iv.iv_2sls` for the statistic rows). ``seed`` is unused."""
-    iv = spec.get("iv", {}) or {}
+    iv = spec["iv"]
     x = as_list(spec["x"])
-    ctrl = x[1:] + as_list(spec.get("controls", []))
-    common = dict(
-        effects=spec.get("effects", "twoway"), cov=spec.get("cov", "clustered"), **_base(spec)
-    )
+    ctrl = x[1:] + as_list(spec["controls"])
+    common = dict(effects=spec["effects"], cov=spec["cov"], **_base(spec))
     frames = []
-    lag = iv.get("lag", 1)
+    lag = int(iv["lag"])
     if lag:
-        frames.append(
-            lagged_regression(panel, y=spec["y"], x=x[0], controls=ctrl, lag=int(lag), **common)
-        )
-    instruments = as_list(iv.get("instruments", []))
+        fit = lagged_regression(panel, y=spec["y"], x=x[0], controls=ctrl, lag=lag, **common)
+        frames.append(fit.tidy(table="iv", column=f"lag{lag}"))
+    instruments = as_list(iv["instruments"])
     if instruments:  # an unsupported models.cov raises (ConfigError) instead of a silent swap
         frames.append(
             iv_2sls(
@@ -222,34 +231,24 @@ def estimate_threshold(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.D
     """Hansen threshold model: regime coefficients, ``threshold<k>`` rows
     (estimate γ̂, LR confidence interval) and ``F<k>`` rows (bootstrap p,
     critical values in the extra columns ``crit10``/``crit5``/``crit1``)."""
-    th = spec.get("threshold", {}) or {}
+    th = spec["threshold"]
     x = as_list(spec["x"])
     base = _base(spec)
     res = threshold(
         panel,
         y=spec["y"],
-        x_regime=th.get("x_regime") or x[0],
+        x_regime=th["x_regime"] or x[0],
         q=th["q"],
-        controls=[c for c in x[1:] + as_list(spec.get("controls", []))],
+        controls=x[1:] + as_list(spec["controls"]),
         entity=base["entity"],
         time=base["time"],
-        n_thresholds=int(th.get("n_thresholds", 1)),
-        trim=th.get("trim", 0.01),
-        grid=int(th.get("grid", 400)),
-        bootstrap=int(th.get("bootstrap", 300)),
+        n_thresholds=int(th["n_thresholds"]),
+        trim=th["trim"],
+        grid=int(th["grid"]),
+        bootstrap=int(th["bootstrap"]),
         seed=seed,
-        time_effects=bool(th.get("time_effects", False)),
+        time_effects=bool(th["time_effects"]),
         cluster=base["cluster"],
+        limits=base["limits"],
     )
     return _finish([res.tidy(table="threshold", column="threshold")], "threshold")
-
-
-#: The stage function of each model of the ``estimate`` rule (``{model}`` wildcard).
-ESTIMATORS = {
-    "baseline": estimate_baseline,
-    "inference": estimate_inference,
-    "mediation": estimate_mediation,
-    "heterogeneity": estimate_heterogeneity,
-    "iv": estimate_iv,
-    "threshold": estimate_threshold,
-}

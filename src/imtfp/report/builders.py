@@ -1,10 +1,12 @@
 """Specialised tables, each a thin layer over :func:`~imtfp.report.table.format_table`.
 
-Model tables (baseline, inference, mediation, heterogeneity, IV, threshold,
-robustness) take the stored tidy results (:mod:`imtfp.tidy`), keep the rows
-of their ``table`` key and format them; their extra rows need no code here —
-a term that the label catalog marks as a statistic (``sobel_z``,
-``first_stage_F``, ``threshold_1`` …) prints as a statistic row. Data tables
+Model tables take the stored tidy results (:mod:`imtfp.tidy`), keep the rows
+of their ``table`` key and format them: :func:`model_table` for a model with no
+layout of its own, the ``<model>_table`` functions for the others (the builder of
+each model is its entry's ``table`` in :data:`imtfp.models.registry.MODELS`);
+their extra rows need no code here — a term that the label catalog marks as a
+statistic (``sobel_z``, ``first_stage_F``, ``threshold_1`` …) prints as a
+statistic row. Data tables
 (descriptive statistics, correlations, index weights) are computed into the
 same tidy layout first; the coupling table adds the coordination level of
 each mean beneath it.
@@ -12,13 +14,15 @@ each mean beneath it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from imtfp.errors import ReportError
+from imtfp.models.registry import ESTIMATE_MODELS, MODELS
 from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions
@@ -76,7 +80,7 @@ def select_table(results: pd.DataFrame, key: str) -> pd.DataFrame:
     """The rows of stored results that belong to table ``key``.
 
     A frame whose ``table`` column is absent or holds one value (or only NA) is
-    taken whole; otherwise rows with ``table == key``. Raises ValueError naming
+    taken whole; otherwise rows with ``table == key``. Raises ReportError naming
     the tables present when there are none.
     """
     if "table" not in results or results["table"].dropna().nunique() <= 1:
@@ -84,7 +88,7 @@ def select_table(results: pd.DataFrame, key: str) -> pd.DataFrame:
     picked = results[results["table"] == key]
     if picked.empty:
         present = sorted(results["table"].dropna().unique().tolist())
-        raise ValueError(f"no results for table {key!r}; tables present: {present}")
+        raise ReportError(f"no results for table {key!r}; tables present: {present}")
     return picked
 
 
@@ -100,7 +104,7 @@ def _numeric_variables(panel: pd.DataFrame, variables: Sequence[str] | None) -> 
     if variables is not None:
         missing = [v for v in variables if v not in panel]
         if missing:
-            raise ValueError(f"variables {missing} are not columns of the panel")
+            raise ReportError(f"variables {missing} are not columns of the panel")
         return list(variables)
     return [
         c for c in panel.columns if c not in _ID_COLUMNS and pd.api.types.is_numeric_dtype(panel[c])
@@ -220,7 +224,7 @@ def weights_table(
     required = {"method", "indicator", "weight", "level"}
     missing = sorted(required - set(weights.columns))
     if missing:
-        raise ValueError(f"weights frame lacks columns {missing}")
+        raise ReportError(f"weights frame lacks columns {missing}")
     w = weights.copy()
     w["scheme"] = w["scheme"].fillna("") if "scheme" in w else ""
     several_schemes = w["scheme"].nunique() > 1
@@ -274,12 +278,12 @@ def coupling_table(
     options, labels = _common(options, labels)
     missing = sorted({"year", "region", value} - set(coupling.columns))
     if missing:
-        raise ValueError(f"coupling frame lacks columns {missing}")
+        raise ReportError(f"coupling frame lacks columns {missing}")
     df = coupling[["region", "year", value]].copy()
     if years is not None:
         df = df[df["year"].isin(list(years))]
     if df.empty:
-        raise ValueError(f"coupling frame has no rows for years {list(years or [])}")
+        raise ReportError(f"coupling frame has no rows for years {list(years or [])}")
     means = df.groupby(["region", "year"], sort=False)[value].mean().unstack("year")
     national = df.groupby("year")[value].mean()
     year_cols = sorted(df["year"].unique().tolist())
@@ -311,7 +315,10 @@ def coupling_table(
 # -- model tables ----------------------------------------------------------------
 
 
-def _model_table(results: pd.DataFrame, key: str, **kw) -> Table:
+def model_table(results: pd.DataFrame, *, key: str, **kw) -> Table:
+    """The rows of table ``key`` formatted as they are: one column per model column, statistic
+    rows as the label catalog classes them (the builder of a registry model with no layout of
+    its own). Keywords are those of :func:`~imtfp.report.table.format_table`."""
     return format_table(select_table(results, key), name=key, **kw)
 
 
@@ -320,7 +327,7 @@ def baseline_table(results: pd.DataFrame, **kw) -> Table:
 
     Keywords are those of :func:`~imtfp.report.table.format_table`.
     """
-    return _model_table(results, "baseline", **kw)
+    return model_table(results, key="baseline", **kw)
 
 
 def inference_table(results: pd.DataFrame, **kw) -> Table:
@@ -452,7 +459,7 @@ def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
     """Split samples (``region=east``, ``period=early``), moderation
     (``moderator=<var>``: centred interaction and marginal effects ``me_qNN``)
     and the equality test (``equality:<group>``), one column each."""
-    return _model_table(results, "heterogeneity", **kw)
+    return model_table(results, key="heterogeneity", **kw)
 
 
 def iv_table(results: pd.DataFrame, **kw) -> Table:
@@ -567,7 +574,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
 def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:
     """Tidy statistic rows (table ``robustness``) from the one-row multiverse summary."""
     if len(summary) != 1:
-        raise ValueError(f"multiverse summary must have one row, got {len(summary)}")
+        raise ReportError(f"multiverse summary must have one row, got {len(summary)}")
     row = summary.iloc[0]
     rows = [
         {"table": "robustness", "column": column, "term": k, "estimate": float(row[k])}
@@ -577,13 +584,9 @@ def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.
     return pd.DataFrame(rows)
 
 
-MODEL_TABLES: Mapping[str, object] = {
-    "baseline": baseline_table,
-    "inference": inference_table,
-    "mediation": mediation_table,
-    "heterogeneity": heterogeneity_table,
-    "iv": iv_table,
-    "threshold": threshold_table,
+#: The builder of every table built from stored results: each model of the registry's (its
+#: entry's ``table``), and the named robustness checks.
+MODEL_TABLES: Mapping[str, Callable[..., Table]] = {
+    **{name: MODELS[name].table_builder() for name in ESTIMATE_MODELS},
     "robustness": robustness_table,
-    "falsification": falsification_table,
 }

@@ -6,8 +6,9 @@
 ...            controls=["gov", "open"])                                   # doctest: +SKIP
 >>> etable([m1, m2], language="en", path="out/my_table.docx")              # doctest: +SKIP
 
-Accepted models: imtfp results (anything with ``.tidy()``, e.g. :class:`~imtfp.models.panel.PanelFit`,
-:class:`~imtfp.models.mediation.MediationResult`, :class:`~imtfp.results.Estimates`), a tidy frame
+Accepted models: imtfp results (every :class:`~imtfp.results.Estimates`, e.g.
+:class:`~imtfp.models.panel.PanelFit`, :class:`~imtfp.models.mediation_analysis.MediationResult`, a
+:class:`~imtfp.results.ResultSet`), a tidy frame
 (:mod:`imtfp.tidy`), statsmodels results and linearmodels results (read through ``params``, ``bse`` /
 ``std_errors``, ``pvalues``, ``nobs``, ``rsquared_within``). Every model becomes tidy rows in one
 column, and :func:`~imtfp.report.table.format_table` and :func:`~imtfp.report.writers.write_table`
@@ -32,6 +33,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from imtfp.errors import InputTypeError, ReportError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels, LabelWarning
 from imtfp.report.options import Language, ReportOptions, TableFormat
@@ -89,26 +91,26 @@ def _from_estimates(model: object, column: str) -> pd.DataFrame:
 
 
 def model_tidy(model: object, column: str) -> pd.DataFrame:
-    """Tidy rows of one model, all in ``column`` (a tidy frame keeps its own columns if it has several)."""
+    """Tidy rows of one model in ``column``.
+
+    An imtfp result gives ``tidy(table=, column=, level=)`` (the protocol of
+    :class:`~imtfp.results.Estimates`); a result or tidy frame spanning several columns keeps them
+    (a :class:`~imtfp.results.ResultSet` as ``<column>:<member>``).
+    """
     if isinstance(model, pd.DataFrame):
         frame = model.copy()
-        if "column" not in frame or frame["column"].fillna("").astype(str).nunique() <= 1:
-            frame["column"] = column
-        return frame
-    if callable(getattr(model, "tidy", None)):
-        try:
-            frame = model.tidy(column=column)  # type: ignore[attr-defined]
-        except TypeError:
-            frame = model.tidy()  # type: ignore[attr-defined]
-        frame = frame.copy()
-        frame["column"] = column
-        return frame
-    if hasattr(model, "params"):
+    elif callable(getattr(model, "tidy", None)):  # the result protocol: one tidy signature
+        frame = model.tidy(table="etable", column=column).copy()  # type: ignore[attr-defined]
+    elif hasattr(model, "params"):
         return _from_estimates(model, column)
-    raise TypeError(
-        f"etable: cannot read a {type(model).__name__}; give an imtfp result (.tidy()), a tidy frame, "
-        "or a statsmodels/linearmodels result"
-    )
+    else:
+        raise InputTypeError(
+            f"etable: cannot read a {type(model).__name__}; give an imtfp result (.tidy()), a tidy "
+            "frame, or a statsmodels/linearmodels result"
+        )
+    if "column" not in frame or frame["column"].fillna("").astype(str).nunique() <= 1:
+        frame["column"] = column
+    return frame
 
 
 def _clusters(model: object) -> int | None:
@@ -165,7 +167,7 @@ def etable_table(
         else [(f"({i})", m) for i, m in enumerate(models, start=1)]
     )
     if not items:
-        raise ValueError("etable: no models given")
+        raise ReportError("etable: no models given")
     options = ReportOptions(
         language=language, stars=tuple(stars), decimals=decimals, control_terms=control_terms
     )
@@ -240,7 +242,7 @@ def etable(
     options = ReportOptions(language=language)
     if path is None:
         if len(formats) != 1:
-            raise ValueError("etable: several formats need a path to write to")
+            raise ReportError("etable: several formats need a path to write to")
         render = {"md": to_markdown, "tex": to_latex, "csv": to_csv}
         return to_docx(table, options) if formats[0] == "docx" else render[formats[0]](table)
     path = pathlib.Path(path)

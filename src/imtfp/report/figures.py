@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from imtfp.errors import ConfigError, MissingColumnError
+from imtfp.errors import ConfigError, ReportError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import FigureFormat, FontKey, ReportOptions
@@ -347,7 +347,7 @@ def heterogeneity_coef_plot(
     options, labels = _setup(options, labels)
     rows = tidy[tidy["term"].astype(str) == term]
     if rows.empty:
-        raise ConfigError(f"heterogeneity_coef_plot: no rows with term {term!r} to plot")
+        raise ReportError(f"no rows with term {term!r} to plot")
     lo, hi = _ci(rows)
     est = rows["estimate"].to_numpy(float)
     with figure_rc(options):
@@ -513,7 +513,7 @@ def specification_curve(
     options, labels = _setup(options, labels)
     missing = [c for c in ("estimate", "ci_low", "ci_high", *choices) if c not in specs]
     if missing:
-        raise MissingColumnError("specification_curve", missing, available=list(specs.columns))
+        raise ReportError(f"specification frame lacks columns {missing}")
     s = specs.sort_values("estimate", kind="mergesort").reset_index(drop=True)
     sig = _significant(s)
     pairs = [(c, o) for c in choices for o in dict.fromkeys(s[c].astype(str))]

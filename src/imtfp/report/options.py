@@ -1,7 +1,8 @@
 """Typed options of the report layer, built from the ``report:`` config section.
 
-Options are checked at construction (a bad value raises :class:`ValueError`
-naming it), so a table or figure function never sees an invalid setting.
+Options are checked at construction (a bad value raises
+:class:`~imtfp.errors.ConfigError` naming it), so a table or figure function never sees an
+invalid setting.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Literal
 
+from imtfp.errors import ConfigError
+from imtfp.models.registry import REPORT_TABLES
 from imtfp.options import check_option
 
 Language = Literal["zh", "en", "both"]
@@ -18,20 +21,8 @@ FigureFormat = Literal["png", "pdf"]
 FontKey = Literal["noto_serif_sc", "noto_sans_sc"]
 ControlTerms = Literal["hide", "show"]
 
-TABLE_KEYS = (
-    "descriptive",
-    "correlation",
-    "weights",
-    "coupling",
-    "baseline",
-    "inference",
-    "mediation",
-    "heterogeneity",
-    "iv",
-    "threshold",
-    "robustness",
-    "falsification",
-)
+#: Every table of ``report.tables`` (data tables, the registry's model tables, robustness checks).
+TABLE_KEYS = REPORT_TABLES
 FIGURE_KEYS = (
     "coupling_heatmap",
     "index_density",
@@ -92,29 +83,29 @@ class ReportOptions:
             check_option(f, FigureFormat, "report.figure_formats")
         levels = tuple(self.stars)
         if not levels or any(not 0 < s < 1 for s in levels) or len(set(levels)) != len(levels):
-            raise ValueError(f"report.stars={list(levels)!r} must be distinct levels in (0, 1)")
+            raise ConfigError(f"report.stars={list(levels)!r} must be distinct levels in (0, 1)")
         object.__setattr__(self, "stars", tuple(sorted(levels, reverse=True)))
         if not (isinstance(self.decimals, int) and 0 <= self.decimals <= 8):
-            raise ValueError(f"report.decimals={self.decimals!r} must be an integer in [0, 8]")
+            raise ConfigError(f"report.decimals={self.decimals!r} must be an integer in [0, 8]")
         if not (isinstance(self.dpi, int) and 50 <= self.dpi <= 1200):
-            raise ValueError(f"report.dpi={self.dpi!r} must be an integer in [50, 1200]")
+            raise ConfigError(f"report.dpi={self.dpi!r} must be an integer in [50, 1200]")
         for t in self.tables:
             if t not in TABLE_KEYS:
-                raise ValueError(f"report.tables: {t!r} is not one of {list(TABLE_KEYS)}")
+                raise ConfigError(f"report.tables: {t!r} is not one of {list(TABLE_KEYS)}")
         for g in self.figures:
             if g not in FIGURE_KEYS:
-                raise ValueError(f"report.figures: {g!r} is not one of {list(FIGURE_KEYS)}")
+                raise ConfigError(f"report.figures: {g!r} is not one of {list(FIGURE_KEYS)}")
 
 
 def options_from_config(section: Mapping[str, object] | None) -> ReportOptions:
     """Build :class:`ReportOptions` from the ``report:`` section of the config.
 
-    Unknown keys raise ValueError (the schema forbids them too); lists become tuples.
+    Unknown keys raise ConfigError (the schema forbids them too); lists become tuples.
     """
     section = dict(section or {})
     known = {f.name for f in fields(ReportOptions)}
     unknown = sorted(set(section) - known)
     if unknown:
-        raise ValueError(f"report: unknown option(s) {unknown}; known: {sorted(known)}")
+        raise ConfigError(f"report: unknown option(s) {unknown}; known: {sorted(known)}")
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
     return ReportOptions(**kwargs)

@@ -14,31 +14,24 @@ from importlib import metadata
 import pandas as pd
 
 from imtfp import provinces
-from imtfp.errors import ImtfpError
+from imtfp.errors import ImtfpError, ReportError
+from imtfp.models.registry import ESTIMATE_MODELS, MODELS
 from imtfp.provinces import region
 from imtfp.report import builders
 from imtfp.report.labels import Labels, load_catalog
 from imtfp.report.options import ReportOptions, options_from_config
 from imtfp.report.table import Provenance, Table
 
-# Stored results each exhibit is built from: {argument: path under data/derived/}.
+# Stored results each exhibit is built from: {argument: path under data/derived/}. A model
+# table reads its model's results (models/<name>.parquet, one per model of the registry).
 TABLE_INPUTS: dict[str, dict[str, str]] = {
     "descriptive": {"panel": "measure/analysis.parquet"},
     "correlation": {"panel": "measure/analysis.parquet"},
     "weights": {"weights": "measure/weights.parquet"},
     "coupling": {"coupling": "measure/coupling.parquet"},
-    "baseline": {"results": "models/baseline.parquet", "imputed": "panel/imputed.parquet"},
-    "inference": {"results": "models/inference.parquet", "imputed": "panel/imputed.parquet"},
-    "mediation": {"results": "models/mediation.parquet", "imputed": "panel/imputed.parquet"},
-    "heterogeneity": {
-        "results": "models/heterogeneity.parquet",
-        "imputed": "panel/imputed.parquet",
-    },
-    "iv": {"results": "models/iv.parquet", "imputed": "panel/imputed.parquet"},
-    "threshold": {"results": "models/threshold.parquet", "imputed": "panel/imputed.parquet"},
-    "falsification": {
-        "results": "models/falsification.parquet",
-        "imputed": "panel/imputed.parquet",
+    **{
+        name: {"results": f"models/{name}.parquet", "imputed": "panel/imputed.parquet"}
+        for name in ESTIMATE_MODELS
     },
     "robustness": {
         "results": "robustness/checks.parquet",
@@ -350,9 +343,9 @@ def make_table(
         return builders.robustness_table(
             inputs["results"], summary=inputs.get("summary"), notes=notes, checks=checks, **common
         )
-    if name in builders.MODEL_TABLES:
-        return builders.MODEL_TABLES[name](inputs["results"], notes=notes, **common)
-    raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
+    if name in ESTIMATE_MODELS:
+        return MODELS[name].table_builder()(inputs["results"], notes=notes, **common)
+    raise ReportError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
 
 
 def figure_kind(stem: str) -> str:
@@ -360,7 +353,7 @@ def figure_kind(stem: str) -> str:
     for kind in FIGURE_INPUTS:
         if stem == kind or stem.startswith(f"{kind}_"):
             return kind
-    raise ValueError(f"unknown figure {stem!r}; known kinds: {sorted(FIGURE_INPUTS)}")
+    raise ReportError(f"unknown figure {stem!r}; known kinds: {sorted(FIGURE_INPUTS)}")
 
 
 def make_figures(
@@ -405,7 +398,7 @@ def make_figures(
         baseline = specs.loc[_baseline_rows(specs, mv["baseline"]), "estimate"]
         return {name: figures.specification_curve(
             specs, choices=choices, baseline=float(baseline.iloc[0]) if len(baseline) else None, **common)}  # fmt: skip
-    raise ValueError(f"unknown figure {name!r}; known: {sorted(FIGURE_INPUTS)}")
+    raise ReportError(f"unknown figure {name!r}; known: {sorted(FIGURE_INPUTS)}")
 
 
 def _named_provinces(frame: pd.DataFrame, language: str) -> pd.DataFrame:

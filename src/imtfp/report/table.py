@@ -30,6 +30,7 @@ from typing import Literal
 import pandas as pd
 
 from imtfp.core.vcov import DK_MIN_PERIODS
+from imtfp.errors import ConfigError, ReportError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels, Term
 from imtfp.report.options import ReportOptions
@@ -266,7 +267,7 @@ def assemble_table(
     the column labels, then the dependent variables (spanning) if given.
     """
     if not rows:
-        raise ValueError(f"table {name!r}: no rows to print")
+        raise ReportError(f"table {name!r}: no rows to print")
     column_labels = dict(column_labels or {})
     header: list[tuple[HeaderCell, ...]] = []
     if column_groups:
@@ -312,14 +313,14 @@ def _spans(texts: Sequence[str]) -> tuple[HeaderCell, ...]:
 def normalise_tidy(tidy: pd.DataFrame, *, name: str) -> pd.DataFrame:
     """Tidy frame with every :data:`TIDY_COLUMNS` present (missing ones NA), one row per cell.
 
-    Raises ValueError on an empty frame, a missing ``column``/``term``/``estimate``,
+    Raises ReportError on an empty frame, a missing ``column``/``term``/``estimate``,
     or a duplicated (column, term) pair.
     """
     for required in ("column", "term", "estimate"):
         if required not in tidy:
-            raise ValueError(f"table {name!r}: tidy frame has no {required!r} column")
+            raise ReportError(f"table {name!r}: tidy frame has no {required!r} column")
     if len(tidy) == 0:
-        raise ValueError(f"table {name!r}: tidy frame is empty")
+        raise ReportError(f"table {name!r}: tidy frame is empty")
     df = tidy.copy()
     for col in (*TIDY_COLUMNS, *EXTRA_COLUMNS):
         if col not in df:
@@ -329,7 +330,7 @@ def normalise_tidy(tidy: pd.DataFrame, *, name: str) -> pd.DataFrame:
     dup = df.duplicated(["column", "term"])
     if dup.any():
         first = df.loc[dup, ["column", "term"]].iloc[0].tolist()
-        raise ValueError(f"table {name!r}: (column, term) {first} appears more than once")
+        raise ReportError(f"table {name!r}: (column, term) {first} appears more than once")
     return df.reset_index(drop=True)
 
 
@@ -444,10 +445,12 @@ def format_table(
     Stars: one ``*`` per level in ``options.stars`` with p < level, where p is
     the wild cluster bootstrap p in a column with fewer than
     :data:`FEW_CLUSTERS` clusters (printed in braces beneath, the clustered
-    p in brackets beside it). A term is a statistic (no stars, no se) when
-    the label catalog says so (``statistics`` or a ``kind: stat`` pattern,
-    e.g. ``sobel_z``, ``first_stage_F``, ``threshold_1``); its ``ci`` format
-    prints ``[ci_low, ci_high]``.
+    p in brackets beside it). A term is a statistic (no stars, no se) when its
+    rows are typed so (tidy ``stat`` True, set by the estimator); a term whose
+    rows are untyped (``stat`` NA: a user's frame) is one when the label catalog
+    says so (``statistics`` or a ``kind: stat`` pattern, e.g. ``sobel_z``,
+    ``first_stage_F``, ``threshold_1``). Its words and format come from the
+    catalog; the ``ci`` format prints ``[ci_low, ci_high]``.
     """
     options = options or ReportOptions()
     labels = labels or Labels(options.language)
@@ -485,7 +488,7 @@ def _check_show(show: Sequence[Show], model_rows: Sequence[ModelRow] | None) -> 
     for s in show:
         check_option(s, Show, "show")
     if "se" in show and "t" in show:
-        raise ValueError("show: 'se' and 't' both go in parentheses; choose one")
+        raise ConfigError("show: 'se' and 't' both go in parentheses; choose one")
     for m in model_rows or ():
         check_option(m, ModelRow, "model_rows")
 
@@ -503,7 +506,11 @@ def _term_info(
         for t in dict.fromkeys(df["term"])
     }
     if not classify_terms:
-        info = {t: Term(i.label, "coef") for t, i in info.items()}
+        return {t: Term(i.label, "coef") for t, i in info.items()}
+    if "stat" in df:  # rows typed by their estimator; untyped (NA) ones as the catalog says
+        typed = df.dropna(subset=["stat"]).groupby("term", sort=False)["stat"].any()
+        for t, is_stat in typed.items():
+            info[t] = Term(info[t].label, "stat" if is_stat else "coef", info[t].format)
     return info
 
 

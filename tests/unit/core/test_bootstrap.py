@@ -12,6 +12,7 @@ from imtfp.core.bootstrap import (
     resampled_moments,
 )
 from imtfp.core.fe import demean
+from imtfp.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -48,5 +49,5 @@ def test_bias_corrected_reduces_to_percentile_when_median_unbiased():
 
 
 def test_bad_effects():
-    with pytest.raises(ValueError, match="'both'"):
+    with pytest.raises(ConfigError, match="'both'"):
         resampled_moments(np.zeros((2, 2, 1)), np.ones((1, 2)), effects="both")

@@ -9,14 +9,13 @@ import pytest
 from imtfp.core.vcov import (
     InferenceLimits,
     cluster_factor,
-    inference_limits,
     limits_from_spec,
     vcov_cluster,
     vcov_driscoll_kraay,
     vcov_twoway_cluster,
 )
 from imtfp.core.wild import wild_cluster_bootstrap
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.panel import fit_twfe
 
 pytestmark = pytest.mark.unit
@@ -45,30 +44,22 @@ def test_five_clusters_are_accepted_and_the_minimum_is_configurable():
     X, _, u, A, codes = _design(5)
     assert np.all(np.isfinite(vcov_cluster(X, u, A, codes, k_df=2)))
     X, _, u, A, codes = _design(3)
-    with inference_limits({"min_clusters": 3}):
-        assert np.all(np.isfinite(vcov_cluster(X, u, A, codes, k_df=2)))
+    three = limits_from_spec({"min_clusters": 3})
+    assert np.all(np.isfinite(vcov_cluster(X, u, A, codes, k_df=2, limits=three)))
     X, _, u, A, codes = _design(6)
-    with (
-        inference_limits({"min_clusters": 8}),
-        pytest.raises(EstimationError, match="minimum of 8"),
-    ):
-        vcov_cluster(X, u, A, codes, k_df=2)
+    with pytest.raises(EstimationError, match="minimum of 8"):
+        vcov_cluster(X, u, A, codes, k_df=2, limits=InferenceLimits(min_clusters=8))
 
 
 def test_warn_policy_reports_with_a_warning_naming_the_count():
+    warn = InferenceLimits(few_clusters="warn")
     X, _, u, A, codes = _design(3)
-    with (
-        inference_limits({"few_clusters": "warn"}),
-        pytest.warns(UserWarning, match="only 3 clusters"),
-    ):
-        V = vcov_cluster(X, u, A, codes, k_df=2)
+    with pytest.warns(UserWarning, match="only 3 clusters"):
+        V = vcov_cluster(X, u, A, codes, k_df=2, limits=warn)
     assert np.all(np.isfinite(V))
     X, _, u, A, codes = _design(1)
-    with (
-        inference_limits({"few_clusters": "warn"}),
-        pytest.raises(EstimationError, match="only 1 clusters"),
-    ):
-        vcov_cluster(X, u, A, codes, k_df=2)
+    with pytest.raises(EstimationError, match="only 1 clusters"):
+        vcov_cluster(X, u, A, codes, k_df=2, limits=warn)
 
 
 def test_two_way_clustering_checks_both_dimensions():
@@ -91,14 +82,12 @@ def test_driscoll_kraay_refuses_short_panels_unless_forced():
     time = np.tile(np.arange(12), 5)
     with pytest.raises(EstimationError, match="T = 12 periods, below the minimum of 20"):
         vcov_driscoll_kraay(X, u, A, time, k_df=2)
-    with (
-        inference_limits(InferenceLimits(dk_force=True)),
-        pytest.warns(UserWarning, match="T = 12"),
-    ):
-        assert np.all(np.isfinite(vcov_driscoll_kraay(X, u, A, time, k_df=2)))
-    with inference_limits({"dk_min_periods": 10}), warnings.catch_warnings():
+    forced = InferenceLimits(dk_force=True)
+    with pytest.warns(UserWarning, match="T = 12"):
+        assert np.all(np.isfinite(vcov_driscoll_kraay(X, u, A, time, k_df=2, limits=forced)))
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        vcov_driscoll_kraay(X, u, A, time, k_df=2)
+        vcov_driscoll_kraay(X, u, A, time, k_df=2, limits=InferenceLimits(dk_min_periods=10))
 
 
 def test_issue_reproducer_two_clusters_through_fit_twfe():
@@ -122,5 +111,17 @@ def test_limits_from_spec_reads_the_models_section():
         min_clusters=7, few_clusters="warn", dk_min_periods=15, dk_force=True
     )
     assert limits_from_spec({}) == InferenceLimits()
-    with pytest.raises(ValueError, match="few_clusters"):
+    with pytest.raises(ConfigError, match="few_clusters"):
         limits_from_spec({"few_clusters": "fallback"})
+    with pytest.raises(ConfigError, match="min_clusters"):
+        InferenceLimits(min_clusters=1)
+
+
+def test_limits_are_passed_not_ambient():
+    # no context manager or global state: an estimator called without limits uses the defaults
+    X, _, u, A, codes = _design(3)
+    warn = InferenceLimits(few_clusters="warn")
+    with pytest.warns(UserWarning):
+        vcov_cluster(X, u, A, codes, k_df=2, limits=warn)
+    with pytest.raises(EstimationError, match="only 3 clusters"):
+        vcov_cluster(X, u, A, codes, k_df=2)

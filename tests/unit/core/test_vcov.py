@@ -12,7 +12,6 @@ from imtfp.core.vcov import (
     absorbed_dof,
     cluster_factor,
     dk_default_bandwidth,
-    inference_limits,
     is_nested,
     vcov_cluster,
     vcov_driscoll_kraay,
@@ -59,8 +58,9 @@ def test_driscoll_kraay_matches_linearmodels(sim):
         cov_type="kernel", debiased=True
     )
     k_df = 2 + 1 + absorbed_dof([group_codes(sim["e"])])  # slopes, constant, G-1 dummies
-    with inference_limits(InferenceLimits(dk_force=True)), pytest.warns(UserWarning, match="T = "):
-        V = vcov_driscoll_kraay(sim["Xt"], sim["u"], sim["A"], sim["t"], k_df=k_df)
+    forced = InferenceLimits(dk_force=True)
+    with pytest.warns(UserWarning, match="T = "):
+        V = vcov_driscoll_kraay(sim["Xt"], sim["u"], sim["A"], sim["t"], k_df=k_df, limits=forced)
     np.testing.assert_allclose(V, res.cov.to_numpy(), rtol=1e-10)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from imtfp.core.fe import group_codes
 from imtfp.core.wild import bootstrap_weights, wild_cluster_bootstrap
+from imtfp.errors import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -111,8 +112,8 @@ def test_weights_moments_and_errors():
     for kind in ("webb", "rademacher", "mammen"):
         v = bootstrap_weights(50, 4000, kind, rng)
         assert abs(v.mean()) < 0.02 and abs(v.var() - 1) < 0.03
-    with pytest.raises(ValueError, match="'normal'"):
+    with pytest.raises(ConfigError, match="'normal'"):
         bootstrap_weights(3, 10, "normal", rng)
     e, t, X, y = _panel()
-    with pytest.raises(ValueError, match="bootstrap must be"):
+    with pytest.raises(ConfigError, match="bootstrap must be"):
         wild_cluster_bootstrap(X, y, e, param=0, bootstrap=10, seed=1)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from imtfp.config import merge, validate
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.index import (
     SUBSYSTEMS,
     build_index,
@@ -171,7 +171,7 @@ def test_nan_names_province_year_and_indicator(panel):
     P = panel.copy()
     row = P.index[(P["province"] == "15") & (P["year"] == 2020)][0]
     P.loc[row, "f2"] = np.nan
-    with pytest.raises(ValueError, match=r"'f2'.*'15'.*2020"):
+    with pytest.raises(EstimationError, match=r"'f2'.*'15'.*2020"):
         build_index(P, SPEC)
 
 
@@ -199,9 +199,9 @@ def test_bad_specs_are_config_errors(panel, patch, match):
 
 
 def test_panel_problems_are_value_errors(panel):
-    with pytest.raises(ValueError, match="duplicated"):
+    with pytest.raises(EstimationError, match="duplicated"):
         build_index(pd.concat([panel, panel.iloc[:1]]), SPEC)
-    with pytest.raises(ValueError, match="year"):
+    with pytest.raises(MissingColumnError, match="year"):
         build_index(panel.drop(columns="year"), SPEC)
 
 

@@ -11,6 +11,7 @@ from _index_strategies import SETTINGS, directions_for, indicator_frames, inform
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from imtfp.errors import ConfigError, MissingColumnError
 from imtfp.index import METHODS, composite_index, topsis_closeness
 
 pytestmark = pytest.mark.unit
@@ -118,13 +119,13 @@ def test_per_year_equals_global_within_each_year(method):
 
 def test_composite_index_option_errors_name_the_value():
     panel = pd.DataFrame({"year": [1, 1, 1], "a": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match="'magic'"):
+    with pytest.raises(ConfigError, match="'magic'"):
         composite_index(panel, {"a": 1}, method="magic")
-    with pytest.raises(ValueError, match="'by_decade'"):
+    with pytest.raises(ConfigError, match="'by_decade'"):
         composite_index(panel, {"a": 1}, scheme="by_decade")
-    with pytest.raises(ValueError, match="'zz'"):
+    with pytest.raises(MissingColumnError, match="'zz'"):
         composite_index(panel, {"zz": 1})
-    with pytest.raises(ValueError, match="rescale"):
+    with pytest.raises(ConfigError, match="rescale"):
         composite_index(panel, {"a": 1}, rescale=(1.0, 0.0))
 
 
@@ -145,7 +146,7 @@ def test_topsis_closeness_in_unit_interval_and_dominance(data):
 
 def test_topsis_weights_must_match_indicators():
     X = pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]})
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ConfigError, match="missing"):
         topsis_closeness(X, weights={"a": 1.0})
-    with pytest.raises(ValueError, match="'median'"):
+    with pytest.raises(ConfigError, match="'median'"):
         topsis_closeness(X, normalize="median")

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.index import (
     LEVELS_EN,
     LEVELS_ZH,
@@ -81,15 +82,15 @@ def test_corrected_is_stricter_than_classic_for_unequal_pairs():
 
 
 def test_values_outside_unit_interval_name_the_column():
-    with pytest.raises(ValueError, match="'industry'"):
+    with pytest.raises(EstimationError, match="'industry'"):
         coupling_coordination(pd.DataFrame({"technology": [0.2], "industry": [1.0001]}))
-    with pytest.raises(ValueError, match="'factors'"):
+    with pytest.raises(EstimationError, match="'factors'"):
         coupling_coordination(pd.DataFrame({"factors": [np.nan], "industry": [0.5]}))
-    with pytest.raises(ValueError, match="at least two"):
+    with pytest.raises(EstimationError, match="at least two"):
         coupling_coordination(pd.DataFrame({"only": [0.5]}))
-    with pytest.raises(ValueError, match="'cubic'"):
+    with pytest.raises(ConfigError, match="'cubic'"):
         coupling_coordination(pd.DataFrame({"a": [0.5], "b": [0.5]}), formula="cubic")
-    with pytest.raises(ValueError, match="summing to 1"):
+    with pytest.raises(ConfigError, match="summing to 1"):
         coupling_coordination(pd.DataFrame({"a": [0.5], "b": [0.5]}), weights=[0.7, 0.7])
 
 
@@ -100,7 +101,7 @@ def test_level_bands_and_edges():
     assert list(zh) == [LEVELS_ZH[k] for k in expected_band]
     assert list(en) == [LEVELS_EN[k] for k in expected_band]
     assert LEVELS_ZH[3] == "轻度失调" and LEVELS_EN[9] == "high-quality coordination"
-    with pytest.raises(ValueError):
+    with pytest.raises(EstimationError):
         coordination_level([1.2])
 
 
@@ -114,7 +115,7 @@ def test_relative_development_lag_types():
     assert list(rd["lag_type"]) == [
         "technology lagging", "synchronous", "industry lagging", "synchronous", "industry lagging",
     ]  # fmt: skip
-    with pytest.raises(ValueError, match="thresholds"):
+    with pytest.raises(ConfigError, match="thresholds"):
         relative_development(U, "technology", "industry", thresholds=(1.2, 1.5))
-    with pytest.raises(ValueError, match="'factors'"):
+    with pytest.raises(ConfigError, match="'factors'"):
         relative_development(U, "factors", "industry")

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.index import obstacle_degree, subsystem_obstacle
 
 pytestmark = pytest.mark.unit
@@ -41,10 +42,10 @@ def test_obstacle_formula_on_a_hand_example():
 
 def test_obstacle_errors():
     Z = pd.DataFrame({"a": [0.0, 1.2]})
-    with pytest.raises(ValueError, match="'a'"):
+    with pytest.raises(EstimationError, match="'a'"):
         obstacle_degree(Z, {"a": 1.0})
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ConfigError, match="missing"):
         obstacle_degree(pd.DataFrame({"a": [0.5], "b": [0.5]}), {"a": 1.0})
     O = pd.DataFrame({"a": [0.5], "b": [0.5]})
-    with pytest.raises(ValueError, match="more than one"):
+    with pytest.raises(ConfigError, match="more than one"):
         subsystem_obstacle(O, {"x": ["a"], "y": ["a", "b"]})

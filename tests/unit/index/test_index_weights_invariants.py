@@ -11,6 +11,7 @@ from _index_strategies import SETTINGS, directions_for, indicator_frames, inform
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.index import (
     ConstantIndicatorWarning,
     critic_weights,
@@ -128,23 +129,23 @@ def test_entropy_minmax_matches_a_loop_implementation():
 
 def test_entropy_none_rejects_non_positive_values_naming_the_column():
     X = pd.DataFrame({"good": [1.0, 2.0, 3.0], "bad": [1.0, 0.0, 2.0]})
-    with pytest.raises(ValueError, match="bad"):
+    with pytest.raises(EstimationError, match="bad"):
         entropy_weights(X, normalize="none")
 
 
 def test_bad_options_and_inputs_are_named():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
-    with pytest.raises(ValueError, match="'zscore'"):
+    with pytest.raises(ConfigError, match="'zscore'"):
         entropy_weights(X, normalize="zscore")
-    with pytest.raises(ValueError, match="'middle'"):
+    with pytest.raises(ConfigError, match="'middle'"):
         pca_weights(X, variant="middle")
-    with pytest.raises(ValueError, match="'nope'"):
+    with pytest.raises(ConfigError, match="'nope'"):
         critic_weights(X, directions={"nope": 1})
-    with pytest.raises(ValueError, match="'a'"):
+    with pytest.raises(ConfigError, match="'a'"):
         entropy_weights(X, directions={"a": 0})
-    with pytest.raises(ValueError, match="'b'"):
+    with pytest.raises(EstimationError, match="'b'"):
         equal_weights(X.assign(b=[1.0, np.nan, 2.0]))
-    with pytest.raises(ValueError, match="lo >= 0"):
+    with pytest.raises(ConfigError, match="lo >= 0"):
         entropy_weights(X, rescale=(-1.0, 1.0))
 
 

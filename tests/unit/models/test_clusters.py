@@ -5,23 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imtfp.core.vcov import inference_limits
+from imtfp.core.vcov import InferenceLimits
 from imtfp.models import stages
 from imtfp.models.clusters import annotate_inference
 from imtfp.models.panel import inference_panel
+from imtfp.models.registry import model_spec
 
 pytestmark = pytest.mark.unit
 
 
 def test_clusters_and_periods_follow_each_column_sample(panel):
-    spec = {
-        "y": "y",
-        "x": "x",
-        "controls": ["z"],
-        "inference": {"wild_bootstrap": {"bootstrap": 199}},
-        "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False},
-    }
-    with inference_limits({"few_clusters": "warn"}):  # the Northeast has 3 provinces
+    spec = model_spec(
+        {
+            "y": "y",
+            "x": "x",
+            "controls": ["z"],
+            "inference": {"wild_bootstrap": {"bootstrap": 199}},
+            "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False},
+            "few_clusters": "warn",  # the Northeast has 3 provinces
+        }
+    )
+    with pytest.warns(UserWarning, match="only 3 clusters"):
         out = annotate_inference(
             stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
         )
@@ -38,31 +42,38 @@ def test_wild_p_matches_the_inference_table_for_the_same_model_and_seed(panel):
     # y unrelated to x (beyond the controls), so the p-value is not trivially 0
     rng = np.random.default_rng(5)
     data = panel.assign(y=panel["z"] + rng.normal(size=len(panel)) + 0.05 * panel["x"])
-    spec = {
-        "y": "y",
-        "x": "x",
-        "controls": ["z"],
-        "inference": {"wild_bootstrap": {"bootstrap": 999}},
-        "baseline": {"with_fe": [True], "stepwise": False},
-    }
+    spec = model_spec(
+        {
+            "y": "y",
+            "x": "x",
+            "controls": ["z"],
+            "inference": {"wild_bootstrap": {"bootstrap": 999}},
+            "baseline": {"with_fe": [True], "stepwise": False},
+        }
+    )
     base = annotate_inference(stages.estimate_baseline(data, spec, seed=11), data, spec, seed=11)
-    with inference_limits(
-        {"dk_force": True}
-    ):  # the inference table also prints Driscoll-Kraay (T = 12)
-        ref = inference_panel(data, y="y", x="x", controls=["z"], bootstrap=999, seed=11)
-    wild = ref.loc[ref["column"] == "wild_bootstrap", "p"].iloc[0]
+    forced = InferenceLimits(
+        dk_force=True
+    )  # the inference table also prints Driscoll-Kraay (T = 12)
+    with pytest.warns(UserWarning, match="Driscoll"):
+        ref = inference_panel(
+            data, y="y", x="x", controls=["z"], bootstrap=999, seed=11, limits=forced
+        )
+    wild = float(ref["wild_bootstrap"].pvalues["x"])
     assert 0.01 < wild < 0.99
     assert base.loc[base["term"] == "x", "wild_p"].iloc[0] == pytest.approx(wild, abs=1e-12)
 
 
 def test_no_wild_p_for_columns_it_cannot_rebuild(panel):
-    spec = {
-        "y": "y",
-        "x": "x",
-        "controls": ["z"],
-        "inference": {"wild_bootstrap": {"bootstrap": 199}},
-        "heterogeneity": {"regions": False, "moderators": {"q": "q"}},
-    }
+    spec = model_spec(
+        {
+            "y": "y",
+            "x": "x",
+            "controls": ["z"],
+            "inference": {"wild_bootstrap": {"bootstrap": 199}},
+            "heterogeneity": {"regions": False, "moderators": {"q": "q"}},
+        }
+    )
     out = annotate_inference(
         stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
     )

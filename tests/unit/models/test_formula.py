@@ -15,7 +15,7 @@ from imtfp.models.formula import (
     parse_iv_formula,
 )
 from imtfp.models.iv import iv_2sls
-from imtfp.models.mediation import mediation
+from imtfp.models.mediation_analysis import mediation
 from imtfp.models.panel import fit_twfe
 
 pytestmark = pytest.mark.unit

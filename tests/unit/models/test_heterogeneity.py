@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from imtfp.core.vcov import InferenceLimits, inference_limits
+from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.heterogeneity import group_equality_test, moderation, split_samples
 from imtfp.models.panel import twfe
+from imtfp.results import ResultSet
 
 pytestmark = pytest.mark.unit
 
@@ -15,11 +16,11 @@ def test_split_equals_subset_fit(panel):
     # the northeast has 3 provinces: refused by default (issue 16), reported with a warning on request
     with pytest.raises(EstimationError, match="region=northeast: .*only 3 clusters"):
         split_samples(panel, y="y", x="x", controls=["z"])
-    with (
-        inference_limits(InferenceLimits(few_clusters="warn")),
-        pytest.warns(UserWarning, match="3 clusters"),
-    ):
-        out = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]})
+    with pytest.warns(UserWarning, match="3 clusters"):
+        fits = split_samples(panel, y="y", x="x", controls=["z"], periods={"early": [2011, 2016]},
+                             limits=InferenceLimits(few_clusters="warn"))  # fmt: skip
+    assert isinstance(fits, ResultSet)
+    out = fits.tidy(table="heterogeneity")
     east = out[(out["column"] == "region=east") & (out["term"] == "x")].iloc[0]
     ref = (
         twfe(panel[panel.region == "east"], y="y", x="x", controls=["z"])
@@ -45,12 +46,19 @@ def test_bad_period(panel):
 
 
 def test_moderation_marginal_effects(panel):
-    out = moderation(panel, y="y", x="x", moderator="z", quantiles=(0.5,)).set_index("term")
+    res = moderation(panel, y="y", x="x", moderator="z", quantiles=(0.5,))
+    out = res.tidy(column="moderator=z").set_index("term")
     beta, theta = out.loc["x", "estimate"], out.loc["x_x_z_c", "estimate"]
     zc = np.quantile(panel["z"], 0.5) - panel["z"].mean()
     assert out.loc["me_q50", "estimate"] == pytest.approx(beta + theta * zc)
     # the interaction is absent in the simulation: a 4-se band
     assert abs(theta) < 4 * out.loc["x_x_z_c", "se"]
+    # the protocol: the marginal effect is a term with the variance of β + m·θ (AVA')
+    assert res.params["me_q50"] == out.loc["me_q50", "estimate"]
+    assert res.bse["me_q50"] == pytest.approx(out.loc["me_q50", "se"], rel=1e-12)
+    i, j = res.terms.index("x"), res.terms.index("x_x_z_c")
+    V = res.vcov
+    assert V[i, -1] == pytest.approx(V[i, i] + zc * V[i, j], rel=1e-10)
 
 
 def test_equality_test_detects_difference(panel):

@@ -83,5 +83,6 @@ def test_lag_within_respects_gaps():
 
 
 def test_lagged_regression(endo):
-    out = lagged_regression(endo, y="y", x="x", lag=1)
-    assert out.term.tolist() == ["L1.x"] and out.nobs.iloc[0] == 31 * 11
+    fit = lagged_regression(endo, y="y", x="x", lag=1)
+    out = fit.tidy(table="iv", column="lag1")
+    assert out.term.tolist() == ["L1.x"] and out.nobs.iloc[0] == 31 * 11 and fit.nobs == 31 * 11

@@ -5,7 +5,8 @@ import pytest
 
 from imtfp.core.bootstrap import cluster_draws, draw_counts, percentile_ci, resampled_moments
 from imtfp.core.ols import coefficients_from_moments
-from imtfp.models.mediation import _loop_moments, mediation, product_tests
+from imtfp.errors import ConfigError
+from imtfp.models.mediation_analysis import _loop_moments, mediation, product_tests
 
 pytestmark = pytest.mark.unit
 
@@ -90,9 +91,9 @@ def test_product_tests_ordering():
 
 
 def test_errors(panel):
-    with pytest.raises(ValueError, match="'joint'"):
+    with pytest.raises(ConfigError, match="'joint'"):
         mediation(panel, y="y", x="x", m="m", mode="joint", seed=1)
-    with pytest.raises(ValueError, match="three different"):
+    with pytest.raises(ConfigError, match="three different"):
         mediation(panel, y="y", x="x", m="x", seed=1)
 
 

@@ -99,9 +99,9 @@ def test_chunks_partition_the_grid(n_chunks):
 
 
 def test_chunk_rejects_bad_index():
-    with pytest.raises(ValueError, match="chunk"):
+    with pytest.raises(ConfigError, match="chunk"):
         chunk_specs(grid(), 3, 3)
-    with pytest.raises(ValueError, match="n_chunks"):
+    with pytest.raises(ConfigError, match="n_chunks"):
         chunk_specs(grid(), 0, 0)
 
 
@@ -220,13 +220,13 @@ def test_wild_p_equals_wcr_with_explicit_dummies():
 
 def test_bad_options_raise_naming_the_value():
     data = toy_panel()
-    with pytest.raises(ValueError, match="'random'"):
+    with pytest.raises(ConfigError, match="'random'"):
         run(data, pd.DataFrame({"y": ["y"], "x": ["x1"], "fe": ["random"]}))
     with pytest.raises(ConfigError, match="'nowhere'"):
         run(data, pd.DataFrame({"y": ["y"], "x": ["x1"], "sample": ["nowhere"]}))
     with pytest.raises(ConfigError, match="'kitchen'"):
         run(data, pd.DataFrame({"y": ["y"], "x": ["x1"], "controls": ["kitchen"]}))
-    with pytest.raises(ValueError, match="'ols'"):
+    with pytest.raises(ConfigError, match="'ols'"):
         estimate_specifications(data, pd.DataFrame({"y": ["y"], "x": ["x1"]}), dof="ols")
 
 
@@ -306,7 +306,7 @@ def test_choice_influence_is_sorted():
 
 
 def test_summary_needs_the_baseline():
-    with pytest.raises(ValueError, match="99"):
+    with pytest.raises(ConfigError, match="99"):
         specification_curve_summary(toy_results(), baseline_spec_id=99)
 
 

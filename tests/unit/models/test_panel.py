@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 
-from imtfp.core.vcov import InferenceLimits, inference_limits
+from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.panel import fit_twfe, inference_panel, twfe
 from imtfp.tidy import TIDY_COLUMNS
@@ -53,18 +53,16 @@ def test_driscoll_kraay_warns_short_panel(panel):
     ):
         warnings.simplefilter("ignore", UserWarning)
         fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
-    with (
-        inference_limits(InferenceLimits(dk_force=True)),
-        pytest.warns(UserWarning, match="T = 12"),
-    ):
-        fit_twfe(panel, y="y", x="x", cov="driscoll_kraay")
+    with pytest.warns(UserWarning, match="T = 12"):
+        fit_twfe(panel, y="y", x="x", cov="driscoll_kraay", limits=InferenceLimits(dk_force=True))
 
 
 def test_inference_panel_columns(panel):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        with inference_limits(InferenceLimits(dk_force=True)):
-            out = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
+        res = inference_panel(panel, y="y", x="x", controls=["z"], bootstrap=199, seed=3,
+                              limits=InferenceLimits(dk_force=True))  # fmt: skip
+    out = res.tidy(table="inference")
     assert list(out["column"]) == [
         "clustered",
         "driscoll_kraay",
@@ -74,16 +72,20 @@ def test_inference_panel_columns(panel):
     assert out["estimate"].nunique() == 1
     wild = out.iloc[3]
     assert 0 <= wild.p <= 1 and wild.ci_low < wild.estimate < wild.ci_high
+    # the protocol: the wild member's p-value and interval are the bootstrap's
+    assert res["wild_bootstrap"].pvalues["x"] == wild.p
+    assert res["wild_bootstrap"].conf_int().loc["x", "lower"] == wild.ci_low
+    assert res.params["clustered:x"] == wild.estimate
 
 
 @pytest.mark.parametrize(
     "kwargs, err, match",
     [
-        (dict(effects="both"), ValueError, "'both'"),
-        (dict(cov="hc3"), ValueError, "'hc3'"),
+        (dict(effects="both"), ConfigError, "'both'"),
+        (dict(cov="hc3"), ConfigError, "'hc3'"),
         (dict(x="nope"), ConfigError, "nope"),
-        (dict(x="y"), ValueError, "also a regressor"),
-        (dict(entity=None, effects="entity"), ValueError, "entity"),
+        (dict(x="y"), ConfigError, "also a regressor"),
+        (dict(entity=None, effects="entity"), ConfigError, "entity"),
     ],
 )
 def test_bad_options(panel, kwargs, err, match):

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from imtfp.config import merge, validate
-from imtfp.core.vcov import inference_limits
 from imtfp.errors import ConfigError
 from imtfp.models import stages
+from imtfp.models.registry import ESTIMATE_MODELS, model_spec
 from imtfp.tidy import TIDY_COLUMNS
 
 pytestmark = pytest.mark.unit
@@ -27,6 +27,7 @@ SPEC = dict(
     heterogeneity=dict(regions=True, periods={"early": [2011, 2016]}, moderators={"mz": "z"}),
     iv=dict(instruments=["w"], lag=1),
     threshold=dict(q="q", grid=50, bootstrap=19),
+    falsification=dict(leads=[1], permutation=dict(bootstrap=99), trends=True),
     few_clusters="warn",  # the northeast has 3 provinces (issue 16: refused unless the config says so)
     dk_force=True,  # 12 years < models.dk_min_periods
 )
@@ -34,18 +35,16 @@ SPEC = dict(
 
 @pytest.mark.filterwarnings("ignore:Driscoll")
 @pytest.mark.filterwarnings("ignore:.*clusters, below the minimum")
-@pytest.mark.parametrize(
-    "name", ["baseline", "inference", "mediation", "heterogeneity", "iv", "threshold"]
-)
+@pytest.mark.parametrize("name", ESTIMATE_MODELS)
 def test_stage_tidy(panel, name):
-    with inference_limits(SPEC):
-        out = stages.ESTIMATORS[name](panel, SPEC, seed=1)
+    out = stages.estimate_model(name, panel, SPEC, seed=1)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert (out["table"] == name).all() and len(out)
+    assert {"n_clusters", "n_periods", "wild_p"} <= set(out.columns)
 
 
 def test_baseline_columns(panel):
-    out = stages.estimate_baseline(panel, SPEC, seed=0)
+    out = stages.estimate_baseline(panel, model_spec(SPEC), seed=0)
     assert list(out["column"].unique()) == ["(1)", "(2)", "(3)", "(4)"]
     assert out.groupby("column")["entity_fe"].first().tolist() == [False, False, True, True]
 

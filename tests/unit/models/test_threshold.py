@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from imtfp.core.fe import demean, group_codes
-from imtfp.errors import EstimationError
-from imtfp.models.threshold import hansen_grid, threshold
+from imtfp.errors import ConfigError, EstimationError
+from imtfp.models.threshold_regression import hansen_grid, threshold
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +34,7 @@ def test_grid_rule():
     assert (
         len(g) == 393 and g[0] == 9.0 and g[-1] == 989.0
     )  # dd[floor(.01*1000)] in R's 1-based indexing
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         hansen_grid(np.arange(10.0), trim=0.6, grid=10)
 
 
@@ -129,5 +129,5 @@ def test_double_threshold_runs_and_is_deterministic(thr_panel):
     a, b = threshold(thr_panel, **kw), threshold(thr_panel, **kw)
     assert a.p_values == b.p_values and len(a.thresholds) == 2 and a.thresholds[0] < a.thresholds[1]
     assert list(a.tidy()["term"])[-2:] == ["F1", "F2"]
-    with pytest.raises(ValueError, match="n_thresholds"):
+    with pytest.raises(ConfigError, match="n_thresholds"):
         threshold(thr_panel, **(kw | {"n_thresholds": 4}))

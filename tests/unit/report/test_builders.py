@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from imtfp.errors import ReportError
 from imtfp.report import (
     ReportOptions,
     correlation_table,
@@ -105,7 +106,7 @@ def test_coupling_means_and_levels(coupling):
 
 
 def test_select_table_errors_name_the_tables_present(results):
-    with pytest.raises(ValueError, match="'baseline'"):
+    with pytest.raises(ReportError, match="'baseline'"):
         select_table(results, "nonexistent")
 
 
@@ -197,5 +198,5 @@ def test_robustness_with_multiverse_summary_column(results):
     assert cells["Share with baseline sign"][-1] == "0.938"
     assert cells["Median estimate"][-1] == "0.386"
     assert "Simulated truth" not in cells  # NaN statistics are left out
-    with pytest.raises(ValueError, match="one row"):
+    with pytest.raises(ReportError, match="one row"):
         robustness_table(results, summary=pd.concat([summary, summary]))

@@ -8,6 +8,7 @@ import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 
+from imtfp.errors import ConfigError
 from imtfp.report.table import Cell, HeaderCell, Row, Table
 from imtfp.report.writers import LANDSCAPE_COLUMNS, is_landscape, to_docx
 
@@ -48,5 +49,5 @@ def test_orientation_can_be_forced():
     assert is_landscape(_table(LANDSCAPE_COLUMNS + 1))
     assert _section(to_docx(_table(3), orientation="landscape")).orientation == WD_ORIENT.LANDSCAPE
     assert _section(to_docx(_table(14), orientation="portrait")).orientation == WD_ORIENT.PORTRAIT
-    with pytest.raises(ValueError, match="orientation"):
+    with pytest.raises(ConfigError, match="orientation"):
         to_docx(_table(3), orientation="sideways")

@@ -12,6 +12,7 @@ import pytest
 import statsmodels.formula.api as smf
 from linearmodels import PanelOLS
 
+from imtfp.errors import InputTypeError, ReportError
 from imtfp.models.formula import feols
 from imtfp.report import etable, etable_table, format_table
 from imtfp.report.options import ReportOptions
@@ -96,9 +97,9 @@ def test_writes_the_pipeline_formats(fits, tmp_path):
 
 
 def test_bad_input_is_named():
-    with pytest.raises(TypeError, match="cannot read a int"):
+    with pytest.raises(InputTypeError, match="cannot read a int"):
         etable([3])
-    with pytest.raises(ValueError, match="no models"):
+    with pytest.raises(ReportError, match="no models"):
         etable([])
 
 
@@ -129,3 +130,17 @@ def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
     assert grid["Government intervention"][1] != ""  # the main effect of the interaction
     controls = next(v for k, v in grid.items() if k.startswith("Control"))
     assert controls == ["Yes", "No"]
+
+
+def test_statistic_rows_are_typed_by_the_estimator_not_by_their_name(data):
+    # a regressor named like a threshold test (pattern `F\d+` in the catalog) is a coefficient:
+    # the fit types its rows as coefficients, so it gets stars and a standard error
+    fit = feols("tfp ~ F2 | province + year", data.rename(columns={"im_index": "F2"}))
+    assert not fit.tidy()["stat"].any()
+    table = etable_table([fit], language="en")
+    row = next(r for r in table.rows if r.kind == "coef")
+    assert row.cells[0].text.startswith(fmt_number(float(fit.params["F2"]), 3))
+    assert any(r.kind == "se" for r in table.rows)
+    # the same name in an untyped (user's) frame is read as the catalog says: a statistic
+    frame = pd.DataFrame({"column": ["(1)"], "term": ["F2"], "estimate": [3.2], "p": [0.04]})
+    assert [r.kind for r in format_table(frame, name="baseline").rows if r.label] == ["stat"]

@@ -11,6 +11,7 @@ from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from imtfp.errors import ConfigError, ReportError
 from imtfp.report import ReportOptions
 from imtfp.report import figures as F
 from imtfp.report.labels import load_catalog
@@ -104,9 +105,9 @@ def test_font_covers_every_chinese_character_of_the_label_catalog():
 
 
 def test_figure_input_errors_are_named(specs, results):
-    with pytest.raises(ValueError, match="choice_x"):
+    with pytest.raises(ReportError, match="choice_x"):
         F.specification_curve(specs, choices=["choice_x"])
-    with pytest.raises(ValueError, match="'tfp_x'"):
+    with pytest.raises(ReportError, match="'tfp_x'"):
         F.heterogeneity_coef_plot(results, term="tfp_x")
-    with pytest.raises(ValueError, match="'png2'"):
+    with pytest.raises(ConfigError, match="'png2'"):
         F.save_figure(Figure(), __import__("pathlib").Path("unused"), formats=("png2",))

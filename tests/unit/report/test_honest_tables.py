@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from imtfp.errors import ConfigError
-from imtfp.models.mediation import product_tests
+from imtfp.models.mediation_analysis import product_tests
 from imtfp.report import ReportOptions
 from imtfp.report.builders import (
     baseline_table,

@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 
+from imtfp.errors import ConfigError
 from imtfp.report.labels import Labels, LabelWarning, load_catalog
 
 pytestmark = pytest.mark.unit
@@ -65,7 +66,7 @@ def test_language(language, expected):
 
 
 def test_bad_language_is_named():
-    with pytest.raises(ValueError, match="'fr'"):
+    with pytest.raises(ConfigError, match="'fr'"):
         Labels("fr")
 
 

@@ -69,14 +69,14 @@ def test_schema_and_options_name_the_same_keys(schema):
 def test_bad_values_rejected_by_schema_and_named_at_run_time(base, key, value):
     with pytest.raises(ConfigError, match=re.escape(f"config key 'report.{key}")):
         validate(merge(base, {"report": {key: value}}))
-    with pytest.raises(ValueError, match=key):
+    with pytest.raises(ConfigError, match=key):
         options_from_config({key: value})
 
 
 def test_unknown_key_rejected(base):
     with pytest.raises(ConfigError, match=re.escape("config key 'report.colour'")):
         validate(merge(base, {"report": {"colour": "red"}}))
-    with pytest.raises(ValueError, match="colour"):
+    with pytest.raises(ConfigError, match="colour"):
         options_from_config({"colour": "red"})
 
 

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from imtfp.errors import ConfigError, ReportError
 from imtfp.report import Provenance, ReportOptions, format_table
 from imtfp.report.table import fmt_number, stars_for
 from imtfp.tidy import tidy_frame
@@ -160,27 +161,30 @@ def test_separate_stats_puts_a_rule_before_model_rows():
 
 
 @pytest.mark.parametrize(
-    ("frame", "kwargs", "message"),
+    ("frame", "kwargs", "error", "message"),
     [
-        (pd.DataFrame({"column": [], "term": [], "estimate": []}), {}, "empty"),
-        (pd.DataFrame({"term": ["x"], "estimate": [1.0]}), {}, "'column'"),
+        (pd.DataFrame({"column": [], "term": [], "estimate": []}), {}, ReportError, "empty"),
+        (pd.DataFrame({"term": ["x"], "estimate": [1.0]}), {}, ReportError, "'column'"),
         (
             pd.DataFrame({"column": ["a", "a"], "term": ["x", "x"], "estimate": [1.0, 2.0]}),
             {},
+            ReportError,
             "more than once",
         ),
         (
             pd.DataFrame({"column": ["a"], "term": ["x"], "estimate": [1.0]}),
             {"show": ("se", "t")},
+            ConfigError,
             "choose one",
         ),
         (
             pd.DataFrame({"column": ["a"], "term": ["x"], "estimate": [1.0]}),
             {"show": ("sd",)},
+            ConfigError,
             "'sd'",
         ),
     ],
 )
-def test_errors_name_the_problem(frame, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_errors_name_the_problem(frame, kwargs, error, message):
+    with pytest.raises(error, match=message):
         format_table(frame, name="baseline", **kwargs)

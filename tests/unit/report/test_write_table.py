@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from imtfp.errors import ConfigError
 from imtfp.report import ReportOptions, to_csv, write_table
 from imtfp.report.builders import MODEL_TABLES
 
@@ -40,6 +41,6 @@ def test_csv_reads_back_as_the_printed_grid(results, tmp_path):
 
 def test_unknown_format_is_named(results, tmp_path):
     table = MODEL_TABLES["baseline"](results)
-    with pytest.raises(ValueError, match="'html'"):
+    with pytest.raises(ConfigError, match="'html'"):
         write_table(table, tmp_path / "t", formats=("html",))
     assert not list(tmp_path.iterdir())

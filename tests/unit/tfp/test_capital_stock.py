@@ -108,11 +108,11 @@ def test_negative_investment_kept_on_request():
 
 def test_option_errors():
     df = _invest()
-    with pytest.raises(ValueError, match="base='perpetual'"):
+    with pytest.raises(ConfigError, match="base='perpetual'"):
         capital_stock(df, base="perpetual")
-    with pytest.raises(ValueError, match="delta=1.5"):
+    with pytest.raises(ConfigError, match="delta=1.5"):
         capital_stock(df, delta=1.5)
-    with pytest.raises(ValueError, match="nonpositive='drop'"):
+    with pytest.raises(ConfigError, match="nonpositive='drop'"):
         capital_stock(df, nonpositive="drop")
     with pytest.raises(ConfigError, match="split"):
         capital_stock(df, split={"c": "zz"})

@@ -61,9 +61,9 @@ def test_units_invariance_and_targets_are_efficient():
 
 def test_option_errors_name_the_value():
     df = _data(1)
-    with pytest.raises(ValueError, match="rts='drs'"):
+    with pytest.raises(ConfigError, match="rts='drs'"):
         dea(df, ["k"], ["y"], rts="drs")
-    with pytest.raises(ValueError, match="orientation='both'"):
+    with pytest.raises(ConfigError, match="orientation='both'"):
         dea(df, ["k"], ["y"], orientation="both")
     with pytest.raises(ConfigError, match="missing column"):
         dea(df, ["capital"], ["y"])

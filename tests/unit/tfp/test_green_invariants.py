@@ -138,15 +138,15 @@ def test_infeasible_cross_period_ddf_names_dmu_and_period():
 
 def test_green_option_errors():
     p = _panel(1)
-    with pytest.raises(ValueError, match="bad_disposability='free'"):
+    with pytest.raises(ConfigError, match="bad_disposability='free'"):
         malmquist_luenberger(
             p, ["k"], ["y"], ["co2"], entity="dmu", time="year", bad_disposability="free"
         )
-    with pytest.raises(ValueError, match="frontier='window'"):
+    with pytest.raises(ConfigError, match="frontier='window'"):
         malmquist_luenberger(p, ["k"], ["y"], ["co2"], entity="dmu", time="year", frontier="window")
     with pytest.raises(ConfigError, match="bad_outputs"):
         malmquist_luenberger(p, ["k"], ["y"], [], entity="dmu", time="year")
-    with pytest.raises(ValueError, match="rts='nirs'"):
+    with pytest.raises(ConfigError, match="rts='nirs'"):
         sbm(_cross(1), ["k"], ["y"], rts="nirs")
     bad = _cross(1)
     bad.loc["p2", "co2"] = -3.0

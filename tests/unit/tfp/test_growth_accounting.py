@@ -115,9 +115,9 @@ def test_growth_is_missing_after_a_gap():
 
 def test_alpha_errors():
     df = _cobb_douglas(0.4)
-    with pytest.raises(ValueError, match="alpha=1.2"):
+    with pytest.raises(ConfigError, match="alpha=1.2"):
         solow_residual(df, alpha=1.2)
-    with pytest.raises(ValueError, match="alpha='ols'"):
+    with pytest.raises(ConfigError, match="alpha='ols'"):
         solow_residual(df, alpha="ols")
     with pytest.raises(EstimationError, match="outside \\(0, 1\\)"):
         solow_residual(_cobb_douglas(1.3), alpha="estimate")

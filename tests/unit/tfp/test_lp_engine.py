@@ -7,6 +7,7 @@ from importlib.util import find_spec
 import numpy as np
 import pytest
 
+from imtfp.errors import ConfigError
 from imtfp.tfp._lp import LinearProgram, resolve_engine
 
 pytestmark = pytest.mark.unit
@@ -58,6 +59,6 @@ def test_infeasible_and_unbounded(engine):
 
 
 def test_engine_option_is_checked():
-    with pytest.raises(ValueError, match="engine='cplex'"):
+    with pytest.raises(ConfigError, match="engine='cplex'"):
         resolve_engine("cplex")
     assert resolve_engine("linprog") == "linprog"

@@ -99,7 +99,7 @@ def test_bad_values_and_options():
         malmquist(pd.concat([q, q.head(1)]), ["k", "l"], ["y"], entity="dmu", time="year")
     with pytest.raises(ConfigError, match="at least two periods"):
         malmquist(q[q["year"] == 2000], ["k", "l"], ["y"], entity="dmu", time="year")
-    with pytest.raises(ValueError, match="frontier='window'"):
+    with pytest.raises(ConfigError, match="frontier='window'"):
         malmquist(q, ["k", "l"], ["y"], entity="dmu", time="year", frontier="window")
-    with pytest.raises(ValueError, match="orientation='hyperbolic'"):
+    with pytest.raises(ConfigError, match="orientation='hyperbolic'"):
         malmquist(q, ["k", "l"], ["y"], entity="dmu", time="year", orientation="hyperbolic")

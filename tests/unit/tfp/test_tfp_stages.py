@@ -155,7 +155,7 @@ def test_build_tfp_errors():
         build_tfp(late, cap, {**SPEC, "real_gdp_base_year": 2014})
     with pytest.raises(ConfigError, match="tfp.outcome 'gtfp_ml'"):
         build_tfp(panel, cap, {**SPEC, "methods": ["solow"], "outcome": "gtfp_ml"})
-    with pytest.raises(ValueError, match="'sfa'"):
+    with pytest.raises(ConfigError, match="'sfa'"):
         build_tfp(panel, cap, {**SPEC, "methods": ["sfa"], "outcome": None})
     with pytest.raises(ConfigError, match="bad_outputs"):
         build_tfp(panel, cap, {**SPEC, "ml": {"bad_outputs": []}})

@@ -6,11 +6,14 @@
 * :func:`bacon_decomposition` of the static TWFE estimate;
 * :func:`pretrend_test`, :func:`honest_did` (Rambachan–Roth), :func:`randomization_inference`.
 
-Our own numpy implementations (see docs/did.md for why no library is wrapped).
+Every estimator returns an :class:`~imtfp.results.Estimates` subclass (``pretrend_test`` a
+:class:`~imtfp.results.WaldTest`, ``randomization_inference`` a
+:class:`~imtfp.results.RandomizationResult`). Our own numpy implementations (see docs/did.md for
+why no library is wrapped).
 """
 
-from imtfp.models.did._results import DidAggregate
-from imtfp.models.did.bacon import bacon_decomposition
+from imtfp.models.did._results import DidAggregate, HonestDidResult, StaticTwfeResult
+from imtfp.models.did.bacon import BaconDecomposition, bacon_decomposition
 from imtfp.models.did.cs import ATTgtResult, att_gt
 from imtfp.models.did.imputation import did_imputation
 from imtfp.models.did.regression import static_twfe, sun_abraham, twfe_event_study
@@ -19,7 +22,10 @@ from imtfp.models.did.sensitivity import honest_did, pretrend_test
 
 __all__ = [
     "ATTgtResult",
+    "BaconDecomposition",
     "DidAggregate",
+    "HonestDidResult",
+    "StaticTwfeResult",
     "att_gt",
     "bacon_decomposition",
     "did_imputation",

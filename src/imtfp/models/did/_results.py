@@ -113,6 +113,7 @@ class DidAggregate(Estimates):
                     "nobs": self.nobs,
                     "cov": self.cov_type,
                     "dep_var": self.dep_var,
+                    "stat": False,
                 }
             ]
         )
@@ -127,3 +128,62 @@ class DidAggregate(Estimates):
             )
             out = pd.concat([rows, overall], ignore_index=True)
         return out.assign(estimator=self.estimator, kind=self.kind)
+
+
+@dataclass(eq=False)
+class StaticTwfeResult(Estimates):
+    """The static TWFE coefficient on the treatment dummy :math:`D_{it}=1\\{t \\ge g_i\\}`
+    (term ``ATT``), cluster-robust; ``overall`` as :class:`DidAggregate`'s."""
+
+    coef: np.ndarray
+    vcov: np.ndarray
+    df_inf: int | None = None
+    cov_type: str = "clustered"
+    nobs: int | None = None
+    n_clusters: int | None = None
+    dep_var: str = ""
+
+    terms = ["ATT"]
+
+    @property
+    def att(self) -> float:
+        return float(self.coef[0])
+
+    @property
+    def se(self) -> float:
+        return float(self.bse.iloc[0])
+
+    @property
+    def overall(self) -> dict[str, float]:
+        return {"att": self.att, "se": self.se}
+
+
+@dataclass(eq=False)
+class HonestDidResult(Estimates):
+    """Rambachan–Roth sensitivity of an event study: the target :math:`\\theta` (term ``theta``,
+    its standard error ``se``), the robust intervals by restriction and M (``table``: columns
+    restriction, M, lb, ub, ci_low, ci_high) and the breakdown values."""
+
+    theta: float
+    se: float
+    table: pd.DataFrame = field(repr=False)
+    breakdown_rm: float
+    breakdown_sd: float
+    max_pre_change: float
+    df_inf: int | None = None
+    cov_type: str = "influence_function"
+    dep_var: str = ""
+
+    terms = ["theta"]
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return np.array([self.theta])
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        return np.array([[self.se**2]])
+
+    @property
+    def breakdown(self) -> dict[str, float]:
+        return {"breakdown_rm": self.breakdown_rm, "breakdown_sd": self.breakdown_sd}

@@ -19,10 +19,56 @@ demeaned treatment. The weights sum to one and the weighted sum equals the TWFE 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from imtfp.models.did._panel import staggered_panel
+from imtfp.results import Estimates
+
+#: Comparison types in the order of the decomposition's summary (Goodman-Bacon 2021, Table 1).
+TYPES = ("treated_vs_never", "earlier_vs_later", "later_vs_earlier", "treated_vs_always")
+
+
+@dataclass(eq=False)
+class BaconDecomposition(Estimates):
+    """The 2×2 comparisons of a static TWFE estimate and their weights.
+
+    ``comparisons`` has one row per comparison (treated, control, type, estimate, weight);
+    ``twfe`` = :math:`\\sum s\\hat\\beta`. The protocol attributes are the weight-averaged estimate
+    of each comparison type present (``weights`` their total weights), as Stata's
+    ``bacondecomp`` summarises them; a decomposition has no standard errors (NaN).
+    """
+
+    comparisons: pd.DataFrame = field(repr=False)
+    twfe: float
+    dep_var: str = ""
+    df_inf: int | None = None
+    cov_type: str = "none"
+
+    @property
+    def _by_type(self) -> pd.DataFrame:
+        c = self.comparisons.assign(wb=self.comparisons["estimate"] * self.comparisons["weight"])
+        g = c.groupby("type", sort=False)[["wb", "weight"]].sum()
+        g = g.loc[[t for t in TYPES if t in g.index]]
+        return g.assign(estimate=g["wb"] / g["weight"])
+
+    @property
+    def terms(self) -> list[str]:  # type: ignore[override]
+        return list(self._by_type.index)
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return self._by_type["estimate"].to_numpy()
+
+    @property
+    def weights(self) -> pd.Series:
+        return self._by_type["weight"].rename("weight")
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        return np.full((len(self.terms), len(self.terms)), np.nan)
 
 
 def _did(
@@ -34,13 +80,13 @@ def _did(
 
 def bacon_decomposition(
     data: pd.DataFrame, *, y: str, entity: str, time: str, group: str
-) -> pd.DataFrame:
+) -> BaconDecomposition:
     """2×2 estimates and weights of the static TWFE estimate.
 
-    Returns one row per comparison: ``treated`` and ``control`` (timing groups; 0 = never
-    treated), ``type`` (treated_vs_never, earlier_vs_later, later_vs_earlier,
-    treated_vs_always), ``estimate`` and ``weight``. The frame's ``attrs["twfe"]`` holds
-    :math:`\\sum s\\hat\\beta`.
+    Returns a :class:`BaconDecomposition` whose ``comparisons`` has one row per comparison:
+    ``treated`` and ``control`` (timing groups; 0 = never treated), ``type`` (treated_vs_never,
+    earlier_vs_later, later_vs_earlier, treated_vs_always), ``estimate`` and ``weight``;
+    ``twfe`` holds :math:`\\sum s\\hat\\beta`.
     """
     p = staggered_panel(data, y=y, entity=entity, time=time, group=group, drop_always_treated=False)
     n, T = p.Y.shape
@@ -81,5 +127,4 @@ def bacon_decomposition(
                 kind = "treated_vs_always" if dk == 1 else "later_vs_earlier"
                 rows.append((l_, k, kind, est, w / VD))
     out = pd.DataFrame(rows, columns=["treated", "control", "type", "estimate", "weight"])
-    out.attrs["twfe"] = float(out["estimate"] @ out["weight"])
-    return out
+    return BaconDecomposition(out, twfe=float(out["estimate"] @ out["weight"]), dep_var=y)

@@ -34,10 +34,11 @@ from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.core.blas import single_blas_thread
 from imtfp.core.vcov import group_sums
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import check_option
 from imtfp.models.did._panel import StaggeredPanel, staggered_panel
 from imtfp.models.did._results import DidAggregate, uniform_crit
+from imtfp.results import Estimates, WaldTest
 from imtfp.tidy import tidy_frame
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
@@ -159,35 +160,72 @@ def control_mask(
     return never | ((panel.G > horizon) & (panel.G != cell.group))
 
 
-@dataclass
-class ATTgtResult:
-    """Group-time ATTs with their influence functions; :meth:`aggregate` gives R ``aggte``."""
+@dataclass(eq=False)
+class ATTgtResult(Estimates):
+    """Group-time ATTs with their influence functions; :meth:`aggregate` gives R ``aggte``.
+
+    The protocol attributes cover the cells ``g<g>_t<t>`` (covariance from the influence
+    functions, normal reference); ``att_gt`` has the uniform band of level ``level``.
+    """
 
     att_gt: pd.DataFrame
     inf: np.ndarray  # (n, cells)
     panel: StaggeredPanel
     crit: float
-    pretest: dict
+    pretest: WaldTest
     options: dict
     level: float
     bootstrap: int
     seed: int
 
+    df_inf = None
+    cov_type = "influence_function"
+
     @property
     def n(self) -> int:
         return self.panel.n
 
-    def tidy(self, *, table: str = "did_att_gt", column: str = "") -> pd.DataFrame:
-        """ATT(g,t) cells in the :mod:`imtfp.tidy` format (term ``g<g>_t<t>``; ``ci_*`` = uniform band)."""
+    @property
+    def terms(self) -> list[str]:  # type: ignore[override]
+        return [f"g{int(g)}_t{int(t)}" for g, t in zip(self.att_gt["group"], self.att_gt["time"])]
+
+    @property
+    def coef(self) -> np.ndarray:  # type: ignore[override]
+        return self.att_gt["att"].to_numpy(float)
+
+    @property
+    def vcov(self) -> np.ndarray:  # type: ignore[override]
+        """:math:`\\frac{1}{n^2}\\sum_c \\psi_c\\psi_c'`; cells without a standard error are NaN."""
+        V = self._vcov(self.inf)
+        bad = self.att_gt["se"].isna().to_numpy()
+        V[bad, :] = np.nan
+        V[:, bad] = np.nan
+        return V
+
+    @property
+    def nobs(self) -> int:  # type: ignore[override]
+        return self.n * len(self.panel.periods)
+
+    @property
+    def dep_var(self) -> str:  # type: ignore[override]
+        return self.options["y"]
+
+    def tidy(
+        self, *, table: str = "did_att_gt", column: str = "", level: float = 0.95
+    ) -> pd.DataFrame:
+        """ATT(g,t) cells in the :mod:`imtfp.tidy` format (term ``g<g>_t<t>``): ``ci_*`` the
+        pointwise interval at ``level``, ``band_*`` the uniform band of the estimation's level."""
+        if not 0 < level < 1:
+            raise ConfigError(f"level must lie in (0, 1), got {level}")
         tab = self.att_gt
-        z = special.ndtri(1 - (1 - self.level) / 2)
+        z = special.ndtri(1 - (1 - level) / 2)
         t = tab["att"] / tab["se"]
         rows = [
             {"table": table, "column": column, "term": f"g{int(r.group)}_t{int(r.time)}", "estimate": r.att,
              "se": r.se, "t": tt, "p": 2 * special.ndtr(-abs(tt)) if np.isfinite(tt) else np.nan,
-             "ci_low": r.att - z * r.se, "ci_high": r.att + z * r.se, "nobs": self.n * len(self.panel.periods),
-             "cov": "influence_function", "dep_var": self.options["y"], "group": r.group, "time": r.time,
-             "band_low": r.ci_low, "band_high": r.ci_high}
+             "ci_low": r.att - z * r.se, "ci_high": r.att + z * r.se, "nobs": self.nobs,
+             "cov": self.cov_type, "dep_var": self.dep_var, "group": r.group, "time": r.time,
+             "band_low": r.ci_low, "band_high": r.ci_high, "stat": False}
             for r, tt in zip(tab.itertuples(), t, strict=True)
         ]  # fmt: skip
         return tidy_frame(rows)
@@ -363,7 +401,7 @@ def att_gt(
     check_option(method, Method, "method")
     check_option(base_period, BasePeriod, "base_period")
     if anticipation < 0:
-        raise ValueError(f"anticipation must be >= 0, got {anticipation}")
+        raise ConfigError(f"anticipation must be >= 0, got {anticipation}")
     panel = staggered_panel(data, y=y, entity=entity, time=time, group=group, controls=controls,
                             cluster=cluster, anticipation=anticipation)  # fmt: skip
     if control_group == "never_treated" and not (panel.G == 0).any():
@@ -404,16 +442,25 @@ def att_gt(
         }
     )
     pre = np.flatnonzero(~table["post"].to_numpy() & np.isfinite(se))
-    pretest = wald(att[pre], V[np.ix_(pre, pre)])
+    pretest = wald(
+        att[pre],
+        V[np.ix_(pre, pre)],
+        terms=[f"g{int(cl[j].group)}_t{int(cl[j].time)}" for j in pre],
+    )
     options = dict(y=y, control_group=control_group, method=method, base_period=base_period,
                    anticipation=anticipation, controls=tuple(controls))  # fmt: skip
     return ATTgtResult(table, inf, panel, crit, pretest, options, level, bootstrap, seed)
 
 
-def wald(b: np.ndarray, V: np.ndarray) -> dict:
+def wald(b: np.ndarray, V: np.ndarray, terms: Sequence[str] | None = None) -> WaldTest:
     """Joint Wald test that ``b`` = 0: :math:`W = b'V^{-1}b \\sim \\chi^2_k` (pseudo-inverse)."""
     k = len(b)
+    names = list(terms) if terms is not None else [f"b{j}" for j in range(k)]
     if k == 0:
-        return {"stat": np.nan, "df": 0, "p": np.nan}
+        return WaldTest(
+            names, np.asarray(b, float), np.asarray(V, float).reshape(0, 0), np.nan, 0, np.nan
+        )
     W = float(b @ np.linalg.pinv(V) @ b)
-    return {"stat": W, "df": k, "p": float(special.chdtrc(k, W))}
+    return WaldTest(
+        names, np.asarray(b, float), np.asarray(V, float), W, k, float(special.chdtrc(k, W))
+    )

@@ -26,7 +26,7 @@ from imtfp.core.fe import demean, group_codes
 from imtfp.core.vcov import absorbed_dof, vcov_cluster
 from imtfp.errors import EstimationError
 from imtfp.models.did._panel import StaggeredPanel, staggered_panel
-from imtfp.models.did._results import DidAggregate, gaussian_sup_t
+from imtfp.models.did._results import DidAggregate, StaticTwfeResult, gaussian_sup_t
 
 
 def fe_regression(panel: StaggeredPanel, design: np.ndarray, rows: np.ndarray | None = None):
@@ -122,8 +122,9 @@ def static_twfe(
     group: str,
     controls: Sequence[str] = (),
     cluster: str | None = None,
-) -> dict:
-    """Static TWFE :math:`\\hat\\beta` on the treatment dummy :math:`D_{it}=1\\{t \\ge g_i\\}`: {att, se, nobs}."""
+) -> StaticTwfeResult:
+    """Static TWFE :math:`\\hat\\beta` on the treatment dummy :math:`D_{it}=1\\{t \\ge g_i\\}`
+    (term ``ATT``; ``att``, ``se``, ``nobs``, ``n_clusters``), clustered by unit or ``cluster``."""
     panel = _panel(data, y, entity, time, group, controls, cluster, 0, drop_always=False)
     D = (
         ((panel.G[:, None] > 0) & (panel.periods[None, :] >= panel.G[:, None]))
@@ -131,7 +132,8 @@ def static_twfe(
         .astype(float)
     )
     b, V, nobs, n_cl = fe_regression(panel, D[:, None])
-    return {"att": float(b[0]), "se": float(np.sqrt(V[0, 0])), "nobs": nobs, "n_clusters": n_cl}
+    return StaticTwfeResult(coef=np.asarray(b, float), vcov=np.asarray(V, float), df_inf=n_cl - 1,
+                            nobs=nobs, n_clusters=n_cl, dep_var=y)  # fmt: skip
 
 
 def sun_abraham(

@@ -26,6 +26,7 @@ from imtfp.errors import EstimationError
 from imtfp.models._common import check_option
 from imtfp.models.did._panel import StaggeredPanel, staggered_panel
 from imtfp.models.did.cs import cells, control_mask
+from imtfp.results import RandomizationResult
 
 Statistic = Literal["cs", "twfe"]
 
@@ -89,8 +90,9 @@ def randomization_inference(
     anticipation: int = 0,
     bootstrap: int = 999,
     seed: int = 0,
-) -> dict:
-    """Permutation p-value of the overall effect: {"estimate", "p", "draws", "statistic"}.
+) -> RandomizationResult:
+    """Permutation p-value of the overall effect (term ``ATT``): a
+    :class:`~imtfp.results.RandomizationResult` with ``estimate``, ``p``, ``draws``, ``statistic``.
 
     ``bootstrap`` is the number of permutations (draws).
     """
@@ -134,4 +136,5 @@ def randomization_inference(
         obs = float(beta(panel.G))
         draws = beta(panel.G[perms]) if bootstrap else np.zeros(0)
     p = (1 + np.sum(np.abs(draws) >= abs(obs) - 1e-12)) / (1 + len(draws))
-    return {"estimate": obs, "p": float(p), "draws": int(len(draws)), "statistic": statistic}
+    return RandomizationResult(["ATT"], np.array([obs]), p=float(p), draws=int(len(draws)),
+                               statistic=statistic, dep_var=y)  # fmt: skip

@@ -27,17 +27,19 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
-from imtfp.models.did._results import DidAggregate
+from imtfp.errors import EstimationError
+from imtfp.models.did._results import DidAggregate, HonestDidResult
 from imtfp.models.did.cs import wald
+from imtfp.results import WaldTest
 
 
-def pretrend_test(es: DidAggregate) -> dict:
+def pretrend_test(es: DidAggregate) -> WaldTest:
     """Joint Wald test that every pre-period coefficient (e < 0, reference excluded) is 0."""
     idx = np.asarray(es.index, float)
     se = es.bse.to_numpy()
     pre = np.flatnonzero((idx < 0) & np.isfinite(se) & (se > 0))
-    out = wald(np.asarray(es.coef, float)[pre], np.asarray(es.vcov, float)[np.ix_(pre, pre)])
-    return out
+    b, V = np.asarray(es.coef, float)[pre], np.asarray(es.vcov, float)[np.ix_(pre, pre)]
+    return wald(b, V, terms=[es.terms[j] for j in pre])
 
 
 def _with_reference(es: DidAggregate, ref: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,11 +62,13 @@ def honest_did(
     smooth_grid: Sequence[float] = (0.0, 0.01, 0.02, 0.05, 0.1),
     target: str = "average",
     level: float = 0.95,
-) -> tuple[pd.DataFrame, dict]:
+) -> HonestDidResult:
     """Robust intervals under relative-magnitude and smoothness restrictions, and breakdown values.
 
     ``target``: ``"average"`` (mean of post coefficients) or ``"first"`` (e = 0).
-    Returns (table with restriction, M, lb, ub, ci_low, ci_high; {"breakdown_rm", "breakdown_sd"}).
+    Returns a :class:`~imtfp.models.did._results.HonestDidResult`: ``theta`` (the target) and
+    its ``se``, ``table`` (restriction, M, lb, ub, ci_low, ci_high), ``breakdown_rm``,
+    ``breakdown_sd``.
     """
     idx, b, V = _with_reference(es)
     z = special.ndtri(1 - (1 - level) / 2)
@@ -72,7 +76,7 @@ def honest_did(
     if target == "first":
         post = post[:1]
     if post.size == 0:
-        raise ValueError("honest_did: the event study has no post-period coefficient")
+        raise EstimationError("honest_did: the event study has no post-period coefficient")
     a = np.zeros(len(b))
     a[post] = 1 / post.size
     ell = idx[post]
@@ -111,10 +115,5 @@ def honest_did(
                          theta_sd + half + z * se_sd))  # fmt: skip
         bd_sd = max(0.0, (abs(theta_sd) - z * se_sd) / c_sd)
     table = pd.DataFrame(rows, columns=["restriction", "M", "lb", "ub", "ci_low", "ci_high"])
-    return table, {
-        "breakdown_rm": bd_rm,
-        "breakdown_sd": bd_sd,
-        "theta": theta,
-        "se": se,
-        "max_pre_change": m,
-    }
+    return HonestDidResult(theta=theta, se=se, table=table, breakdown_rm=bd_rm, breakdown_sd=bd_sd,
+                           max_pre_change=m, cov_type=es.cov_type, dep_var=es.dep_var)  # fmt: skip

@@ -1,15 +1,16 @@
 """Stage functions of the causal-design rules (workflow/rules/designs.smk).
 
 A *design* (config ``designs.<name>``) is a policy list + a treatment unit level (province or
-city) + outcomes + controls + estimator choices. The stages:
+city) + outcomes + controls + estimator choices; the model ``did`` of
+:data:`imtfp.models.registry.MODELS`. The treatment timing (unit, first treated year) is a
+measure built upstream from the policy list (:mod:`imtfp.ingest.designs`); these stages take
+DataFrames:
 
-1. :func:`design_timing` — treatment timing from the list (a measure: unit, first treated year)
-   and every list entry that could not be matched to a unit;
-2. :func:`design_frame` — the estimation frame: outcomes and controls by unit and year, with
+1. :func:`design_frame` — the estimation frame: outcomes and controls by unit and year, with
    ``first_treated`` (0 = never treated);
-3. :func:`design_results` — every estimator on every outcome: tidy event-study rows, ATT(g,t),
+2. :func:`design_results` — every estimator on every outcome: tidy event-study rows, ATT(g,t),
    Bacon decomposition, Rambachan–Roth grid and a summary with pre-trend, RI and breakdown values;
-4. :func:`design_multiverse` — the overall ATT over the product of design choices.
+3. :func:`design_multiverse` — the overall ATT over the product of design choices.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from imtfp.errors import ConfigError
-from imtfp.ingest.city import city_timing, province_timing, read_pku_city
 from imtfp.models.did._results import DidAggregate
 from imtfp.models.did.bacon import bacon_decomposition
 from imtfp.models.did.cs import att_gt
@@ -30,65 +30,25 @@ from imtfp.models.did.imputation import did_imputation
 from imtfp.models.did.regression import static_twfe, sun_abraham, twfe_event_study
 from imtfp.models.did.ri import randomization_inference
 from imtfp.models.did.sensitivity import honest_did, pretrend_test
+from imtfp.models.registry import design_spec as _with_defaults
 
 logger = logging.getLogger("imtfp")
 
 ENTITY = {"province": "province", "city": "city"}
 ESTIMATORS = ("cs", "sa", "bjs", "twfe")
-DEFAULTS = {
-    "controls": [],
-    "estimators": list(ESTIMATORS),
-    "control_group": "never_treated",
-    "method": "reg",
-    "base_period": "varying",
-    "anticipation": 0,
-    "leads": 4,
-    "lags": 4,
-    "cluster": None,
-    "bootstrap": 999,
-    "ri_draws": 999,
-    "regions": {},
-    "aliases": {},
-    "overrides": {},
-    "drop_units": [],
-    "years": None,
-    "analysis_from": None,
-}
 
 
 def design_spec(spec: Mapping) -> dict:
-    """The design's spec with defaults filled in (design-level ``checks`` removed)."""
-    out = {**DEFAULTS, **{k: v for k, v in dict(spec).items() if k != "checks"}}
+    """The design's spec with the schema's defaults filled in (design-level ``checks`` removed)."""
+    out = _with_defaults(spec)
     if out.get("level") not in ENTITY:
         raise ConfigError(f"design level must be province or city, got {out.get('level')!r}")
     return out
 
 
-def read_outcome_data(path: str, spec: Mapping) -> pd.DataFrame:
-    """The design's outcome file: ``pku_city`` (Stata file of the PKU city index) or ``csv``
-    (columns province or city, year, outcomes; unit codes read as text)."""
-    if spec.get("outcome_reader", "csv") == "pku_city":
-        return read_pku_city(path)
-    return pd.read_csv(path, dtype={"province": str, "city": str})
-
-
 def design_checks(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One frame of the design's summaries with a ``check`` column (``baseline`` first)."""
     return pd.concat([s.assign(check=name) for name, s in summaries.items()], ignore_index=True)
-
-
-def design_timing(pilots: pd.DataFrame, spec: Mapping, units: pd.DataFrame | None = None):
-    """(timing, unmatched) of a design; ``units`` (city outcome data) is needed at city level."""
-    spec = design_spec(spec)
-    if spec["level"] == "province":
-        return province_timing(
-            pilots, policy=spec["policy"], regions=spec["regions"], overrides=spec["overrides"]
-        )
-    if units is None:
-        raise ConfigError("a city-level design needs its outcome data to match city names")
-    return city_timing(
-        pilots, units, policy=spec["policy"], aliases=spec["aliases"], overrides=spec["overrides"]
-    )
 
 
 def design_frame(timing: pd.DataFrame, spec: Mapping, *, analysis: pd.DataFrame | None = None,
@@ -182,8 +142,8 @@ def design_results(
         cs_univ = att_gt(frame, control_group=spec["control_group"], method=spec["method"], base_period="universal",
                          anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
                          bootstrap=0, seed=seed, **keys).aggregate("dynamic")  # fmt: skip
-        honest, breakdown = honest_did(cs_univ)
-        out["honest"].append(honest.assign(**tag, outcome=outcome, estimator="cs"))
+        honest = honest_did(cs_univ)
+        out["honest"].append(honest.table.assign(**tag, outcome=outcome, estimator="cs"))
         ri = randomization_inference(frame, control_group=spec["control_group"], base_period=spec["base_period"],
                                      anticipation=spec["anticipation"], bootstrap=spec["ri_draws"], seed=seed,
                                      **keys)  # fmt: skip
@@ -191,7 +151,7 @@ def design_results(
             frame, statistic="twfe", bootstrap=spec["ri_draws"], seed=seed, **keys
         )
         bacon = bacon_decomposition(frame, **keys)
-        out["bacon"].append(bacon.assign(**tag, outcome=outcome, twfe=bacon.attrs["twfe"]))
+        out["bacon"].append(bacon.comparisons.assign(**tag, outcome=outcome, twfe=bacon.twfe))
         for est in spec["estimators"]:
             res = (
                 cs.aggregate("dynamic")
@@ -205,18 +165,18 @@ def design_results(
             o = res.overall
             out["summary"].append({
                 **tag, "outcome": outcome, "estimator": est, "att": o["att"], "se": o["se"],
-                "p": _p(o["att"], o["se"]), "pretrend_p": pre["p"], "pretrend_df": pre["df"],
-                "ri_p": ri["p"] if est == "cs" else np.nan, "ri_draws": ri["draws"] if est == "cs" else 0,
-                "breakdown_rm": breakdown["breakdown_rm"] if est == "cs" else np.nan,
-                "breakdown_sd": breakdown["breakdown_sd"] if est == "cs" else np.nan,
+                "p": _p(o["att"], o["se"]), "pretrend_p": pre.p, "pretrend_df": pre.df,
+                "ri_p": ri.p if est == "cs" else np.nan, "ri_draws": ri.draws if est == "cs" else 0,
+                "breakdown_rm": honest.breakdown_rm if est == "cs" else np.nan,
+                "breakdown_sd": honest.breakdown_sd if est == "cs" else np.nan,
                 "n_units": n_units, "n_treated": treated, "cohorts": cohorts, "nobs": res.nobs,
             })  # fmt: skip
         st = static_twfe(frame, controls=spec["controls"], cluster=spec["cluster"], **keys)
         out["summary"].append({
-            **tag, "outcome": outcome, "estimator": "twfe_static", "att": st["att"], "se": st["se"],
-            "p": _p(st["att"], st["se"]), "pretrend_p": np.nan, "pretrend_df": 0, "ri_p": ri_twfe["p"],
-            "ri_draws": ri_twfe["draws"], "breakdown_rm": np.nan, "breakdown_sd": np.nan, "n_units": n_units,
-            "n_treated": treated, "cohorts": cohorts, "nobs": st["nobs"],
+            **tag, "outcome": outcome, "estimator": "twfe_static", "att": st.att, "se": st.se,
+            "p": _p(st.att, st.se), "pretrend_p": np.nan, "pretrend_df": 0, "ri_p": ri_twfe.p,
+            "ri_draws": ri_twfe.draws, "breakdown_rm": np.nan, "breakdown_sd": np.nan, "n_units": n_units,
+            "n_treated": treated, "cohorts": cohorts, "nobs": st.nobs,
         })  # fmt: skip
     frames = {
         k: pd.concat(v, ignore_index=True) if k != "summary" else pd.DataFrame(v)
@@ -271,7 +231,7 @@ def design_multiverse(
         try:
             res = _estimate(sub, run, c["outcome"], c["estimator"], seed=seed, bootstrap=0)
             att, se = res.overall["att"], res.overall["se"]
-            pre = pretrend_test(res)["p"]
+            pre = pretrend_test(res).p
         except Exception as err:  # noqa: BLE001 - a spec that cannot be estimated is reported, not dropped
             logger.warning("design %s multiverse %s: %s", design, c, err)
             att, se, pre = np.nan, np.nan, np.nan

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from _did_sim import staggered
 
-from imtfp.errors import EstimationError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.did import att_gt
 
 pytestmark = pytest.mark.unit
@@ -19,9 +19,9 @@ def test_recovers_heterogeneous_group_time_effects():
 
 
 def test_options_are_checked():
-    with pytest.raises(ValueError, match="control_group"):
+    with pytest.raises(ConfigError, match="control_group"):
         att_gt(staggered(), control_group="nevertreated", **KEYS)
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ConfigError, match="method"):
         att_gt(staggered(), method="ols", **KEYS)
 
 
@@ -96,7 +96,7 @@ def test_aggregations_and_tidy():
         assert tidy["term"].iloc[-1] == "ATT" and len(tidy) == len(agg.table) + 1
     simple = res.aggregate("simple")
     assert simple.table.empty and np.isfinite(simple.overall["se"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         res.aggregate("cohort")
 
 

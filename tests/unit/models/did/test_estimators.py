@@ -36,10 +36,14 @@ def test_static_twfe_is_biased_and_bacon_explains_it():
     df = staggered()
     st = static_twfe(df, **KEYS)
     bacon = bacon_decomposition(df, **KEYS)
-    assert abs(bacon["weight"].sum() - 1) < 1e-12
-    assert abs(bacon.attrs["twfe"] - st["att"]) < 1e-10
+    comparisons = bacon.comparisons
+    assert abs(comparisons["weight"].sum() - 1) < 1e-12
+    assert abs(bacon.twfe - st.att) < 1e-10
     # forbidden comparisons (already treated as controls) carry negative estimates here
-    assert (bacon.loc[bacon["type"] == "later_vs_earlier", "estimate"] < 0).all()
+    assert (comparisons.loc[comparisons["type"] == "later_vs_earlier", "estimate"] < 0).all()
+    # the protocol: weighted averages by comparison type, whose weighted sum is the TWFE estimate
+    assert abs(float(bacon.params @ bacon.weights) - st.att) < 1e-10
+    assert st.params["ATT"] == st.att and st.bse["ATT"] == st.se
 
 
 def test_twfe_event_study_bins_endpoints():
@@ -52,33 +56,35 @@ def test_pretrend_test_rejects_a_built_in_pre_trend():
     trend = np.where(df["g"] > 0, 0.05 * (df["year"] - 2010), 0.0)
     ok = pretrend_test(sun_abraham(df, bootstrap=0, **KEYS))
     bad = pretrend_test(sun_abraham(df.assign(y=df["y"] + trend), bootstrap=0, **KEYS))
-    assert ok["p"] > 0.01 and bad["p"] < 1e-6
+    assert ok.p > 0.01 and bad.p < 1e-6
+    assert all(t.startswith("e-") for t in bad.terms) and bad.df == len(bad.terms)
 
 
 def test_honest_intervals_widen_and_breakdown_is_where_zero_enters():
     from imtfp.models.did import att_gt
 
     es = att_gt(staggered(), base_period="universal", bootstrap=0, **KEYS).aggregate("dynamic")
-    grid, bd = honest_did(es, m_grid=(0, 1, 2, 4))
+    res = honest_did(es, m_grid=(0, 1, 2, 4))
+    grid = res.table
     rm = grid[grid["restriction"] == "relative_magnitude"]
     assert (np.diff(rm["ci_high"] - rm["ci_low"]) > 0).all()
-    at, _ = honest_did(es, m_grid=(bd["breakdown_rm"],))
+    at = honest_did(es, m_grid=(res.breakdown_rm,)).table
     row = at[at["restriction"] == "relative_magnitude"].iloc[0]
     assert min(abs(row["ci_low"]), abs(row["ci_high"])) < 1e-10
 
 
 def test_randomization_inference_p_values():
     strong = randomization_inference(staggered(), bootstrap=199, seed=1, **KEYS)
-    assert strong["p"] == 1 / 200 and strong["draws"] == 199
+    assert strong.p == 1 / 200 and strong.draws == 199 and strong.pvalues["ATT"] == strong.p
     null = staggered(slope=(0.0, 0.0, 0.0))
     ps = [
-        randomization_inference(null.assign(y=null["y"] + 0 * s), bootstrap=99, seed=s, **KEYS)["p"]
+        randomization_inference(null.assign(y=null["y"] + 0 * s), bootstrap=99, seed=s, **KEYS).p
         for s in range(3)
     ]
     assert all(0 < p <= 1 for p in ps)
     # p-values under the null of many independent panels are roughly uniform
-    ps = [randomization_inference(staggered(seed=s, slope=(0, 0, 0)), bootstrap=99, seed=s, **KEYS)["p"]
+    ps = [randomization_inference(staggered(seed=s, slope=(0, 0, 0)), bootstrap=99, seed=s, **KEYS).p
           for s in range(40)]  # fmt: skip
     assert 0.02 <= np.mean(np.array(ps) < 0.2) <= 0.45
     tw = randomization_inference(staggered(), statistic="twfe", bootstrap=99, seed=1, **KEYS)
-    assert tw["p"] == 0.01
+    assert tw.p == 0.01

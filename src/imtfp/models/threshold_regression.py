@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from imtfp.core.fe import demean, group_codes
-from imtfp.core.vcov import absorbed_dof, vcov_cluster
+from imtfp.core.vcov import InferenceLimits, absorbed_dof, vcov_cluster
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import as_list, is_balanced, logger, prepare_sample, unique
 from imtfp.results import Estimates
@@ -204,6 +204,7 @@ class ThresholdResult(Estimates):
                 {
                     **tmpl,
                     "term": f"threshold{k}",
+                    "stat": True,
                     "estimate": g,
                     "se": np.nan,
                     "t": np.nan,
@@ -217,6 +218,7 @@ class ThresholdResult(Estimates):
                 {
                     **tmpl,
                     "term": f"F{k}",
+                    "stat": True,
                     "estimate": F,
                     "se": np.nan,
                     "t": np.nan,
@@ -252,6 +254,7 @@ def threshold(
     level: float = 0.95,
     time_effects: bool = False,
     cluster: str | None = None,
+    limits: InferenceLimits | None = None,
 ) -> ThresholdResult:
     """Hansen (1999) panel threshold model (see the module docstring).
 
@@ -266,6 +269,7 @@ def threshold(
     time_effects : also absorb period effects (Hansen's model has none)
     cluster : cluster variable of the regime-coefficient standard errors
         (default the entity; factor G/(G−1)·(N−1)/(N−K) as in xtreg)
+    limits : fewest clusters that covariance accepts (:class:`~imtfp.core.vcov.InferenceLimits`)
 
     Raises
     ------
@@ -281,50 +285,109 @@ def threshold(
         raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}")
     ctrl = [c for c in as_list(controls) if c not in (y, x_regime)]
     cl = cluster if cluster is not None else entity
-    df = prepare_sample(
-        data,
-        unique([y, x_regime, q] + ctrl),
-        entity=entity,
-        time=time,
-        extra=[cl] if cl not in (entity, time) else [],
-        what="threshold",
+    prob = _ThresholdProblem.build(data, y=y, x_regime=x_regime, q=q, ctrl=ctrl, entity=entity,
+                                   time=time, cluster=cl, time_effects=time_effects,
+                                   trims=trims, grid=grid)  # fmt: skip
+    found = _sequential_search(prob, n_thresholds, bootstrap, np.random.default_rng(seed))
+    cis = _lr_intervals(found["lr"], level)
+    gammas = [float(prob.gam[i]) for i in found["index"]]
+    order = np.argsort(gammas)
+    df = prob.df
+    coef = _regime_coefficients(df, y, x_regime, ctrl, prob.qv, prob.cv, sorted(gammas),
+                                prob.groups, cl, limits)  # fmt: skip
+    return ThresholdResult(
+        n_thresholds=n_thresholds,
+        thresholds=[gammas[i] for i in order],
+        ci=[cis[i] for i in order],
+        F=found["F"],
+        p_values=found["p"],
+        crit=found["crit"],
+        ssr=found["ssr"],
+        **coef,
+        dep_var=y,
+        time_fe=time_effects,
+        controls=ctrl,
+        nobs=len(df),
+        n_entities=prob.n,
+        n_periods=prob.T,
+        lr=[found["lr"][i] for i in order],
     )
-    if not is_balanced(df, entity, time):
-        raise EstimationError(
-            f"threshold: Hansen's estimator needs a balanced panel; after dropping missing values "
-            f"{df[entity].nunique()} entities × {df[time].nunique()} periods ≠ {len(df)} rows"
-        )
-    n, T = df[entity].nunique(), df[time].nunique()
-    N = len(df)
-    ty = n * (T - 1)
-    groups = [group_codes(df[entity].to_numpy())]
-    if time_effects:
-        groups.append(group_codes(df[time].to_numpy()))
-    qv = df[q].to_numpy(dtype=float)
-    cv = df[x_regime].to_numpy(dtype=float)
-    yt = demean(df[y].to_numpy(dtype=float), groups)
-    X0 = demean(df[ctrl + [x_regime]].to_numpy(dtype=float), groups)
-    gam = hansen_grid(qv, trim=trims[0], grid=grid)
-    W = demean(cv[:, None] * (qv[:, None] <= gam[None, :]), groups)
-    # annihilate the linear part
-    coefW = np.linalg.lstsq(X0, np.column_stack([yt, W]), rcond=None)[0]
-    R = np.column_stack([yt, W]) - X0 @ coefW
-    My, MW = R[:, 0], R[:, 1:]
-    H = MW.T @ MW
 
-    def stats_for(Y):
+
+@dataclass(eq=False)
+class _ThresholdProblem:
+    """The within-transformed sample, the grid and the pieces every SSR is computed from.
+
+    ``gam`` the candidate thresholds, ``X0`` the regime-independent regressors and x,
+    ``My``/``MW`` the outcome and the grid's regime columns with ``X0`` annihilated,
+    ``H = MW'MW``; ``ty = n(T − 1)`` the degrees of freedom of :math:`\\hat\\sigma^2`.
+    """
+
+    df: pd.DataFrame
+    groups: list[np.ndarray]
+    qv: np.ndarray
+    cv: np.ndarray
+    X0: np.ndarray
+    gam: np.ndarray
+    My: np.ndarray
+    MW: np.ndarray
+    H: np.ndarray
+    n: int
+    T: int
+    trims: list[float]
+    grid: int
+    time_effects: bool
+
+    @property
+    def ty(self) -> int:
+        return self.n * (self.T - 1)
+
+    @classmethod
+    def build(cls, data, *, y, x_regime, q, ctrl, entity, time, cluster, time_effects, trims, grid):
+        df = prepare_sample(data, unique([y, x_regime, q] + ctrl), entity=entity, time=time,
+                            extra=[cluster] if cluster not in (entity, time) else [],
+                            what="threshold")  # fmt: skip
+        if not is_balanced(df, entity, time):
+            raise EstimationError(
+                f"threshold: Hansen's estimator needs a balanced panel; after dropping missing "
+                f"values {df[entity].nunique()} entities × {df[time].nunique()} periods ≠ {len(df)} rows"
+            )
+        groups = [group_codes(df[entity].to_numpy())]
+        if time_effects:
+            groups.append(group_codes(df[time].to_numpy()))
+        qv = df[q].to_numpy(dtype=float)
+        cv = df[x_regime].to_numpy(dtype=float)
+        yt = demean(df[y].to_numpy(dtype=float), groups)
+        X0 = demean(df[ctrl + [x_regime]].to_numpy(dtype=float), groups)
+        gam = hansen_grid(qv, trim=trims[0], grid=grid)
+        W = demean(cv[:, None] * (qv[:, None] <= gam[None, :]), groups)
+        # annihilate the linear part
+        coefW = np.linalg.lstsq(X0, np.column_stack([yt, W]), rcond=None)[0]
+        R = np.column_stack([yt, W]) - X0 @ coefW
+        My, MW = R[:, 0], R[:, 1:]
+        return cls(df, groups, qv, cv, X0, gam, My, MW, MW.T @ MW, df[entity].nunique(),
+                   df[time].nunique(), trims, grid, time_effects)  # fmt: skip
+
+    def stats_for(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """S0 (B,) and r (P, B) for a (N, B) block of within-space responses."""
-        MY = Y - X0 @ np.linalg.lstsq(X0, Y, rcond=None)[0]
-        return np.einsum("nb,nb->b", MY, MY), MW.T @ MY
+        MY = Y - self.X0 @ np.linalg.lstsq(self.X0, Y, rcond=None)[0]
+        return np.einsum("nb,nb->b", MY, MY), self.MW.T @ MY
 
-    S0, r = stats_for(My[:, None])
+
+def _sequential_search(prob: _ThresholdProblem, n_thresholds: int, bootstrap: int, rng) -> dict:
+    """Thresholds 1..k found one after the other (Bai 1997), each tested against one fewer.
+
+    Returns ``index`` (grid index of each threshold, the first refined given the second),
+    ``F``, ``p``, ``crit`` (bootstrap p and critical values of each F test), ``ssr``
+    (S_0 … S_k) and ``lr`` ((grid, LR statistic) per threshold).
+    """
+    S0, r = prob.stats_for(prob.My[:, None])
+    gam, H, ty, grid, trims = prob.gam, prob.H, prob.ty, prob.grid, prob.trims
     fixed = np.empty((1, 0), dtype=int)
     thresholds_idx: list[int] = []
     search_idx: list[int] = []  # thresholds conditioned on (unrefined first, as Hansen's code)
     ssr = [float(S0[0])]
     F, pvals, crits, lrs = [], [], [], []
-    rng = np.random.default_rng(seed)
-
     for k in range(1, n_thresholds + 1):
         trim_pts = int(round(grid * trims[k - 1]))
         best, Sk, Sprev, S = _search(S0, r, H, fixed, trim_pts)
@@ -334,36 +397,13 @@ def threshold(
         F.append(Fk)
         lrs.append((gam, (S[:, 0] - Sk) / (Sk / ty)))
         if bootstrap:
-            p, c = _bootstrap_F(
-                Fk,
-                k,
-                fixed[0][: k - 1],
-                My,
-                X0,
-                MW,
-                H,
-                stats_for,
-                groups,
-                n,
-                T,
-                ty,
-                trims,
-                grid,
-                bootstrap,
-                rng,
-                time_effects,
-            )
+            p, c = _bootstrap_F(prob, Fk, k, fixed[0][: k - 1], bootstrap, rng)
         else:
             p, c = np.nan, (np.nan, np.nan, np.nan)
         pvals.append(p)
         crits.append(c)
-        logger.info(
-            "threshold: model with %d threshold(s): gamma=%.6g F=%.4g bootstrap p=%.4g",
-            k,
-            gam[idx],
-            Fk,
-            p,
-        )
+        logger.info("threshold: model with %d threshold(s): gamma=%.6g F=%.4g bootstrap p=%.4g",
+                    k, gam[idx], Fk, p)  # fmt: skip
         thresholds_idx.append(idx)
         search_idx.append(idx)
         fixed = np.array([search_idx], dtype=int)
@@ -375,38 +415,22 @@ def threshold(
             b1, S1r, _, Sr = _search(S0, r, H, np.array([[idx]]), trim_pts2)
             thresholds_idx[0] = int(b1[0])
             lrs[0] = (gam, (Sr[:, 0] - float(S1r[0])) / (float(S1r[0]) / ty))
+    return {"index": thresholds_idx, "F": F, "p": pvals, "crit": crits, "ssr": ssr, "lr": lrs}
 
+
+def _lr_intervals(lrs: list, level: float) -> list[tuple[float, float]]:
+    """[min, max] of the grid points with LR(γ) ≤ c(α) = −2 ln(1 − √level) (Hansen's rule)."""
     level_c = -2 * math.log(1 - math.sqrt(level))
     cis = []
     for g_, lr in lrs:
         inside = g_[np.isfinite(lr) & (lr <= level_c)]
         cis.append((float(inside.min()), float(inside.max())) if len(inside) else (np.nan, np.nan))
-    gammas = [float(gam[i]) for i in thresholds_idx]
-    order = np.argsort(gammas)
-    coef = _regime_coefficients(df, y, x_regime, ctrl, qv, cv, sorted(gammas), groups, cl)
-    return ThresholdResult(
-        n_thresholds=n_thresholds,
-        thresholds=[gammas[i] for i in order],
-        ci=[cis[i] for i in order],
-        F=F,
-        p_values=pvals,
-        crit=crits,
-        ssr=ssr,
-        **coef,
-        dep_var=y,
-        time_fe=time_effects,
-        controls=ctrl,
-        nobs=N,
-        n_entities=n,
-        n_periods=T,
-        lr=[lrs[i] for i in order],
-    )
+    return cis
 
 
-def _bootstrap_F(
-    Fk, k, fixed_hat, My, X0, MW, H, stats_for, groups, n, T, ty, trims, grid, B, rng, time_effects
-):
+def _bootstrap_F(prob: _ThresholdProblem, Fk, k, fixed_hat, B, rng):
     """Bootstrap p-value of F_k: residuals of the (k−1)-threshold model resampled by entity."""
+    X0, MW, My, H, n, T, ty = prob.X0, prob.MW, prob.My, prob.H, prob.n, prob.T, prob.ty
     if k > 1:
         Z = np.column_stack([X0, MW[:, fixed_hat]])
     else:
@@ -423,13 +447,13 @@ def _bootstrap_F(
         stop = min(B, start + step)
         draws = rng.integers(0, n, size=(stop - start, n))
         E = e[draws].reshape(stop - start, n * T).T  # (N, b)
-        if time_effects:
-            E = demean(E, groups)
-        S0b, rb = stats_for(fitted[:, None] + E)
+        if prob.time_effects:
+            E = demean(E, prob.groups)
+        S0b, rb = prob.stats_for(fitted[:, None] + E)
         fixed = np.empty((stop - start, 0), dtype=int)
         S_prev = S0b
         for j in range(1, k + 1):
-            best, Sj, _, _ = _search(S0b, rb, H, fixed, int(round(grid * trims[k - 1])))
+            best, Sj, _, _ = _search(S0b, rb, H, fixed, int(round(prob.grid * prob.trims[k - 1])))
             if j < k:
                 S_prev = Sj
             fixed = np.column_stack([fixed, best])
@@ -442,7 +466,7 @@ def _bootstrap_F(
     return p, crit
 
 
-def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl) -> dict:
+def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl, limits=None) -> dict:
     """Within regression with one slope of x per regime; clustered SEs (xtreg convention).
 
     Returns the protocol fields ``terms``, ``coef``, ``vcov``, ``df_inf`` (G − 1),
@@ -464,7 +488,7 @@ def _regime_coefficients(df, y, x_regime, ctrl, qv, cv, gammas, groups, cl) -> d
     resid = yt - Xt @ beta
     codes = group_codes(df[cl].to_numpy())
     k_df = X.shape[1] + 1 + absorbed_dof(groups, [codes])
-    V = vcov_cluster(Xt, resid, xtx_inv, codes, k_df=k_df)
+    V = vcov_cluster(Xt, resid, xtx_inv, codes, k_df=k_df, limits=limits)
     G = int(codes.max()) + 1
     r2 = 1 - float(resid @ resid) / float(yt @ yt)
     return {

@@ -50,6 +50,7 @@ from imtfp.core.bootstrap import (
 )
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
+from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import (
     CovType,
@@ -252,6 +253,7 @@ class MediationResult(Estimates):
                     **inference_row(p.estimate, p.se, p.df, level),
                     "r2_within": p.r2_within,
                     "dep_var": p.dep_var,
+                    "stat": False,
                 }
             )
         if self.mode == "stepwise":
@@ -267,6 +269,7 @@ class MediationResult(Estimates):
                     "ci_low": self.ci_percentile[0],
                     "ci_high": self.ci_percentile[1],
                     "cov": f"{self.cov}; bootstrap percentile CI, B={self.bootstrap}",
+                    "stat": False,
                 }
             )
             rows.append(
@@ -277,6 +280,7 @@ class MediationResult(Estimates):
                     "ci_low": self.ci_bc[0],
                     "ci_high": self.ci_bc[1],
                     "cov": f"{self.cov}; bootstrap bias-corrected CI, B={self.bootstrap}",
+                    "stat": True,
                 }
             )
             for name in ("sobel", "aroian", "goodman"):
@@ -287,10 +291,16 @@ class MediationResult(Estimates):
                         "estimate": getattr(self, f"{name}_z"),
                         "se": getattr(self, f"{name}_se"),
                         "p": getattr(self, f"{name}_p"),
+                        "stat": True,
                     }
                 )
             rows.append(
-                {**ind, "term": "proportion_mediated", "estimate": self.proportion_mediated}
+                {
+                    **ind,
+                    "term": "proportion_mediated",
+                    "estimate": self.proportion_mediated,
+                    "stat": True,
+                }
             )
         return tidy_frame(rows)
 
@@ -430,6 +440,7 @@ def mediation(
     seed: int,
     mode: MediationMode = "stepwise",
     level: float = 0.95,
+    limits: InferenceLimits | None = None,
 ) -> MediationResult:
     """Mediation of the effect of ``x`` on ``y`` through ``m`` (see module docstring).
 
@@ -441,6 +452,7 @@ def mediation(
     bootstrap : number of cluster-bootstrap draws of a·b (0 to skip)
     seed : seed of the bootstrap draws
     mode : ``stepwise`` (all three equations) or ``two_step`` (X→M only)
+    limits : fewest clusters the path covariances accept (:class:`~imtfp.core.vcov.InferenceLimits`)
 
     Returns
     -------
@@ -462,7 +474,7 @@ def mediation(
     df = prepare_sample(
         data, [y, x, m] + controls, entity=entity, time=time, what=f"mediation via {m}"
     )
-    kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov)
+    kw = dict(controls=controls, entity=entity, time=time, effects=effects, cov=cov, limits=limits)
     fit_a = fit_twfe(df, y=m, x=x, what=f"mediation a-path ({m})", **kw)
     paths = {"a": _path("a", fit_a, x)}
     common = dict(
