@@ -13,7 +13,7 @@ MODULES = [
     "imtfp.models.formula",
     "imtfp.models.iv",
     "imtfp.models.multiverse",
-    "imtfp.models.mediation",
+    "imtfp.models.mediation_analysis",
     "imtfp.models.did.cs",
     "imtfp.core.fe",
     "imtfp.core.wild",

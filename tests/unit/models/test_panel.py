@@ -84,7 +84,7 @@ def test_inference_panel_columns(panel):
         (dict(effects="both"), ConfigError, "'both'"),
         (dict(cov="hc3"), ConfigError, "'hc3'"),
         (dict(x="nope"), ConfigError, "nope"),
-        (dict(x="y"), ConfigError, "also a regressor"),
+        (dict(x="y"), EstimationError, "also a regressor"),
         (dict(entity=None, effects="entity"), ConfigError, "entity"),
     ],
 )
