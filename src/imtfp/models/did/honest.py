@@ -66,7 +66,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import linalg, optimize, special, stats
 
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.options import check_option
@@ -172,8 +172,77 @@ def _gamma_basis(l_vec: np.ndarray) -> np.ndarray:
 def _dual_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Vertices :math:`\\lambda` (rows) of :math:`\\{\\lambda\\ge0: sd'\\lambda = 1, X'\\lambda = 0\\}`.
 
-    Basic feasible solutions: supports of size r (the rank of the equality system) whose square
-    system is regular and whose solution is non-negative; duplicates (degenerate vertices) removed.
+    They are the extreme rays of the cone :math:`\\{\\lambda \\ge 0: X'\\lambda = 0\\}`
+    (:func:`cone_rays`, which does not depend on sd), each scaled to :math:`sd'\\lambda = 1`.
+    """
+    rays = cone_rays(X)
+    return rays / (rays @ sd)[:, None]
+
+
+_RAYS: dict[bytes, np.ndarray] = {}
+
+
+def cone_rays(X: np.ndarray) -> np.ndarray:
+    """Extreme rays of :math:`\\{\\lambda \\ge 0: X'\\lambda = 0\\}`, rows scaled to sum 1 (cached).
+
+    Relative-magnitude moments come in pairs :math:`x, -x` (upper and lower bound of one post
+    period change). Then :math:`e_i + e_j` of every pair is a ray, and any other extreme ray uses
+    one row of each pair with signed weights :math:`\\mu` in the null space of the first rows'
+    :math:`X_h'`; with a one-dimensional null space :math:`\\{t\\,n\\}` those are :math:`\\pm n`
+    split into positive and negative parts — :math:`T + 2` rays in all. Other shapes: all basic
+    feasible solutions of :math:`\\{\\lambda\\ge0: 1'\\lambda = 1, X'\\lambda = 0\\}` (supports of
+    the rank of the system, regular and non-negative), at most :data:`MAX_SUPPORTS` candidates.
+    """
+    X = np.asarray(X, dtype=float).reshape(X.shape[0], -1)
+    key = X.shape[0].to_bytes(4, "little") + np.round(X, 12).tobytes()
+    if key not in _RAYS:
+        rays = _paired_rays(X)
+        _RAYS[key] = rays if rays is not None else _enumerate_vertices(np.ones(X.shape[0]), X)
+    return _RAYS[key]
+
+
+def _paired_rays(X: np.ndarray) -> np.ndarray | None:
+    m = X.shape[0]
+    if X.shape[1] == 0:
+        return None
+    scale = max(1.0, float(np.abs(X).max()))
+    zero = np.abs(X).max(axis=1) <= 1e-12 * scale  # a moment without nuisance: a ray on its own
+    partner = -np.ones(m, dtype=int)
+    for i in np.flatnonzero(~zero):
+        if partner[i] >= 0:
+            continue
+        for j in range(i + 1, m):
+            if not zero[j] and partner[j] < 0 and np.abs(X[i] + X[j]).max() <= 1e-12 * scale:
+                partner[i], partner[j] = j, i
+                break
+    if (partner[~zero] < 0).any():
+        return None
+    first = np.flatnonzero(partner > np.arange(m))
+    null = linalg.null_space(X[first].T) if first.size else np.zeros((0, 0))
+    if null.shape[1] > 1:
+        return None
+    rays = [np.eye(m)[i] for i in np.flatnonzero(zero)]
+    for i in first:
+        r = np.zeros(m)
+        r[[i, partner[i]]] = 1.0
+        rays.append(r)
+    if null.shape[1] == 1:
+        n = null[:, 0] / np.abs(null[:, 0]).max()
+        n[np.abs(n) < 1e-12] = 0.0
+        for mu in (n, -n):
+            r = np.zeros(m)
+            r[first] = np.clip(mu, 0, None)
+            r[partner[first]] = np.clip(-mu, 0, None)
+            rays.append(r)
+    rays = np.array(rays)
+    return rays / rays.sum(axis=1, keepdims=True)
+
+
+def _enumerate_vertices(sd: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Basic feasible solutions of :math:`\\{\\lambda\\ge0: sd'\\lambda = 1, X'\\lambda = 0\\}`.
+
+    Supports of size r (the rank of the equality system) whose square system is regular and whose
+    solution is non-negative; duplicates (degenerate vertices) removed.
     """
     m = sd.size
     E_all = np.vstack([sd, X.T]) if X.size else sd[None, :]
@@ -360,22 +429,41 @@ def rm_interval(
     """C-LF confidence set under :math:`\\Delta^{RM}(\\bar M)` as (lb, ub) of the accepted grid.
 
     The grid is HonestDiD's, :math:`\\pm 20\\,\\mathrm{sd}(\\hat\\theta)` around 0 with
-    ``grid_points`` points; when the accepted set touches an end the grid is widened (three
-    times, each time by the set's own span) rather than reporting a cut-off interval.
+    ``grid_points`` points. When the set is not inside it (an estimate more than 20 sd from 0)
+    the grid is extended at the same step to 20 sd beyond the estimate and its identified set,
+    and widened further while the set touches an end, rather than reporting a cut-off interval.
     """
     sd_theta = float(np.sqrt(l_vec @ sigma[num_pre:, num_pre:] @ l_vec))
     lo, hi = -GRID_HALF_WIDTH * sd_theta, GRID_HALF_WIDTH * sd_theta
     pieces = list(_rm_pieces(num_pre, num_post, mbar))
-    for _ in range(4):
-        grid = np.linspace(lo, hi, grid_points)
-        accept = np.zeros(grid_points, dtype=bool)
+    step = (hi - lo) / (grid_points - 1)
+
+    def accepted(grid: np.ndarray) -> np.ndarray:
+        out = np.zeros(grid.size, dtype=bool)
         for A, rows in pieces:
-            accept |= arp_accept(A, np.zeros(A.shape[0]), betahat, sigma, l_vec, num_pre, grid,
-                                 alpha=alpha, rows=rows, lf_draws=lf_draws, normals=normals)  # fmt: skip
-        if not (accept[0] or accept[-1]):
-            break
-        span = hi - lo
-        lo, hi = (lo - span if accept[0] else lo), (hi + span if accept[-1] else hi)
+            out |= arp_accept(A, np.zeros(A.shape[0]), betahat, sigma, l_vec, num_pre, grid,
+                              alpha=alpha, rows=rows, lf_draws=lf_draws, normals=normals)  # fmt: skip
+        return out
+
+    grid = np.linspace(lo, hi, grid_points)
+    accept = accepted(grid)
+    if not accept.any() or accept[0] or accept[-1]:
+        # HonestDiD's grid misses the set (an estimate beyond 20 sd from 0): cover the estimate and
+        # its identified set with 20 sd on either side, at the same step, widening until closed
+        theta = float(l_vec @ betahat[num_pre:])
+        id_lb, id_ub = identified_set(betahat, num_pre=num_pre, num_post=num_post,
+                                      restriction="relative_magnitude", M=mbar, target=l_vec)  # fmt: skip
+        span = (id_ub - id_lb) if np.isfinite(id_ub - id_lb) else 0.0
+        lo = min(lo, theta - span - GRID_HALF_WIDTH * sd_theta)
+        hi = max(hi, theta + span + GRID_HALF_WIDTH * sd_theta)
+        for _ in range(4):
+            n = min(int(np.ceil((hi - lo) / step)) + 1, 20 * grid_points)
+            grid = np.linspace(lo, hi, n)
+            accept = accepted(grid)
+            if not (accept[0] or accept[-1]):
+                break
+            width = hi - lo
+            lo, hi = (lo - width if accept[0] else lo), (hi + width if accept[-1] else hi)
     return _grid_bounds(accept, grid)
 
 
@@ -461,25 +549,35 @@ def flci(
         bias = Ms * (const + U.sum())
         return chi(p, bias / sd) * sd
 
+    def half_grad(z):
+        # d(σχ(t)) = (χ(t) − tχ'(t)) dσ + χ'(t) db, t = b/σ; χ' from differentiating
+        # Φ(χ − t) − Φ(−χ − t) = p: χ' = (φ(χ − t) − φ(χ + t)) / (φ(χ − t) + φ(χ + t))
+        w, U = z[:num_pre], z[num_pre:]
+        sd = math.sqrt(var(w))
+        dsd = (2 * Qs @ w + qs) / (2 * sd)
+        t = Ms * (const + U.sum()) / sd
+        c = float(folded_normal_quantile(p, t))
+        fm, fp = math.exp(-0.5 * (c - t) ** 2), math.exp(-0.5 * (c + t) ** 2)
+        dc = (fm - fp) / (fm + fp)
+        return np.concatenate([(c - t * dc) * dsd, np.full(num_pre, dc * Ms)])
+
+    eye = np.eye(num_pre)
     w0 = np.zeros(num_pre)
     w0[-1] = total  # the minimum-bias weights (HonestDiD's h0): extrapolate the last pre slope
-    z0 = np.concatenate([w0, np.abs(L @ w0) + 1e-9])
+    w1 = np.full(num_pre, total / num_pre)
     cons = [
-        {"type": "eq", "fun": lambda z: np.array([z[:num_pre].sum() - total])},
-        {"type": "ineq", "fun": lambda z: z[num_pre:] - L @ z[:num_pre]},
-        {"type": "ineq", "fun": lambda z: z[num_pre:] + L @ z[:num_pre]},
-    ]
+        {"type": "eq", "fun": lambda z: np.array([z[:num_pre].sum() - total]),
+         "jac": lambda z: np.concatenate([np.ones(num_pre), np.zeros(num_pre)])[None, :]},
+        {"type": "ineq", "fun": lambda z: z[num_pre:] - L @ z[:num_pre],
+         "jac": lambda z: np.hstack([-L, eye])},
+        {"type": "ineq", "fun": lambda z: z[num_pre:] + L @ z[:num_pre],
+         "jac": lambda z: np.hstack([L, eye])},
+    ]  # fmt: skip
     best = None
-    for start in (
-        z0,
-        np.concatenate(
-            [
-                np.full(num_pre, total / num_pre),
-                np.abs(L @ np.full(num_pre, total / num_pre)) + 1e-9,
-            ]
-        ),
-    ):
+    for w_start in (w0, w1):
+        start = np.concatenate([w_start, np.abs(L @ w_start) + 1e-9])
         res = optimize.minimize(half, start, method="SLSQP", constraints=cons,
+                                jac=half_grad if folded_quantile is None else None,
                                 options={"ftol": 1e-14, "maxiter": 1000})  # fmt: skip
         if best is None or res.fun < best.fun:
             best = res
@@ -620,7 +718,12 @@ def breakdown_value(
 ) -> float:
     """Largest M (or :math:`\\bar M`) whose robust set still excludes 0; 0 if the set at M = 0
     contains 0, ``inf`` if no M up to :math:`10^3` (relative magnitudes) or :math:`10^3\\,\\mathrm{sd}`
-    (smoothness) brings 0 in. Bisection to ``tol`` (relative magnitudes) or ``tol``·sd(θ̂)."""
+    (smoothness) brings 0 in. Bisection to ``tol`` (relative magnitudes) or ``tol``·sd(θ̂).
+
+    Relative magnitudes: 0 is excluded when the C-LF test rejects θ = 0 under every polyhedron
+    of :math:`\\Delta^{RM}(\\bar M)` (the test the set inverts, evaluated at 0 itself rather than
+    on the grid); smoothness: when the FLCI excludes 0.
+    """
     b, V = _check_inputs(betahat, sigma, num_pre, num_post)
     l_vec = target_weights(target, num_post)
     unit = (
@@ -629,10 +732,28 @@ def breakdown_value(
         else float(np.sqrt(l_vec @ V[num_pre:, num_pre:] @ l_vec))
     )
 
+    draw = normals or _default_normals(seed)
+
     def excludes_zero(m: float) -> bool:
-        out = honest_intervals(b, V, num_pre=num_pre, num_post=num_post, restriction=restriction,
-                               M=[m], target=l_vec, level=level, seed=seed, normals=normals).iloc[0]  # fmt: skip
-        return bool(np.isfinite(out["lb"]) and (out["lb"] > 0 or out["ub"] < 0))
+        if restriction == "relative_magnitude":
+            return not any(
+                arp_accept(
+                    A,
+                    np.zeros(A.shape[0]),
+                    b,
+                    V,
+                    l_vec,
+                    num_pre,
+                    np.zeros(1),
+                    alpha=1 - level,
+                    rows=rows,
+                    normals=draw,
+                )[0]  # fmt: skip
+                for A, rows in _rm_pieces(num_pre, num_post, m)
+            )
+        lb, ub, _ = flci(b, V, num_pre=num_pre, num_post=num_post, M=m, l_vec=l_vec,
+                         alpha=1 - level)  # fmt: skip
+        return bool(lb > 0 or ub < 0)
 
     if not excludes_zero(0.0):
         return 0.0

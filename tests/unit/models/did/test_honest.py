@@ -108,3 +108,19 @@ def test_bad_inputs_raise_imtfp_errors():
         honest_intervals(b, V, num_pre=3, num_post=3)
     with pytest.raises(EstimationError):
         honest_intervals(b, -V, num_pre=4, num_post=3)
+
+
+@pytest.mark.parametrize(("num_pre", "num_post"), [(1, 2), (3, 3), (2, 5), (4, 4)])
+def test_paired_rays_equal_the_enumerated_vertices(num_pre, num_post):
+    # the closed form for relative-magnitude moments against brute-force basis enumeration
+    from imtfp.models.did.honest import _enumerate_vertices, _gamma_basis, cone_rays, rm_constraints
+
+    for l_vec in (np.eye(num_post)[0], np.full(num_post, 1 / num_post)):
+        for s in range(-(num_pre - 1), 1):
+            for positive in (True, False):
+                A = rm_constraints(num_pre, num_post, 1.3, s, positive)
+                rows = np.flatnonzero((A[:, num_pre:] != 0).any(axis=1))
+                X = (A[:, num_pre:] @ np.linalg.inv(_gamma_basis(l_vec)))[rows, 1:]
+                fast = {tuple(np.round(v, 8)) for v in cone_rays(X)}
+                slow = {tuple(np.round(v, 8)) for v in _enumerate_vertices(np.ones(rows.size), X)}
+                assert fast == slow
