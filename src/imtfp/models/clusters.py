@@ -14,7 +14,7 @@ computed from the estimation sample of each column:
   absorbed effects) as the column.
 
 The sample of a column follows the stage's column names: ``region=<value>`` keeps the rows of
-that region (``heterogeneity.region_column``), ``period=<name>`` the years of
+that region (``heterogeneity.region_column``, after ``heterogeneity.merge``), ``period=<name>`` the years of
 ``heterogeneity.periods[name]``; every other column uses the whole panel.
 """
 
@@ -29,6 +29,7 @@ from imtfp.core.fe import group_codes
 from imtfp.core.wild import wild_cluster_bootstrap
 from imtfp.errors import EstimationError
 from imtfp.models._common import as_list, logger
+from imtfp.models.heterogeneity import merge_groups
 
 #: Draws of the wild bootstrap when the config gives none.
 DEFAULT_DRAWS = 9999
@@ -44,7 +45,8 @@ def column_sample(panel: pd.DataFrame, column: str, spec: Mapping) -> pd.DataFra
         return panel[(panel[time] >= start) & (panel[time] <= end)]
     region_col = het.get("region_column", "region")
     if sep and key == region_col and region_col in panel:
-        return panel[panel[region_col].astype(str) == value]
+        merged, _ = merge_groups(panel[region_col], het.get("merge"))
+        return panel[merged.astype(str) == value]
     return panel
 
 

@@ -141,9 +141,14 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     Columns: ``region=<value>``, ``period=<name>`` (split samples),
     ``moderator=<name>`` (interaction rows and ``me_qNN`` marginal effects)
     and ``equality:<region column>`` with one row ``equality_F`` (estimate
-    = Wald F that the coefficient of x is equal across regions, p its
-    p-value). ``seed`` is unused.
+    = Wald F that the coefficient of x is equal across regions, p its wild
+    cluster bootstrap p-value with ``models.inference.wild_bootstrap`` draws
+    and ``seed``; ``p_analytic`` from F(q, G − 1)). ``heterogeneity.merge``
+    folds small regions into named ones (rows say ``merged_from``); a region
+    below ``models.min_clusters`` clusters is otherwise refused.
     """
+    from imtfp.models.clusters import wild_settings
+
     het = spec.get("heterogeneity", {}) or {}
     x = as_list(spec["x"])
     ctrl = x[1:] + as_list(spec.get("controls", []))
@@ -156,8 +161,15 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     if by is not None or periods:
         frames.append(
             split_samples(
-                panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
-            )
+                panel,
+                y=spec["y"],
+                x=x[0],
+                controls=ctrl,
+                by=by,
+                periods=periods,
+                merge=het.get("merge"),
+                **common,
+            )  # fmt: skip
         )
     for name, col in (het.get("moderators") or {}).items():
         frames.append(
@@ -172,7 +184,10 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
             )
         )
     if by is not None and het.get("equality_test", True):
-        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
+        draws, weights = wild_settings(spec)
+        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl,
+                                   merge=het.get("merge"), bootstrap=draws, weights=weights,
+                                   seed=seed, **common)  # fmt: skip
         frames.append(
             tidy_frame(
                 [
@@ -182,7 +197,11 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
                         "term": "equality_F",
                         "estimate": test.F,
                         "p": test.p,
-                        "cov": spec.get("cov", "clustered"),
+                        "p_analytic": test.p_analytic,
+                        "cov": f"wild_bootstrap ({test.weights}, B={test.bootstrap})",
+                        "merged_from": ";".join(
+                            f"{k}<-{','.join(v)}" for k, v in test.merged.items()
+                        ),
                         "dep_var": spec["y"],
                         "controls": ",".join(ctrl),
                     }
