@@ -12,13 +12,10 @@ from imtfp.models.multiverse import (
     chunk_specs,
     estimate_specifications,
     find_spec,
-    outcome_summaries,
     specification_curve_summary,
     specification_grid,
-    standardise,
-    time_effects,
-    within_sd,
 )
+from imtfp.models.multiverse_summary import outcome_summaries, standardise, time_effects, within_sd
 
 log = logging.getLogger("imtfp.robustness")
 KEY = ["province", "year"]
@@ -74,13 +71,13 @@ def collect_multiverse(
 
     * ``results`` — every specification; with ``data`` (the analysis frame merged with the
       multiverse measures) also ``estimate_std``, ``ci_low_std``, ``ci_high_std`` per within-SD of
-      x and y (:func:`~imtfp.models.multiverse.standardise`), ``time_effects`` and ``headline``
+      x and y (:func:`~imtfp.models.multiverse_summary.standardise`), ``time_effects`` and ``headline``
       (the specification counts in its outcome's headline share): the data of the per-outcome
       specification curves;
     * ``summary`` — the one-row headline (:func:`~imtfp.models.multiverse.specification_curve_summary`)
       over the baseline outcome's specifications with time effects, with ``outcome``,
       ``n_specs_all`` and ``n_excluded`` saying what was left out;
-    * ``by_outcome`` — :func:`~imtfp.models.multiverse.outcome_summaries`, one row per outcome.
+    * ``by_outcome`` — :func:`~imtfp.models.multiverse_summary.outcome_summaries`, one row per outcome.
 
     ``multiverse.summary.require_time_effects`` (default true) keeps specifications without time
     effects out of the headline shares; false puts them back, and the rows say which rule ran.

@@ -5,13 +5,8 @@ import pandas as pd
 import pytest
 
 from imtfp.errors import ConfigError
-from imtfp.models.multiverse import (
-    estimate_specifications,
-    outcome_summaries,
-    specification_grid,
-    standardise,
-    within_sd,
-)
+from imtfp.models.multiverse import estimate_specifications, specification_grid
+from imtfp.models.multiverse_summary import outcome_summaries, standardise, within_sd
 from imtfp.robustness import collect_multiverse
 
 pytestmark = pytest.mark.unit
