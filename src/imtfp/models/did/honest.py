@@ -51,10 +51,10 @@ solver stacks for what is here a few vectorised array operations, one HiGHS line
 per identified-set bound (:func:`scipy.optimize.linprog`) and one smooth convex minimisation for
 the FLCI (:func:`scipy.optimize.minimize`, SLSQP). Where HonestDiD draws random numbers (the
 least-favourable critical value, and its simulated folded-normal quantile) the draws come from
-``seed``; the folded-normal quantile is computed exactly here. The vertex enumeration grows as
-:math:`\binom{m}{k+1}` (m moments, k nuisance directions); event windows beyond
-:data:`MAX_SUPPORTS` candidate vertices raise :class:`~imtfp.errors.EstimationError` asking for
-a shorter window.
+``seed``; the folded-normal quantile is computed exactly here. The dual vertices of the
+relative-magnitude moments are known in closed form (:func:`cone_rays`: the moments come in
+:math:`\pm` pairs); other moment sets are enumerated, up to :data:`MAX_SUPPORTS` candidate bases
+(beyond that :class:`~imtfp.errors.EstimationError` asks for a shorter event window).
 """
 
 from __future__ import annotations
@@ -196,6 +196,8 @@ def cone_rays(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=float).reshape(X.shape[0], -1)
     key = X.shape[0].to_bytes(4, "little") + np.round(X, 12).tobytes()
     if key not in _RAYS:
+        if len(_RAYS) > 256:  # one entry per (target, event window): a long run never needs more
+            _RAYS.clear()
         rays = _paired_rays(X)
         _RAYS[key] = rays if rays is not None else _enumerate_vertices(np.ones(X.shape[0]), X)
     return _RAYS[key]
