@@ -97,11 +97,14 @@ def _att_cell(r, dec: int, options) -> Cell:
     return num_cell(r.att, dec, _stars(r.p, options) if _credible(r) else "")
 
 
-def _credibility_note(labels: Labels, s: pd.DataFrame) -> list[str]:
-    """The note that says why some estimates lost their stars, with the rule in force."""
-    if "stars_allowed" not in s or s["stars_allowed"].fillna(True).astype(bool).all():
+def _credibility_note(labels: Labels, s: pd.DataFrame, options) -> list[str]:
+    """The note that says why estimates that would carry stars lost them, with the rule in force."""
+    if "stars_allowed" not in s:
         return []
-    bad = s[~s["stars_allowed"].fillna(True).astype(bool)]
+    starred = s["p"].map(lambda p: bool(_stars(p, options)) if pd.notna(p) else False)
+    bad = s[~s["stars_allowed"].fillna(True).astype(bool) & starred]
+    if bad.empty:
+        return []
     sep = "; " if labels.language == "en" else "；"
     reasons = []
     for key in ("pretrend", "breakdown"):
@@ -158,7 +161,7 @@ def _results(inputs, options, labels):
         column_groups={c: c.split(":")[0] for c in cols}, title="",
     )  # fmt: skip
     cohorts = "; ".join(dict.fromkeys(s["cohorts"].astype(str)))
-    body = [_note(labels, "results", cohorts=cohorts), *_credibility_note(labels, s)]
+    body = [_note(labels, "results", cohorts=cohorts), *_credibility_note(labels, s, options)]
     return table, body
 
 

@@ -100,3 +100,11 @@ def test_flagged_estimates_print_without_stars_and_a_note_says_why(inputs, langu
     note = " ".join(after.notes)
     reason = "pre-trend test rejects" if language == "en" else "平行趋势检验拒绝"
     assert reason in note and "0.05" in note and reason not in " ".join(before.notes)
+
+
+def test_no_note_when_only_insignificant_estimates_are_flagged(inputs):
+    s = inputs["summary"].copy()
+    s[["stars_allowed", "flag_breakdown", "p"]] = [False, True, 0.5]  # nothing would have stars
+    table = did_table("results", {**inputs, "summary": s}, {"report": {"language": "en"}},
+                      design="d", prov=PROV, simulated=False)  # fmt: skip
+    assert "diagnostics contradict" not in " ".join(table.notes)
