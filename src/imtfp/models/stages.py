@@ -164,9 +164,14 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     Columns: ``region=<value>``, ``period=<name>`` (split samples),
     ``moderator=<name>`` (interaction rows and ``me_qNN`` marginal effects)
     and ``equality:<region column>`` with one row ``equality_F`` (estimate
-    = Wald F that the coefficient of x is equal across regions, p its
-    p-value). ``seed`` is unused.
+    = Wald F that the coefficient of x is equal across regions, p its wild
+    cluster bootstrap p-value with ``models.inference.wild_bootstrap`` draws
+    and ``seed``; ``p_analytic`` from F(q, G − 1)). ``heterogeneity.merge``
+    folds small regions into named ones (rows say ``merged_from``); a region
+    below ``models.min_clusters`` clusters is otherwise refused.
     """
+    from imtfp.models.clusters import wild_settings
+
     het = spec["heterogeneity"]
     x = as_list(spec["x"])
     ctrl = x[1:] + as_list(spec["controls"])
@@ -176,14 +181,28 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     periods = het["periods"]
     if by is not None or periods:
         fits = split_samples(
-            panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
+            panel,
+            y=spec["y"],
+            x=x[0],
+            controls=ctrl,
+            by=by,
+            periods=periods,
+            merge=het["merge"],
+            **common,
         )
-        frames.append(fits.tidy(table="heterogeneity"))
+        frames.append(
+            fits.tidy(table="heterogeneity").assign(
+                merged_from=lambda d: d["column"].map(fits.merged_from).fillna("")
+            )
+        )
     for name, col in het["moderators"].items():
         res = moderation(panel, y=spec["y"], x=x[0], moderator=col, controls=ctrl, **common)
         frames.append(res.tidy(table="heterogeneity", column=f"moderator={name}"))
     if by is not None and het["equality_test"]:
-        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
+        draws, weights = wild_settings(spec)
+        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl,
+                                   merge=het["merge"], bootstrap=draws, weights=weights,
+                                   seed=seed, **common)  # fmt: skip
         frames.append(
             tidy_frame(
                 [
@@ -193,7 +212,11 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
                         "term": "equality_F",
                         "estimate": test.F,
                         "p": test.p,
-                        "cov": spec["cov"],
+                        "p_analytic": test.p_analytic,
+                        "cov": f"wild_bootstrap ({test.weights}, B={test.bootstrap})",
+                        "merged_from": ";".join(
+                            f"{k}<-{','.join(v)}" for k, v in test.merged.items()
+                        ),
                         "dep_var": spec["y"],
                         "controls": ",".join(ctrl),
                         "stat": True,
