@@ -60,7 +60,7 @@ def test_trajectory_permutation_has_the_right_size():
 @pytest.mark.parametrize("statistic", ["cs", "twfe"])
 def test_adoption_date_permutation_has_the_right_size(statistic):
     keys = dict(y="y", entity="province", time="year", group="first_treated", bootstrap=DRAWS)
-    ps = [randomization_inference(null_panel(s), statistic=statistic, seed=s, **keys)["p"]
+    ps = [randomization_inference(null_panel(s), statistic=statistic, seed=s, **keys).p
           for s in range(200)]  # fmt: skip
     assert 0.02 <= rejection_rate(ps) <= 0.09
 

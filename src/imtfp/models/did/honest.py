@@ -66,7 +66,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize, special, stats
+from scipy import linalg, optimize, special
 
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.options import check_option
@@ -323,6 +323,8 @@ def _truncnorm_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     out = np.full(lo.shape, np.nan)
     ok = lo < hi
     if ok.any():
+        from scipy import stats  # here only: importing scipy.stats costs ~1 s a job
+
         out[ok] = stats.truncnorm.ppf(p, lo[ok], hi[ok])
     return out
 
