@@ -26,7 +26,9 @@ def validate_config():
     imtfp.config.validate_all(config)
 
 
-validate_config()
+# Config and data errors at load: one line in the run's language, no traceback (imtfp.logs.at_load);
+# the raw files are checked once here so the rules' input functions find them.
+imtfp.logs.at_load(validate_config)
 
 
 def dataset_root():
@@ -43,6 +45,9 @@ def raw_files():
     # check_files: a missing, unreadable or out-of-root raw file stops the workflow as it loads,
     # naming the path, even when outputs of an earlier run exist.
     return [config["dataset"]["manifest"], *map(str, manifest().check_files())]
+
+
+imtfp.logs.at_load(raw_files)
 
 
 def variant_config(wildcards):
