@@ -42,9 +42,10 @@ import pandas as pd
 import yaml
 
 from imtfp import provinces
-from imtfp.panel import derive, fill_missing
 
 YEARS = (2011, 2022)
+#: The ``source`` the demo writes in every manifest entry (:func:`wrote` looks for it).
+DEMO_SOURCE = "imtfp.demo (simulated)"
 INVEST_START = 2000
 ALPHA = 0.45
 DELTA = 0.096
@@ -202,6 +203,7 @@ def _blank(w: pd.DataFrame) -> pd.DataFrame:
 def observed_index(written: pd.DataFrame) -> pd.DataFrame:
     """The IM index as the pipeline computes it from the written files (the regressor's truth)."""
     from imtfp.index import composite_index
+    from imtfp.panel import derive, fill_missing
 
     raw = [c for c in written.columns if c not in ("province", "year")]
     panel, _ = fill_missing(written, raw, "interpolate")
@@ -494,7 +496,7 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
         rows = _province_rows(wide, code, dec, years_of)
         fname = f"{i:02d}_{code}.csv"
         entry = {"path": f"{fmt}/{fname}", "reader": "nbs", "indicator": code, "vintage": "simulated-v1",
-                 "source": "imtfp.demo (simulated)"}  # fmt: skip
+                 "source": DEMO_SOURCE}  # fmt: skip
         if fmt == "legacy":
             notes = [f'"{_QUOTED_NOTE}"'] if code == "gdp" else _LEGACY_NOTE
             write_legacy_csv(out / entry["path"], f"{name}({unit})", rows, years_of, notes)
@@ -534,6 +536,27 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     (out / "pilot").mkdir(exist_ok=True)
     pilot["pilots"].to_csv(out / "pilot" / "pilots.csv", index=False)
     pilot["outcome"].to_csv(out / "pilot" / "outcome.csv", index=False, float_format="%.10g")
+
+
+def wrote(manifest: str | Path) -> bool:
+    """Whether ``imtfp.demo`` wrote the dataset of this manifest (so its outputs may say SIMULATED).
+
+    The manifest says ``simulated: true``, ``truth.yaml`` (the DGP the demo records) lies beside it
+    and every file's ``source`` is the demo's. A user's manifest copied from the demo's keeps its
+    ``simulated: true`` line but not the rest, and is not called simulated.
+    """
+    path = Path(manifest)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return (
+        bool(doc.get("simulated"))
+        and (path.parent / "truth.yaml").is_file()
+        and bool(files)
+        and all(isinstance(f, dict) and f.get("source") == DEMO_SOURCE for f in files)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

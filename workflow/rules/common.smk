@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 import imtfp.config
+import imtfp.demo
 import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
 from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
@@ -140,9 +141,14 @@ def multiverse_chunks():
     return expand("data/derived/robustness/multiverse/chunks/{chunk}.parquet", chunk=range(n))
 
 
+def simulated():
+    """True only for data the demo wrote (a copied `simulated: true` is not enough: imtfp.demo.wrote)."""
+    return manifest().simulated and imtfp.demo.wrote(config["dataset"]["manifest"])
+
+
 def simulated_truth():
     """The simulated total effect (truth.yaml beside a simulated dataset's manifest), else None."""
-    if not manifest().simulated:
+    if not simulated():
         return None
     truth = Path(config["dataset"]["manifest"]).parent / "truth.yaml"
     return (
@@ -195,7 +201,7 @@ def data_source():
     m = manifest()
     vintages = sorted({str(f["vintage"]) for f in m.files})
     source = f"{m.dataset}: " + (m.description or "see the dataset manifest")
-    return {"source": source, "vintage": ", ".join(vintages), "simulated": m.simulated}
+    return {"source": source, "vintage": ", ".join(vintages), "simulated": simulated()}
 
 
 def report_tables():
