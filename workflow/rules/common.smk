@@ -137,7 +137,7 @@ def robustness_terms():
 
 
 def multiverse_chunks():
-    n = int(config["multiverse"]["chunks"])
+    n = int((config.get("multiverse") or {}).get("chunks", 1))  # a config may have no multiverse
     return expand("data/derived/robustness/multiverse/chunks/{chunk}.parquet", chunk=range(n))
 
 
