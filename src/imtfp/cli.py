@@ -21,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
         "init",
         help="write configs/NAME.yaml and its manifest for a province-year panel (xlsx/csv/dta)",
     )
-    init.add_argument("file", type=Path, help="the panel: .xlsx, .xls, .csv or .dta")
+    init.add_argument(
+        "file", type=Path, nargs="+", help="the panel: .xlsx, .xls, .csv or .dta (one or more)"
+    )
     init.add_argument("--name", required=True, help="run name: outputs go to runs/NAME/")
     init.add_argument("--sheet", help="read only this worksheet (default: every sheet)")
     init.add_argument("--lang", choices=("zh", "en"), help="messages and the config's comments")
@@ -33,21 +35,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_result(result, project: Path) -> None:
+    """What init read, matched, left out and wrote, and what to type next."""
+    from imtfp import provinces
     from imtfp.ingest import catalog
 
     t = messages.text
     names = catalog.indicators().set_index("code")
-    lang = messages.language()
-    rows = sorted({(m.column, m.code, m.unit, m.note) for m in result.matches})
+    column = "name_zh" if messages.language() == "zh" else "name_en"
     first, last = result.years
-    layout = "layout_long"
-    print(t("init.out.read", file=Path(result.manifest).name.replace(".yaml", ""), layout=t(f"init.out.{layout}"),
-            provinces=31 - len(result.missing_provinces), first=first, last=last, cols=len(rows)))  # fmt: skip
+    print(t("init.out.read", file=result.file, layout=t(f"init.out.layout_{result.layout}"),
+            provinces=31 - len(result.missing_provinces), first=first, last=last,
+            cols=len(result.matches)))  # fmt: skip
     print(t("init.out.matched"))
-    for column, code, unit, note in rows:
-        name = names.at[code, "name_zh" if lang == "zh" else "name_en"]
-        extra = t("init.out.chained") if code == "invest_price_chain" else ""
-        print(f"  {column}  →  {code}  {name} [{unit}]{extra}{'  ' + note if note else ''}")
+    for m in result.matches:
+        extra = t("init.out.chained") if m.code == "invest_price_chain" else ""
+        note = f"  {m.note}" if m.note else ""
+        print(f"  {m.column}  →  {m.code}  {names.at[m.code, column]} [{m.unit}]{extra}{note}")
     if result.unmatched:
         print(t("init.out.unmatched"))
         for m in result.unmatched:
@@ -60,8 +63,6 @@ def _print_result(result, project: Path) -> None:
         print(t("init.out.missing", names="、".join(result.missing_provinces)))
     if len(result.rejects):
         r = result.rejects.iloc[0]
-        from imtfp import provinces
-
         example = (
             f"{provinces.name(str(r['province']))} {r['year']} {r['indicator']} {r['raw_value']!s}"
         )
@@ -70,6 +71,8 @@ def _print_result(result, project: Path) -> None:
         print(t("init.out.left_out"))
         for code, why in result.left_out.items():
             print(f"  {code}: {why}")
+    for line in result.notes:
+        print(f"  {line}")
     for line in result.warnings:
         print(f"! {line}")
     config = Path(result.config).resolve().relative_to(project.resolve()).as_posix()
@@ -77,6 +80,9 @@ def _print_result(result, project: Path) -> None:
     print(
         t("init.out.wrote", config=config, manifest=manifest, sections=", ".join(result.sections))
     )
+    if result.warnings:
+        print(t("init.out.incomplete", file=result.file, name=result.name))
+        return
     print(t("init.out.next"))
     print(f"  make run CONFIG={config}")
     print(f"  make export CONFIG={config}")
@@ -85,11 +91,11 @@ def _print_result(result, project: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run ``imtfp`` with ``argv``; returns the exit status."""
     args = _parser().parse_args(argv)
-    messages.use_language(args.lang or messages.language_of({"report": {"language": "zh"}}))
-    if args.lang:
+    if args.lang:  # --lang wins over IMTFP_LANG
         import os
 
         os.environ["IMTFP_LANG"] = args.lang
+    messages.use_language("zh")  # the default of a researcher's run, as report.language
     try:
         if args.command == "init":
             from imtfp.init import init

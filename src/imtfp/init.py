@@ -29,6 +29,7 @@ English headers, units in brackets. Nothing is asked:
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -298,6 +299,8 @@ class Result:
     """What init found and wrote (for the console and the tests)."""
 
     name: str
+    file: str
+    layout: str
     config: Path
     manifest: Path
     matches: list[Match]
@@ -309,14 +312,18 @@ class Result:
     left_out: dict[str, str]
     sections: list[str]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
 def _entries(
-    path: Path, layouts: list[Layout], rel: str, name: str
+    path: Path, layouts: list[Layout], rel: str, name: str, *, seen: dict[str, str]
 ) -> tuple[list[dict], list[Match], list[Match]]:
-    """Manifest entries of the file's tables, and the matched and unmatched columns."""
+    """Manifest entries of the file's tables, and the matched and unmatched columns.
+
+    ``seen``: indicator -> the column that already gives it (a second one is listed, not read).
+    """
     entries, matched, unmatched = [], [], []
-    seen: dict[str, str] = {}
+    seen = dict(seen)
     for lay in layouts:
         entry: dict = {"path": rel, "reader": "columns"}
         if lay.sheet is not None and path.suffix.lower() in (".xlsx", ".xls"):
@@ -342,8 +349,10 @@ def _entries(
             entry.update(layout="long", province_column=lay.province_column,
                          year_column=lay.year_column, columns=cols, units=units)  # fmt: skip
         else:  # one series per sheet, its name and unit in the sheet's name
-            label = str(lay.sheet if lay.sheet is not None else path.stem)
-            m = match_column(label)
+            labels = [str(x) for x in (lay.sheet, path.stem) if x is not None]
+            found = [m for m in map(match_column, labels) if m.code]
+            m = found[0] if found else match_column(labels[-1])
+            label = m.column
             if not m.code or m.code in seen:
                 unmatched.append(
                     m
@@ -445,7 +454,7 @@ def _window(obs: pd.DataFrame, codes: set[str]) -> tuple[int, int]:
 
 
 def init(
-    path: str | Path,
+    path: str | Path | Sequence[str | Path],
     name: str,
     *,
     project: str | Path = ".",
@@ -453,29 +462,49 @@ def init(
     force: bool = False,
     language: str = "zh",
 ) -> Result:
-    """Write ``configs/NAME.yaml`` and ``configs/manifests/NAME.yaml`` for the panel at ``path``."""
+    """Write ``configs/NAME.yaml`` and ``configs/manifests/NAME.yaml`` for the panel at ``path``.
+
+    ``path`` may be several files (one NBS download per indicator, say); a workbook contributes
+    its first sheet that holds a province-year table, or ``sheet`` (a manifest lists a file once).
+    """
     project = Path(project).resolve()
-    path = Path(path)
-    source = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    paths = [Path(p) for p in ([path] if isinstance(path, (str, Path)) else path)]
     if not NAME.match(name):
         _fail("bad_name", name=name)
-    if not source.is_file():
-        _fail("no_file", path=str(path))
-    if source.suffix.lower() not in SUFFIXES:
-        _fail("bad_suffix", path=str(path), suffixes=", ".join(SUFFIXES))
+    sources = []
+    for p in paths:
+        source = (p if p.is_absolute() else Path.cwd() / p).resolve()
+        if not source.is_file():
+            _fail("no_file", path=str(p))
+        if source.suffix.lower() not in SUFFIXES:
+            _fail("bad_suffix", path=str(p), suffixes=", ".join(SUFFIXES))
+        sources.append(source)
     config_path = project / "configs" / f"{name}.yaml"
     manifest_path = project / "configs" / "manifests" / f"{name}.yaml"
     if config_path.exists() and not force:
         _fail("exists", path=str(config_path.relative_to(project)))
-    layouts = [lay for s, cells in _cells(source, sheet).items() if (lay := _find_layout(cells, s))]
-    if not layouts:
-        _fail("no_table", path=str(path))
-    root = source.parent
-    entries, matched, unmatched = _entries(source, layouts, source.name, name)
+    root = Path(os.path.commonpath([s.parent for s in sources]))
+    entries, matched, unmatched, layouts, notes = [], [], [], [], []
+    for p, source in zip(paths, sources):
+        found = [
+            lay for s, cells in _cells(source, sheet).items() if (lay := _find_layout(cells, s))
+        ]
+        if not found:
+            _fail("no_table", path=str(p))
+        if len(found) > 1:  # a file is one manifest entry: one sheet of it
+            notes.append(_t("note.other_sheets", file=source.name, used=found[0].sheet,
+                            others="、".join(str(lay.sheet) for lay in found[1:])))  # fmt: skip
+        layouts.append(found[0])
+        rel = source.relative_to(root).as_posix()
+        e, m, u = _entries(source, found[:1], rel, name, seen={x.code: x.column for x in matched})
+        entries += e
+        matched += m
+        unmatched += u
     if not matched:
-        _fail("no_columns", path=str(path))
+        _fail("no_columns", path=", ".join(map(str, paths)))
+    files = ", ".join(s.name for s in sources)
     manifest = {"dataset": name, "simulated": False,
-                "description": _t("manifest_description", file=source.name), "files": entries}  # fmt: skip
+                "description": _t("manifest_description", file=files), "files": entries}  # fmt: skip
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_text = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False, width=100)
     previous = manifest_path.read_text(encoding="utf-8") if manifest_path.exists() else None
@@ -490,11 +519,9 @@ def init(
     chosen = plan(codes, window, obs)
     present = set(obs["province"])
     missing = [provinces.name(c) for c in provinces.codes() if c not in present]
-    renamed = _renamed(layouts)
-    root_text = _shown(root, project)
     config = config_text(
-        name=name, manifest=_shown(manifest_path, project), root=root_text, window=window,
-        drop=missing, plan=chosen, language=language, file=source.name,
+        name=name, manifest=_shown(manifest_path, project), root=_shown(root, project),
+        window=window, drop=missing, plan=chosen, language=language, file=files,
     )  # fmt: skip
     parsed = yaml.safe_load(config)
     _validate(parsed, project)
@@ -510,8 +537,10 @@ def init(
     if not chosen["index"]:
         empty = [k for k in SUBSYSTEMS if not chosen["subsystems"][k]]
         warnings.append(_t("warn.no_index", subsystems=", ".join(empty)))
-    return Result(name, config_path, manifest_path, matched, unmatched, renamed, missing, window,
-                  rejects, chosen["left_out"], sections, warnings)  # fmt: skip
+    layout = "long" if any(lay.year_column for lay in layouts) else "wide"
+    return Result(name, files, layout, config_path, manifest_path, matched, unmatched,
+                  _renamed(layouts), missing, window, rejects, chosen["left_out"], sections,
+                  warnings, notes)  # fmt: skip
 
 
 def _restore(path: Path, previous: str | None) -> None:
@@ -554,6 +583,11 @@ def _validate(config: Mapping, project: Path) -> None:
     os.chdir(project)
     try:
         validate_all(config)
+    except ConfigError as exc:
+        # a dataset without the TFP inputs or an index subsystem gets a config that says so when it
+        # loads; init writes it anyway (with its warning) so the user sees what is there
+        if exc.msg_id not in ("config.section_required", "config.tfp_inputs"):
+            raise
     finally:
         os.chdir(here)
 

@@ -33,7 +33,7 @@ import yaml
 from imtfp.errors import ImtfpError
 
 LANGUAGES = ("zh", "en")
-_STATE: dict[str, str | None] = {"language": None}
+_STATE: dict[str, str | None] = {"language": None, "rendering": None}
 
 
 @cache
@@ -70,10 +70,18 @@ def language_of(config: object) -> str | None:
 
 
 def text(msg_id: str, *, lang: str | None = None, **args: object) -> str:
-    """The message ``msg_id`` in ``lang`` (default :func:`language`) with its fields filled."""
-    entry = catalogue()[msg_id]
-    template = entry[_normal(lang) or language()]
-    return template.format(**args) if args else template
+    """The message ``msg_id`` in ``lang`` (default :func:`language`) with its fields filled.
+
+    A field may itself be a message (:class:`Suggestion`): it is written in the same language.
+    """
+    chosen = _normal(lang) or language()
+    template = catalogue()[msg_id][chosen]
+    outer = _STATE.get("rendering")
+    _STATE["rendering"] = chosen
+    try:
+        return template.format(**args) if args else template
+    finally:
+        _STATE["rendering"] = outer
 
 
 def render(exc: BaseException, lang: str | None = None) -> str:
@@ -113,7 +121,28 @@ def closest(name: object, known: Iterable[object], *, n: int = 3, cutoff: float 
     return [pool[f] for f, r in zip(found, ratio) if r >= ratio[0] - 0.08]
 
 
-def did_you_mean(name: object, known: Iterable[object], *, lang: str | None = None) -> str:
-    """``；您是否指 'years'？`` / ``; did you mean 'years'?``, or '' when nothing is close."""
-    found = closest(name, known)
-    return text("hint.did_you_mean", lang=lang, names=quoted(found, lang=lang)) if found else ""
+class Suggestion:
+    """ "Did you mean …" for the closest names, written in the language of the message it is a field
+    of (so an error re-rendered in another language suggests in that language too)."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+
+    def __format__(self, spec: str) -> str:
+        if not self.names:
+            return ""
+        lang = _STATE.get("rendering") or language()
+        return text("hint.did_you_mean", lang=lang, names=quoted(self.names, lang=lang))
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def did_you_mean(name: object, known: Iterable[object]) -> Suggestion:
+    """``；您是否指 'years'？`` / ``; did you mean 'years'?``, or nothing when no name is close."""
+    return Suggestion(closest(name, known))
