@@ -587,6 +587,8 @@ EPS_COLUMNS = [
 #: Spellings of an export: short names, one abbreviation, one full name (imtfp init reads them all).
 EPS_NAMES = {"15": "内蒙", "45": "广西壮族自治区"}
 #: The two cells an export leaves without a number: (header, province, year, what is written).
+#: The title of the practice workbook (its document properties).
+EPS_TITLE = "SIMULATED practice panel written by imtfp.demo --eps; not official statistics"
 EPS_HOLES = [("城镇化率（%）", "14", 2014, None), ("R&D经费投入强度（%）", "41", 2016, "—")]
 
 
@@ -629,7 +631,11 @@ def write_eps_panel(path: str | Path, seed: int) -> Path:
     """Write :func:`eps_panel` as an Excel workbook (one sheet, 面板数据) at ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    eps_panel(seed).to_excel(path, sheet_name="面板数据", index=False)
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        eps_panel(seed).to_excel(book, sheet_name="面板数据", index=False)
+        # the file says what it is: imtfp init puts this in the manifest's description, which
+        # every table's source note prints
+        book.book.properties.title = EPS_TITLE
     return path
 
 

@@ -503,8 +503,12 @@ def init(
     if not matched:
         _fail("no_columns", path=", ".join(map(str, paths)))
     files = ", ".join(s.name for s in sources)
-    manifest = {"dataset": name, "simulated": False,
-                "description": _t("manifest_description", file=files), "files": entries}  # fmt: skip
+    description = _t("manifest_description", file=files)
+    titles = [t for s in sources if (t := _title(s))]
+    if titles:  # a workbook that says what it is (the demo's practice panel: SIMULATED)
+        description = f"{description}; {'; '.join(titles)}"
+    manifest = {"dataset": name, "simulated": False, "description": description,
+                "files": entries}  # fmt: skip
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_text = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False, width=100)
     previous = manifest_path.read_text(encoding="utf-8") if manifest_path.exists() else None
@@ -541,6 +545,18 @@ def init(
     return Result(name, files, layout, config_path, manifest_path, matched, unmatched,
                   _renamed(layouts), missing, window, rejects, chosen["left_out"], sections,
                   warnings, notes)  # fmt: skip
+
+
+def _title(path: Path) -> str | None:
+    """The title in an .xlsx workbook's document properties, if any."""
+    if path.suffix.lower() != ".xlsx":
+        return None
+    try:
+        import openpyxl
+
+        return openpyxl.load_workbook(path, read_only=True).properties.title or None
+    except Exception:  # a title is a courtesy: a workbook that has none, or odd properties, is fine
+        return None
 
 
 def _restore(path: Path, previous: str | None) -> None:
