@@ -1,7 +1,6 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
-import os
 import re
 
 import imtfp.logs
@@ -22,8 +21,7 @@ if not workflow.overwrite_configfiles:
 # Messages in the run's language (report.language; IMTFP_LANG overrides), and paths on the console as
 # seen from the folder snakemake starts in (runs/<run_name>/logs/…, not the run folder's logs/…).
 imtfp.messages.use_language(imtfp.messages.language_of(config))
-if workflow.is_main_process:
-    os.environ["IMTFP_PROJECT"] = os.getcwd()
+imtfp.logs.remember_project(main=workflow.is_main_process)
 
 
 include: "workflow/rules/runs.smk"

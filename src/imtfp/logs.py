@@ -47,6 +47,13 @@ def console(message: str) -> None:
         print(message, file=_CONSOLE, flush=True)
 
 
+def remember_project(*, main: bool = True) -> None:
+    """Note the folder Snakemake starts in (``IMTFP_PROJECT``, inherited by the jobs), before the
+    Snakefile moves into a run folder: console lines show paths from there (:func:`shown_path`)."""
+    if main:
+        os.environ["IMTFP_PROJECT"] = os.getcwd()
+
+
 def shown_path(path: str | Path) -> str:
     """A path as the user sees it from the project folder: ``runs/eps/logs/ingest.log``, not the
     ``logs/ingest.log`` of a run folder (``IMTFP_PROJECT``, set by the Snakefile before ``workdir``)."""

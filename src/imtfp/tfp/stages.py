@@ -67,6 +67,7 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     # A split whose child province is not in the sample (e.g. a check dropping Chongqing) does not apply.
     present = set(df["province"])
     split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items() if _code(c) in present}
+    _check_base_year(df, cfg["base_year"], split)
     out = capital_stock(
         df,
         delta=float(cfg["delta"]),
@@ -77,6 +78,23 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
         nonpositive=cfg["nonpositive"],
     )
     return out[["province", "year", "invest", "price", "capital"]].reset_index(drop=True)
+
+
+def _check_base_year(df: pd.DataFrame, base_year, split: Mapping[str, str]) -> None:
+    """``tfp.capital.base_year`` must be a year of every province's investment data (or of its
+    parent's, for a split): the message names the key, the province and its years (issue 22)."""
+    if base_year is None:
+        return
+    from imtfp import messages, provinces
+
+    years = df.groupby("province")["year"].agg(["min", "max"])
+    for prov, (lo, hi) in years.iterrows():
+        spans = [years.loc[p] for p in (prov, split.get(prov)) if p in years.index]
+        if not any(s["min"] <= int(base_year) <= s["max"] for s in spans):
+            raise messages.error(
+                ConfigError, "tfp.base_year_outside", year=int(base_year),
+                province=provinces.name(str(prov)), first=int(lo), last=int(hi),
+            )  # fmt: skip
 
 
 def chained_level(series: pd.DataFrame, column: str) -> pd.Series:

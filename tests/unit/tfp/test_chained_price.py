@@ -48,3 +48,16 @@ def test_a_gap_stops_the_chain():
     level = chained_level(df, "chain")
     after = (df["province"] == "44") & (df["year"] >= 2015)
     assert level[after].isna().all() and level[~after].notna().all()
+
+
+def test_a_base_year_outside_the_data_names_the_key_and_the_province(monkeypatch):
+    # issue 22: "base_year 2000 is outside the years of 11"
+    from imtfp.errors import ConfigError
+
+    monkeypatch.setenv("IMTFP_LANG", "zh")
+    df = _series().drop(columns="chain")
+    with pytest.raises(ConfigError) as info:
+        capital_from_series(df, {"capital": {**SPEC, "base_year": 2000}})
+    assert str(info.value) == (
+        "配置项 'tfp.capital.base_year'：2000 年不在 北京 的投资数据年份（2010–2021）之内；请改为其中的一年"
+    )
