@@ -201,3 +201,15 @@ def test_every_message_id_the_code_uses_is_in_the_catalogue():
             used |= {prefix + m for m in re.findall(r"""_t\(\s*["']([a-z_.]+)["']""", text)}
     missing = sorted(u for u in used if u not in messages.catalogue() and not u.endswith("."))
     assert not missing
+
+
+def test_the_practice_panel_has_exactly_the_holes_it_promises(eps):
+    values = eps.drop(columns=["省份", "年份"])
+    assert values.isna().sum().sum() == 1 and (values == "—").sum().sum() == 1
+    assert eps["省份"].nunique() == 30 and sorted(eps["年份"].unique()) == list(range(2011, 2023))
+    assert {"内蒙", "广西壮族自治区"} <= set(eps["省份"]) and "西藏" not in set(eps["省份"])
+    sim = demo.simulate(SEED)
+    history = sim["history"].set_index(["province", "year"])["invest_price"]
+    chain = eps.set_index(["省份", "年份"])["固定资产投资价格指数（上年=100）"]
+    expected = 100 * history[("44", 2015)] / history[("44", 2014)]
+    assert chain[("广东", 2015)] == pytest.approx(expected, abs=0.005)
