@@ -29,6 +29,8 @@ English headers, units in brackets. Nothing is asked:
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import unicodedata
@@ -160,7 +162,8 @@ def match_column(column: str) -> Match:
     if not codes:
         close = messages.closest(norm_name(name), _names(), n=2, cutoff=0.75)
         hint = [_names()[c][0] for c in close]
-        names = "、".join(_catalog_name(c) for c in dict.fromkeys(hint))
+        sep = "、" if messages.language() == "zh" else ", "
+        names = sep.join(_catalog_name(c) for c in dict.fromkeys(hint))
         return Match(
             column,
             reason=_t("reason.no_name", close=names) if names else _t("reason.no_name_plain"),
@@ -212,7 +215,11 @@ class Layout:
 
 
 def _cells(path: Path, sheet: str | int | None) -> dict[str | None, pd.DataFrame]:
-    """Every sheet (or the file) as strings without a header row."""
+    """Every sheet (or the file) as strings without a header row.
+
+    Only to find the table (its header row, province and year columns, layout): the values are
+    read by the pipeline's own reader (``columns``) through the manifest init writes.
+    """
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xls"):
@@ -224,19 +231,26 @@ def _cells(path: Path, sheet: str | int | None) -> dict[str | None, pd.DataFrame
             book = {
                 None: pd.concat([pd.DataFrame([list(df.columns)]), pd.DataFrame(df.to_numpy())])
             }
+            _STATA_LABELS[str(path)] = _stata_labels(path)
         else:
             raw = path.read_bytes()
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("gb18030")
-            import csv
-            import io
-
             book = {None: pd.DataFrame(list(csv.reader(io.StringIO(text))))}
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise IngestError(_t("cannot_read", error=str(exc)), file=str(path)) from exc
     return {k: v.map(_text) for k, v in book.items()}
+
+
+#: Variable labels of the .dta files read (a Stata user's 地区生产总值（亿元） behind ``gdp_nominal``).
+_STATA_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _stata_labels(path: Path) -> dict[str, str]:
+    with pd.io.stata.StataReader(path) as reader:
+        return {k: v for k, v in reader.variable_labels().items() if v}
 
 
 def _text(v: object) -> str:
@@ -336,6 +350,10 @@ def _entries(
                 if col in (lay.province_column, lay.year_column) or not col:
                     continue
                 m = match_column(col)
+                label = _STATA_LABELS.get(str(path), {}).get(col)
+                if not m.code and label:  # a Stata variable: its label names it
+                    by_label = match_column(label)
+                    m = Match(col, by_label.code, by_label.unit, by_label.reason, by_label.note)
                 if m.code and m.code in seen:
                     m = Match(col, reason=_t("reason.duplicate", other=seen[m.code]))
                 if m.code:

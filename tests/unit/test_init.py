@@ -213,3 +213,23 @@ def test_the_practice_panel_has_exactly_the_holes_it_promises(eps):
     chain = eps.set_index(["省份", "年份"])["固定资产投资价格指数（上年=100）"]
     expected = 100 * history[("44", 2015)] / history[("44", 2014)]
     assert chain[("广东", 2015)] == pytest.approx(expected, abs=0.005)
+
+
+def test_a_stata_file_matched_by_variable_names_and_labels(tmp_path, eps):
+    frame = eps[["省份", "年份", "地区生产总值（亿元）", "城镇化率（%）"]].rename(
+        columns={
+            "省份": "province",
+            "年份": "year",
+            "地区生产总值（亿元）": "gdp_nominal",
+            "城镇化率（%）": "urban_rate",
+        }  # fmt: skip
+    )
+    frame[["gdp_nominal", "urban_rate"]] = frame[["gdp_nominal", "urban_rate"]].apply(pd.to_numeric)
+    frame.to_stata(tmp_path / "panel.dta", write_index=False, version=118,
+                   variable_labels={"gdp_nominal": "地区生产总值（亿元）"})  # fmt: skip
+    result = init(tmp_path / "panel.dta", "stata", project=tmp_path)
+    assert {(m.column, m.code, m.unit) for m in result.matches} == {
+        ("gdp_nominal", "gdp", "亿元"),  # by its label
+        ("urban_rate", "urban_rate", "%"),  # by its name, the catalogue's unit assumed (said so)
+    }
+    assert "no unit in the header" in next(m.note for m in result.matches if m.code == "urban_rate")
