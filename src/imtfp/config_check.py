@@ -296,7 +296,7 @@ def check_multiverse(config: Mapping, frame: set[str], *, prefix: str = "") -> N
 
 
 def check_inputs(config: Mapping, indicators: set[str]) -> None:
-    """The sections the workflow needs, the indicators TFP reads, and the designs' files."""
+    """The sections the workflow needs and the indicators TFP reads."""
     for section in WORKFLOW_SECTIONS:
         if not isinstance(config.get(section), Mapping):
             _fail("config.section_required", key=section)
@@ -305,6 +305,12 @@ def check_inputs(config: Mapping, indicators: set[str]) -> None:
         missing.append(" / ".join(PRICE_INPUTS))
     if missing:
         _fail("config.tfp_inputs", key="tfp", missing=", ".join(missing))
+
+
+def check_design_files(config: Mapping) -> None:
+    """Each design's pilot list and outcome file exists (under the dataset root, else the
+    manifest's folder). Data, not config: the workflow calls this as it loads, beside the raw
+    files' check, so a config still validates where its data are absent (a fresh clone)."""
     dataset = config.get("dataset") or {}
     root = dataset.get("root") or config.get("data_root")
     base = Path(str(root)) if root else Path(str(dataset.get("manifest"))).parent

@@ -93,3 +93,15 @@ def test_a_plain_snakemake_beside_a_live_run_stops_and_never_advises_cleanup(wor
     assert f"another Snakemake run of {work.resolve()} is alive (pid {proc.pid})" in run.stderr
     assert "Do not run --unlock or --cleanup-metadata" in run.stderr
     assert _snakemake(work, "-n", TARGET).returncode == 0
+
+
+def test_a_missing_design_file_stops_a_dry_run_naming_its_key(work):
+    (work / "nopilots.yaml").write_text(
+        "designs:\n  pilot:\n    pilots: pilot/none.csv\n", encoding="utf-8"
+    )
+    run = _snakemake(work, "-n", "--configfile", "config.yaml", "nopilots.yaml")
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == (
+        "[imtfp] config error (no job was run): config key 'designs.pilot.pilots': "
+        "the file data/raw/demo/pilot/none.csv does not exist"
+    )

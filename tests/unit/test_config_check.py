@@ -55,8 +55,6 @@ def _error(change) -> ConfigError:
          "config key 'robustness.chk.models.x': there is no variable 'im_indx'"),
         (lambda c: c["models"].update(y="tfp_malmquist", x="im_index") or c["tfp"].update(methods=["solow"]),
          "config key 'models.y': there is no variable 'tfp_malmquist'"),
-        (lambda c: c["designs"]["pilot"].update(pilots="pilot/missing.csv"),
-         "config key 'designs.pilot.pilots': the file data/raw/demo/pilot/missing.csv does not exist"),
         (lambda c: c.pop("tfp"), "config section 'tfp' is missing"),
     ],
 )  # fmt: skip
@@ -76,6 +74,19 @@ def test_the_message_in_chinese(monkeypatch):
     err = _error(lambda c: c["panel"].update(yeras=[2011, 2022]))
     assert str(err) == "配置项 'panel.yeras' 不是这一节的设置；您是否指 'years'？"
     assert messages.render(err, "en").endswith("did you mean 'years'?")
+
+
+def test_a_missing_design_file_is_named_with_its_key():
+    from imtfp.config_check import check_design_files
+
+    config = copy.deepcopy(BASE)
+    check_design_files(config)
+    config["designs"]["pilot"]["pilots"] = "pilot/missing.csv"
+    with pytest.raises(
+        ConfigError,
+        match="'designs.pilot.pilots': the file data/raw/demo/pilot/missing.csv does not exist",
+    ):
+        check_design_files(config)
 
 
 def test_tfp_inputs_must_be_in_the_manifest(tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 import imtfp.config
+import imtfp.config_check
 import imtfp.demo
 import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
@@ -49,6 +50,7 @@ def raw_files():
 
 
 imtfp.logs.at_load(raw_files)
+imtfp.logs.at_load(imtfp.config_check.check_design_files, config)  # pilot lists, outcome files
 
 
 def variant_config(wildcards):
