@@ -56,7 +56,7 @@ def test_a_failed_experiment_keeps_the_last_good_outputs(work):
     failed = _snakemake(work, "--configfile", "config.yaml", "longer.yaml", "--", TARGET)
     assert failed.returncode != 0
     assert "rule build_panel failed" in failed.stderr
-    assert "3 output(s) of the last successful run were put back" in failed.stderr
+    assert f"{len(before)} output(s) of the last successful run were put back" in failed.stderr
     assert {p: _sha(p) for p in before} == before
     assert "would be filled beyond" in (work / "logs/panel/build_panel.log").read_text("utf-8")
     # the outputs carry the record of the run that made them: the original config has nothing to do,
