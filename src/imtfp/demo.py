@@ -42,9 +42,10 @@ import pandas as pd
 import yaml
 
 from imtfp import provinces
-from imtfp.panel import derive, fill_missing
 
 YEARS = (2011, 2022)
+#: The ``source`` the demo writes in every manifest entry (:func:`wrote` looks for it).
+DEMO_SOURCE = "imtfp.demo (simulated)"
 INVEST_START = 2000
 ALPHA = 0.45
 DELTA = 0.096
@@ -202,6 +203,7 @@ def _blank(w: pd.DataFrame) -> pd.DataFrame:
 def observed_index(written: pd.DataFrame) -> pd.DataFrame:
     """The IM index as the pipeline computes it from the written files (the regressor's truth)."""
     from imtfp.index import composite_index
+    from imtfp.panel import derive, fill_missing
 
     raw = [c for c in written.columns if c not in ("province", "year")]
     panel, _ = fill_missing(written, raw, "interpolate")
@@ -494,7 +496,7 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
         rows = _province_rows(wide, code, dec, years_of)
         fname = f"{i:02d}_{code}.csv"
         entry = {"path": f"{fmt}/{fname}", "reader": "nbs", "indicator": code, "vintage": "simulated-v1",
-                 "source": "imtfp.demo (simulated)"}  # fmt: skip
+                 "source": DEMO_SOURCE}  # fmt: skip
         if fmt == "legacy":
             notes = [f'"{_QUOTED_NOTE}"'] if code == "gdp" else _LEGACY_NOTE
             write_legacy_csv(out / entry["path"], f"{name}({unit})", rows, years_of, notes)
@@ -536,20 +538,130 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     pilot["outcome"].to_csv(out / "pilot" / "outcome.csv", index=False, float_format="%.10g")
 
 
+def wrote(manifest: str | Path) -> bool:
+    """Whether ``imtfp.demo`` wrote the dataset of this manifest (so its outputs may say SIMULATED).
+
+    The manifest says ``simulated: true``, ``truth.yaml`` (the DGP the demo records) lies beside it
+    and every file's ``source`` is the demo's. A user's manifest copied from the demo's keeps its
+    ``simulated: true`` line but not the rest, and is not called simulated.
+    """
+    path = Path(manifest)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return (
+        bool(doc.get("simulated"))
+        and (path.parent / "truth.yaml").is_file()
+        and bool(files)
+        and all(isinstance(f, dict) and f.get("source") == DEMO_SOURCE for f in files)
+    )
+
+
+# ---- an EPS-style Excel panel of the simulated data (imtfp init's practice file, issue 22) ------
+
+#: (header as an EPS/CSMAR export writes it, column of the simulated data, decimals)
+EPS_COLUMNS = [
+    ("地区生产总值（亿元）", "gdp", 2),
+    ("地区生产总值指数（上年=100）", "gdp_index", 1),
+    ("固定资本形成总额（亿元）", "gfcf", 2),
+    ("固定资产投资价格指数（上年=100）", "invest_price_chain", 2),
+    ("就业人员（万人）", "employment", 1),
+    ("年末常住人口（万人）", "population", 0),
+    ("R&D经费投入强度（%）", "rd_intensity", 2),
+    ("发明专利授权数（件）", "invention_grants", 0),
+    ("技术市场成交额（亿元）", "tech_market", 2),
+    ("软件业务收入（万元）", "software_rev", 0),
+    ("工业机器人密度（台/万人）", "robot_density", 1),
+    ("互联网宽带接入端口（万个）", "broadband_ports", 1),
+    ("信息传输、软件和信息技术服务业城镇单位就业人员（万人）", "info_employment", 2),
+    ("高技术制造业营业收入占比（%）", "hightech_share", 2),
+    ("电子商务销售额（亿元）", "ecommerce_sales", 1),
+    ("单位地区生产总值能耗（吨标准煤/万元）", "energy_intensity", 3),
+    ("一般公共预算支出（亿元）", "fiscal_exp", 2),
+    ("货物进出口总额（亿元）", "trade", 1),
+    ("城镇化率（%）", "urban_rate", 2),
+    ("人均地区生产总值（元）", "gdp_pc", 0),  # a column the catalogue has no indicator for
+]
+#: Spellings of an export: short names, one abbreviation, one full name (imtfp init reads them all).
+EPS_NAMES = {"15": "内蒙", "45": "广西壮族自治区"}
+#: The two cells an export leaves without a number: (header, province, year, what is written).
+#: The title of the practice workbook (its document properties).
+EPS_TITLE = "SIMULATED practice panel written by imtfp.demo --eps; not official statistics"
+EPS_HOLES = [("城镇化率（%）", "14", 2014, None), ("R&D经费投入强度（%）", "41", 2016, "—")]
+
+
+def eps_panel(seed: int) -> pd.DataFrame:
+    """The simulated demo (same seed, same DGP) as a researcher's EPS province panel.
+
+    30 provinces (no Tibet) × 2011–2022, one row per province-year, Chinese headers with units in
+    full-width brackets, short province names (内蒙) and one full one, the GRP and investment price
+    indices as previous year = 100, one empty cell and one ``—``. The demo's blank cells are filled
+    by linear interpolation first, so the two holes are the only ones.
+    """
+    from imtfp.panel import fill_missing
+
+    sim = simulate(seed)
+    wide = sim["wide"].merge(sim["history"], on=["province", "year"], how="left")
+    history = sim["history"].sort_values(["province", "year"])
+    previous = history.groupby("province")["invest_price"].shift(1)
+    chain = pd.Series(100 * history["invest_price"] / previous, index=history.index)
+    wide = wide.merge(
+        history.assign(invest_price_chain=chain)[["province", "year", "invest_price_chain"]],
+        on=["province", "year"],
+    )
+    wide = wide[wide["province"] != "54"].reset_index(drop=True)
+    cols = [c for _, c, _ in EPS_COLUMNS if c != "gdp_pc"]
+    wide, _ = fill_missing(wide, cols, "interpolate")
+    wide["gdp_pc"] = wide["gdp"] / wide["population"] * 1e4
+    out = pd.DataFrame({
+        "省份": [EPS_NAMES.get(c, provinces.name(c)) for c in wide["province"]],
+        "年份": wide["year"].astype(int),
+    })  # fmt: skip
+    for header, col, dec in EPS_COLUMNS:
+        out[header] = wide[col].round(dec).astype(object)
+    for header, code, year, text in EPS_HOLES:
+        row = (wide["province"] == code) & (wide["year"] == year)
+        out.loc[row, header] = text
+    return out
+
+
+def write_eps_panel(path: str | Path, seed: int) -> Path:
+    """Write :func:`eps_panel` as an Excel workbook (one sheet, 面板数据) at ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        eps_panel(seed).to_excel(book, sheet_name="面板数据", index=False)
+        # the file says what it is: imtfp init puts this in the manifest's description, which
+        # every table's source note prints
+        book.book.properties.title = EPS_TITLE
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files."""
+    """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files;
+    ``python -m imtfp.demo --eps mine.xlsx``: the simulated panel as an EPS-style Excel file."""
     import argparse
 
     parser = argparse.ArgumentParser(
         description="Write the SIMULATED demo panel in NBS export formats."
     )
-    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("out_dir", type=Path, nargs="?")
     parser.add_argument(
         "--config", type=Path, default=Path("config.yaml"), help="config holding `seed`"
     )
+    parser.add_argument(
+        "--eps", type=Path, help="write the simulated panel as an EPS-style Excel file here"
+    )
     args = parser.parse_args(argv)
+    if args.out_dir is None and args.eps is None:
+        parser.error("give OUT_DIR or --eps FILE")
     seed = yaml.safe_load(args.config.read_text(encoding="utf-8"))["seed"]
-    write_demo(args.out_dir, seed)
+    if args.eps is not None:
+        write_eps_panel(args.eps, seed)
+    if args.out_dir is not None:
+        write_demo(args.out_dir, seed)
 
 
 if __name__ == "__main__":

@@ -249,10 +249,13 @@ def _checked_panel(panel: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
         bad = ~np.isfinite(x)
         if bad.any():
             i = int(np.argmax(bad))
+            from imtfp.provinces import name
+
             raise EstimationError(
-                f"indicator {col!r} is missing or not finite for province {P.at[i, 'province']!r}, "
-                f"year {P.at[i, 'year']!r} ({int(bad.sum())} cell(s) in all); "
-                "impute or drop it upstream, an index is never computed over NaN"
+                f"indicator {col!r} is missing or not finite for {name(str(P.at[i, 'province']))}, "
+                f"{int(P.at[i, 'year'])} ({int(bad.sum())} cell(s) in all); impute it upstream "
+                "(panel.missing) or leave the province out (panel.drop_provinces): an index is "
+                "never computed over NaN"
             )
     return P
 

@@ -67,6 +67,7 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     # A split whose child province is not in the sample (e.g. a check dropping Chongqing) does not apply.
     present = set(df["province"])
     split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items() if _code(c) in present}
+    _check_base_year(df, cfg["base_year"], split)
     out = capital_stock(
         df,
         delta=float(cfg["delta"]),
@@ -79,13 +80,57 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     return out[["province", "year", "invest", "price", "capital"]].reset_index(drop=True)
 
 
+def _check_base_year(df: pd.DataFrame, base_year, split: Mapping[str, str]) -> None:
+    """``tfp.capital.base_year`` must be a year of every province's investment data (or of its
+    parent's, for a split): the message names the key, the province and its years (issue 22)."""
+    if base_year is None:
+        return
+    from imtfp import messages, provinces
+
+    years = df.groupby("province")["year"].agg(["min", "max"])
+    for prov, (lo, hi) in years.iterrows():
+        spans = [years.loc[p] for p in (prov, split.get(prov)) if p in years.index]
+        if not any(s["min"] <= int(base_year) <= s["max"] for s in spans):
+            raise messages.error(
+                ConfigError, "tfp.base_year_outside", year=int(base_year),
+                province=provinces.name(str(prov)), first=int(lo), last=int(hi),
+            )  # fmt: skip
+
+
+def chained_level(series: pd.DataFrame, column: str) -> pd.Series:
+    r"""A fixed-base level from a previous-year = 100 index, province by province (issue 22).
+
+    .. math::
+        P_{i,t_0 - 1} = 1, \qquad P_{i,t} = P_{i,t-1}\, I_{i,t} / 100
+
+    from each province's first observed year :math:`t_0`, so every published cell is used (the
+    first year's index is its level on a base of the year before). The chain stops at the first
+    missing year: the years after a gap cannot be linked and are left missing (the capital stage
+    then names the gap). Returns the level in the frame's row order.
+    """
+    df = series[["province", "year", column]].copy()
+    df["_row"] = np.arange(len(df))
+    df = df.sort_values(["province", "year"], kind="stable")
+    ratio = df[column].astype(float) / 100.0
+    step = df.groupby("province")["year"].diff()
+    broken = (ratio.isna() | (step.notna() & (step != 1))).groupby(df["province"]).cumsum() > 0
+    level = ratio.where(~broken).groupby(df["province"]).cumprod()
+    return (
+        pd.Series(level.to_numpy(), index=df["_row"].to_numpy()).sort_index().set_axis(series.index)
+    )
+
+
 def capital_from_series(series: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     """Capital stage on the panel's long series: GFCF (catalog code ``gfcf``) and the fixed-base
     investment price index (``invest_price``), every observed year, provinces' own first years.
+    Without ``invest_price``, the previous-year = 100 index ``invest_price_chain`` is chained into
+    one (:func:`chained_level`), as a researcher's EPS or yearbook panel gives it.
 
     Years where either series is missing are not part of the perpetual inventory (a province's
     series starts at its first complete year; an interior gap raises in :func:`capital_stock`).
     """
+    if "invest_price" not in series and "invest_price_chain" in series:
+        series = series.assign(invest_price=chained_level(series, "invest_price_chain"))
     require_columns(series, ["province", "year", "gfcf", "invest_price"], what="capital inputs")
     invest = series.rename(columns={"gfcf": "invest", "invest_price": "price"})
     return build_capital(invest.dropna(subset=["invest", "price"]), spec)

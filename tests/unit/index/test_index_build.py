@@ -171,7 +171,8 @@ def test_nan_names_province_year_and_indicator(panel):
     P = panel.copy()
     row = P.index[(P["province"] == "15") & (P["year"] == 2020)][0]
     P.loc[row, "f2"] = np.nan
-    with pytest.raises(EstimationError, match=r"'f2'.*'15'.*2020"):
+    # the province by name and the year as a number, never '15' or np.int64(2020) (issue 22)
+    with pytest.raises(EstimationError, match=r"'f2' is missing or not finite for 内蒙古, 2020 "):
         build_index(P, SPEC)
 
 
