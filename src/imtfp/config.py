@@ -184,3 +184,4 @@ def validate_all(config: Mapping, schema: Mapping | None = None) -> None:
     validate(config, schema)
     check_sanity(config)
     check_overlays(config, schema)
+    __import__("imtfp.lineage").lineage.check_overlap(config)  # outcome vs regressor sources

@@ -332,7 +332,8 @@ def make_table(
     if name in ("descriptive", "correlation"):
         panel = inputs["panel"]
         variables = [v for v in _variables(config["models"]) if v in panel]
-        return getattr(builders, f"{name}_table")(panel, variables=variables, **common)
+        extra = {"within": within_shares(panel, config["models"])} if name == "descriptive" else {}
+        return getattr(builders, f"{name}_table")(panel, variables=variables, **extra, **common)
     if name == "weights":
         return builders.weights_table(_two_level_weights(inputs["weights"]), **common)
     if name == "coupling":
@@ -341,7 +342,7 @@ def make_table(
             coupling.assign(region=coupling["province"].map(region)), **common
         )
     note = sample_note(config, inputs["imputed"], labels) if "imputed" in inputs else None
-    notes = (note,) if note else ()
+    notes = ((note,) if note else ()) + tuple(model_notes(name, config, inputs, labels))
     if name == "robustness":
         checks = {
             n: check_label(n, config, ov, labels)
@@ -353,6 +354,33 @@ def make_table(
     if name in builders.MODEL_TABLES:
         return builders.MODEL_TABLES[name](inputs["results"], notes=notes, **common)
     raise ValueError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
+
+
+def within_shares(panel: pd.DataFrame, models: Mapping) -> dict[str, float]:
+    """Within-share of variance of the outcome and the core regressor (descriptive table)."""
+    from imtfp.models.power import within_share
+
+    x = models["x"] if isinstance(models["x"], str) else models["x"][0]
+    entity, time = models.get("entity", "province"), models.get("time", "year")
+    return {
+        v: within_share(panel, v, entity=entity, time=time)
+        for v in dict.fromkeys([models["y"], x])
+        if v in panel
+    }
+
+
+def model_notes(
+    name: str, config: Mapping, inputs: Mapping[str, pd.DataFrame], labels: Labels
+) -> list[str]:
+    """Notes a model table gains from its results and the config's lineage (issue 21): how the
+    minimum detectable effect is computed, and the outcome–regressor source overlaps."""
+    from imtfp.lineage import overlap_notes
+
+    notes = []
+    results = inputs.get("results")
+    if results is not None and "term" in results and (results["term"] == "mde").any():
+        notes.append(labels.note("mde"))
+    return notes + overlap_notes(config, name, labels)
 
 
 def figure_kind(stem: str) -> str:
