@@ -375,7 +375,8 @@ def check_capital_break(frame: pd.DataFrame, name: str, spec: Mapping) -> list[d
     if relative:
         change = change - change.groupby(frame["year"]).transform("median")
     unit = " points from the year's median" if relative else " %"
-    found = frame.loc[change.abs() > threshold, ["province", "year"]].assign(change=change)
+    hit = change.abs() > threshold
+    found = frame.loc[hit, ["province", "year"]].assign(change=change[hit])
     listed, tested = [], 0
     for code, year, chg in found.itertuples(index=False):
         g = frame[frame["province"] == code].sort_values("year")

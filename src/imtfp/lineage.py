@@ -271,7 +271,7 @@ class Overlap:
         return sorted({a for a, _, _ in self.shared} | {b for _, b, _ in self.shared})
 
     def describe(self) -> str:
-        parts = "; ".join(why for _, _, why in self.shared[:6])
+        parts = "; ".join(a if a == b else why for a, b, why in self.shared[:6])
         more = f"; … and {len(self.shared) - 6} more" if len(self.shared) > 6 else ""
         return f"{parts}{more}"
 

@@ -18,9 +18,7 @@ def tfp_capital_inputs(wildcards):
         "economy": "measure/capital.parquet",
         "industry": "measure/capital_industry.parquet",
     }
-    return {
-        f"capital_{c}": stage_input("tfp", paths[c])(wildcards) for c in chains_of(wildcards)
-    }
+    return {f"capital_{c}": stage_input("tfp", paths[c])(wildcards) for c in chains_of(wildcards)}
 
 
 def tfp_gate(wildcards):
@@ -34,7 +32,6 @@ def index_spec_with_sources(wildcards):
     """The index spec with each indicator's warehouse series (imtfp.lineage) for measure/weights."""
     cfg = variant_config(wildcards)
     return {**index_spec(wildcards), "sources": imtfp.lineage.index_sources(cfg)}
-
 
 
 rule build_index:

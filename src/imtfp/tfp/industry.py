@@ -41,7 +41,7 @@ from imtfp.tfp._checks import require_columns
 from imtfp.tfp._panel import level_on_rows
 from imtfp.tfp.allocation import factor_misallocation
 from imtfp.tfp.capital import capital_stock
-from imtfp.tfp.growth import estimate_alpha, real_output, tornqvist_tfp_growth
+from imtfp.tfp.growth import real_output, tornqvist_tfp_growth
 from imtfp.tfp.malmquist import malmquist
 
 #: Defaults of ``tfp.industry`` (None: required).
@@ -260,22 +260,15 @@ def estimate_elasticities(inputs: pd.DataFrame, method: ElasticityMethod) -> Ela
             raise EstimationError("tfp.industry.labour_share must lie in (0, 1) on every row")
         return Elasticities(method, float(a.mean()), float(1 - a.mean()), alpha_min=float(a.min()),
                             alpha_max=float(a.max()), nobs=n, n_clusters=G)  # fmt: skip
-    groups = [group_codes(inputs["province"].to_numpy()), group_codes(inputs["year"].to_numpy())]
     lnY, lnK, lnL = (np.log(inputs[c].to_numpy(float)) for c in ("va_real", "capital", "labour"))
-    if method == "fe":
-        alpha = estimate_alpha(
-            inputs, output="va_real", capital="capital", labour="labour", entity="province",
-            time="year",
-        )  # fmt: skip
-        W = demean(np.column_stack([lnY - lnL, lnK - lnL]), groups)
-        coef = np.array([alpha])
+    if method == "fe":  # constant returns: ln(Y/L) on ln(K/L)
+        coef, se = two_way_cluster_ols(
+            lnY - lnL, (lnK - lnL)[:, None], inputs["province"], inputs["year"]
+        )
     else:
-        W = demean(np.column_stack([lnY, lnK, lnL]), groups)
-        coef = np.linalg.lstsq(W[:, 1:], W[:, 0], rcond=None)[0]
-    X, resid = W[:, 1:], W[:, 0] - W[:, 1:] @ coef
-    xtx_inv = np.linalg.inv(X.T @ X)
-    k_df = X.shape[1] + 1 + absorbed_dof(groups, [groups[0]])
-    se = np.sqrt(np.diag(vcov_cluster(X, resid, xtx_inv, groups[0], k_df=k_df)))
+        coef, se = two_way_cluster_ols(
+            lnY, np.column_stack([lnK, lnL]), inputs["province"], inputs["year"]
+        )
     alpha, beta = float(coef[0]), float(1 - coef[0] if method == "fe" else coef[1])
     se_beta = float(se[0] if method == "fe" else se[1])
     if not (0 < alpha < 1 and 0 < beta < 1):
@@ -285,6 +278,36 @@ def estimate_elasticities(inputs: pd.DataFrame, method: ElasticityMethod) -> Ela
             "income_share) or check the inputs"
         )
     return Elasticities(method, alpha, beta, float(se[0]), se_beta, nobs=n, n_clusters=G)
+
+
+def two_way_cluster_ols(
+    y: np.ndarray, X: np.ndarray, entity: pd.Series, time: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Within (entity and time effects) least squares with entity-cluster standard errors.
+
+    .. math::
+        \hat\beta = (\ddot X'\ddot X)^{-1}\ddot X'\ddot y, \qquad
+        \hat V = \frac{G}{G-1}\frac{N-1}{N-K}(\ddot X'\ddot X)^{-1}
+        \Big[\sum_g \ddot X_g'\hat e_g\hat e_g'\ddot X_g\Big](\ddot X'\ddot X)^{-1}
+
+    with K = slopes + 1 + (T − 1) year dummies (the entity dummies are nested in the clusters):
+    Stata's ``xtreg y x i.year, fe vce(cluster id)``. (:func:`imtfp.tfp.growth.estimate_alpha`
+    gives the same slope for the constant-returns case; measurement does not import ``models``,
+    so the covariance comes from :mod:`imtfp.core.vcov` here.)
+
+    Returns
+    -------
+    (coef, se), arrays of the columns of ``X``.
+    """
+    groups = [group_codes(np.asarray(entity)), group_codes(np.asarray(time))]
+    W = demean(np.column_stack([np.asarray(y, float), np.asarray(X, float)]), groups)
+    Xd, yd = W[:, 1:], W[:, 0]
+    xtx_inv = np.linalg.inv(Xd.T @ Xd)
+    coef = xtx_inv @ (Xd.T @ yd)
+    resid = yd - Xd @ coef
+    k_df = Xd.shape[1] + 1 + absorbed_dof(groups, [groups[0]])
+    V = vcov_cluster(Xd, resid, xtx_inv, groups[0], k_df=k_df)
+    return coef, np.sqrt(np.diag(V))
 
 
 # -- methods: column name and function (inputs, elasticities, spec) -> values on the rows ------
