@@ -386,8 +386,7 @@ def simulate_industry(seed: int, im: pd.DataFrame) -> dict:
     fai = np.round(real_inv * p_inv, 2)
     k0 = 2.0 * size * np.exp(rng.normal(0, 0.1, n))  # 2003 stock, base-year prices
     nfa = np.round(k0 * p_inv[0], 2)
-    depr = np.round(nfa * rng.uniform(0.3, 0.5, n), 2)
-    gross = nfa + depr
+    depr_share = rng.uniform(0.3, 0.5, n)
     K = np.empty((t, n))
     K[0] = nfa / p_inv[0]
     for j in range(1, t):
@@ -416,9 +415,10 @@ def simulate_industry(seed: int, im: pd.DataFrame) -> dict:
     wide["ppi"], wide["invest_price_index"] = ppi.ravel(), pidx.ravel()
     wide["fai_manufacturing"] = fai.ravel()
     wide["manuf_employment"] = L.ravel()
-    first = wide["year"] == INDUSTRY_START
-    wide["ind_fa_gross"] = np.where(first, np.repeat(gross[None, :], t, 0).ravel(), np.nan)
-    wide["ind_fa_depr"] = np.where(first, np.repeat(depr[None, :], t, 0).ravel(), np.nan)
+    # book values published every year (2003: the initial stock; later ones at current prices)
+    book = np.vstack([nfa, np.round(K[1:] * p_inv[1:], 2)])
+    depr = np.round(book * depr_share[None, :], 2)
+    wide["ind_fa_gross"], wide["ind_fa_depr"] = (book + depr).ravel(), depr.ravel()
     share = np.clip(1 - a + rng.normal(0, 0.02, len(wide)), 0.3, 0.9)
     income = wide["industry_va"].to_numpy() * 2.5
     wide["gdp_income"] = np.round(income, 1)

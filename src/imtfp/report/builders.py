@@ -39,6 +39,8 @@ MEDIATION_TERMS = (
     "c_total",
     "total",
     "a",
+    "a_wild_p",
+    "a_wild_ci",
     "b",
     "c_prime",
     "indirect",

@@ -23,4 +23,24 @@ def test_channel_modes_override_the_mode_per_channel(panel):
     out = stages.estimate_mediation(panel, spec, seed=1)
     terms = out.groupby("column")["term"].apply(set)
     assert "indirect" in terms["m_step"] and "b" in terms["m_step"]
-    assert terms["m_two"] == {"a"}  # X→M only
+    # X→M only, with its wild cluster bootstrap p-value and interval
+    assert terms["m_two"] == {"a", "a_wild_p", "a_wild_ci"}
+
+
+def test_two_step_wild_p_is_the_inference_tables_for_the_same_regression(panel):
+    """The X→M row's wild bootstrap is the one the inference table runs (same function, model,
+    draws and seed), so a mediator regressed on x reads the same p in both tables."""
+    from imtfp.models.mediation import mediation
+    from imtfp.models.panel import inference_panel
+
+    res = mediation(panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=5,
+                    mode="two_step")  # fmt: skip
+    from imtfp.core.vcov import inference_limits
+
+    with inference_limits({"dk_force": True}):  # the table's DK column; only the wild one is read
+        inf = inference_panel(panel, y="m", x="x", controls=["z"], bootstrap=199, seed=5)
+    wild = inf[inf["column"] == "wild_bootstrap"].iloc[0]
+    tidy = res.tidy().set_index("term")
+    assert tidy.at["a_wild_p", "estimate"] == pytest.approx(wild["p"], rel=1e-12)
+    assert tidy.at["a_wild_ci", "ci_low"] == pytest.approx(wild["ci_low"], rel=1e-9)
+    assert tidy.at["a_wild_ci", "ci_high"] == pytest.approx(wild["ci_high"], rel=1e-9)
