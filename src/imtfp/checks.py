@@ -35,7 +35,8 @@ relative]
     years with output changes by more than ``max_points`` percentage points a year. Run on the
     industrial chain's frame (:func:`imtfp.tfp.industry.industry_checks`), not on the panel.
 
-Every kind takes ``accept``: a list of ``{province, year, indicator (optional), reason}`` naming
+Every kind takes ``years`` ([first, last]: the years the check applies to, e.g. the baseline's window
+when a named check runs another) and ``accept``: a list of ``{province, year, indicator (optional), reason}`` naming
 documented defects (e.g. a counting break the source explains). Such cells are reported in the
 ``accepted`` column with their reason and do not set the status; for ``shock`` and ``leadlag``,
 whose status is a statistic over all provinces, they are only moved to that column.
@@ -464,7 +465,9 @@ def run_checks(
     for name, check in (spec or {}).items():
         check_option(check.get("kind"), Kind, f"checks.{name}.kind")
         check_option(check.get("severity"), Severity, f"checks.{name}.severity")
-        rows += CHECKS[check["kind"]](panel, name, check)
+        years = check.get("years")
+        part = panel[panel["year"].between(*years)].reset_index(drop=True) if years else panel
+        rows += CHECKS[check["kind"]](part, name, check)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n_cells": "int64", "n_tested": "int64"})
 
 

@@ -32,7 +32,7 @@ HEADER = (
 )
 STARS = ((0.01, "***"), (0.05, "**"), (0.1, "*"))
 MEDIATORS_LAYER = {
-    "technology": "technology",
+    "tech_innovation": "technology",
     "allocation_capital": "factor allocation",
     "allocation_labour": "factor allocation",
     "structure_advanced": "industrial structure (高级化)",
@@ -101,7 +101,8 @@ def industry_section(derived: Path) -> list[str]:
             acc = f" Accepted with a reason: {r.accepted}." if r.accepted else ""
             listed = f" Listed: {r.cells}." if r.n_cells else ""
             lines.append(
-                f"* Check `{r.check}` ({r.kind}): **{r.status}**. {r.detail}.{listed}{acc}"
+                f"* Check `{r.check}` ({r.kind}, {r.indicator}): **{r.status}**. "
+                f"{r.detail}.{listed}{acc}"
             )
     for check in ("whole_economy_2011_2017",):
         both = _read(derived, f"robustness/{check}/measure/tfp.parquet")

@@ -124,16 +124,21 @@ def test_plausibility_checks_pass(panel, tfp, capital, config):
     chain = industry_checks(tfp["tfp"], capital, config["tfp"])
     breaks = chain.set_index("check").loc["capital_breaks"]
     assert breaks["status"] == "pass" and breaks["n_tested"] >= 1
-    # the documented real falls are reported with their reason, Gansu 2017 is bridged in the chain
+    # the documented real falls are reported with their reason; the 2016-2017 corrections are bridged
     assert "北京" in breaks["accepted"] and "海南" in breaks["accepted"]
 
 
-def test_the_capital_check_fails_without_the_gansu_bridge(panel, config):
+def test_the_capital_check_fails_without_the_investment_bridges(panel, config):
     spec = imtfp.config.merge(config["tfp"], {"industry": {"splice": {"investment": []}}})
     cap = industry_capital(panel["series"], spec)
     frame = build_tfp_chains(panel["panel"], {"industry": cap}, spec)["tfp"]
     res = industry_checks(frame, cap, spec).set_index("check").loc["capital_breaks"]
     assert res["status"] == "fail" and ("甘肃", 2017) in set(zip(res["provinces"], res["years"]))
+    assert {c for c in zip(res["provinces"], res["years"])} <= {
+        ("辽宁", 2016),
+        ("山西", 2017),
+        ("甘肃", 2017),
+    }
 
 
 def test_industrial_growth_is_not_whole_economy_growth(warehouse, config):
@@ -180,7 +185,7 @@ def test_index_v3_is_centred_on_manufacturing(panel, config):
 
 def test_mediators_are_the_three_layers(config):
     channels = config["models"]["mediation"]["channels"]
-    assert set(channels) >= {"technology", "allocation_capital", "structure_advanced",
+    assert set(channels) >= {"tech_innovation", "allocation_capital", "structure_advanced",
                              "structure_rational"}  # fmt: skip
     assert (
         channels["structure_advanced"] == "ht_share" and channels["structure_rational"] == "theil"

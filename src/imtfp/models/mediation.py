@@ -264,7 +264,7 @@ class MediationResult(Estimates):
                 "dep_var": self.m,
                 "cov": f"wild_bootstrap (webb, B={self.bootstrap})",
             }
-            rows.append({**wild, "term": "a_wild_p", "estimate": p_wild, "p": p_wild})
+            rows.append({**wild, "term": "a_wild_p", "estimate": p_wild})
             rows.append({**wild, "term": "a_wild_ci", "ci_low": lo, "ci_high": hi})
         if self.mode == "stepwise":
             ind = {**common, "dep_var": self.y}

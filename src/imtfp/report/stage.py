@@ -147,11 +147,16 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     first, last = panel.get("years", ["?", "?"])
     sep = "、" if labels.language != "en" else ", "
     dropped = panel.get("drop_provinces", [])
+    # cells rescaled across a statistical break (panel.splice) are observations, not imputations
+    spliced = (
+        imputed["method"] == "splice" if "method" in imputed else pd.Series(False, imputed.index)
+    )
+    filled = imputed[~spliced]
     fields = {
         "first": first,
         "last": last,
-        "cells": len(imputed),
-        "indicators": imputed["indicator"].nunique() if "indicator" in imputed else 0,
+        "cells": len(filled),
+        "indicators": filled["indicator"].nunique() if "indicator" in filled else 0,
     }
     parts = [labels.note("sample_window", **fields)]
     names = province_names(dropped, labels.language)
@@ -162,6 +167,9 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     if years_out:
         parts.append(labels.note("sample_years_out", years=sep.join(map(str, years_out))))
     parts.append(labels.note("sample_imputed", **fields))
+    if spliced.any():
+        n_series = imputed.loc[spliced, "indicator"].nunique()
+        parts.append(labels.note("sample_spliced", cells=int(spliced.sum()), indicators=n_series))
     return " ".join(parts) if labels.language == "en" else "".join(parts)
 
 
