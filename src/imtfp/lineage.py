@@ -31,7 +31,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -60,37 +60,54 @@ INDUSTRY_INPUT_KEYS = (
 # -- the catalogue's relations -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Relations:
-    """Declared relations between warehouse series (parsed from the catalogue)."""
+    """Declared relations between warehouse series (parsed from the catalogue), with the
+    transitive closures precomputed: ``ancestors`` (the series a series is a subset of), their
+    inverse ``descendants`` (itself included) and ``linked`` (usage/derivation, both directions)."""
 
-    parents: Mapping[str, frozenset[str]]  # series -> the series it is a subset of
-    links: Mapping[str, frozenset[str]]  # usage_of / derived_from, both directions
-    scale: frozenset[str]
+    def __init__(
+        self,
+        parents: Mapping[str, Iterable[str]],
+        links: Mapping[str, Iterable[str]],
+        scale: Iterable[str],
+    ):
+        self.parents = {k: frozenset(v) for k, v in parents.items()}
+        self.links = {k: frozenset(v) for k, v in links.items()}
+        self.scale = frozenset(scale)
+        self._anc = {s: self._closure(s, self.parents) for s in self.parents}
+        self._desc: dict[str, set[str]] = {}
+        for child, ancestors in self._anc.items():
+            for a in ancestors:
+                self._desc.setdefault(a, set()).add(child)
+        self._linked = {s: self._closure(s, self.links) | {s} for s in self.links}
+        self._how: dict[tuple[str, str], str | None] = {}
 
-    def ancestors(self, s: str) -> set[str]:
+    @staticmethod
+    def _closure(s: str, edges: Mapping[str, frozenset[str]]) -> set[str]:
         out, todo = set(), [s]
         while todo:
-            for p in self.parents.get(todo.pop(), ()):
+            for p in edges.get(todo.pop(), ()):
                 if p not in out:
                     out.add(p)
                     todo.append(p)
-        return out
+        return out - {s}
+
+    def ancestors(self, s: str) -> set[str]:
+        return self._anc.get(s, set())
 
     def descendants(self, s: str) -> set[str]:
-        return {c for c in self.parents if s in self.ancestors(c)} | {s}
+        return self._desc.get(s, set()) | {s}
 
     def linked(self, s: str) -> set[str]:
-        out, todo = {s}, [s]
-        while todo:
-            for q in self.links.get(todo.pop(), ()):
-                if q not in out:
-                    out.add(q)
-                    todo.append(q)
-        return out
+        return self._linked.get(s, {s})
 
     def how(self, a: str, b: str) -> str | None:
         """Why series ``a`` and ``b`` overlap (None if they do not)."""
+        if (a, b) not in self._how:
+            self._how[(a, b)] = self._explain(a, b)
+        return self._how[(a, b)]
+
+    def _explain(self, a: str, b: str) -> str | None:
         if a == b:
             return "same series"
         for x in self.linked(a):
@@ -135,11 +152,7 @@ def parse_relations(catalogue: pd.DataFrame) -> Relations:
                 )
     role = catalogue.get("role", pd.Series("", index=catalogue.index)).fillna("")
     scale = frozenset(c for c, r in zip(catalogue["code"], role) if str(r).strip() == "scale")
-    return Relations(
-        {k: frozenset(v) for k, v in parents.items()},
-        {k: frozenset(v) for k, v in links.items()},
-        scale,
-    )
+    return Relations(parents, links, scale)
 
 
 @cache
@@ -155,12 +168,17 @@ def catalogue_relations() -> Relations:
 
 def expression_names(expr: object) -> set[str]:
     """Column names an expression of :mod:`imtfp.expressions` refers to (not its functions)."""
+    return set(_expression_names(" ".join(str(expr).split())))
+
+
+@lru_cache(maxsize=4096)
+def _expression_names(text: str) -> frozenset[str]:
     try:
-        tree = ast.parse(" ".join(str(expr).split()), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError:
-        return set()
+        return frozenset()
     funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs}
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs)
 
 
 def _indicators(groups: Mapping | None) -> dict[str, list[str]]:
@@ -193,20 +211,6 @@ def composite_members(config: Mapping) -> dict[str, list[str]]:
     return out
 
 
-def _members(config: Mapping) -> dict[str, list[str]]:
-    """:func:`composite_members`, computed once per config object (the check calls it often)."""
-    key = id(config)
-    hit = _MEMBERS.get(key)
-    if hit is None or hit[0] is not config:
-        hit = _MEMBERS[key] = (config, composite_members(config))
-        if len(_MEMBERS) > 64:
-            _MEMBERS.pop(next(iter(_MEMBERS)))
-    return hit[1]
-
-
-_MEMBERS: dict[int, tuple[Mapping, dict[str, list[str]]]] = {}
-
-
 def _tfp_sources(config: Mapping, column: str, resolve) -> set[str] | None:
     tfp = config.get("tfp") or {}
     if column in ECONOMY_COLUMNS:
@@ -223,14 +227,17 @@ def _tfp_sources(config: Mapping, column: str, resolve) -> set[str] | None:
     return None
 
 
-def column_sources(config: Mapping, column: str) -> frozenset[str]:
+def column_sources(
+    config: Mapping, column: str, *, composites: Mapping[str, list[str]] | None = None
+) -> frozenset[str]:
     """The warehouse series a column of the analysis frame is computed from.
 
     A derived variable: the sources of the names in its expression; a composite index: those of
     its indicators; a TFP column: its chain's inputs; anything else is a warehouse series itself.
+    ``composites``: :func:`composite_members` of ``config``, when the caller has it already.
     """
     derived = (config.get("panel") or {}).get("derived") or {}
-    composites = _members(config)
+    composites = composite_members(config) if composites is None else composites
     seen: set[str] = set()
 
     def resolve(name: str) -> set[str]:
@@ -249,9 +256,9 @@ def column_sources(config: Mapping, column: str) -> frozenset[str]:
 
 def index_sources(config: Mapping) -> dict[str, list[str]]:
     """{indicator: sorted warehouse series} for every IM and NQPF indicator (measure/weights)."""
-    members = _members(config)
+    members = composite_members(config)
     names = dict.fromkeys(members.get("im_index", []) + members.get("nqpf", []))
-    return {n: sorted(column_sources(config, n)) for n in names}
+    return {n: sorted(column_sources(config, n, composites=members)) for n in names}
 
 
 # -- the overlap check -------------------------------------------------------------------------
@@ -277,12 +284,18 @@ class Overlap:
 
 
 def shared_sources(
-    config: Mapping, outcome: str, regressor: str, relations: Relations | None = None
+    config: Mapping,
+    outcome: str,
+    regressor: str,
+    relations: Relations | None = None,
+    *,
+    composites: Mapping[str, list[str]] | None = None,
 ) -> tuple[tuple[str, str, str], ...]:
     """Pairs (outcome series, regressor series, why) that overlap, scale series left out."""
     rel = relations or catalogue_relations()
-    ys = sorted(column_sources(config, outcome) - rel.scale)
-    xs = sorted(column_sources(config, regressor) - rel.scale)
+    members = composite_members(config) if composites is None else composites
+    ys = sorted(column_sources(config, outcome, composites=members) - rel.scale)
+    xs = sorted(column_sources(config, regressor, composites=members) - rel.scale)
     return tuple((a, b, why) for a in ys for b in xs if (why := rel.how(a, b)) is not None)
 
 
@@ -309,10 +322,10 @@ def regressions(config: Mapping) -> list[tuple[str, str, str]]:
 
 def find_overlaps(config: Mapping, relations: Relations | None = None) -> list[Overlap]:
     """Every regression of the config whose outcome shares source series with its regressor."""
-    composites = _members(config)
+    composites = composite_members(config)
     found = []
     for key, y, x in regressions(config):
-        shared = shared_sources(config, y, x, relations)
+        shared = shared_sources(config, y, x, relations, composites=composites)
         if shared:
             found.append(Overlap(key, y, x, y in composites, shared))
     return found
