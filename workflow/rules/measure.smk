@@ -4,35 +4,6 @@
 # (build_capital_industry -> measure/capital_industry.parquet); build_tfp writes the columns of every chain
 # selected, and the industrial chain's checks (tfp.industry.checks) gate the analysis frame.
 
-import imtfp.lineage
-from imtfp.tfp.stages import tfp_chains
-
-
-def chains_of(wildcards):
-    return tfp_chains(tfp_spec(wildcards))
-
-
-def tfp_capital_inputs(wildcards):
-    """The capital stock of each chain the variant selects."""
-    paths = {
-        "economy": "measure/capital.parquet",
-        "industry": "measure/capital_industry.parquet",
-    }
-    return {f"capital_{c}": stage_input("tfp", paths[c])(wildcards) for c in chains_of(wildcards)}
-
-
-def tfp_gate(wildcards):
-    """The industrial chain's checks must pass before the analysis frame is built."""
-    if "industry" not in chains_of(wildcards):
-        return []
-    return [stage_input("tfp", "quality/tfp_checks.passed")(wildcards)]
-
-
-def index_spec_with_sources(wildcards):
-    """The index spec with each indicator's warehouse series (imtfp.lineage) for measure/weights."""
-    cfg = variant_config(wildcards)
-    return {**index_spec(wildcards), "sources": imtfp.lineage.index_sources(cfg)}
-
 
 rule build_index:
     input:
