@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 REAL_DATA ?= ../shared/data
 
-.PHONY: run test test-fast real demo report export lint clean fuzz docs
+.PHONY: run test test-fast real real-doc demo report export lint clean fuzz docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ fuzz: $(STAMP)
 real: $(STAMP)
 	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete \
 		--configfile=configs/real_nbs.yaml --config data_root=$(abspath $(REAL_DATA))
+
+# The numbers block of docs/real_data.md, rendered from the real run's stored outputs (imtfp.realdoc;
+# tests/realdata/test_real_doc.py checks that the document matches them). Run after `make real`.
+real-doc: $(STAMP)
+	$(BIN)/python -m imtfp.realdoc runs/real/data/derived docs/real_data.md
 
 # The analysis panel to Stata and Excel: data/derived/export/panel.{dta,xlsx} (CONFIG=x.yaml for
 # another config; a config with run_name writes under runs/<run_name>/).

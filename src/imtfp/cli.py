@@ -48,7 +48,7 @@ def _print_result(result, project: Path) -> None:
             cols=len(result.matches)))  # fmt: skip
     print(t("init.out.matched"))
     for m in result.matches:
-        extra = t("init.out.chained") if m.code == "invest_price_chain" else ""
+        extra = t("init.out.chained") if m.code == "invest_price_index" else ""
         note = f"  {m.note}" if m.note else ""
         print(f"  {m.column}  →  {m.code}  {names.at[m.code, column]} [{m.unit}]{extra}{note}")
     if result.unmatched:

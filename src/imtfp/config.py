@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from imtfp import config_check
+from imtfp import config_check, lineage
 from imtfp.errors import ConfigError
 
 #: The schema ships inside the package, so an installed wheel validates as a checkout does.
@@ -287,6 +287,7 @@ def validate_all(config: Mapping, schema: Mapping | None = None) -> None:
     validate(config, schema)
     check_sanity(config)
     check_overlays(config, schema)
+    lineage.check_overlap(config)  # an outcome composite sharing sources with the regressor
 
 
 # ---- paths the config names (issue 23 item 4) --------------------------------------------------

@@ -47,7 +47,7 @@ METHOD_COLUMNS = {
 }
 #: Indicators the TFP stage reads (the capital stage takes either price index).
 TFP_INPUTS = ("gdp", "gdp_index", "employment", "gfcf")
-PRICE_INPUTS = ("invest_price", "invest_price_chain")
+PRICE_INPUTS = ("invest_price", "invest_price_index")
 #: Sections the workflow cannot run without (its rules read them).
 WORKFLOW_SECTIONS = ("index", "tfp", "models")
 #: Sections whose column-valued keys read the panel (else the analysis frame).

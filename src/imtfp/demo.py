@@ -29,6 +29,13 @@ provinces never do, and ``pilot_outcome = μ_i + λ_t + τ_{g,t} + ε`` with
 cohort, the case where static TWFE is biased. Its draws come from their own generator
 (``default_rng([seed, 12])``), so the series above are unchanged; the ATT(g,t) are in
 ``truth.yaml`` under ``did``.
+
+The **industrial production function** (issue 21) has its own stream too (``default_rng([seed, 21])``):
+industrial value added ``Y = A_I K^α_I L^(1−α_I)`` with ``ln A_I = μ_i + λ_t + β_I·IM + ε``, a producer
+price index and an investment price index (上年=100), manufacturing investment from 2003, the book value of
+net fixed assets in 2003 (the initial stock) and manufacturing employment, all exogenous to IM, so that
+:mod:`imtfp.tfp.industry` recovers α_I (two-way FE) and ln A_I; the income-approach labour share is
+1 − α_I plus noise. Its truth is ``truth.yaml`` under ``industry``.
 """
 
 from __future__ import annotations
@@ -121,10 +128,21 @@ RAW_FILES = [
     ("iur", "高校R&D经费中企业资金占比", "%", 2, "legacy"),
     ("market_index", "市场化指数", "指数", 2, "portal"),
     ("iv_post", "1984年每百万人邮局数×上年互联网用户数", "指数", 3, "legacy"),
+    # the industrial production function (issue 21)
+    ("industry_va", "工业增加值", "亿元", 1, "legacy"),
+    ("ppi", "工业生产者出厂价格指数(上年=100)", "上年=100", 2, "portal"),
+    ("fai_manufacturing", "制造业全社会固定资产投资", "亿元", 2, "legacy"),
+    ("invest_price_index", "固定资产投资价格指数(上年=100)", "上年=100", 2, "portal"),
+    ("ind_fa_gross", "规模以上工业企业固定资产原价合计", "亿元", 2, "legacy"),
+    ("ind_fa_depr", "规模以上工业企业累计折旧", "亿元", 2, "portal"),
+    ("manuf_employment", "制造业城镇单位就业人员", "万人", 2, "legacy"),
+    ("labour_comp", "劳动者报酬", "亿元", 1, "portal"),
+    ("gdp_income", "收入法地区生产总值", "亿元", 1, "legacy"),
 ]
 _EXTENSIVE = {"gdp", "gfcf", "employment", "population", "invention_grants", "tech_market", "software_rev",
               "broadband_ports", "info_employment", "ecommerce_sales", "fiscal_exp", "trade",
-              "secondary_va", "tertiary_va"}  # fmt: skip
+              "secondary_va", "tertiary_va", "industry_va", "fai_manufacturing", "ind_fa_gross",
+              "ind_fa_depr", "manuf_employment", "labour_comp", "gdp_income"}  # fmt: skip
 _BLANK_CELLS = [("robot_density", "45", 2015), ("robot_density", "62", 2018), ("hightech_share", "52", 2016),
                 ("broadband_ports", "63", 2019), ("urban_rate", "14", 2014), ("edu_years", "36", 2017)]  # fmt: skip
 
@@ -335,6 +353,96 @@ def simulate(seed: int) -> dict:
     return {"wide": wide, "history": history, "latent": lat, "obs_panel": obs}
 
 
+# ---- the industrial production function (issue 21): its own random stream ---------------------
+
+INDUSTRY_START = 2003
+INDUSTRY = {"alpha": 0.40, "beta_im": 0.25, "sigma": 0.01, "delta": DELTA}
+
+
+def _chain(index_prev100: np.ndarray, years: np.ndarray, base_year: int) -> np.ndarray:
+    """Fixed-base level (1 in ``base_year``) of a previous-year = 100 index, rows = years."""
+    level = np.cumprod(index_prev100 / 100.0, axis=0)
+    return level / level[list(years).index(base_year)]
+
+
+def simulate_industry(seed: int, im: pd.DataFrame) -> dict:
+    """Industrial series with a known truth (module doc); ``im``: province, year, im_index.
+
+    Returns ``{"wide": written series (province, year, …), "truth": province, year, lnA, capital,
+    va_real, labour}``. The truth is computed from the written (rounded) prices and investment, so
+    the pipeline's capital stock equals it up to the rounding of the price indices.
+    """
+    rng = np.random.default_rng([seed, 21])
+    codes = provinces.codes()
+    years = np.arange(INDUSTRY_START, YEARS[1] + 1)
+    n, t = len(codes), len(years)
+    size = np.array([_GDP_2011[c] for c in codes]) * 0.35
+    ppi = np.round(100 * np.exp(rng.normal(0.01, 0.02, (t, n))), 2)
+    pidx = np.round(100 * np.exp(rng.normal(0.02, 0.01, (t, n))), 2)
+    p_inv = _chain(pidx, years, YEARS[0])
+    real_inv = (
+        0.5
+        * size[None, :]
+        * np.exp(0.07 * (years - YEARS[0])[:, None] + rng.normal(0, 0.05, (t, n)))
+    )
+    fai = np.round(real_inv * p_inv, 2)
+    k0 = 2.0 * size * np.exp(rng.normal(0, 0.1, n))  # 2003 stock, base-year prices
+    nfa = np.round(k0 * p_inv[0], 2)
+    depr_share = rng.uniform(0.3, 0.5, n)
+    K = np.empty((t, n))
+    K[0] = nfa / p_inv[0]
+    for j in range(1, t):
+        K[j] = (1 - INDUSTRY["delta"]) * K[j - 1] + fai[j] / p_inv[j]
+    emp0 = np.array([_POP_2011[c] for c in codes]) * 0.06
+    L = emp0[None, :] * np.exp(0.01 * (years - YEARS[0])[:, None] + np.cumsum(
+        rng.normal(0, 0.02, (t, n)), axis=0))  # fmt: skip
+    L = np.round(L, 2)
+    frame = pd.DataFrame({"province": np.tile(codes, t), "year": np.repeat(years, n)})
+    frame["capital"], frame["labour"] = K.ravel(), L.ravel()
+    frame = frame.merge(im[["province", "year", "im_index"]], on=["province", "year"], how="left")
+    fe_i = dict(zip(codes, rng.normal(0, 0.2, n)))
+    fe_t = dict(zip(years, np.cumsum(rng.normal(0.01, 0.01, t))))
+    lna = (
+        frame["province"].map(fe_i)
+        + frame["year"].map(fe_t)
+        + INDUSTRY["beta_im"] * frame["im_index"].fillna(0.0)
+        + rng.normal(0, INDUSTRY["sigma"], len(frame))
+    ).to_numpy()
+    a = INDUSTRY["alpha"]
+    frame["va_real"] = np.exp(lna) * frame["capital"] ** a * frame["labour"] ** (1 - a)
+    p_out = _chain(ppi, years, YEARS[0]).ravel()
+    frame["lnA"] = lna
+    wide = frame[["province", "year"]].copy()
+    wide["industry_va"] = np.round(frame["va_real"].to_numpy() * p_out, 1)
+    wide["ppi"], wide["invest_price_index"] = ppi.ravel(), pidx.ravel()
+    wide["fai_manufacturing"] = fai.ravel()
+    wide["manuf_employment"] = L.ravel()
+    # book values published every year (2003: the initial stock; later ones at current prices)
+    book = np.vstack([nfa, np.round(K[1:] * p_inv[1:], 2)])
+    depr = np.round(book * depr_share[None, :], 2)
+    wide["ind_fa_gross"], wide["ind_fa_depr"] = (book + depr).ravel(), depr.ravel()
+    share = np.clip(1 - a + rng.normal(0, 0.02, len(wide)), 0.3, 0.9)
+    income = wide["industry_va"].to_numpy() * 2.5
+    wide["gdp_income"] = np.round(income, 1)
+    wide["labour_comp"] = np.round(share * income, 1)
+    in_panel = wide["year"] >= YEARS[0]
+    for col in ("industry_va", "manuf_employment", "labour_comp", "gdp_income", "ppi"):
+        wide.loc[~in_panel, col] = np.nan  # published for the panel years only
+    truth = frame.loc[in_panel, ["province", "year", "lnA", "capital", "va_real", "labour"]]
+    return {"wide": wide, "truth": truth.reset_index(drop=True)}
+
+
+def industry_truth() -> dict:
+    """Parameters of the industrial DGP (``truth.yaml`` under ``industry``)."""
+    return {
+        **INDUSTRY,
+        "investment_start": INDUSTRY_START,
+        "base_year": YEARS[0],
+        "dgp": "ln A_I = mu_i + lambda_t + beta_im*IM + eps; Y_I = A_I K^alpha L^(1-alpha); K_2003 = NFA_2003/P_2003,"
+        " K_t = (1-delta)K_t-1 + I_t/P_t; labour share = 1 - alpha + N(0, 0.02)",
+    }
+
+
 PILOT_POLICY = "demo_pilot"
 PILOT_COHORTS = {2014: 6, 2016: 8, 2018: 7}  # first treated year: number of provinces
 PILOT_SLOPES = {2014: 0.10, 2016: 0.06, 2018: 0.03}  # effect per year of exposure, by cohort
@@ -427,6 +535,7 @@ def truth(seed: int) -> dict:
         "dgp": "ln A = mu_i + lambda_t + beta*IM + sum_k b_k*M_k + gamma'Z + eps; M_k = mu_ki + lambda_kt + a_k*IM"
         " + 0.01*urban_rate + e_k; Y = A K^alpha L^(1-alpha); IM = entropy index of the written indicators",
         "did": pilot_truth(simulate_pilot(seed)["first"]),
+        "industry": industry_truth(),
     }
 
 
@@ -489,7 +598,9 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     (out / "legacy").mkdir(parents=True, exist_ok=True)
     (out / "portal").mkdir(parents=True, exist_ok=True)
     sim = simulate(seed)
+    industry = simulate_industry(seed, sim["latent"])
     wide = sim["wide"].merge(sim["history"], on=["province", "year"], how="outer")
+    wide = wide.merge(industry["wide"], on=["province", "year"], how="outer")
     entries = []
     for i, (code, name, unit, dec, fmt) in enumerate(RAW_FILES, start=1):
         years_of = sorted(wide.loc[wide[code].notna(), "year"].unique(), reverse=True)
@@ -566,7 +677,7 @@ EPS_COLUMNS = [
     ("地区生产总值（亿元）", "gdp", 2),
     ("地区生产总值指数（上年=100）", "gdp_index", 1),
     ("固定资本形成总额（亿元）", "gfcf", 2),
-    ("固定资产投资价格指数（上年=100）", "invest_price_chain", 2),
+    ("固定资产投资价格指数（上年=100）", "invest_price_index", 2),
     ("就业人员（万人）", "employment", 1),
     ("年末常住人口（万人）", "population", 0),
     ("R&D经费投入强度（%）", "rd_intensity", 2),
@@ -608,7 +719,7 @@ def eps_panel(seed: int) -> pd.DataFrame:
     previous = history.groupby("province")["invest_price"].shift(1)
     chain = pd.Series(100 * history["invest_price"] / previous, index=history.index)
     wide = wide.merge(
-        history.assign(invest_price_chain=chain)[["province", "year", "invest_price_chain"]],
+        history.assign(invest_price_index=chain)[["province", "year", "invest_price_index"]],
         on=["province", "year"],
     )
     wide = wide[wide["province"] != "54"].reset_index(drop=True)

@@ -12,7 +12,7 @@ English headers, units in brackets. Nothing is asked:
    against the catalogue (``indicators.csv``: code, ``name_zh``, ``name_en``) and its aliases
    (``indicator_aliases.csv``); the unit must convert to the indicator's (亿元 ↔ 万元, not 亿元 ↔
    万人). A name two indicators share is told apart by the unit: 固定资产投资价格指数(上年=100) is
-   ``invest_price_chain``, which the capital stage chains into the fixed-base level it needs
+   ``invest_price_index``, which the capital stage chains into the fixed-base level it needs
    (:func:`imtfp.tfp.stages.chained_level`); the GRP index stays 上年=100, as the TFP stage reads it.
    Every column that does not match is listed with the reason and the closest catalogue names.
 3. **Reading.** The manifest written for the file (``configs/manifests/NAME.yaml``, reader
@@ -63,7 +63,7 @@ UNIT_ALIASES = {
 }  # fmt: skip
 #: Indicators the TFP stage needs (one of the two price indices).
 TFP_INPUTS = ("gdp", "gdp_index", "gfcf", "employment")
-PRICE_INDICES = ("invest_price", "invest_price_chain")
+PRICE_INDICES = ("invest_price", "invest_price_index")
 #: Controls of the baseline, in the order of entry: (name, expression or None, needs).
 CONTROLS = (
     ("gov", "fiscal_exp / gdp * 100", ("fiscal_exp", "gdp")),
@@ -152,7 +152,7 @@ def match_column(column: str) -> Match:
     >>> match_column("地区生产总值（亿元）").code, match_column("GDP（万元）").unit
     ('gdp', '万元')
     >>> match_column("固定资产投资价格指数（上年=100）").code
-    'invest_price_chain'
+    'invest_price_index'
     >>> match_column("人均地区生产总值（元）").code is None
     True
     """
@@ -554,7 +554,7 @@ def init(
     if not chosen["tfp"]:
         need = [c for c in TFP_INPUTS if c not in chosen["usable"]]
         if not set(PRICE_INDICES) & chosen["usable"]:
-            need.append("invest_price / invest_price_chain")
+            need.append("invest_price / invest_price_index")
         warnings.append(_t("warn.no_tfp", missing=", ".join(need)))
     if not chosen["index"]:
         empty = [k for k in SUBSYSTEMS if not chosen["subsystems"][k]]

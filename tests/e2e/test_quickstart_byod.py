@@ -68,7 +68,7 @@ def test_init_says_what_it_matched_and_wrote(project):
     work, runs = project
     out = runs[1].stdout
     assert "读取 mine.xlsx：每行一个省份-年份，30 个省份，2011–2022 年，19 列对应到指标" in out
-    assert "固定资产投资价格指数（上年=100）  →  invest_price_chain" in out
+    assert "固定资产投资价格指数（上年=100）  →  invest_price_index" in out
     assert "人均地区生产总值（元）: 指标目录中没有这个名称" in out
     assert "内蒙 → 内蒙古" in out and "（已写入 panel.drop_provinces）：西藏" in out
     assert "已写入 configs/mine.yaml 与 configs/manifests/mine.yaml" in out
@@ -101,7 +101,7 @@ def test_the_export_is_a_dta_pandas_reads(project):
         labels = reader.variable_labels()
         frame = reader.read()
     assert len(frame) == 30 * 12 and "西藏" not in set(frame["province_name"])
-    assert labels["invest_price_chain"] == "固定资产投资价格指数(上年=100)"
+    assert labels["invest_price_index"] == "固定资产投资价格指数(上年=100)"
     assert labels["software_rev_pc"] == "人均软件业务收入"
     assert (export / "panel.xlsx").stat().st_size > 0
 

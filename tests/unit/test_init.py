@@ -42,7 +42,7 @@ def eps() -> pd.DataFrame:
         ("gdp", "gdp", "亿元"),  # a Stata column named by its code: the catalogue's unit
         ("Gross regional product (100 million yuan)", "gdp", "亿元"),
         ("地区生产总值指数(上年=100)", "gdp_index", "上年=100"),
-        ("固定资产投资价格指数（上年＝100）", "invest_price_chain", "上年=100"),
+        ("固定资产投资价格指数（上年＝100）", "invest_price_index", "上年=100"),
         ("固定资产投资价格指数(定基指数)", "invest_price", "定基指数"),
         ("信息传输、软件和信息技术服务业城镇单位就业人员（万人）", "info_employment", "万人"),
         ("能源消费量（万吨标煤）", "energy_use", "万吨标准煤"),

@@ -12,10 +12,12 @@ import yaml
 import imtfp.config
 import imtfp.config_check
 import imtfp.demo
+import imtfp.lineage
 import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
 from imtfp.models.registry import ESTIMATE_WILDCARD, MODELS, configured, design_spec
 from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
+from imtfp.tfp.stages import tfp_chains
 
 
 def validate_config():
@@ -101,6 +103,35 @@ def index_spec(wildcards):
 
 def tfp_spec(wildcards):
     return variant_config(wildcards)["tfp"]
+
+
+# ---- TFP chains (workflow/rules/measure.smk) --------------------------------------------------
+
+
+def chains_of(wildcards):
+    return tfp_chains(tfp_spec(wildcards))
+
+
+def tfp_capital_inputs(wildcards):
+    """The capital stock of each chain the variant selects."""
+    paths = {
+        "economy": "measure/capital.parquet",
+        "industry": "measure/capital_industry.parquet",
+    }
+    return {f"capital_{c}": stage_input("tfp", paths[c])(wildcards) for c in chains_of(wildcards)}
+
+
+def tfp_gate(wildcards):
+    """The industrial chain's checks must pass before the analysis frame is built."""
+    if "industry" not in chains_of(wildcards):
+        return []
+    return [stage_input("tfp", "quality/tfp_checks.passed")(wildcards)]
+
+
+def index_spec_with_sources(wildcards):
+    """The index spec with each indicator's warehouse series (imtfp.lineage) for measure/weights."""
+    cfg = variant_config(wildcards)
+    return {**index_spec(wildcards), "sources": imtfp.lineage.index_sources(cfg)}
 
 
 def models_spec(wildcards):

@@ -43,6 +43,8 @@ MEDIATION_TERMS = (
     "c_total",
     "total",
     "a",
+    "a_wild_p",
+    "a_wild_ci",
     "b",
     "c_prime",
     "indirect",
@@ -120,13 +122,18 @@ def descriptive_table(
     provenance: Provenance | None = None,
     simulated: bool = False,
     notes: Sequence[str] = (),
+    within: Mapping[str, float] | None = None,
 ) -> Table:
     """N, mean, standard deviation (n − 1), min and max of each variable.
 
-    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them.
+    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them. ``within``:
+    {variable: share of its variance left after the fixed effects}
+    (:func:`imtfp.models.power.within_share`), printed as a last column for those variables.
     """
     options, labels = _common(options, labels)
-    rows = []
+    rows = _within_rows(within)
+    if within:
+        notes = (*notes, labels.note("within_share"))
     for v in _numeric_variables(panel, variables):
         x = pd.to_numeric(panel[v], errors="coerce").dropna().to_numpy(dtype=float)
         described = {
@@ -150,6 +157,14 @@ def descriptive_table(
         provenance=provenance,
         simulated=simulated,
     )
+
+
+def _within_rows(within: Mapping[str, float] | None) -> list[dict]:
+    """Descriptive-table cells of the within-share column (issue 21)."""
+    return [
+        {"column": "within_share", "term": v, "estimate": float(x)}
+        for v, x in (within or {}).items()
+    ]
 
 
 def correlation_table(

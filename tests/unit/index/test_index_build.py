@@ -74,7 +74,9 @@ def test_outputs_have_the_documented_columns(panel):
     out = _run(panel, SPEC)
     assert set(out) == {"index", "weights", "coupling", "obstacle"}
     assert list(out["index"].columns) == ["province", "year", "im_index", *SUBSYSTEMS]
-    assert list(out["weights"].columns) == ["method", "scheme", "level", "indicator", "weight"]
+    assert list(out["weights"].columns) == [
+        "method", "scheme", "level", "indicator", "weight", "sources", "imputed_share",
+    ]  # fmt: skip
     assert list(out["coupling"].columns) == [
         "province", "year", "C", "T", "D", "level", "level_en",
         "rd_technology_industry", "lag_technology_industry",
@@ -130,7 +132,7 @@ def test_per_year_scheme_and_nqpf(panel):
         "nqpf_objects_of_labour",
     ]
     w = out["weights"]
-    assert list(w.columns) == ["method", "scheme", "level", "indicator", "year", "weight"]
+    assert list(w.columns)[:6] == ["method", "scheme", "level", "indicator", "year", "weight"]
     np.testing.assert_allclose(w.groupby(["level", "year"])["weight"].sum(), 1.0)
     assert set(w["level"]) == {
         *SUBSYSTEMS,

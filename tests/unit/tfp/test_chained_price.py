@@ -36,7 +36,7 @@ def test_the_capital_stock_from_the_chain_index_equals_the_fixed_base_ones():
     df = _series()
     fixed = capital_from_series(df.drop(columns="chain"), {"capital": SPEC})
     chained = capital_from_series(
-        df.drop(columns="invest_price").rename(columns={"chain": "invest_price_chain"}),
+        df.drop(columns="invest_price").rename(columns={"chain": "invest_price_index"}),
         {"capital": SPEC},
     )
     assert np.allclose(fixed["capital"], chained["capital"], rtol=1e-12)
