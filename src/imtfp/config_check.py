@@ -45,6 +45,11 @@ METHOD_COLUMNS = {
     "ml": ("gtfp_ml",),
     "sfa": ("tfp_sfa", "sfa_rts", "sfa_tc", "sfa_tec", "sfa_sec", "sfa_tfpch"),
 }
+#: Columns of the industrial chain (``tfp.chains: [industry]``; ``imtfp.tfp.industry``): its inputs
+#: and misallocation measures, and ``tfp_industry_<method>`` per ``tfp.industry.methods``.
+INDUSTRY_COLUMNS = ("va_real_industry", "capital_industry", "labour_industry", "alpha_industry",
+                    "tau_k", "tau_l", "misalloc_k", "misalloc_l")  # fmt: skip
+INDUSTRY_METHODS = ("solow",)  # the chain's default methods
 #: Indicators the TFP stage reads (the capital stage takes either price index).
 TFP_INPUTS = ("gdp", "gdp_index", "employment", "gfcf")
 PRICE_INPUTS = ("invest_price", "invest_price_index")
@@ -221,6 +226,9 @@ def measure_columns(config: Mapping) -> set[str]:
         names |= set(TFP_COLUMNS)
         for method in tfp.get("methods") or []:
             names |= set(METHOD_COLUMNS.get(str(method), (f"tfp_{method}",)))
+        if "industry" in (tfp.get("chains") or ()):
+            methods = (tfp.get("industry") or {}).get("methods") or INDUSTRY_METHODS
+            names |= set(INDUSTRY_COLUMNS) | {f"tfp_industry_{m}" for m in methods}
     return names
 
 
@@ -252,15 +260,22 @@ def check_derived(config: Mapping, indicators: set[str], *, prefix: str = "") ->
 def check_columns(config: Mapping, schema: Mapping, indicators: set[str], *, prefix="") -> None:
     """Every column-valued key of the config names a column its stage can read.
 
-    With a ``prefix`` (a named check merged onto the baseline) the multiverse is left out: it is
-    built once, on the baseline.
+    With a ``prefix`` (a named check merged onto the baseline) the multiverse and the sections of
+    the models other than the baseline are left out: a named check estimates the baseline only
+    (its overlay may leave e.g. a mediator of another chain in the inherited ``models.mediation``).
     """
+    from imtfp.models.registry import MODELS
+
+    skipped = {"designs", "multiverse", "report", "robustness"}
+    if prefix:
+        skipped |= {m.section for m in MODELS.values() if m.section.startswith("models.")}
     panel = panel_columns(config, indicators)
     frame = panel | measure_columns(config)
     for what, path, name in walk(config, schema, schema):
-        section = path.split(".", 1)[0].split("[", 1)[0]
-        if what != "column" or section in ("designs", "multiverse", "report", "robustness"):
+        head = path.split("[", 1)[0].split(".")
+        if what != "column" or head[0] in skipped or ".".join(head[:2]) in skipped:
             continue
+        section = head[0]
         known = panel if section in PANEL_SECTIONS else frame
         if name not in known:
             _unknown(prefix + path, str(name), known)

@@ -128,3 +128,14 @@ def test_other_lists_still_replace():
     assert cfg.merge(
         {"panel": {"drop_years": [2020]}}, {"panel": {"drop_years": [2020, 2021]}}
     ) == {"panel": {"drop_years": [2020, 2021]}}
+
+
+def test_the_industrial_chain_columns_are_those_the_chain_writes():
+    """config_check lists the industrial chain's columns without importing it (scipy.optimize):
+    the lists must agree with imtfp.tfp.industry."""
+    from imtfp.config_check import INDUSTRY_COLUMNS, INDUSTRY_METHODS
+    from imtfp.tfp import industry
+
+    assert set(industry.INPUT_COLUMNS.values()) <= set(INDUSTRY_COLUMNS)
+    assert tuple(industry.INDUSTRY_DEFAULTS["methods"]) == INDUSTRY_METHODS
+    assert {"tau_k", "tau_l", "misalloc_k", "misalloc_l"} <= set(INDUSTRY_COLUMNS)

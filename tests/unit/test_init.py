@@ -59,7 +59,7 @@ def test_columns_match_by_name_and_unit(header, code, unit):
 @pytest.mark.parametrize(
     "header, reason",
     [
-        ("人均地区生产总值（元）", "no indicator of the catalogue has this name"),
+        ("人均地区生产总值（元）", "the unit 元 cannot be converted to that of gdp_pc_v2020"),
         (
             "地区生产总值（万人）",
             "cannot be converted to that of gdp",

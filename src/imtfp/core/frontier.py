@@ -58,7 +58,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.errors import EstimationError
 
@@ -461,7 +461,7 @@ def mixed_chi2_pvalue(stat: float, df: int) -> float:
     def tail(k: int) -> float:
         if k == 0:
             return 0.0 if stat > 0 else 1.0
-        return float(stats.chi2.sf(stat, k))
+        return float(special.chdtrc(k, stat))
 
     if df < 1:
         raise EstimationError(f"LR test of no inefficiency needs df >= 1, got {df}")
