@@ -20,7 +20,7 @@ from imtfp.tfp.green import (
 )
 from imtfp.tfp.growth import estimate_alpha, real_output, solow_residual, tornqvist_tfp_growth
 from imtfp.tfp.malmquist import malmquist, malmquist_distances
-from imtfp.tfp.sfa import sfa_tfp, translog
+from imtfp.tfp.sfa import sfa_tfp, sfa_tfp_level, translog
 from imtfp.tfp.stages import build_capital, build_tfp, capital_from_series
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "sbm",
     "sbm_details",
     "sfa_tfp",
+    "sfa_tfp_level",
     "solow_residual",
     "tornqvist_tfp_growth",
     "translog",
