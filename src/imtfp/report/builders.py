@@ -584,6 +584,64 @@ def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.
     return pd.DataFrame(rows)
 
 
+def _labels_in(kw: dict) -> Labels:
+    """The labels of a builder's keywords (set there, so format_table uses the same ones)."""
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    return labels
+
+
+def _not_clustered(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a model whose standard errors are not clustered: no number of clusters (so no
+    clusters row and no few-cluster note, which would describe an inference it did not use)."""
+    return df.assign(n_clusters=np.nan) if "n_clusters" in df else df
+
+
+#: Parameters of the composed error of a frontier, printed after the coefficients.
+SFA_VARIANCE_TERMS = ("sigmaSq", "gamma", "mu", "eta")
+
+
+def sfa_terms(df: pd.DataFrame) -> list[str]:
+    """Row order of a frontier table: the frontier (in the order of the column with the most
+    frontier terms, a translog's second-order terms beside its first-order ones), the
+    inefficiency equation ``Z_*``, the variance parameters (``Zu_*``, ``Zv_*``, σ², γ, μ, η),
+    then the statistics in the estimator's order."""
+    stats = df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
+    coef = df[~stats]
+    special = lambda t: t.startswith(("Z_", "Zu_", "Zv_")) or t in SFA_VARIANCE_TERMS  # noqa: E731
+    per_column = [
+        [t for t in g["term"].astype(str) if not special(t)]
+        for _, g in coef.groupby("column", sort=False)
+    ]
+    frontier = list(dict.fromkeys([*max(per_column, key=len, default=[]), *sum(per_column, [])]))
+    present = list(dict.fromkeys(coef["term"].astype(str)))
+    z = [t for t in present if t.startswith("Z_")]
+    variance = [t for t in present if t.startswith(("Zu_", "Zv_"))]
+    variance += [t for t in SFA_VARIANCE_TERMS if t in present]
+    return [*frontier, *z, *variance, *dict.fromkeys(df.loc[stats, "term"].astype(str))]
+
+
+def sfa_table(results: pd.DataFrame, **kw) -> Table:
+    """Stochastic frontier (:func:`imtfp.models.frontier.estimate_sfa`), one column per
+    specification: the frontier coefficients (translog terms by their catalog patterns), the
+    inefficiency equation (``Z_*``), σ², γ, μ, η with their standard errors, then mean technical
+    efficiency, the log likelihood and the one-sided LR test of no inefficiency (p beneath, its
+    degrees of freedom) and N. Standard errors from the inverse observed information, not
+    clustered. Notes say what γ, η and the inefficiency equation mean and how the LR test is
+    distributed, each when the table has it."""
+    df = _not_clustered(select_table(results, "sfa"))
+    labels = _labels_in(kw)
+    kw.setdefault("terms", sfa_terms(df))
+    terms = set(df["term"].astype(str))
+    extra = [labels.note("sfa_gamma")] if "gamma" in terms else []
+    extra += [labels.note("sfa_eta")] if "eta" in terms else []
+    extra += [labels.note("sfa_z")] if any(t.startswith("Z_") for t in terms) else []
+    extra += [labels.note("sfa_lr")] if "lr_statistic" in terms else []
+    kw["notes"] = (*extra, *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters", "controls"))
+    return format_table(df, name="sfa", **kw)
+
+
 #: The builder of every table built from stored results: each model of the registry's (its
 #: entry's ``table``), and the named robustness checks.
 MODEL_TABLES: Mapping[str, Callable[..., Table]] = {

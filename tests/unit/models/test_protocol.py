@@ -49,7 +49,11 @@ KEYS = dict(y="y", entity="unit", time="year", group="g")
 def _cases(panel, did) -> dict:
     es = D.att_gt(did, base_period="universal", bootstrap=0, **KEYS).aggregate("dynamic")
     common = dict(y="y", controls=["z"])
+    rng = np.random.default_rng(5)  # a frontier: normal noise less a half-normal inefficiency
+    noise = 0.3 * rng.normal(size=len(panel)) - np.abs(rng.normal(size=len(panel)))
+    frontier = panel.assign(yf=0.5 * panel["x"] + 0.3 * panel["z"] + noise)
     return {
+        "sfa": lambda: M.sfa(frontier, "yf ~ x + z", entity="province", time="year"),
         "twfe": lambda: M.twfe(panel, x="x", **common),
         "fit_twfe": lambda: M.fit_twfe(panel, x="x", **common),
         "feols": lambda: M.feols("y ~ x + z | province + year", panel),

@@ -54,7 +54,16 @@ def sim_panel() -> pd.DataFrame:
                     "tfp": a_i + 0.3 * im + 0.4 * innov + 0.2 * im * (hc > 0) + rng.normal(0, 0.5),
                 }
             )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # production inputs and a Cobb–Douglas frontier less a half-normal inefficiency (own stream)
+    prod = np.random.default_rng(2718)
+    n = len(frame)
+    frame["capital"] = np.exp(prod.normal(8, 1, n))
+    frame["labour"] = np.exp(prod.normal(6, 0.5, n))
+    ln_y = 0.4 * np.log(frame["capital"]) + 0.6 * np.log(frame["labour"])
+    ln_y += 0.02 * (frame["year"] - 2011) + prod.normal(0, 0.1, n) - np.abs(prod.normal(0, 0.3, n))
+    frame["gdp_real"] = np.exp(ln_y)
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +87,15 @@ def stored(sim_panel) -> pd.DataFrame:
             "placebo_outcomes": ["human_capital"],
             "trends": True,
             "oster": {"rmax": 1.3},
+        },
+        "sfa": {
+            "output": "gdp_real",
+            "inputs": ["capital", "labour"],
+            "columns": [
+                {"name": "bc92", "time_varying": True},
+                {"name": "bc95", "inefficiency": ["im_index"], "panel": False},
+                {"name": "translog", "form": "translog"},
+            ],
         },
         # T = 10: Driscoll–Kraay is refused unless forced (issue 16), as the pipeline's configs do
         "dk_force": True,
