@@ -642,6 +642,51 @@ def sfa_table(results: pd.DataFrame, **kw) -> Table:
     return format_table(df, name="sfa", **kw)
 
 
+def dynamic_table(results: pd.DataFrame, **kw) -> Table:
+    """Dynamic panel GMM (:func:`imtfp.models.dynamic.estimate_dynamic`), one column per method
+    (difference, system): the lagged outcome, the regressor and the constant (controls and year
+    dummies summarised by their rows), then AR(1) and AR(2) z with their p beneath, Hansen's J
+    and Sargan's statistic with p and degrees of freedom (the tidy ``stat_df``), the number of
+    instruments and of provinces, N. A note says how the instruments are built and that with
+    so few provinces the table is a robustness check (the instrument count must stay below the
+    number of provinces; the Hansen test is weak with many instruments)."""
+    df = select_table(results, "dynamic")
+    df = df[~df["term"].astype(str).str.fullmatch(r"year_\d+")]  # the year-FE row says them
+    df = _with_df_rows(df)
+    labels = _labels_in(kw)
+
+    def largest(term: str) -> str:
+        v = df.loc[df["term"].astype(str) == term, "estimate"].astype(float)
+        return f"{v.max():.0f}" if len(v) else "—"
+
+    notes = [labels.note("dynamic_method")]
+    notes.append(
+        labels.note(
+            "dynamic_groups", groups=largest("n_groups"), instruments=largest("n_instruments")
+        )
+    )
+    kw["notes"] = (*notes, *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters",))  # the provinces' row says it
+    return format_table(df, name="dynamic", **kw)
+
+
+def _with_df_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """A ``<term>_df`` statistic row (its degrees of freedom) after each row with a ``stat_df``."""
+    if "stat_df" not in df or df["stat_df"].isna().all():
+        return df
+    rows = df.reset_index(drop=True)
+    has = rows["stat_df"].notna()
+    extra = rows[has].assign(
+        term=rows.loc[has, "term"].astype(str) + "_df",
+        estimate=rows.loc[has, "stat_df"].astype(float),
+        p=np.nan,
+        stat=True,
+    )
+    order = np.r_[2 * np.arange(len(rows)), 2 * np.flatnonzero(has) + 1]
+    out = pd.concat([rows, extra], ignore_index=True)
+    return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
 #: The builder of every table built from stored results: each model of the registry's (its
 #: entry's ``table``), and the named robustness checks.
 MODEL_TABLES: Mapping[str, Callable[..., Table]] = {

@@ -54,6 +54,15 @@ def _cases(panel, did) -> dict:
     frontier = panel.assign(yf=0.5 * panel["x"] + 0.3 * panel["z"] + noise)
     return {
         "sfa": lambda: M.sfa(frontier, "yf ~ x + z", entity="province", time="year"),
+        "dynamic_panel": lambda: M.dynamic_panel(
+            panel,
+            "y ~ L1.y + x + z",
+            entity="province",
+            time="year",
+            gmm={"y": (2, 3)},
+            iv=["x", "z"],
+            collapse=True,
+        ),  # fmt: skip
         "twfe": lambda: M.twfe(panel, x="x", **common),
         "fit_twfe": lambda: M.fit_twfe(panel, x="x", **common),
         "feols": lambda: M.feols("y ~ x + z | province + year", panel),

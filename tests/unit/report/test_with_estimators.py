@@ -97,6 +97,7 @@ def stored(sim_panel) -> pd.DataFrame:
                 {"name": "translog", "form": "translog"},
             ],
         },
+        "dynamic": {"small": True},
         # T = 10: Driscoll–Kraay is refused unless forced (issue 16), as the pipeline's configs do
         "dk_force": True,
     }
