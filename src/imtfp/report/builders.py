@@ -642,6 +642,110 @@ def sfa_table(results: pd.DataFrame, **kw) -> Table:
     return format_table(df, name="sfa", **kw)
 
 
+#: Spatial and dynamic parameters of a spatial panel model, printed first.
+SPATIAL_TERMS = ("rho", "lambda", "y(t-1)", "W*y(t-1)")
+#: Prefixes of the LeSage–Pace effect rows, short run then long run.
+SPATIAL_EFFECTS = ("direct", "indirect", "total", "direct_long", "indirect_long", "total_long")
+
+
+def spatial_terms(df: pd.DataFrame, *, hide: Sequence[str] = ()) -> list[str]:
+    """Row order of a spatial table: ρ or λ (and the dynamic terms), each regressor then each
+    ``W*`` lag, the effects of each regressor (direct, indirect, total; the long run after the
+    short run), then the statistics but σ²; the terms of the variables in ``hide`` are left out."""
+    stats = df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
+    present = list(dict.fromkeys(df.loc[~stats, "term"].astype(str)))
+    effect = tuple(f"{e}:" for e in SPATIAL_EFFECTS)
+    regressors = [
+        t
+        for t in present
+        if t not in SPATIAL_TERMS and not t.startswith(("W*", *effect)) and t not in hide
+    ]
+    ordered = [t for t in SPATIAL_TERMS if t in present]
+    ordered += regressors + [f"W*{v}" for v in regressors if f"W*{v}" in present]
+    ordered += [f"{e}:{v}" for e in SPATIAL_EFFECTS for v in regressors if f"{e}:{v}" in present]
+    # σ² is left out: on the scale of a log outcome it prints as 0.000 at the table's decimals
+    stat_terms = [t for t in dict.fromkeys(df.loc[stats, "term"].astype(str)) if t != "sigma2"]
+    return ordered + stat_terms
+
+
+def spatial_table(results: pd.DataFrame, **kw) -> Table:
+    """Spatial panel model (:func:`imtfp.models.spatial.stages.estimate_spatial`), one column per
+    weight matrix: ρ or λ, the regressors and their spatial lags ``W*x``, the LeSage–Pace direct,
+    indirect (spillover) and total effects with simulated standard errors (short and long run
+    for a dynamic model), then the log likelihood, Moran's I and the LM tests of the
+    non-spatial model with their p beneath, N and the fixed effects. Controls and their lags and
+    effects are summarised by the controls row unless ``report.control_terms`` is ``show``.
+    Notes name the model, its fixed effects and estimator, how the effects' standard errors were
+    simulated and, for economic-distance weights, the variable behind them."""
+    df = _not_clustered(select_table(results, "spatial"))
+    labels = _labels_in(kw)
+    options = kw.get("options") or ReportOptions()
+    hide = set()
+    if options.control_terms == "hide":
+        for value in df["controls"].dropna().astype(str):
+            hide.update(c.strip() for c in value.split(",") if c.strip())
+    kw.setdefault("terms", spatial_terms(df, hide=sorted(hide)))
+    kw["notes"] = (*_spatial_notes(df, labels), *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters",))
+    return format_table(df, name="spatial", **kw)
+
+
+def _first(df: pd.DataFrame, column: str) -> object:
+    values = df[column].dropna() if column in df else pd.Series(dtype=object)
+    return values.iloc[0] if len(values) else None
+
+
+def _spatial_notes(df: pd.DataFrame, labels: Labels) -> list[str]:
+    """The sentences under a spatial table, each from what its rows and extra columns hold."""
+    terms = set(df["term"].astype(str))
+    notes = []
+    model = _first(df, "spatial_model")
+    if model is not None:
+        entity, time = bool(_first(df, "entity_fe")), bool(_first(df, "time_fe"))
+        fe = {(True, True): "twoways", (True, False): "individual", (False, True): "time"}
+        notes.append(
+            _note_each_language(
+                labels,
+                "spatial_model",
+                model=lambda lab: lab.get("methods", str(model)),
+                fe=lambda lab: lab.note(f"spatial_fe_{fe.get((entity, time), 'twoways')}"),
+                estimator=lambda lab: lab.note(
+                    "spatial_lee_yu" if bool(_first(df, "lee_yu")) else "spatial_no_lee_yu"
+                ),
+            )
+        )
+    draws = _first(df, "impact_draws")
+    if any(t.startswith("direct:") for t in terms):
+        notes.append(labels.note("spatial_effects", draws=f"{int(draws)}" if draws else "—"))
+    if any(t.startswith("direct_long:") for t in terms):
+        notes.append(labels.note("spatial_long_run"))
+    if "moran_i" in terms or "lm_lag" in terms:
+        notes.append(labels.note("spatial_tests"))
+    column = _first(df, "economic_column")
+    if column is not None and (df["column"].astype(str) == "economic").any():
+        notes.append(
+            _note_each_language(
+                labels, "spatial_weights_economic", column=lambda lab: lab.var(column)
+            )
+        )
+    return notes
+
+
+def _note_each_language(labels: Labels, key: str, **fields: Callable[[Labels], str]) -> str:
+    """Note ``key`` whose fields are words of the table's language(s): each field a function of
+    the labels of one language (Chinese then English when the table prints both)."""
+    langs = ("zh", "en") if labels.language == "both" else (labels.language,)
+    texts = []
+    for lang in langs:
+        one = (
+            labels
+            if lang == labels.language
+            else Labels(lang, labels.catalog, strict=labels.strict)
+        )  # type: ignore[arg-type]
+        texts.append(one.note(key, **{k: f(one) for k, f in fields.items()}))
+    return " ".join(texts)
+
+
 def dynamic_table(results: pd.DataFrame, **kw) -> Table:
     """Dynamic panel GMM (:func:`imtfp.models.dynamic.estimate_dynamic`), one column per method
     (difference, system): the lagged outcome, the regressor and the constant (controls and year

@@ -98,6 +98,8 @@ def stored(sim_panel) -> pd.DataFrame:
             ],
         },
         "dynamic": {"small": True},
+        # P00, P01 … are no province codes: economic distance needs none
+        "spatial": {"weights": ["economic"], "economic_column": "human_capital", "draws": 200},
         # T = 10: Driscoll–Kraay is refused unless forced (issue 16), as the pipeline's configs do
         "dk_force": True,
     }
