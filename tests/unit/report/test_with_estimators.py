@@ -149,6 +149,31 @@ def test_estimator_specific_rows(stored):
     columns = [h.text for h in het.header[het.stub_row]]
     assert {"East", "Early period", "Moderator: Human capital", "Equality test"} <= set(columns)
 
+    def kinds(table) -> dict:
+        return {r.label: r.kind for r in table.rows if r.label}
+
+    sfa = MODEL_TABLES["sfa"](stored, options=en)
+    rows = kinds(sfa)
+    assert rows["γ = σ²_u / σ²"] == "coef" and rows["σ² = σ²_u + σ²_v"] == "coef"
+    assert rows["Mean technical efficiency"] == rows["One-sided LR test (γ = 0)"] == "stat"
+    order = [r.label for r in sfa.rows if r.label]
+    assert order.index("½(ln Capital stock)²") < order.index("Inefficiency: IM index")
+    assert order.index("Inefficiency: IM index") < order.index("γ = σ²_u / σ²")
+    assert "Clusters" not in rows and "Controls" not in rows  # ML, not clustered; no controls
+    spatial = MODEL_TABLES["spatial"](stored, options=en)
+    rows = kinds(spatial)
+    effects = [f"{e}: IM index" for e in ("Direct effect", "Indirect effect (spillover)")]
+    assert all(rows[e] == "coef" for e in [*effects, "Total effect: IM index", "W × IM index"])
+    assert rows["Moran's I (non-spatial residuals)"] == rows["LM lag"] == "stat"
+    assert "W × Urbanisation" not in rows  # a control's lag is summarised by the controls row
+    assert any("parameter draws" in n for n in spatial.notes)
+    gmm = MODEL_TABLES["dynamic"](stored, options=en)
+    rows = kinds(gmm)
+    assert rows["AR(2) test z"] == rows["Hansen J"] == rows["Instruments"] == "stat"
+    assert rows["Hansen test degrees of freedom"] == "stat"
+    assert not any(label.startswith("Year 20") for label in rows)  # year dummies: the year-FE row
+    assert any("robustness check" in n for n in gmm.notes)
+
 
 @pytest.mark.skipif(
     shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)"
