@@ -98,7 +98,8 @@ class FrontierResult(Estimates):
     def tidy(self, *, table: str = "sfa", column: str = "", level: float = 0.95) -> pd.DataFrame:
         """Coefficient rows, then the statistic rows (``stat`` true) ``mean_efficiency``,
         ``log_likelihood``, ``lr_statistic`` (estimate = LR statistic, p = its mixed χ² p-value)
-        and ``lr_df``."""
+        and ``lr_df``; every row carries the extra columns ``converged`` and ``gradient_norm``
+        (of the optimiser at its stop), which a table reports when the fit did not converge."""
         coefs = super().tidy(table=table, column=column, level=level)
         lr = self.lr_test
         base = {
@@ -117,7 +118,10 @@ class FrontierResult(Estimates):
                 {**base, "term": "lr_df", "estimate": float(lr.df)},
             ]
         )
-        return pd.concat([coefs, stats_rows], ignore_index=True)
+        out = pd.concat([coefs, stats_rows], ignore_index=True)
+        out["converged"] = bool(self.converged)
+        out["gradient_norm"] = float(self.fit.grad_norm) if self.fit is not None else np.nan
+        return out
 
 
 def _sample(

@@ -265,7 +265,9 @@ MODELS: dict[str, Model] = {
                 "notes.sfa_gamma",
                 "notes.sfa_eta",
                 "notes.sfa_z",
+                "notes.sfa_uhet",
                 "notes.sfa_lr",
+                "notes.sfa_not_converged",
             ),
         ),
         Model(

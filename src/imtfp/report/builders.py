@@ -621,14 +621,35 @@ def sfa_terms(df: pd.DataFrame) -> list[str]:
     return [*frontier, *z, *variance, *dict.fromkeys(df.loc[stats, "term"].astype(str))]
 
 
+def _not_converged_note(
+    df: pd.DataFrame, labels: Labels, column_labels: Mapping[str, str] | None
+) -> list[str]:
+    """A note naming the columns whose likelihood maximisation stopped short of convergence
+    (tidy ``converged`` false), with the largest gradient left: their numbers are no estimates
+    one should read without that warning."""
+    if "converged" not in df or df["converged"].isna().all():
+        return []
+    failed = df[df["converged"].eq(False)]
+    if failed.empty:
+        return []
+    names = [
+        (column_labels or {}).get(c) or labels.column(c)
+        for c in dict.fromkeys(failed["column"].astype(str))
+    ]
+    grad = failed["gradient_norm"].astype(float).max() if "gradient_norm" in failed else np.nan
+    sep = "、" if labels.language != "en" else ", "
+    return [labels.note("sfa_not_converged", columns=sep.join(names), gradient=f"{grad:.3g}")]
+
+
 def sfa_table(results: pd.DataFrame, **kw) -> Table:
     """Stochastic frontier (:func:`imtfp.models.frontier.estimate_sfa`), one column per
     specification: the frontier coefficients (translog terms by their catalog patterns), the
     inefficiency equation (``Z_*``), σ², γ, μ, η with their standard errors, then mean technical
     efficiency, the log likelihood and the one-sided LR test of no inefficiency (p beneath, its
     degrees of freedom) and N. Standard errors from the inverse observed information, not
-    clustered. Notes say what γ, η and the inefficiency equation mean and how the LR test is
-    distributed, each when the table has it."""
+    clustered. Notes say what γ, η, the inefficiency equation and ln σ²_u's equation mean and
+    how the LR test is distributed, each when the table has it, and name any column whose
+    optimiser did not converge."""
     df = _not_clustered(select_table(results, "sfa"))
     labels = _labels_in(kw)
     kw.setdefault("terms", sfa_terms(df))
@@ -636,7 +657,9 @@ def sfa_table(results: pd.DataFrame, **kw) -> Table:
     extra = [labels.note("sfa_gamma")] if "gamma" in terms else []
     extra += [labels.note("sfa_eta")] if "eta" in terms else []
     extra += [labels.note("sfa_z")] if any(t.startswith("Z_") for t in terms) else []
+    extra += [labels.note("sfa_uhet")] if any(t.startswith("Zu_") for t in terms) else []
     extra += [labels.note("sfa_lr")] if "lr_statistic" in terms else []
+    extra += _not_converged_note(df, labels, kw.get("column_labels"))
     kw["notes"] = (*extra, *kw.get("notes", ()))
     kw.setdefault("drop_model_rows", ("n_clusters", "controls"))
     return format_table(df, name="sfa", **kw)

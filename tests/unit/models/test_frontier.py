@@ -56,7 +56,9 @@ def test_names_and_tidy(panel):
         "gamma",
     ]
     tidy = fit.tidy(column="(1)")
-    assert list(tidy.columns) == list(TIDY_COLUMNS)
+    assert list(tidy.columns) == [*TIDY_COLUMNS, "converged", "gradient_norm"]
+    assert (tidy["converged"] == fit.converged).all()
+    assert (tidy["gradient_norm"] == fit.fit.grad_norm).all()
     assert tidy["term"].tolist()[-4:] == [
         "mean_efficiency",
         "log_likelihood",
@@ -146,7 +148,7 @@ def test_stage_columns_and_rows(panel):
         },
     }
     out = estimate_sfa(panel, model_spec(spec), seed=1)
-    assert list(out.columns) == list(TIDY_COLUMNS)
+    assert list(out.columns) == [*TIDY_COLUMNS, "converged", "gradient_norm"]
     assert (out["table"] == "sfa").all()
     assert out["column"].unique().tolist() == ["bc92", "bc95", "translog"]
     bc92 = out[out["column"] == "bc92"].set_index("term")

@@ -253,3 +253,19 @@ def test_dynamic_table_degrees_of_freedom_and_the_few_groups_note(results):
     ]
     assert "Clusters" not in grid
     assert any("only 6 provinces" in n and "at most 12" in n for n in table.notes)
+
+
+def test_frontier_table_names_a_column_whose_optimiser_did_not_converge(results):
+    sfa = results[results["table"] == "sfa"].copy()
+    sfa["converged"] = sfa["column"] != "bc95"
+    sfa["gradient_norm"] = np.where(sfa["converged"], 1e-6, 44.5)
+    notes = MODEL_TABLES["sfa"](sfa, options=EN).notes
+    assert any(
+        n.startswith("BC95 inefficiency effects: the likelihood maximisation did not converge")
+        and "44.5" in n
+        for n in notes
+    )
+    converged = sfa.assign(converged=True)
+    assert not any(
+        "did not converge" in n for n in MODEL_TABLES["sfa"](converged, options=EN).notes
+    )
