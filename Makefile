@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 REAL_DATA ?= ../shared/data
 
-.PHONY: run test test-fast real demo report export lint clean fuzz docs
+.PHONY: run test test-fast real real-doc demo report export lint clean fuzz docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ $(STAMP): pyproject.toml
 
 # Resumes unattended after an interrupted run (kill -9, power loss): a stale lock is removed only when
 # no Snakemake process of this folder is alive, half-written outputs are rebuilt (--rerun-incomplete),
-# and jobs die with their run (imtfp.supervise).
+# and jobs die with their run (imtfp.supervise). CONFIG=configs/x.yaml runs another config (from
+# `imtfp init`: its run_name puts every output under runs/<run_name>/).
+CONFIG ?=
+SNAKEMAKE_CONFIG = $(if $(CONFIG),--configfile=$(CONFIG))
+
 run: $(STAMP)
-	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete
+	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_CONFIG)
 
 report: run
 	$(BIN)/snakemake --report report.html
@@ -53,11 +57,15 @@ real: $(STAMP)
 	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete \
 		--configfile=configs/real_nbs.yaml --config data_root=$(abspath $(REAL_DATA))
 
+# The numbers block of docs/real_data.md, rendered from the real run's stored outputs (imtfp.realdoc;
+# tests/realdata/test_real_doc.py checks that the document matches them). Run after `make real`.
+real-doc: $(STAMP)
+	$(BIN)/python -m imtfp.realdoc runs/real/data/derived docs/real_data.md
+
 # The analysis panel to Stata and Excel: data/derived/export/panel.{dta,xlsx} (CONFIG=x.yaml for
 # another config; a config with run_name writes under runs/<run_name>/).
-CONFIG ?=
 export: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile=$(CONFIG)) export_panel
+	$(BIN)/python -m imtfp.supervise -- $(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_CONFIG) export_panel
 
 demo: $(STAMP)
 	$(BIN)/python -m imtfp.demo data/raw/demo --config config.yaml

@@ -3,6 +3,9 @@
 
 import re
 
+import imtfp.logs
+import imtfp.messages
+import imtfp.supervise
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -15,13 +18,27 @@ if not workflow.overwrite_configfiles:
     configfile: "config.yaml"
 
 
+# Messages in the run's language (report.language; IMTFP_LANG overrides), and paths on the console as
+# seen from the folder snakemake starts in (runs/<run_name>/logs/…, not the run folder's logs/…).
+imtfp.messages.use_language(imtfp.messages.language_of(config))
+imtfp.logs.remember_project(main=workflow.is_main_process)
+
+
 include: "workflow/rules/runs.smk"
 
 
-RUN_FOLDER = _run_folder(config)
+# A config or data error found as the workflow loads (here and in common.smk: a key, a name the config
+# gives, the manifest, a raw file) stops it with one line and no traceback (imtfp.logs.at_load).
+RUN_FOLDER = imtfp.logs.at_load(_run_folder, config)
 if RUN_FOLDER:
 
     workdir: RUN_FOLDER
+
+
+# `make run` and a plain `snakemake` share one guard: another live run of this (run) folder stops this
+# one, whatever its flags; a lock left by an interrupted run is removed (imtfp.supervise.guard).
+if workflow.is_main_process:
+    imtfp.supervise.guard()
 
 
 include: "workflow/rules/common.smk"
@@ -61,12 +78,20 @@ rule all:
 
 # A failed job's own message on the console (its script also echoes it as it fails), and after a
 # successful run the warnings that change how results read, in data/derived/run_summary.md.
+# Before the first job the outputs of the last successful run are kept (hard links); a failed run puts
+# back every one it removed and did not make again (imtfp.supervise.keep_outputs, restore_outputs).
+onstart:
+    imtfp.supervise.keep_outputs()
+
+
 onerror:
     print_failures(log)
+    imtfp.supervise.restore_outputs()
 
 
 onsuccess:
     write_run_summary()
+    imtfp.supervise.discard_kept()
 
 
 # Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at

@@ -24,8 +24,19 @@ Kinds (parameters in brackets):
     largest at ``k = 0``; a series shifted by a year peaks at ``k = ±1`` instead.
 ``range`` [indicators, bounds]
     every value of each indicator within ``bounds`` (e.g. shares in [0, 100]).
+``capital_break`` [investment, capital, output, labour, alpha, delta, threshold, max_points, growth_years,
+relative]
+    a province's TFP growth must not be driven by a break in its investment statistics: each year
+    real investment changes by more than ``threshold`` points beyond the year's median change across
+    provinces (``relative: false``: its own change beyond ``threshold`` %) is bridged (earlier years rescaled so that
+    growth across the seam is the mean growth of the ``growth_years`` next to it, as
+    :func:`imtfp.splice.splice_breaks`), the capital stock re-accumulated with ``delta`` from
+    the same initial stock, and the province is listed when its mean Solow TFP growth over the
+    years with output changes by more than ``max_points`` percentage points a year. Run on the
+    industrial chain's frame (:func:`imtfp.tfp.industry.industry_checks`), not on the panel.
 
-Every kind takes ``accept``: a list of ``{province, year, indicator (optional), reason}`` naming
+Every kind takes ``years`` ([first, last]: the years the check applies to, e.g. the baseline's window
+when a named check runs another) and ``accept``: a list of ``{province, year, indicator (optional), reason}`` naming
 documented defects (e.g. a counting break the source explains). Such cells are reported in the
 ``accepted`` column with their reason and do not set the status; for ``shock`` and ``leadlag``,
 whose status is a statistic over all provinces, they are only moved to that column.
@@ -50,7 +61,7 @@ from imtfp.options import check_option
 
 Severity = Literal["warn", "fail"]
 Status = Literal["pass", "warn", "fail"]
-Kind = Literal["deflator", "shock", "sum", "breaks", "leadlag", "range"]
+Kind = Literal["deflator", "shock", "sum", "breaks", "leadlag", "range", "capital_break"]
 Transform = Literal["level", "index", "growth"]
 
 COLUMNS = [
@@ -324,6 +335,81 @@ def check_range(panel: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
     return rows
 
 
+def _bridged_investment(invest: pd.Series, year: int, n: int) -> pd.Series | None:
+    """Investment with the break at ``year`` bridged (after-side growth, else before-side); None
+    when neither side has ``n`` years."""
+    years = set(invest.index)
+    if {year - 1, year, year + n} <= years:
+        g = (invest[year + n] / invest[year]) ** (1 / n)
+    elif {year - 1 - n, year - 1, year} <= years:
+        g = (invest[year - 1] / invest[year - 1 - n]) ** (1 / n)
+    else:
+        return None
+    f = invest[year] / (invest[year - 1] * g)
+    return invest.where(invest.index >= year, invest * f)
+
+
+def _mean_tfp_growth(capital: np.ndarray, g: pd.DataFrame) -> float:
+    """Mean of Δln Y − α Δln K − (1 − α) Δln L over consecutive years that have output."""
+    ln_a = (
+        np.log(g["_y"].to_numpy(float))
+        - g["_a"].to_numpy(float) * np.log(capital)
+        - (1 - g["_a"].to_numpy(float)) * np.log(g["_l"].to_numpy(float))
+    )
+    d = np.diff(ln_a)
+    ok = np.isfinite(d) & (np.diff(g["year"].to_numpy()) == 1)
+    return float(d[ok].mean()) if ok.any() else float("nan")
+
+
+def check_capital_break(frame: pd.DataFrame, name: str, spec: Mapping) -> list[dict]:
+    """Provinces whose mean TFP growth moves by more than ``max_points`` when an investment break
+    (|Δ real investment| > ``threshold`` %) is bridged and capital re-accumulated (module doc)."""
+    cols = {k: spec.get(k, d) for k, d in (("investment", "real_invest"), ("capital", "capital_industry"),
+            ("output", "va_real_industry"), ("labour", "labour_industry"), ("alpha", "alpha_industry"))}  # fmt: skip
+    _columns(frame, name, list(cols.values()))
+    delta, threshold = float(spec["delta"]), float(spec.get("threshold", 40))
+    max_points, n = float(spec.get("max_points", 0.5)), int(spec.get("growth_years", 2))
+    change = _growth(frame, cols["investment"])
+    # a common shock (the 2009 stimulus) is absorbed by year effects; a statistical break is the
+    # province's own: its change is measured against the year's median change across provinces
+    relative = bool(spec.get("relative", True))
+    if relative:
+        change = change - change.groupby(frame["year"]).transform("median")
+    unit = " points from the year's median" if relative else " %"
+    hit = change.abs() > threshold
+    found = frame.loc[hit, ["province", "year"]].assign(change=change[hit])
+    listed, tested = [], 0
+    for code, year, chg in found.itertuples(index=False):
+        g = frame[frame["province"] == code].sort_values("year")
+        invest = pd.Series(g[cols["investment"]].to_numpy(float), index=g["year"].to_numpy())
+        bridged = _bridged_investment(invest, int(year), n)
+        if bridged is None:
+            continue
+        tested += 1
+        k = np.empty(len(g))
+        k[0] = g[cols["capital"]].iloc[0]
+        for t in range(1, len(g)):
+            k[t] = (1 - delta) * k[t - 1] + bridged.iloc[t]
+        window = g.assign(_y=g[cols["output"]], _l=g[cols["labour"]], _a=g[cols["alpha"]])
+        has = window["_y"].notna().to_numpy()
+        actual = _mean_tfp_growth(window[cols["capital"]].to_numpy(float)[has], window[has])
+        without = _mean_tfp_growth(k[has], window[has])
+        shift = 100 * (actual - without)
+        if abs(shift) > max_points:
+            note = (f"real investment {_fmt(chg)}{unit}; mean TFP growth {_fmt(100 * actual)} %/yr, "
+                    f"{_fmt(100 * without)} %/yr with the break bridged")  # fmt: skip
+            listed.append((code, int(year), note))
+    cells = pd.DataFrame(listed, columns=["province", "year", "note"])
+    detail = (
+        f"{len(found)} year(s) with |Δ {cols['investment']}| beyond {_fmt(threshold)} %"
+        + (" of the year's median" if relative else "")
+        + f", {tested} testable; "
+        f"{len(cells)} move a province's mean TFP growth by more than {_fmt(max_points)} points a year "
+        f"when bridged (δ = {_fmt(delta)})"
+    )
+    return [_row(name, "capital_break", cols["investment"], spec, cells, tested, detail)]
+
+
 CHECKS: dict[str, Callable[[pd.DataFrame, str, Mapping], list[dict]]] = {
     "deflator": check_deflator,
     "shock": check_shock,
@@ -331,6 +417,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, str, Mapping], list[dict]]] = {
     "breaks": check_breaks,
     "leadlag": check_leadlag,
     "range": check_range,
+    "capital_break": check_capital_break,
 }
 
 
@@ -378,7 +465,9 @@ def run_checks(
     for name, check in (spec or {}).items():
         check_option(check.get("kind"), Kind, f"checks.{name}.kind")
         check_option(check.get("severity"), Severity, f"checks.{name}.severity")
-        rows += CHECKS[check["kind"]](panel, name, check)
+        years = check.get("years")
+        part = panel[panel["year"].between(*years)].reset_index(drop=True) if years else panel
+        rows += CHECKS[check["kind"]](part, name, check)
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n_cells": "int64", "n_tested": "int64"})
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from imtfp import config_check, lineage
 from imtfp.errors import ConfigError
 
 #: The schema ships inside the package, so an installed wheel validates as a checkout does.
@@ -60,12 +61,32 @@ def validate(config: Mapping, schema: Mapping | None = None) -> None:
         raise ConfigError(f"config key '{_path(e)}': {e.message}")
 
 
+#: List-valued keys an overlay adds to: a check's ``drop_provinces: [北京]`` drops Beijing as well as
+#: what the baseline drops. ``drop_provinces: {replace: [北京]}`` replaces the baseline's list.
+ADDITIVE_KEYS = frozenset({"drop_provinces", "drop_years", "extrapolation_allowed"})
+
+
 def merge(base: Mapping, overlay: Mapping) -> dict:
-    """Deep-merge ``overlay`` onto ``base`` (mappings merge, everything else replaces)."""
+    """Deep-merge ``overlay`` onto ``base``.
+
+    Mappings merge; the lists of :data:`ADDITIVE_KEYS` add (each item once, the baseline's first)
+    unless the overlay gives ``{replace: [...]}``, which replaces any list; everything else replaces.
+
+    Examples
+    --------
+    >>> merge({"panel": {"drop_provinces": ["西藏"]}}, {"panel": {"drop_provinces": ["北京"]}})
+    {'panel': {'drop_provinces': ['西藏', '北京']}}
+    >>> merge({"panel": {"drop_provinces": ["西藏"]}}, {"panel": {"drop_provinces": {"replace": []}}})
+    {'panel': {'drop_provinces': []}}
+    """
     out = copy.deepcopy(dict(base))
     for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if _replacement(value) and not isinstance(out.get(key), Mapping):
+            out[key] = copy.deepcopy(value["replace"])
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merge(out[key], value)
+        elif key in ADDITIVE_KEYS and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + [copy.deepcopy(v) for v in value if v not in out[key]]
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -81,6 +102,15 @@ def _read_yaml(path: str | Path) -> dict:
     if not isinstance(doc, Mapping):
         raise ConfigError(f"the config file {path} is not a mapping of sections")
     return dict(doc)
+
+
+def _replacement(value: object) -> bool:
+    """``{replace: [...]}``: the overlay's list replaces the baseline's."""
+    return (
+        isinstance(value, Mapping)
+        and set(value) == {"replace"}
+        and isinstance(value["replace"], list)
+    )
 
 
 def load(path: str | Path, *overlays: str | Path) -> dict:
@@ -253,9 +283,11 @@ def check_overlays(config: Mapping, schema: Mapping | None = None) -> None:
 
 def validate_all(config: Mapping, schema: Mapping | None = None) -> None:
     """The baseline against the schema and the sanity checks, then every named robustness check."""
+    config_check.check_config(config, schema)  # keys and every name the config gives (suggestions)
     validate(config, schema)
     check_sanity(config)
     check_overlays(config, schema)
+    lineage.check_overlap(config)  # an outcome composite sharing sources with the regressor
 
 
 # ---- paths the config names (issue 23 item 4) --------------------------------------------------

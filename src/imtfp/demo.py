@@ -29,6 +29,13 @@ provinces never do, and ``pilot_outcome = μ_i + λ_t + τ_{g,t} + ε`` with
 cohort, the case where static TWFE is biased. Its draws come from their own generator
 (``default_rng([seed, 12])``), so the series above are unchanged; the ATT(g,t) are in
 ``truth.yaml`` under ``did``.
+
+The **industrial production function** (issue 21) has its own stream too (``default_rng([seed, 21])``):
+industrial value added ``Y = A_I K^α_I L^(1−α_I)`` with ``ln A_I = μ_i + λ_t + β_I·IM + ε``, a producer
+price index and an investment price index (上年=100), manufacturing investment from 2003, the book value of
+net fixed assets in 2003 (the initial stock) and manufacturing employment, all exogenous to IM, so that
+:mod:`imtfp.tfp.industry` recovers α_I (two-way FE) and ln A_I; the income-approach labour share is
+1 − α_I plus noise. Its truth is ``truth.yaml`` under ``industry``.
 """
 
 from __future__ import annotations
@@ -42,9 +49,10 @@ import pandas as pd
 import yaml
 
 from imtfp import provinces
-from imtfp.panel import derive, fill_missing
 
 YEARS = (2011, 2022)
+#: The ``source`` the demo writes in every manifest entry (:func:`wrote` looks for it).
+DEMO_SOURCE = "imtfp.demo (simulated)"
 INVEST_START = 2000
 ALPHA = 0.45
 DELTA = 0.096
@@ -120,10 +128,21 @@ RAW_FILES = [
     ("iur", "高校R&D经费中企业资金占比", "%", 2, "legacy"),
     ("market_index", "市场化指数", "指数", 2, "portal"),
     ("iv_post", "1984年每百万人邮局数×上年互联网用户数", "指数", 3, "legacy"),
+    # the industrial production function (issue 21)
+    ("industry_va", "工业增加值", "亿元", 1, "legacy"),
+    ("ppi", "工业生产者出厂价格指数(上年=100)", "上年=100", 2, "portal"),
+    ("fai_manufacturing", "制造业全社会固定资产投资", "亿元", 2, "legacy"),
+    ("invest_price_index", "固定资产投资价格指数(上年=100)", "上年=100", 2, "portal"),
+    ("ind_fa_gross", "规模以上工业企业固定资产原价合计", "亿元", 2, "legacy"),
+    ("ind_fa_depr", "规模以上工业企业累计折旧", "亿元", 2, "portal"),
+    ("manuf_employment", "制造业城镇单位就业人员", "万人", 2, "legacy"),
+    ("labour_comp", "劳动者报酬", "亿元", 1, "portal"),
+    ("gdp_income", "收入法地区生产总值", "亿元", 1, "legacy"),
 ]
 _EXTENSIVE = {"gdp", "gfcf", "employment", "population", "invention_grants", "tech_market", "software_rev",
               "broadband_ports", "info_employment", "ecommerce_sales", "fiscal_exp", "trade",
-              "secondary_va", "tertiary_va"}  # fmt: skip
+              "secondary_va", "tertiary_va", "industry_va", "fai_manufacturing", "ind_fa_gross",
+              "ind_fa_depr", "manuf_employment", "labour_comp", "gdp_income"}  # fmt: skip
 _BLANK_CELLS = [("robot_density", "45", 2015), ("robot_density", "62", 2018), ("hightech_share", "52", 2016),
                 ("broadband_ports", "63", 2019), ("urban_rate", "14", 2014), ("edu_years", "36", 2017)]  # fmt: skip
 
@@ -202,6 +221,7 @@ def _blank(w: pd.DataFrame) -> pd.DataFrame:
 def observed_index(written: pd.DataFrame) -> pd.DataFrame:
     """The IM index as the pipeline computes it from the written files (the regressor's truth)."""
     from imtfp.index import composite_index
+    from imtfp.panel import derive, fill_missing
 
     raw = [c for c in written.columns if c not in ("province", "year")]
     panel, _ = fill_missing(written, raw, "interpolate")
@@ -333,6 +353,96 @@ def simulate(seed: int) -> dict:
     return {"wide": wide, "history": history, "latent": lat, "obs_panel": obs}
 
 
+# ---- the industrial production function (issue 21): its own random stream ---------------------
+
+INDUSTRY_START = 2003
+INDUSTRY = {"alpha": 0.40, "beta_im": 0.25, "sigma": 0.01, "delta": DELTA}
+
+
+def _chain(index_prev100: np.ndarray, years: np.ndarray, base_year: int) -> np.ndarray:
+    """Fixed-base level (1 in ``base_year``) of a previous-year = 100 index, rows = years."""
+    level = np.cumprod(index_prev100 / 100.0, axis=0)
+    return level / level[list(years).index(base_year)]
+
+
+def simulate_industry(seed: int, im: pd.DataFrame) -> dict:
+    """Industrial series with a known truth (module doc); ``im``: province, year, im_index.
+
+    Returns ``{"wide": written series (province, year, …), "truth": province, year, lnA, capital,
+    va_real, labour}``. The truth is computed from the written (rounded) prices and investment, so
+    the pipeline's capital stock equals it up to the rounding of the price indices.
+    """
+    rng = np.random.default_rng([seed, 21])
+    codes = provinces.codes()
+    years = np.arange(INDUSTRY_START, YEARS[1] + 1)
+    n, t = len(codes), len(years)
+    size = np.array([_GDP_2011[c] for c in codes]) * 0.35
+    ppi = np.round(100 * np.exp(rng.normal(0.01, 0.02, (t, n))), 2)
+    pidx = np.round(100 * np.exp(rng.normal(0.02, 0.01, (t, n))), 2)
+    p_inv = _chain(pidx, years, YEARS[0])
+    real_inv = (
+        0.5
+        * size[None, :]
+        * np.exp(0.07 * (years - YEARS[0])[:, None] + rng.normal(0, 0.05, (t, n)))
+    )
+    fai = np.round(real_inv * p_inv, 2)
+    k0 = 2.0 * size * np.exp(rng.normal(0, 0.1, n))  # 2003 stock, base-year prices
+    nfa = np.round(k0 * p_inv[0], 2)
+    depr_share = rng.uniform(0.3, 0.5, n)
+    K = np.empty((t, n))
+    K[0] = nfa / p_inv[0]
+    for j in range(1, t):
+        K[j] = (1 - INDUSTRY["delta"]) * K[j - 1] + fai[j] / p_inv[j]
+    emp0 = np.array([_POP_2011[c] for c in codes]) * 0.06
+    L = emp0[None, :] * np.exp(0.01 * (years - YEARS[0])[:, None] + np.cumsum(
+        rng.normal(0, 0.02, (t, n)), axis=0))  # fmt: skip
+    L = np.round(L, 2)
+    frame = pd.DataFrame({"province": np.tile(codes, t), "year": np.repeat(years, n)})
+    frame["capital"], frame["labour"] = K.ravel(), L.ravel()
+    frame = frame.merge(im[["province", "year", "im_index"]], on=["province", "year"], how="left")
+    fe_i = dict(zip(codes, rng.normal(0, 0.2, n)))
+    fe_t = dict(zip(years, np.cumsum(rng.normal(0.01, 0.01, t))))
+    lna = (
+        frame["province"].map(fe_i)
+        + frame["year"].map(fe_t)
+        + INDUSTRY["beta_im"] * frame["im_index"].fillna(0.0)
+        + rng.normal(0, INDUSTRY["sigma"], len(frame))
+    ).to_numpy()
+    a = INDUSTRY["alpha"]
+    frame["va_real"] = np.exp(lna) * frame["capital"] ** a * frame["labour"] ** (1 - a)
+    p_out = _chain(ppi, years, YEARS[0]).ravel()
+    frame["lnA"] = lna
+    wide = frame[["province", "year"]].copy()
+    wide["industry_va"] = np.round(frame["va_real"].to_numpy() * p_out, 1)
+    wide["ppi"], wide["invest_price_index"] = ppi.ravel(), pidx.ravel()
+    wide["fai_manufacturing"] = fai.ravel()
+    wide["manuf_employment"] = L.ravel()
+    # book values published every year (2003: the initial stock; later ones at current prices)
+    book = np.vstack([nfa, np.round(K[1:] * p_inv[1:], 2)])
+    depr = np.round(book * depr_share[None, :], 2)
+    wide["ind_fa_gross"], wide["ind_fa_depr"] = (book + depr).ravel(), depr.ravel()
+    share = np.clip(1 - a + rng.normal(0, 0.02, len(wide)), 0.3, 0.9)
+    income = wide["industry_va"].to_numpy() * 2.5
+    wide["gdp_income"] = np.round(income, 1)
+    wide["labour_comp"] = np.round(share * income, 1)
+    in_panel = wide["year"] >= YEARS[0]
+    for col in ("industry_va", "manuf_employment", "labour_comp", "gdp_income", "ppi"):
+        wide.loc[~in_panel, col] = np.nan  # published for the panel years only
+    truth = frame.loc[in_panel, ["province", "year", "lnA", "capital", "va_real", "labour"]]
+    return {"wide": wide, "truth": truth.reset_index(drop=True)}
+
+
+def industry_truth() -> dict:
+    """Parameters of the industrial DGP (``truth.yaml`` under ``industry``)."""
+    return {
+        **INDUSTRY,
+        "investment_start": INDUSTRY_START,
+        "base_year": YEARS[0],
+        "dgp": "ln A_I = mu_i + lambda_t + beta_im*IM + eps; Y_I = A_I K^alpha L^(1-alpha); K_2003 = NFA_2003/P_2003,"
+        " K_t = (1-delta)K_t-1 + I_t/P_t; labour share = 1 - alpha + N(0, 0.02)",
+    }
+
+
 PILOT_POLICY = "demo_pilot"
 PILOT_COHORTS = {2014: 6, 2016: 8, 2018: 7}  # first treated year: number of provinces
 PILOT_SLOPES = {2014: 0.10, 2016: 0.06, 2018: 0.03}  # effect per year of exposure, by cohort
@@ -425,6 +535,7 @@ def truth(seed: int) -> dict:
         "dgp": "ln A = mu_i + lambda_t + beta*IM + sum_k b_k*M_k + gamma'Z + eps; M_k = mu_ki + lambda_kt + a_k*IM"
         " + 0.01*urban_rate + e_k; Y = A K^alpha L^(1-alpha); IM = entropy index of the written indicators",
         "did": pilot_truth(simulate_pilot(seed)["first"]),
+        "industry": industry_truth(),
     }
 
 
@@ -487,14 +598,16 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     (out / "legacy").mkdir(parents=True, exist_ok=True)
     (out / "portal").mkdir(parents=True, exist_ok=True)
     sim = simulate(seed)
+    industry = simulate_industry(seed, sim["latent"])
     wide = sim["wide"].merge(sim["history"], on=["province", "year"], how="outer")
+    wide = wide.merge(industry["wide"], on=["province", "year"], how="outer")
     entries = []
     for i, (code, name, unit, dec, fmt) in enumerate(RAW_FILES, start=1):
         years_of = sorted(wide.loc[wide[code].notna(), "year"].unique(), reverse=True)
         rows = _province_rows(wide, code, dec, years_of)
         fname = f"{i:02d}_{code}.csv"
         entry = {"path": f"{fmt}/{fname}", "reader": "nbs", "indicator": code, "vintage": "simulated-v1",
-                 "source": "imtfp.demo (simulated)"}  # fmt: skip
+                 "source": DEMO_SOURCE}  # fmt: skip
         if fmt == "legacy":
             notes = [f'"{_QUOTED_NOTE}"'] if code == "gdp" else _LEGACY_NOTE
             write_legacy_csv(out / entry["path"], f"{name}({unit})", rows, years_of, notes)
@@ -536,20 +649,130 @@ def write_demo(out_dir: str | Path, seed: int) -> None:
     pilot["outcome"].to_csv(out / "pilot" / "outcome.csv", index=False, float_format="%.10g")
 
 
+def wrote(manifest: str | Path) -> bool:
+    """Whether ``imtfp.demo`` wrote the dataset of this manifest (so its outputs may say SIMULATED).
+
+    The manifest says ``simulated: true``, ``truth.yaml`` (the DGP the demo records) lies beside it
+    and every file's ``source`` is the demo's. A user's manifest copied from the demo's keeps its
+    ``simulated: true`` line but not the rest, and is not called simulated.
+    """
+    path = Path(manifest)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return (
+        bool(doc.get("simulated"))
+        and (path.parent / "truth.yaml").is_file()
+        and bool(files)
+        and all(isinstance(f, dict) and f.get("source") == DEMO_SOURCE for f in files)
+    )
+
+
+# ---- an EPS-style Excel panel of the simulated data (imtfp init's practice file, issue 22) ------
+
+#: (header as an EPS/CSMAR export writes it, column of the simulated data, decimals)
+EPS_COLUMNS = [
+    ("地区生产总值（亿元）", "gdp", 2),
+    ("地区生产总值指数（上年=100）", "gdp_index", 1),
+    ("固定资本形成总额（亿元）", "gfcf", 2),
+    ("固定资产投资价格指数（上年=100）", "invest_price_index", 2),
+    ("就业人员（万人）", "employment", 1),
+    ("年末常住人口（万人）", "population", 0),
+    ("R&D经费投入强度（%）", "rd_intensity", 2),
+    ("发明专利授权数（件）", "invention_grants", 0),
+    ("技术市场成交额（亿元）", "tech_market", 2),
+    ("软件业务收入（万元）", "software_rev", 0),
+    ("工业机器人密度（台/万人）", "robot_density", 1),
+    ("互联网宽带接入端口（万个）", "broadband_ports", 1),
+    ("信息传输、软件和信息技术服务业城镇单位就业人员（万人）", "info_employment", 2),
+    ("高技术制造业营业收入占比（%）", "hightech_share", 2),
+    ("电子商务销售额（亿元）", "ecommerce_sales", 1),
+    ("单位地区生产总值能耗（吨标准煤/万元）", "energy_intensity", 3),
+    ("一般公共预算支出（亿元）", "fiscal_exp", 2),
+    ("货物进出口总额（亿元）", "trade", 1),
+    ("城镇化率（%）", "urban_rate", 2),
+    ("人均地区生产总值（元）", "gdp_pc", 0),  # a column the catalogue has no indicator for
+]
+#: Spellings of an export: short names, one abbreviation, one full name (imtfp init reads them all).
+EPS_NAMES = {"15": "内蒙", "45": "广西壮族自治区"}
+#: The two cells an export leaves without a number: (header, province, year, what is written).
+#: The title of the practice workbook (its document properties).
+EPS_TITLE = "SIMULATED practice panel written by imtfp.demo --eps; not official statistics"
+EPS_HOLES = [("城镇化率（%）", "14", 2014, None), ("R&D经费投入强度（%）", "41", 2016, "—")]
+
+
+def eps_panel(seed: int) -> pd.DataFrame:
+    """The simulated demo (same seed, same DGP) as a researcher's EPS province panel.
+
+    30 provinces (no Tibet) × 2011–2022, one row per province-year, Chinese headers with units in
+    full-width brackets, short province names (内蒙) and one full one, the GRP and investment price
+    indices as previous year = 100, one empty cell and one ``—``. The demo's blank cells are filled
+    by linear interpolation first, so the two holes are the only ones.
+    """
+    from imtfp.panel import fill_missing
+
+    sim = simulate(seed)
+    wide = sim["wide"].merge(sim["history"], on=["province", "year"], how="left")
+    history = sim["history"].sort_values(["province", "year"])
+    previous = history.groupby("province")["invest_price"].shift(1)
+    chain = pd.Series(100 * history["invest_price"] / previous, index=history.index)
+    wide = wide.merge(
+        history.assign(invest_price_index=chain)[["province", "year", "invest_price_index"]],
+        on=["province", "year"],
+    )
+    wide = wide[wide["province"] != "54"].reset_index(drop=True)
+    cols = [c for _, c, _ in EPS_COLUMNS if c != "gdp_pc"]
+    wide, _ = fill_missing(wide, cols, "interpolate")
+    wide["gdp_pc"] = wide["gdp"] / wide["population"] * 1e4
+    out = pd.DataFrame({
+        "省份": [EPS_NAMES.get(c, provinces.name(c)) for c in wide["province"]],
+        "年份": wide["year"].astype(int),
+    })  # fmt: skip
+    for header, col, dec in EPS_COLUMNS:
+        out[header] = wide[col].round(dec).astype(object)
+    for header, code, year, text in EPS_HOLES:
+        row = (wide["province"] == code) & (wide["year"] == year)
+        out.loc[row, header] = text
+    return out
+
+
+def write_eps_panel(path: str | Path, seed: int) -> Path:
+    """Write :func:`eps_panel` as an Excel workbook (one sheet, 面板数据) at ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        eps_panel(seed).to_excel(book, sheet_name="面板数据", index=False)
+        # the file says what it is: imtfp init puts this in the manifest's description, which
+        # every table's source note prints
+        book.book.properties.title = EPS_TITLE
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files."""
+    """``python -m imtfp.demo OUT_DIR --config config.yaml``: (re)write the demo's raw files;
+    ``python -m imtfp.demo --eps mine.xlsx``: the simulated panel as an EPS-style Excel file."""
     import argparse
 
     parser = argparse.ArgumentParser(
         description="Write the SIMULATED demo panel in NBS export formats."
     )
-    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("out_dir", type=Path, nargs="?")
     parser.add_argument(
         "--config", type=Path, default=Path("config.yaml"), help="config holding `seed`"
     )
+    parser.add_argument(
+        "--eps", type=Path, help="write the simulated panel as an EPS-style Excel file here"
+    )
     args = parser.parse_args(argv)
+    if args.out_dir is None and args.eps is None:
+        parser.error("give OUT_DIR or --eps FILE")
     seed = yaml.safe_load(args.config.read_text(encoding="utf-8"))["seed"]
-    write_demo(args.out_dir, seed)
+    if args.eps is not None:
+        write_eps_panel(args.eps, seed)
+    if args.out_dir is not None:
+        write_demo(args.out_dir, seed)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,14 @@
 
 
 class ImtfpError(Exception):
-    """Base class of every error imtfp raises on purpose (catch this to catch them all)."""
+    """Base class of every error imtfp raises on purpose (catch this to catch them all).
+
+    An error built from the message catalogue (:func:`imtfp.messages.error`) carries the message's
+    id and arguments, so the console can print it in the run's language (:func:`imtfp.messages.render`).
+    """
+
+    msg_id: str | None = None
+    msg_args: dict | None = None
 
 
 class IngestError(ImtfpError, ValueError):

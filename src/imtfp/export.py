@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imtfp import provinces
+from imtfp import messages, provinces
 
 STATA_NAME_MAX = 32
 STATA_LABEL_MAX = 80
@@ -53,24 +53,36 @@ def stata_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def _label(column: str, language: str, labels=None) -> str:
-    """The column's label: fixed ones for the keys, else the catalog's (``labels``, or the default)."""
-    import warnings
+#: Sections of the report's label catalog a variable's label may come from.
+_VARIABLE_SECTIONS = ("variables", "paths", "statistics", "indicators")
 
-    from imtfp.report.labels import Labels, LabelWarning
 
-    fixed = {
-        "province": ("省份代码（GB/T 2260）", "Province code (GB/T 2260)"),
-        "province_name": ("省份", "Province"),
-        "province_id": ("省份编号（xtset 用）", "Province id (for xtset)"),
-        "region": ("地区", "Region"),
-        "year": ("年份", "Year"),
-    }
-    if column in fixed:
-        return fixed[column][0 if language == "zh" else 1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LabelWarning)
-        return (labels or Labels(language)).var(column)  # type: ignore[arg-type]
+def label(column: str, language: str, labels=None) -> str:
+    """A column's label for Stata and Excel; never an error (an export must not fail on a label).
+
+    In order: the key columns' fixed labels; the report's label catalog (``labels``, with the
+    config's ``report.variable_labels``, else the packaged one); the indicator catalog's
+    ``name_zh`` / ``name_en`` (every indicator a manifest can map has them); the labels of the
+    measures the stages add (``messages.yaml``, ``label.<column>``); else the name itself.
+    """
+    from imtfp.ingest import catalog
+    from imtfp.report.labels import Labels
+
+    lang = "en" if language == "en" else "zh"
+    if f"label.{column}" in messages.catalogue() and column in _KEY_COLUMNS:
+        return messages.text(f"label.{column}", lang=lang)
+    found = (labels or Labels(lang)).find(column, _VARIABLE_SECTIONS)
+    if found is not None:
+        return found
+    names = catalog.indicators().set_index("code")
+    if column in names.index:
+        return str(names.at[column, "name_en" if lang == "en" else "name_zh"])
+    if f"label.{column}" in messages.catalogue():
+        return messages.text(f"label.{column}", lang=lang)
+    return str(column)
+
+
+_KEY_COLUMNS = ("province", "province_name", "province_id", "region", "year")
 
 
 def with_names(panel: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
@@ -116,7 +128,7 @@ def to_dta(
         order = {c: i for i, c in enumerate(provinces.codes(), start=1)}
         df.insert(0, "province_id", df["province"].astype(str).map(order).astype("Int64"))
     names = stata_names(list(df.columns))
-    var_labels = {names[c]: _label(c, language, labels)[:STATA_LABEL_MAX] for c in df.columns}
+    var_labels = {names[c]: label(c, language, labels)[:STATA_LABEL_MAX] for c in df.columns}
     frame = _stata_frame(df).rename(columns=names)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     frame.to_stata(
@@ -138,6 +150,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
         k += 1
     used.add(out.lower())
     return out
+
+
+def _sheet_title(table: str, language: str, labels=None) -> str:
+    """A table's sheet name: its title in the report's language (基准回归结果), else its name."""
+    from imtfp.report.labels import Labels
+
+    found = (labels or Labels("en" if language == "en" else "zh")).find(table, ("titles",))
+    return found or table
 
 
 def to_xlsx(
@@ -163,14 +183,14 @@ def to_xlsx(
     wb = openpyxl.Workbook()
     ws = wb.active
     used: set[str] = set()
-    ws.title = _sheet_name("面板数据" if language == "zh" else "panel", used)
-    ws.append([_label(c, language, labels) for c in df.columns])
+    ws.title = _sheet_name(messages.text("export.panel_sheet", lang=language), used)
+    ws.append([label(c, language, labels) for c in df.columns])
     for row in df.itertuples(index=False):
         ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
     ws.freeze_panes = "A2"
     sheets = [ws.title]
     for name, csv_path in (tables or {}).items():
-        sheet = wb.create_sheet(_sheet_name(name, used))
+        sheet = wb.create_sheet(_sheet_name(_sheet_title(name, language, labels), used))
         text = Path(csv_path).read_text(encoding="utf-8-sig")
         for line in csv.reader(io.StringIO(text)):
             sheet.append(line if not (line and line[0].startswith("# ")) else [", ".join(line)[2:]])

@@ -18,6 +18,7 @@ read (few clusters, imputed shares, data checks) are then seen without opening 8
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import traceback
@@ -46,19 +47,50 @@ def console(message: str) -> None:
         print(message, file=_CONSOLE, flush=True)
 
 
+def remember_project(*, main: bool = True) -> None:
+    """Note the folder Snakemake starts in (``IMTFP_PROJECT``, inherited by the jobs), before the
+    Snakefile moves into a run folder: console lines show paths from there (:func:`shown_path`)."""
+    if main:
+        os.environ["IMTFP_PROJECT"] = os.getcwd()
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as the user sees it from the project folder: ``runs/eps/logs/ingest.log``, not the
+    ``logs/ingest.log`` of a run folder (``IMTFP_PROJECT``, set by the Snakefile before ``workdir``)."""
+    project = os.environ.get("IMTFP_PROJECT")
+    text = str(path)
+    if not project or not text:
+        return text
+    try:
+        return Path(os.path.relpath(Path(text).resolve(), Path(project).resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return text
+
+
 def failure_line(exc: BaseException, *, rule: str, log: str) -> str:
-    """``[imtfp] rule <rule> failed: <Type>: <first line of the message> (log: <log>)``."""
-    text = str(exc).strip().splitlines()
+    """``[imtfp] rule <rule> failed: <Type>: <first line of the message> (log: <log>)``, in the
+    run's language (an error from the message catalogue is rendered in it too)."""
+    from imtfp import messages
+
+    text = messages.render(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
     more = " …" if len(text) > 1 else ""
-    return f"[imtfp] rule {rule} failed: {detail}{more} (log: {log})"
+    return messages.text("console.rule_failed", rule=rule, error=detail + more, log=log)
 
 
 def _excepthook(kind, exc, tb) -> None:
     # the full traceback stays in the log; the console gets the readable last line
     traceback.print_exception(kind, exc, tb, file=sys.stderr)
     sys.stderr.flush()
-    console(failure_line(exc, rule=_RULE["name"], log=_RULE["log"]))
+    console(failure_line(exc, rule=_RULE["name"], log=shown_path(_RULE["log"])))
+
+
+def _use_run_language() -> None:
+    """Messages of a rule's job in the run's language (``report.language`` of Snakemake's config)."""
+    from imtfp import messages
+
+    smk = getattr(sys.modules.get("__main__"), "snakemake", None)
+    messages.use_language(messages.language_of(getattr(smk, "config", None)))
 
 
 def to_file(path: str | Path, *, rule: str | None = None) -> logging.Logger:
@@ -74,6 +106,7 @@ def to_file(path: str | Path, *, rule: str | None = None) -> logging.Logger:
     logging.basicConfig(stream=stream, level=logging.INFO, format=LOG_FORMAT, force=True)
     logging.captureWarnings(True)
     _RULE.update(name=rule or _rule_name(path), log=str(path))
+    _use_run_language()
     sys.excepthook = _excepthook
     return logging.getLogger("imtfp")
 
@@ -166,13 +199,15 @@ def missing_labels(log_dir: str | Path) -> list[str]:
 IMPUTED_WARN_SHARE = 0.05
 
 
-def imputed_warnings(panel, imputed, *, threshold: float = IMPUTED_WARN_SHARE) -> list[str]:
+def imputed_warnings(
+    panel, imputed, *, threshold: float = IMPUTED_WARN_SHARE, lang: str | None = None
+) -> list[str]:
     """One line per indicator whose imputed cells exceed ``threshold`` of the panel's rows.
 
     share = (cells of the indicator filled by the missing-value rule) / (province-years of the panel);
     the provinces with the most filled cells are named (not coded).
     """
-    from imtfp import provinces
+    from imtfp import messages, provinces
 
     if imputed is None or len(imputed) == 0 or len(panel) == 0:
         return []
@@ -182,43 +217,55 @@ def imputed_warnings(panel, imputed, *, threshold: float = IMPUTED_WARN_SHARE) -
         if share <= threshold:
             continue
         worst = cells["province"].astype(str).value_counts().head(3)
-        where = "、".join(f"{provinces.name(c)} {n}" for c, n in worst.items())
+        language = messages._normal(lang) or messages.language()
+        sep = "、" if language == "zh" else ", "
+        where = sep.join(f"{provinces.name(c, language=language)} {n}" for c, n in worst.items())
         out.append(
-            f"{indicator}: {len(cells)} of {len(panel)} province-years imputed ({share:.1%}); "
-            f"most in {where}"
+            messages.text(
+                "summary.imputed",
+                lang=lang,
+                indicator=indicator,
+                cells=len(cells),
+                rows=len(panel),
+                share=f"{share:.1%}",
+                where=where,
+            )
         )
     return out
 
 
 def run_summary(
-    log_dir: str | Path, *, title: str = "Run summary", extra: dict[str, list[str]] | None = None
+    log_dir: str | Path,
+    *,
+    title: str | None = None,
+    extra: dict[str, list[str]] | None = None,
+    lang: str | None = None,
 ) -> str:
     """Markdown summary of the warnings in the logs of the jobs that made the current outputs.
 
     ``extra`` adds warnings found outside the logs (e.g. ``{"panel/imputed": imputed_warnings(...)}``).
+    The frame is in ``lang`` (default the run's language); the warnings are as the jobs logged them.
     """
+    from imtfp import messages
+
     found = log_warnings(log_dir)
-    for job, messages in (extra or {}).items():
-        if messages:
-            found.setdefault(job, []).extend(messages)
-    lines = [f"# {title}", ""]
+    for job, items in (extra or {}).items():
+        if items:
+            found.setdefault(job, []).extend(items)
+    lines = [f"# {title or messages.text('summary.title', lang=lang)}", ""]
     if not found:
-        lines.append("No warnings: no job logged anything that changes how its results read.")
+        lines.append(messages.text("summary.no_warnings", lang=lang))
     else:
         n = sum(len(v) for v in found.values())
-        lines += [
-            f"{n} warning(s) that change how results should be read "
-            f"(from {len(found)} job log(s) under {Path(log_dir).as_posix()}/):",
-            "",
-        ]
-        for job, messages in found.items():
-            lines += [f"- **{job}**: {msg}" for msg in messages]
+        where = shown_path(Path(log_dir).as_posix()) or Path(log_dir).as_posix()
+        lines += [messages.text("summary.count", lang=lang, n=n, jobs=len(found), logs=where), ""]
+        for job, items in found.items():
+            lines += [f"- **{job}**: {msg}" for msg in items]
     labels = missing_labels(log_dir)
     if labels:
         lines += [
             "",
-            f"{len(labels)} name(s) print raw in tables and figures (no label in labels.yaml or "
-            f"report.labels): {', '.join(labels)}",
+            messages.text("summary.raw_names", lang=lang, n=len(labels), names=", ".join(labels)),
         ]
     return "\n".join(lines) + "\n"
 
@@ -256,12 +303,15 @@ def last_error(log_file: str | Path | None) -> str:
 
 def print_failures(snakemake_log) -> None:
     """Each failed job's rule and last exception on stderr (Snakemake's ``onerror``)."""
+    from imtfp import messages
+
     jobs = failed_jobs(snakemake_log)
     if not jobs:
         return
-    print("\n[imtfp] failed jobs (full tracebacks in their logs):", file=sys.stderr)
+    print("\n" + messages.text("console.failed_jobs"), file=sys.stderr)
     for rule_name, log_file in jobs:
-        print(f"  {rule_name}: {last_error(log_file)}  [{log_file}]", file=sys.stderr)
+        shown = shown_path(log_file) if log_file else log_file
+        print(f"  {rule_name}: {last_error(log_file)}  [{shown}]", file=sys.stderr)
 
 
 def write_run_summary(derived: str | Path, log_dir: str | Path) -> str:
@@ -278,3 +328,25 @@ def write_run_summary(derived: str | Path, log_dir: str | Path) -> str:
     (derived / "run_summary.md").write_text(text, encoding="utf-8")
     print(f"\n{text}", file=sys.stderr)
     return text
+
+
+def at_load(fn, *args):
+    """``fn(*args)``, or :func:`stop_at_load` when it raises an :class:`~imtfp.errors.ImtfpError`."""
+    from imtfp.errors import ImtfpError
+
+    try:
+        return fn(*args)
+    except ImtfpError as exc:
+        stop_at_load(exc)
+
+
+def stop_at_load(exc: BaseException) -> None:
+    """A config or data error found as the workflow loads: one line, no traceback, exit status 1.
+
+    The Snakefile and common.smk call what they load through :func:`at_load` (the config's checks,
+    the run folder, the manifest, the raw files' presence).
+    """
+    from imtfp import messages
+
+    print(messages.text("config.error_banner", message=messages.render(exc)), file=sys.stderr)
+    raise SystemExit(1)

@@ -64,6 +64,12 @@ CapitalBase = Literal["zhang", "hall_jones"]
 NonPositive = Literal["raise", "keep"]
 LPEngine = Literal["auto", "highspy", "linprog"]
 LPStatus = Literal["optimal", "infeasible", "unbounded", "error"]
+#: TFP chains: whole economy (GRP, GFCF, employment) and industry (工业增加值, industrial FAI, industrial labour).
+TfpChain = Literal["economy", "industry"]
+#: Factor elasticities of the industrial chain (:mod:`imtfp.tfp.industry`).
+ElasticityMethod = Literal["fe", "fe_free", "income_share"]
+#: Which neighbouring years give the growth assumed across a spliced break.
+SpliceFrom = Literal["after", "before"]
 
 # ---- data (imtfp.ingest, imtfp.panel, imtfp.warehouse) -----------------------------------------
 

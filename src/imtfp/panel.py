@@ -18,6 +18,7 @@ from imtfp import expressions, provinces
 from imtfp.database import connect
 from imtfp.errors import ConfigError, IngestError, MissingColumnError
 from imtfp.options import MissingPolicy, OnBadCell, check_option
+from imtfp.splice import splice_panel
 from imtfp.vintages import check_vintages
 
 
@@ -224,6 +225,24 @@ def _not_finite(panel, name, values, faults, key, on_bad_cell) -> pd.DataFrame:
 DEFAULT_MAX_EXTRAPOLATED_SHARE = 0.2
 
 
+def keep_indicators(series: pd.DataFrame, names) -> pd.DataFrame:
+    """Only the warehouse series ``panel.indicators`` names (``None``: every series).
+
+    A study window where many series are not published (e.g. 2008–2017 before the digital core
+    starts in 2016) would otherwise carry each of them back over the whole window, fill the
+    imputed-cells list with series no model uses and trip ``panel.max_extrapolated_share``.
+    """
+    if names is None:
+        return series
+    absent = [n for n in names if n not in series.columns]
+    if absent:
+        raise ConfigError(
+            f"config key 'panel.indicators': {absent} are not series of the warehouse "
+            "(catalog codes the dataset's manifest maps)"
+        )
+    return series[["province", "year", *dict.fromkeys(names)]]
+
+
 def _drop_codes(names) -> list[str]:
     codes = []
     for i, name in enumerate(names):
@@ -286,6 +305,8 @@ def build_panel(
     observations : warehouse ``observations`` (province, year, indicator, value, …).
     spec : the config's ``panel`` section: ``years`` [first, last], ``missing``
         policy, ``derived`` {name: expression}, ``drop_provinces`` [codes or names],
+        ``indicators`` (the warehouse series to keep, :func:`keep_indicators`; default all),
+        ``splice`` {series: [breaks]} (:func:`imtfp.splice.splice_panel`, before deriving),
         ``vintages``/``mixed_vintages`` (:func:`imtfp.vintages.check_vintages`),
         ``max_extrapolated_share`` and ``extrapolation_allowed`` (see :func:`check_extrapolation`),
         (``drop_years`` is not used here: measures are built on every year, and
@@ -302,7 +323,7 @@ def build_panel(
     (derived cells set missing, :data:`DERIVED_REJECT_COLUMNS`).
     """
     check_vintages(observations, spec)  # one vintage per indicator (panel.vintages)
-    series = pivot(observations)
+    series = keep_indicators(pivot(observations), spec.get("indicators"))
     drop = _drop_codes(spec.get("drop_provinces", []))
     first, last = _window(spec["years"], series)
     # Fill over every observed year, then cut the window: a gap is bridged by the observations on
@@ -317,6 +338,10 @@ def build_panel(
         max_share=float(spec.get("max_extrapolated_share", DEFAULT_MAX_EXTRAPOLATED_SHARE)),
         allowed=spec.get("extrapolation_allowed", []),
     )
+    # Declared statistical breaks of raw series bridged before any ratio is derived (imtfp.splice);
+    # every changed cell is listed with the imputed ones (method "splice").
+    panel, spliced = splice_panel(panel, spec.get("splice"))
+    imputed = pd.concat([imputed, spliced], ignore_index=True) if len(spliced) else imputed
     # Derive before cutting the window, so lag/lead see the years just outside it.
     window = panel["year"].between(first, last).to_numpy()
     panel, replaced = replace_indicators(

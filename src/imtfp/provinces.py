@@ -34,7 +34,20 @@ _EXTRA_ALIASES = {
     "xinjiang uyghur autonomous region": "65",
     "shensi": "61",
     "shansi": "14",
+    # short forms seen in researchers' panels (EPS, CSMAR, hand-made sheets)
+    "内蒙": "15",
+    "广西壮族": "45",
+    "宁夏回族": "64",
+    "新疆维吾尔": "65",
+    "新疆维吾尔族自治区": "65",
 }
+
+#: Traditional forms of the characters of province names (Taiwan/Hong Kong exports): 內蒙古 → 内蒙古.
+_TRADITIONAL = str.maketrans({
+    "內": "内", "遼": "辽", "寧": "宁", "龍": "龙", "蘇": "苏", "東": "东", "廣": "广", "慶": "庆",
+    "貴": "贵", "雲": "云", "陝": "陕", "肅": "肃", "維": "维", "爾": "尔", "壯": "壮", "區": "区",
+    "國": "国", "臺": "台", "灣": "湾", "門": "门", "開": "开",
+})  # fmt: skip
 
 _NON_PROVINCIAL = {
     "全国": "national",
@@ -57,7 +70,7 @@ _NON_PROVINCIAL = {
 
 def _normalise(name: str) -> str:
     # NBS files pad names with ideographic spaces (U+3000) and NBSPs; NFKC folds them.
-    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower().translate(_TRADITIONAL)
     return re.sub(r"[\s\-_]+", " ", text)
 
 

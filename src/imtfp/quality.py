@@ -3,7 +3,10 @@
 The summary on top answers what a reader asks first: how many files and cells were read, how many were
 rejected, excluded or imputed, which plausibility checks warn or fail (and on which cells), and how
 complete the data are. The detail follows; full cell lists (rejects, imputed cells) come last.
-Provinces are named (北京), never coded (11), everywhere in the report.
+Provinces are named (北京, or Beijing in English), never coded (11), everywhere in the report.
+Headings, the summary and column names follow the run's language (``report.language``; the texts
+are in :mod:`imtfp.messages`). The report says the data are simulated only when the demo wrote
+them (:func:`imtfp.demo.wrote`), not because a copied manifest says ``simulated: true``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 
 import pandas as pd
 
-from imtfp import provinces
+from imtfp import messages, provinces
 from imtfp.warehouse import Warehouse
 
 _SUMMARY_CHECK_ROWS = 10  # rows of the warn/fail table in the summary; the detail lists them all
@@ -20,9 +23,16 @@ _SUMMARY_CELLS = 6  # cells named per check in the summary
 _REASON_KIND = re.compile(r"\s+(?:of|by)\s+|[:(（]")
 
 
-def _md(df: pd.DataFrame) -> str:
+def _t(msg_id: str, lang: str | None, **args) -> str:
+    return messages.text(f"quality.{msg_id}", lang=lang, **args)
+
+
+def _md(df: pd.DataFrame, lang: str | None = None) -> str:
+    """A Markdown table; column names in the report's language where the catalogue has them."""
     if df.empty:
-        return "\n_none_\n"
+        return f"\n{_t('none', lang)}\n"
+    known = messages.catalogue()
+    df = df.rename(columns=lambda c: _t(f"col.{c}", lang) if f"quality.col.{c}" in known else c)
     cells = df.astype(str).apply(
         lambda col: col.str.replace("|", "\\|", regex=False).str.replace("\n", " ")
     )
@@ -32,12 +42,16 @@ def _md(df: pd.DataFrame) -> str:
     return "\n" + "\n".join([head, rule, *body]) + "\n"
 
 
-def _named(df: pd.DataFrame) -> pd.DataFrame:
+def _named(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """The frame with its ``province`` codes replaced by short names (other labels kept as they are)."""
     if df.empty or "province" not in df.columns:
         return df
+    language = "en" if (messages._normal(lang) or messages.language()) == "en" else "zh"
     return df.assign(
-        province=[provinces.name(p) if isinstance(p, str) else p for p in df["province"]]
+        province=[
+            provinces.name(p, language=language) if isinstance(p, str) else p
+            for p in df["province"]
+        ]
     )
 
 
@@ -86,15 +100,19 @@ def _counts(series: pd.Series, weights: pd.Series | None = None) -> str:
     )
 
 
-def _check_counts(checks: pd.DataFrame) -> str:
+def _check_counts(checks: pd.DataFrame, lang: str | None = None) -> str:
     n = checks["status"].value_counts()
     text = ", ".join(f"{int(n.get(s, 0))} {s}" for s in ("pass", "warn", "fail"))
     accepted = int((checks["accepted"] != "").sum()) if "accepted" in checks else 0
-    return text + (f"; {accepted} with documented cells accepted" if accepted else "")
+    return text + (_t("accepted", lang, n=accepted) if accepted else "")
 
 
 def summary_table(
-    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+    wh: Warehouse,
+    imputed: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
+    *,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """The summary's rows: item and value (files, cells, rejects, exclusions, imputations, coverage, checks)."""
     obs, acc = wh.observations, wh.accounting
@@ -102,28 +120,32 @@ def summary_table(
     share = observed_share(obs) if len(obs) else pd.DataFrame(columns=["indicator", "share"])
     lowest = ", ".join(f"{r.indicator} {r.share:.0f} %" for r in share.head(3).itertuples())
     vint = obs.groupby("indicator")["vintage"].nunique()
+    none = _t("none_word", lang)
+    balanced = _t("yes" if acc["balanced"].all() else "no", lang)
     rows = [
-        ("files", f"{len(acc)} (row accounting balances: {'yes' if acc['balanced'].all() else 'NO'})"),
-        ("cells read (non-empty)", f"{int(acc['nonempty_cells'].sum())} = {len(obs)} observations + "
-                                   f"{len(wh.rejects)} rejected + {excluded} excluded"),
-        ("rejected, by reason", _counts(wh.rejects["reason"].map(_reason_kind)) if len(wh.rejects) else "none"),
-        ("excluded, by kind", _counts(wh.excluded["kind"], wh.excluded["cells"]) if len(wh.excluded) else "none"),
-        ("cells given by several files", _counts(wh.conflicts["reason"].map(_reason_kind))
-                                         if len(wh.conflicts) else "none"),
-        ("indicators with mixed vintages", ", ".join(vint[vint > 1].index) or "none"),
-        ("coverage", f"{obs['province'].nunique()} provinces, {obs['year'].min()}–{obs['year'].max()}, "
-                     f"{obs['indicator'].nunique()} indicators; province-years observed within each "
-                     f"indicator's span: median {share['share'].median():.0f} %, lowest {lowest}"
-         if len(obs) else "no observations"),
+        ("files", _t("v.files", lang, n=len(acc), balanced=balanced)),
+        ("cells", _t("v.cells", lang, n=int(acc["nonempty_cells"].sum()), obs=len(obs),
+                     rejects=len(wh.rejects), excluded=excluded)),
+        ("rejected", _counts(wh.rejects["reason"].map(_reason_kind)) if len(wh.rejects) else none),
+        ("excluded", _counts(wh.excluded["kind"], wh.excluded["cells"]) if len(wh.excluded) else none),
+        ("several_files", _counts(wh.conflicts["reason"].map(_reason_kind))
+                          if len(wh.conflicts) else none),
+        ("mixed_vintages", ", ".join(vint[vint > 1].index) or none),
+        ("coverage", _t("v.coverage", lang, provinces=obs["province"].nunique(),
+                        first=obs["year"].min(), last=obs["year"].max(),
+                        indicators=obs["indicator"].nunique(),
+                        median=f"{share['share'].median():.0f}", lowest=lowest)
+         if len(obs) else _t("v.no_observations", lang)),
     ]  # fmt: skip
     if imputed is not None:
         by = imputed.groupby("indicator").size().sort_values(ascending=False)
         most = ", ".join(f"{k} {v}" for k, v in by.head(3).items())
-        rows.append(("imputed panel cells", f"{len(imputed)} ({_counts(imputed['method'])}) in {len(by)} "
-                                            f"indicators{'; most: ' + most if len(by) else ''}"))  # fmt: skip
+        rows.append(("imputed", _t("v.imputed", lang, n=len(imputed), methods=_counts(imputed["method"]),
+                                   indicators=len(by), most=_t("v.most", lang, most=most) if len(by) else "")))  # fmt: skip
     if checks is not None:
-        rows.append(("plausibility checks", f"{len(checks)} results: {_check_counts(checks)}"
-                                            if len(checks) else "none configured"))  # fmt: skip
+        rows.append(("checks", _t("v.checks", lang, n=len(checks), counts=_check_counts(checks, lang))
+                               if len(checks) else _t("v.no_checks", lang)))  # fmt: skip
+    rows = [(_t(f"item.{key}", lang), value) for key, value in rows]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -147,22 +169,25 @@ def _flagged_checks(checks: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(
-    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+    wh: Warehouse,
+    imputed: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
+    *,
+    lang: str | None = None,
 ) -> str:
     """The one-screen summary in Markdown: :func:`summary_table` and the checks that warn or fail."""
-    parts = ["## Summary\n", _md(summary_table(wh, imputed, checks))]
+    parts = [
+        f"## {_t('h.summary', lang)}\n",
+        _md(summary_table(wh, imputed, checks, lang=lang), lang),
+    ]
     if checks is not None and len(checks):
         flagged = _flagged_checks(checks)
         if flagged.empty:
-            return "".join([*parts, "\nAll plausibility checks pass.\n"])
-        parts.append(
-            "\n**Checks that warn or fail** (first cells; all of them under *Plausibility checks*)\n"
-        )
-        parts.append(_md(flagged.head(_SUMMARY_CHECK_ROWS)))
+            return "".join([*parts, f"\n{_t('all_pass', lang)}\n"])
+        parts.append(f"\n**{_t('flagged', lang)}**\n")
+        parts.append(_md(flagged.head(_SUMMARY_CHECK_ROWS), lang))
         if len(flagged) > _SUMMARY_CHECK_ROWS:
-            parts.append(
-                f"\n… and {len(flagged) - _SUMMARY_CHECK_ROWS} more: see *Plausibility checks* below.\n"
-            )
+            parts.append(f"\n{_t('more_flagged', lang, n=len(flagged) - _SUMMARY_CHECK_ROWS)}\n")
     return "".join(parts)
 
 
@@ -174,9 +199,19 @@ def _value_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality_report(
-    wh: Warehouse, imputed: pd.DataFrame | None = None, checks: pd.DataFrame | None = None
+    wh: Warehouse,
+    imputed: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
+    *,
+    lang: str | None = None,
+    simulated: bool | None = None,
 ) -> str:
-    """Markdown report of the warehouse, the panel's imputed cells and the plausibility checks (when given)."""
+    """Markdown report of the warehouse, the panel's imputed cells and the plausibility checks (when given).
+
+    ``lang``: ``zh`` or ``en`` (default the run's language). ``simulated``: whether the demo wrote
+    the data (:func:`imtfp.demo.wrote`); default the warehouse's flag. A manifest that claims
+    ``simulated: true`` for files the demo did not write gets a line saying so, not the banner.
+    """
     obs = wh.observations
     vint = (
         obs.groupby("indicator")["vintage"]
@@ -190,51 +225,40 @@ def quality_report(
         .groupby(["source_file", "indicator", "reason"]).size().reset_index(name="cells")
         if len(wh.rejects) else wh.rejects
     )  # fmt: skip
+    simulated = wh.simulated if simulated is None else simulated
+    banner = ""
+    if simulated:
+        banner = f"**{_t('simulated', lang)}**\n\n"
+    elif wh.simulated:
+        banner = f"{_t('simulated_not_demo', lang)}\n\n"
     parts = [
-        f"# Data quality report — dataset `{wh.dataset}`\n\n",
-        "**SIMULATED DATA** — generated by `imtfp.demo`; not official statistics.\n\n"
-        if wh.simulated
-        else "",
-        summary(wh, imputed, checks),
+        f"# {_t('title', lang, dataset=wh.dataset)}\n\n",
+        banner,
+        summary(wh, imputed, checks, lang=lang),
     ]
+
+    def section(key: str, frame: pd.DataFrame) -> None:
+        parts.extend([f"\n## {_t(f'h.{key}', lang)}\n", _md(frame, lang)])
+
     if checks is not None:
-        cols = [
-            "check",
-            "kind",
-            "indicator",
-            "status",
-            "n_cells",
-            "n_tested",
-            "detail",
-            "cells",
-            "accepted",
-        ]
-        cols = [c for c in cols if c in checks.columns]
-        parts += ["\n## Plausibility checks (quality/checks.parquet)\n", _md(checks[cols])]
-    parts += [
-        "\n## Row accounting (non-empty cells = observations + rejects + excluded cells)\n",
-        _md(wh.accounting),
-        "\n## Excluded rows (national totals, Hong Kong/Macao/Taiwan, unmapped indicators)\n",
-        _md(wh.excluded),
-        "\n## Rejects by file, indicator and reason (every reject is listed at the end)\n",
-        _md(rejects_by),
-        "\n## Vintage conflicts resolved (different values; equal duplicates are among the rejects)\n",
-        _md(_named(_value_conflicts(wh.conflicts))),
-        "\n## Vintages by indicator (mixed = more than one vintage in the kept series)\n",
-        _md(vint),
-        "\n## Coverage (provinces observed, indicator × year)\n",
-        _md(coverage(obs)),
-        "\n## Gaps inside observed series\n",
-        _md(_named(gaps(obs))),
-    ]
+        cols = ["check", "kind", "indicator", "status", "n_cells", "n_tested", "detail", "cells",
+                "accepted"]  # fmt: skip
+        section("checks", checks[[c for c in cols if c in checks.columns]])
+    section("accounting", wh.accounting)
+    section("excluded", wh.excluded)
+    section("rejects", rejects_by)
+    section("conflicts", _named(_value_conflicts(wh.conflicts), lang))
+    section("vintages", vint)
+    section("coverage", coverage(obs))
+    section("gaps", _named(gaps(obs), lang))
     if imputed is not None:
         by = (
             imputed.groupby(["indicator", "method"]).size().reset_index(name="cells")
             if len(imputed)
             else imputed
         )
-        parts += ["\n## Imputed cells in the analysis panel, by indicator and method\n", _md(by)]
-    parts += ["\n## Appendix: every reject\n", _md(_named(wh.rejects))]
+        section("imputed", by)
+    section("all_rejects", _named(wh.rejects, lang))
     if imputed is not None:
-        parts += ["\n## Appendix: every imputed cell\n", _md(_named(imputed))]
+        section("all_imputed", _named(imputed, lang))
     return "".join(parts)

@@ -39,10 +39,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from base64 import urlsafe_b64encode
 from pathlib import Path
 
 from imtfp.errors import ConfigError, ImtfpError
@@ -253,7 +255,182 @@ def run(argv: list[str], directory: str | Path = ".") -> int:
         signal.signal(sig, forward)
     code = proc.wait()
     watchdog.wait(timeout=30)
+    if code != 0:  # Ctrl-C or a crash skip Snakemake's onerror: put back what the run removed
+        restore_after_failure(directory)
     return code
+
+
+# ---- one guard for every Snakemake call, and outputs kept through a failed run (issue 22) ---------
+#
+# Why outputs vanish: Snakemake removes a job's existing outputs when the job starts
+# (``Job.prepare`` → ``remove_existing_output``) and the outputs of a job that fails. A changed
+# config reruns every job whose params changed (a rerun trigger), so an experiment that fails
+# halfway has already removed the results of every job it started, results the previous successful
+# run of the same config made; and Snakemake does not remake a missing intermediate file while the
+# outputs after it exist. So before the first job starts (``onstart``) the run folder's outputs are
+# kept as hard links (no copy) with Snakemake's metadata records; when the run fails (``onerror``,
+# or here after a Ctrl-C, or at the next start after a kill -9) every output the run removed and did
+# not make again is put back with its record, so Snakemake still sees it as made from the old config
+# and rebuilds it next time; outputs the run completed are the new ones. A successful run drops the
+# kept copy (``onsuccess``).
+
+KEPT = Path(".snakemake") / "imtfp" / "kept"
+OUTPUTS = Path("data") / "derived"
+METADATA = Path(".snakemake") / "metadata"
+
+
+def _ancestors(pid: int) -> set[int]:
+    """``pid`` and its parents (read from ``/proc``)."""
+    out = set()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            break
+        pid = int(stat.rsplit(")", 1)[-1].split()[1])
+    return out
+
+
+def other_runs(directory: str | Path = ".") -> list[int]:
+    """Live Snakemake processes of ``directory`` other than this process and its parents."""
+    if not Path("/proc").is_dir():
+        return []
+    mine = _ancestors(os.getpid())
+    return [p for p in snakemake_processes(directory) if p not in mine]
+
+
+def guard(directory: str | Path = ".") -> str:
+    """What ``make run`` checks, for a plain ``snakemake`` call too (the Snakefile calls this).
+
+    Another live Snakemake run of this folder: refuse with a message (never advise ``--unlock``
+    or ``--cleanup-metadata``, which would damage the live run). Else a lock left by an interrupted
+    run is removed. Returns what was done.
+    """
+    from imtfp import messages
+
+    live = other_runs(directory)
+    if live:
+        print(
+            messages.text(
+                "supervise.live_run",
+                folder=Path(directory).resolve(),
+                pids=", ".join(map(str, live)),
+            ),
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    locks = Path(directory) / LOCKS
+    held = sorted(locks.glob("*.lock")) if locks.is_dir() else []
+    if not held or not Path("/proc").is_dir():
+        return "no lock"
+    for lock in held:
+        lock.unlink(missing_ok=True)
+    line = messages.text("supervise.stale_lock", n=len(held))
+    print(line, file=sys.stderr)
+    return line
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system, or links not allowed: a copy keeps the bytes
+        shutil.copy2(src, dst)
+
+
+def keep_outputs(directory: str | Path = ".") -> int:
+    """Before a run's first job (``onstart``): keep its outputs and their metadata records.
+
+    Outputs as hard links (Snakemake writes a job's outputs as new files, so the kept bytes never
+    change), records as copies (Snakemake rewrites them in place). Returns the outputs kept.
+    """
+    directory = Path(directory)
+    restore_outputs(directory)  # a run that ended without onerror (kill -9) left its copy
+    kept = directory / KEPT
+    shutil.rmtree(kept, ignore_errors=True)
+    outputs, records = directory / OUTPUTS, directory / METADATA
+    files = _files(outputs) if outputs.is_dir() else []
+    for rel in files:
+        _link(outputs / rel, kept / "outputs" / rel)
+    if records.is_dir():
+        shutil.copytree(records, kept / "metadata")
+    kept.mkdir(parents=True, exist_ok=True)
+    return len(files)
+
+
+def restore_outputs(directory: str | Path = ".") -> list[str]:
+    """After a failed run: put back every kept output the run removed, with its record.
+
+    Outputs the failed run made anew stay (they are complete); an output put back keeps its old
+    time stamp and record, so Snakemake reruns it when its config or inputs changed. Returns the
+    paths put back (relative to ``data/derived``); the kept copy is then dropped.
+    """
+    from imtfp import messages
+
+    directory = Path(directory)
+    kept = directory / KEPT
+    if not kept.is_dir():
+        return []
+    outputs, records = directory / OUTPUTS, directory / METADATA
+    restored: list[str] = []
+    for rel in _files(kept / "outputs") if (kept / "outputs").is_dir() else []:
+        if not (outputs / rel).exists():
+            _link(kept / "outputs" / rel, outputs / rel)
+            restored.append(rel.as_posix())
+    for rel in restored:  # the record of the run that made it (a failed job leaves its own)
+        record = record_path(OUTPUTS / rel, max_len=_name_max(records))
+        if (kept / "metadata" / record).is_file():
+            (records / record).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(kept / "metadata" / record, records / record)
+        else:
+            (records / record).unlink(missing_ok=True)
+    shutil.rmtree(kept, ignore_errors=True)
+    if restored:
+        example = ", ".join(restored[:3]) + (" …" if len(restored) > 3 else "")
+        print(
+            messages.text("supervise.restored", n=len(restored), example=example), file=sys.stderr
+        )
+    return restored
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX") or 255
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def record_path(output: str | Path, *, max_len: int = 255) -> Path:
+    """Where Snakemake keeps the metadata record of ``output`` under ``.snakemake/metadata``.
+
+    Snakemake's file persistence (``FilePersistence._record_path``): the path's URL-safe base64,
+    cut into file-name-sized pieces, all but the last prefixed with ``@``.
+    """
+    b64 = urlsafe_b64encode(Path(output).as_posix().encode()).decode()
+    parts = [b64[i : i + max_len - 1] for i in range(0, len(b64), max_len - 1)]
+    return Path(*["@" + p for p in parts[:-1]], parts[-1])
+
+
+def discard_kept(directory: str | Path = ".") -> None:
+    """After a successful run (``onsuccess``): the kept copy is no longer needed."""
+    shutil.rmtree(Path(directory) / KEPT, ignore_errors=True)
+
+
+def restore_after_failure(directory: str | Path = ".") -> list[str]:
+    """The supervisor after a failed call: restore the project's and every run folder's outputs
+    that a run which never reached ``onerror`` (Ctrl-C, a crash) removed; live runs are left alone."""
+    directory = Path(directory)
+    restored = []
+    runs = directory / "runs"
+    for folder in [directory, *(sorted(runs.iterdir()) if runs.is_dir() else [])]:
+        if (folder / KEPT).is_dir() and not other_runs(folder):
+            restored += restore_outputs(folder)
+    return restored
 
 
 def main(args: list[str] | None = None) -> int:

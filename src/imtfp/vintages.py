@@ -38,7 +38,8 @@ def check_vintages(observations: pd.DataFrame, spec: Mapping) -> None:
     2. A derived variable whose expression names declared indicators of more than one declared
        vintage is an error unless ``mixed_vintages`` names it with a reason.
     """
-    declared = dict(spec.get("vintages") or {})
+    # null: not checked (an overlay whose window does not use a series the baseline pins)
+    declared = {k: v for k, v in (spec.get("vintages") or {}).items() if v is not None}
     if not declared:
         return
     mixed = dict(spec.get("mixed_vintages") or {})

@@ -61,7 +61,8 @@ def resolve_conflicts(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Keep one observation per province-year-indicator.
 
-    Equal values from several files keep the first and reject the others as
+    Equal values from several files keep one (the vintage ranked first in
+    ``vintage_priority[indicator]``, else the first file) and reject the others as
     duplicates. Different values are a conflict: the vintage ranked first in
     ``vintage_priority[indicator]`` wins and the others are rejected as
     superseded; without a ranking the conflict raises
@@ -80,7 +81,9 @@ def resolve_conflicts(
     for key, grp in obs[dup].groupby(KEY, sort=True):
         rank = {v: i for i, v in enumerate(vintage_priority.get(key[2], []))}
         if _same(grp["value"].to_numpy()):
-            winner, reason = grp.index[0], "duplicate of {f} line {l} (same value)"
+            # equal values: the ranked vintage (if any) is the one kept, so its stamp is the cell's
+            winner = min(grp.index, key=lambda i: (rank.get(grp.at[i, "vintage"], len(rank)), i))
+            reason = "duplicate of {f} line {l} (same value)"
         elif all(v in rank for v in grp["vintage"]):
             winner = min(grp.index, key=lambda i: (rank[grp.at[i, "vintage"]], i))
             reason = "superseded by vintage {v} ({f} line {l})"

@@ -5,6 +5,7 @@ same workflow with one check made to fail: the run stops at the checks' gate, na
 measure is built, and the quality report (scheduled before the gate) shows the failure.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,8 +22,10 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
 def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    # the quality report's English headings (the demo's report.language is zh; IMTFP_LANG wins)
+    env = {**os.environ, "IMTFP_LANG": "en"}
     return subprocess.run([SNAKEMAKE, *args, "--cores", "2"], cwd=workdir, capture_output=True, text=True,
-                          timeout=900)  # fmt: skip
+                          timeout=900, env=env)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

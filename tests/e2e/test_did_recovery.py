@@ -97,6 +97,10 @@ def test_design_results_summarise_every_estimator(frame, spec):
     assert set(s.index) == {"cs", "sa", "bjs", "twfe", "twfe_static"}
     assert s.loc["cs", "ri_p"] == 1 / 200 and s.loc["cs", "ri_draws"] == 199
     assert np.isfinite(s.loc["cs", "breakdown_rm"]) and s.loc["cs", "breakdown_rm"] > 1
+    # parallel trends hold in the simulation: no estimator with an event study is flagged
+    assert s.loc[["cs", "sa", "bjs"], "stars_allowed"].all()
+    assert (s["pretest_alpha"] == 0.05).all() and (s["min_breakdown"] == 1.0).all()
+    assert set(out["honest"]["estimator"]) == {"cs", "sa", "twfe"}
     bacon = out["bacon"]
     assert (
         abs(bacon["weight"].sum() - 1) < 1e-10

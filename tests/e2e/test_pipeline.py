@@ -197,3 +197,19 @@ def test_multiverse_through_cluster_executor_equals_local_run(workdir, first_run
     assert "multiverse_chunk" in run.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(mv / "results.parquet"), local, check_exact=True)
     assert len(local) == 2 * 3 * 3 * 2 * 2 * 2 * 1  # y x controls sample fe winsor lag
+
+
+def test_export_labels_every_column_from_the_catalogues(workdir, first_run):
+    # issue 22: `make export` stopped on a fresh clone at the first indicator without a report label
+    run = _snakemake(workdir, "export_panel")
+    assert run.returncode == 0, run.stderr[-3000:]
+    export = workdir / "data" / "derived" / "export"
+    with pd.io.stata.StataReader(export / "panel.dta") as reader:
+        labels = reader.variable_labels()
+        frame = reader.read()
+    assert labels["broadband_ports"] == "互联网宽带接入端口" and labels["ccd_C"] == "耦合度 C"
+    assert len(frame) == 31 * 12 and set(frame["province_name"]) >= {"北京", "内蒙古"}
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(export / "panel.xlsx", read_only=True).sheetnames
+    assert sheets[:2] == ["面板数据", "描述性统计"] and "基准回归结果" in sheets

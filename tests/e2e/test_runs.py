@@ -5,6 +5,7 @@ Only the first stage runs (``data/derived/warehouse.duckdb``), so the module tak
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,10 +20,12 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 TARGET = "data/derived/warehouse.duckdb"
 
 
-def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def _snakemake(workdir: Path, *args: str, lang: str = "en") -> subprocess.CompletedProcess:
+    env = {**os.environ, "IMTFP_LANG": lang}  # the demo's report.language is zh; IMTFP_LANG wins
     return subprocess.run(
-        [SNAKEMAKE, "--cores", "1", *args], cwd=workdir, capture_output=True, text=True, timeout=600
-    )
+        [SNAKEMAKE, "--cores", "1", *args], cwd=workdir, capture_output=True, text=True, timeout=600,
+        env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -70,5 +73,15 @@ def test_a_failed_job_prints_its_error_on_the_console(workdir):
         (x for x in run.stderr.splitlines() if x.startswith("[imtfp] rule ingest failed:")), None
     )
     assert line is not None, run.stderr[-4000:]
-    assert "01_gdp.csv" in line and "(log: logs/ingest.log)" in line
+    # the log as seen from where snakemake started (issue 22: not the run folder's logs/ingest.log)
+    assert "01_gdp.csv" in line and "(log: runs/broken/logs/ingest.log)" in line
     assert "[imtfp] failed jobs" in run.stderr  # the onerror summary repeats it at the end
+    assert "[runs/broken/logs/ingest.log]" in run.stderr
+
+
+def test_the_console_and_the_summary_in_chinese(workdir):
+    cfg = _config(workdir, "zh_run", run_name="zh_run")
+    run = _snakemake(workdir, f"--configfile={cfg.name}", TARGET, lang="zh")
+    assert run.returncode == 0, run.stderr[-4000:]
+    summary = workdir / "runs" / "zh_run" / "data" / "derived" / "run_summary.md"
+    assert summary.read_text(encoding="utf-8").startswith("# 运行摘要")

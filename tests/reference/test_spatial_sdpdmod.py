@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from r_rng import RRandom  # tests/reference/r_rng.py (pytest puts this folder on sys.path)
+from r_rng import r_rnorm  # tests/reference/r_rng.py (pytest puts this folder on sys.path)
 
 from imtfp.errors import ConfigError
 from imtfp.models.spatial import _numerics, spatial_panel
@@ -167,7 +167,7 @@ LONG = {
 
 def r_normals(k: int) -> np.ndarray:
     """impactsSDPDm's draws: set.seed(12345 + 10*sim); rnorm(npar + 2), sim = 1..200."""
-    return np.array([RRandom(12345 + 10 * sim).rnorm(k) for sim in range(1, 201)])
+    return np.array([r_rnorm(k, 12345 + 10 * sim) for sim in range(1, 201)])
 
 
 def mod5(cigar, W):

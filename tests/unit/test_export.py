@@ -69,16 +69,38 @@ def test_xlsx_sheets_headers_and_province_names(panel, tmp_path):
         encoding="utf-8-sig",
     )
     sheets = to_xlsx(panel, tmp_path / "p.xlsx", tables={"baseline": table})
-    assert sheets == ["面板数据", "baseline"]
+    assert sheets == ["面板数据", "基准回归结果"]  # Chinese sheet names in a zh export (issue 22)
     wb = openpyxl.load_workbook(tmp_path / "p.xlsx")
     head = [c.value for c in wb["面板数据"][1]]
     assert head[:4] == ["省份代码（GB/T 2260）", "省份", "年份", "地区"]
     assert "智能制造指数" in head
     assert wb["面板数据"]["B2"].value == "广东"
-    assert [c.value for c in wb["baseline"][2]] == ["变量", "(1)"]
-    assert wb["baseline"]["A1"].value == "表 1 基准回归"
+    assert [c.value for c in wb["基准回归结果"][2]] == ["变量", "(1)"]
+    assert wb["基准回归结果"]["A1"].value == "表 1 基准回归"
 
 
 def test_english_names(panel):
     df = with_names(panel, language="en")
     assert df["province_name"].iloc[0] == "Guangdong" and df["region"].iloc[0] == "East"
+
+
+def test_every_column_gets_a_label_without_a_variable_labels_entry(tmp_path):
+    # issue 22: `make export` stopped at the first indicator the report catalog does not label
+    # (broadband_ports); an export labels from the indicator catalog and never fails on a label.
+    import pandas as pd
+
+    from imtfp.export import label, to_dta
+    from imtfp.report.stage import report_options
+
+    panel = pd.DataFrame(
+        {"province": ["44"], "year": [2020], "broadband_ports": [1.0], "ccd_C": [0.5], "zz": [1.0]}
+    )
+    _, strict = report_options({"report": {"language": "zh"}})
+    assert label("broadband_ports", "zh", strict) == "互联网宽带接入端口"
+    assert label("broadband_ports", "en", None) == "Broadband access ports"
+    assert label("ccd_C", "zh", strict) == "耦合度 C"
+    assert label("zz", "zh", strict) == "zz"
+    to_dta(panel, tmp_path / "p.dta", language="zh", labels=strict)
+    with pd.io.stata.StataReader(tmp_path / "p.dta") as reader:
+        labels = reader.variable_labels()
+    assert labels["broadband_ports"] == "互联网宽带接入端口"

@@ -83,7 +83,9 @@ def test_imputed_shares_above_the_threshold_name_provinces():
         }
     )
     lines = imputed_warnings(panel, imputed, threshold=0.1)
-    assert lines == ["a: 3 of 20 province-years imputed (15.0%); most in 广东 2、北京 1"]
+    assert lines == ["a: 3 of 20 province-years imputed (15.0%); most in Guangdong 2, Beijing 1"]
+    zh = imputed_warnings(panel, imputed, threshold=0.1, lang="zh")
+    assert zh == ["a：20 个省份-年份中有 3 个为插补值（15.0%）；最多的是 广东 2、北京 1"]
     assert imputed_warnings(panel, imputed.iloc[:0]) == []
 
 
@@ -111,3 +113,26 @@ def test_failed_jobs_and_their_last_error_from_snakemake_and_job_logs(tmp_path):
     assert logs.failed_jobs([str(run_log)]) == [("estimate", str(job_log))]
     assert logs.last_error(job_log) == "imtfp.errors.ConfigError: bad key"
     assert logs.last_error(tmp_path / "absent.log") == "(no log written)"
+
+
+def test_console_lines_follow_the_run_language_and_show_the_run_folder(tmp_path, monkeypatch):
+    # issue 22: under run_name the console pointed at logs/ingest.log instead of runs/eps/logs/…
+    from imtfp import messages
+
+    run = tmp_path / "runs" / "eps"
+    (run / "logs").mkdir(parents=True)
+    monkeypatch.setenv("IMTFP_PROJECT", str(tmp_path))
+    monkeypatch.chdir(run)
+    assert logs.shown_path("logs/ingest.log") == "runs/eps/logs/ingest.log"
+    monkeypatch.setenv("IMTFP_LANG", "zh")
+    err = messages.error(IngestError, "config.missing_file", key="designs.d.pilots", path="x.csv")
+    line = failure_line(err, rule="ingest", log="runs/eps/logs/ingest.log")
+    assert line == (
+        "[imtfp] 任务 ingest 失败：IngestError: 配置项 'designs.d.pilots'：文件 x.csv 不存在"
+        "（日志：runs/eps/logs/ingest.log）"
+    )
+    assert run_summary(tmp_path / "none").startswith("# 运行摘要\n")
+    monkeypatch.setenv("IMTFP_LANG", "en")
+    assert "rule ingest failed: IngestError: config key 'designs.d.pilots'" in failure_line(
+        err, rule="ingest", log="l"
+    )

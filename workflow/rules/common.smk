@@ -10,10 +10,14 @@ from pathlib import Path
 import yaml
 
 import imtfp.config
+import imtfp.config_check
+import imtfp.demo
+import imtfp.lineage
 import imtfp.logs
 from imtfp.ingest.manifest import load_manifest
 from imtfp.models.registry import ESTIMATE_WILDCARD, MODELS, configured, design_spec
 from imtfp.report.stage import FIGURE_INPUTS, TABLE_INPUTS, figure_kind
+from imtfp.tfp.stages import tfp_chains
 
 
 def validate_config():
@@ -38,7 +42,8 @@ def manifest():
     return load_manifest(config["dataset"]["manifest"], root=dataset_root())
 
 
-validate_config()
+# Config and data errors at load: one line in the run's language, no traceback (imtfp.logs.at_load).
+imtfp.logs.at_load(validate_config)
 
 
 def raw_files():
@@ -46,6 +51,10 @@ def raw_files():
     # check_files: a missing, unreadable or out-of-root raw file stops the workflow as it loads,
     # naming the path, even when outputs of an earlier run exist.
     return [config["dataset"]["manifest"], *map(str, manifest().check_files())]
+
+
+imtfp.logs.at_load(raw_files)
+imtfp.logs.at_load(imtfp.config_check.check_design_files, config)  # pilot lists, outcome files
 
 
 def variant_config(wildcards):
@@ -96,6 +105,35 @@ def tfp_spec(wildcards):
     return variant_config(wildcards)["tfp"]
 
 
+# ---- TFP chains (workflow/rules/measure.smk) --------------------------------------------------
+
+
+def chains_of(wildcards):
+    return tfp_chains(tfp_spec(wildcards))
+
+
+def tfp_capital_inputs(wildcards):
+    """The capital stock of each chain the variant selects."""
+    paths = {
+        "economy": "measure/capital.parquet",
+        "industry": "measure/capital_industry.parquet",
+    }
+    return {f"capital_{c}": stage_input("tfp", paths[c])(wildcards) for c in chains_of(wildcards)}
+
+
+def tfp_gate(wildcards):
+    """The industrial chain's checks must pass before the analysis frame is built."""
+    if "industry" not in chains_of(wildcards):
+        return []
+    return [stage_input("tfp", "quality/tfp_checks.passed")(wildcards)]
+
+
+def index_spec_with_sources(wildcards):
+    """The index spec with each indicator's warehouse series (imtfp.lineage) for measure/weights."""
+    cfg = variant_config(wildcards)
+    return {**index_spec(wildcards), "sources": imtfp.lineage.index_sources(cfg)}
+
+
 def models_spec(wildcards):
     return variant_config(wildcards)["models"]
 
@@ -124,13 +162,18 @@ def robustness_terms():
 
 
 def multiverse_chunks():
-    n = int(config["multiverse"]["chunks"])
+    n = int((config.get("multiverse") or {}).get("chunks", 1))  # a config may have no multiverse
     return expand("data/derived/robustness/multiverse/chunks/{chunk}.parquet", chunk=range(n))
+
+
+def simulated():
+    """True only for data the demo wrote (a copied `simulated: true` is not enough: imtfp.demo.wrote)."""
+    return manifest().simulated and imtfp.demo.wrote(config["dataset"]["manifest"])
 
 
 def simulated_truth():
     """The simulated total effect (truth.yaml beside a simulated dataset's manifest), else None."""
-    if not manifest().simulated:
+    if not simulated():
         return None
     truth = Path(config["dataset"]["manifest"]).parent / "truth.yaml"
     return (
@@ -183,7 +226,7 @@ def data_source():
     m = manifest()
     vintages = sorted({str(f["vintage"]) for f in m.files})
     source = f"{m.dataset}: " + (m.description or "see the dataset manifest")
-    return {"source": source, "vintage": ", ".join(vintages), "simulated": m.simulated}
+    return {"source": source, "vintage": ", ".join(vintages), "simulated": simulated()}
 
 
 def report_tables():

@@ -56,10 +56,13 @@ rule multiverse_chunk:
 
 rule multiverse_collect:
     input:
-        multiverse_chunks(),
+        chunks=multiverse_chunks(),
+        analysis="data/derived/measure/analysis.parquet",
+        measures="data/derived/robustness/multiverse/measures.parquet",
     output:
         results="data/derived/robustness/multiverse/results.parquet",
         summary="data/derived/robustness/multiverse/summary.parquet",
+        by_outcome="data/derived/robustness/multiverse/summary_by_outcome.parquet",
     log:
         "logs/robustness/multiverse/collect.log",
     conda:

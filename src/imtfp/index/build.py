@@ -17,7 +17,7 @@ from imtfp.index.obstacle import obstacle_degree, subsystem_obstacle
 SUBSYSTEMS: tuple[str, ...] = ("technology", "factors", "industry")
 NQPF_DIMENSIONS: tuple[str, ...] = ("labourers", "means_of_labour", "objects_of_labour")
 FORMULAS: tuple[str, ...] = ("classic", "corrected")
-_SPEC_KEYS = {"method", "scheme", "rescale", "subsystems", "nqpf", "coupling"}
+_SPEC_KEYS = {"method", "scheme", "rescale", "subsystems", "nqpf", "coupling", "sources"}
 _COUPLING_KEYS = {"formula", "weights", "relative"}
 _RELATIVE_KEYS = {"pairs", "thresholds"}
 _DIRECTIONS = {"+": 1, "-": -1, 1: 1, -1: -1}
@@ -91,7 +91,9 @@ def parse_index_spec(spec: Mapping) -> IndexSpec:
     )
 
 
-def build_index(panel: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
+def build_index(
+    panel: pd.DataFrame, spec: Mapping, *, imputed: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """Intelligent-manufacturing indices, weights, coupling coordination and obstacle degrees.
 
     Construction: each subsystem index (technology, factors, industry) uses
@@ -110,7 +112,9 @@ def build_index(panel: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
         per indicator (other columns, e.g. ``region``, are ignored).
     spec : mapping
         The config's ``index:`` section with ``coupling:`` merged in under the
-        key ``"coupling"`` (see :func:`parse_index_spec`).
+        key ``"coupling"`` (see :func:`parse_index_spec`), and optionally
+        ``"sources"``: {indicator: [warehouse series]} (:func:`imtfp.lineage.index_sources`).
+    imputed : the panel stage's filled cells (``panel/imputed``), optional.
 
     Returns
     -------
@@ -119,7 +123,10 @@ def build_index(panel: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
     * ``"index"``: province, year, im_index, technology, factors, industry
       [, nqpf, nqpf_labourers, nqpf_means_of_labour, nqpf_objects_of_labour];
     * ``"weights"``: method, scheme, level (subsystem name, "im", NQPF
-      dimension or "nqpf"), indicator, [year,] weight;
+      dimension or "nqpf"), indicator, [year,] weight, ``sources`` (the warehouse
+      series the indicator is computed from, comma-separated; the indicator itself
+      when ``spec`` names none) and ``imputed_share`` (largest share of filled cells
+      among those series; NA without ``imputed``);
     * ``"coupling"``: province, year, C, T, D, level, level_en, and for each
       relative-development pair (lead, base) ``rd_<lead>_<base>`` and
       ``lag_<lead>_<base>``;
@@ -155,7 +162,7 @@ def build_index(panel: pd.DataFrame, spec: Mapping) -> dict[str, pd.DataFrame]:
         index["nqpf"] = add("nqpf", s.nqpf_indicators).to_numpy()
         for col, score in dims.items():
             index[col] = score.to_numpy()
-    weights_table = _weights_table(weights, s)
+    weights_table = _with_lineage(_weights_table(weights, s), spec.get("sources"), imputed, P)
     return {
         "index": index,
         "weights": weights_table,
@@ -175,6 +182,24 @@ def _weights_table(parts: list[pd.DataFrame], s: IndexSpec) -> pd.DataFrame:
     return w[cols + ["weight"]].astype(
         {"method": "str", "scheme": "str", "level": "str", "indicator": "str"}
     )
+
+
+def _with_lineage(
+    weights: pd.DataFrame,
+    sources: Mapping | None,
+    imputed: pd.DataFrame | None,
+    panel: pd.DataFrame,
+) -> pd.DataFrame:
+    """``sources`` and ``imputed_share`` columns of the weights table (issue 21)."""
+    from imtfp.lineage import imputed_shares
+
+    src = {str(k): list(v) for k, v in (sources or {}).items()}
+    of = {i: src.get(i, [i]) for i in weights["indicator"].unique()}
+    out = weights.assign(sources=weights["indicator"].map(lambda i: ",".join(of[i])))
+    if imputed is None:
+        return out.assign(imputed_share=np.nan)
+    share = imputed_shares(of, imputed, panel)
+    return out.assign(imputed_share=weights["indicator"].map(share).astype(float))
 
 
 def _coupling_table(keys: pd.DataFrame, index: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
@@ -249,10 +274,13 @@ def _checked_panel(panel: pd.DataFrame, s: IndexSpec) -> pd.DataFrame:
         bad = ~np.isfinite(x)
         if bad.any():
             i = int(np.argmax(bad))
+            from imtfp.provinces import name
+
             raise EstimationError(
-                f"indicator {col!r} is missing or not finite for province {P.at[i, 'province']!r}, "
-                f"year {P.at[i, 'year']!r} ({int(bad.sum())} cell(s) in all); "
-                "impute or drop it upstream, an index is never computed over NaN"
+                f"indicator {col!r} is missing or not finite for {name(str(P.at[i, 'province']))}, "
+                f"{int(P.at[i, 'year'])} ({int(bad.sum())} cell(s) in all); impute it upstream "
+                "(panel.missing) or leave the province out (panel.drop_provinces): an index is "
+                "never computed over NaN"
             )
     return P
 

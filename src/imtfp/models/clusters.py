@@ -14,7 +14,7 @@ computed from the estimation sample of each column:
   absorbed effects) as the column.
 
 The sample of a column follows the stage's column names: ``region=<value>`` keeps the rows of
-that region (``heterogeneity.region_column``), ``period=<name>`` the years of
+that region (``heterogeneity.region_column``, after ``heterogeneity.merge``), ``period=<name>`` the years of
 ``heterogeneity.periods[name]``; every other column uses the whole panel.
 """
 
@@ -30,6 +30,7 @@ from imtfp.core.vcov import InferenceLimits, limits_from_spec
 from imtfp.core.wild import wild_cluster_bootstrap
 from imtfp.errors import EstimationError
 from imtfp.models._common import as_list, logger
+from imtfp.models.heterogeneity import merge_groups
 from imtfp.models.registry import MODELS
 
 
@@ -44,7 +45,8 @@ def column_sample(panel: pd.DataFrame, column: str, spec: Mapping) -> pd.DataFra
         return panel[(panel[spec["time"]] >= start) & (panel[spec["time"]] <= end)]
     region_col = het["region_column"]
     if key == region_col and region_col in panel:
-        return panel[panel[region_col].astype(str) == value]
+        merged, _ = merge_groups(panel[region_col], het["merge"])
+        return panel[merged.astype(str) == value]
     return panel
 
 

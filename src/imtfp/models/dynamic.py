@@ -61,7 +61,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
 from imtfp.core.rank import collinear_columns
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
@@ -526,11 +526,11 @@ def _ar_test(d: _Design, step: _Step, order: int) -> tuple[float, float]:
     if not np.isfinite(var) or var <= 0:
         return float("nan"), float("nan")
     z = float(num / np.sqrt(var))
-    return z, float(2 * stats.norm.sf(abs(z)))
+    return z, float(2 * special.ndtr(-abs(z)))
 
 
 def _chi2(stat: float, df: int) -> tuple[float, int, float]:
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+    p = float(special.chdtrc(df, stat)) if df > 0 else float("nan")
     return float(stat), int(df), p
 
 

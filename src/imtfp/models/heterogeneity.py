@@ -2,7 +2,12 @@
 
 * Split samples: the baseline model fitted separately by region (east,
   central, west, northeast: the panel's ``region`` column) and by named
-  periods ``{name: [start, end]}`` (inclusive years).
+  periods ``{name: [start, end]}`` (inclusive years). A subgroup with fewer
+  than ``models.min_clusters`` clusters is never estimated — its clustered
+  (and wild) inference would rest on a handful of clusters — whatever
+  ``models.few_clusters`` says: the config merges it into a named group
+  (``heterogeneity.merge: {northeast: central}``; the merged group keeps the
+  target's name and its rows say ``merged_from``), or the stage refuses.
 * Moderation: :math:`y = \\beta x + \\delta \\tilde m + \\theta\\, x\\tilde m + \\gamma'Z + \\mu_i + \\lambda_t + e`
   with :math:`\\tilde m = m - \\bar m` (sample mean), so β is the effect of x
   at the mean of the moderator. Marginal effects
@@ -14,7 +19,12 @@
   all slopes differ by group as in a Chow test; fixed effects are common),
   and the Wald test :math:`H_0: \\theta_g = 0\\;\\forall g`,
   :math:`F = \\hat\\theta'\\hat V^{-1}\\hat\\theta/q` with the clustered
-  covariance, referred to F(q, G−1).
+  covariance. Its p-value comes from the restricted wild cluster bootstrap
+  (WCR, Webb weights): one restriction by
+  :func:`imtfp.core.wild.wild_cluster_bootstrap`, several by the joint
+  version :func:`wild_wald_p` (same weights, same restricted DGP, the Wald
+  statistic recomputed with each draw's clustered covariance); F(q, G−1) is
+  kept as ``p_analytic``.
 """
 
 from __future__ import annotations
@@ -24,9 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import costs ~1 s a job
 
-from imtfp.core.vcov import InferenceLimits
+from imtfp.core.fe import demean, group_codes
+from imtfp.core.vcov import DEFAULT_LIMITS, InferenceLimits, check_clusters, group_sums
+from imtfp.core.wild import WildWeights, bootstrap_weights, wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.models._common import CovType, Effects, as_list, fit_arrays, unique
 from imtfp.models.panel import PanelFit, fit_twfe, inference_row
@@ -47,6 +59,57 @@ def _check_periods(periods: Mapping[str, Sequence[int]]) -> dict[str, tuple[int,
     return out
 
 
+def merge_groups(values: pd.Series, merge: Mapping[str, str] | None) -> tuple[pd.Series, dict]:
+    """``values`` with each key of ``merge`` replaced by its target; {target: [merged keys]}.
+
+    Keys and targets must be values of the column and a key may not also be a target (no
+    chains), else :class:`ConfigError` naming them.
+    """
+    merge = {str(k): str(v) for k, v in (merge or {}).items()}
+    if not merge:
+        return values, {}
+    present = set(values.dropna().astype(str))
+    unknown = sorted((set(merge) | set(merge.values())) - present)
+    if unknown:
+        raise ConfigError(
+            f"heterogeneity.merge names groups the data do not have: {unknown}; groups: {sorted(present)}"
+        )
+    chained = sorted(set(merge) & set(merge.values()))
+    if chained:
+        raise ConfigError(
+            f"heterogeneity.merge: {chained} are merged and merged into; merge each once"
+        )
+    out = values.where(values.isna(), values.astype(str).replace(merge))
+    into: dict[str, list[str]] = {}
+    for key, target in merge.items():
+        into.setdefault(target, []).append(key)
+    return out, into
+
+
+def _refuse_small_groups(
+    groups: Sequence[tuple[str, pd.DataFrame]],
+    cols: Sequence[str],
+    cluster: str,
+    what: str,
+    limits: InferenceLimits | None,
+) -> dict[str, int]:
+    """Clusters of every group's complete cases; refuse any group below ``models.min_clusters``."""
+    minimum = (limits or DEFAULT_LIMITS).min_clusters
+    counts, small = {}, []
+    for name, sub in groups:
+        used = sub.dropna(subset=[c for c in cols if c in sub])
+        counts[name] = int(used[cluster].nunique()) if cluster in used else 0
+        if counts[name] < minimum:
+            small.append(f"{name} ({counts[name]} clusters)")
+    if small:
+        raise EstimationError(
+            f"{what}: {', '.join(small)} below models.min_clusters = {minimum}; a subgroup on so few "
+            "clusters is not estimated — merge it into another in heterogeneity.merge "
+            "(e.g. {northeast: central})"
+        )
+    return counts
+
+
 def split_samples(
     data: pd.DataFrame,
     *,
@@ -60,27 +123,37 @@ def split_samples(
     effects: Effects = "twoway",
     cov: CovType = "clustered",
     cluster: str | None = None,
+    merge: Mapping[str, str] | None = None,
     limits: InferenceLimits | None = None,
 ) -> ResultSet:
     """The model fitted on each group of ``by`` and on each named period.
 
     A :class:`~imtfp.results.ResultSet` of :class:`~imtfp.models.panel.PanelFit` named
-    ``"<by>=<value>"`` (e.g. ``region=east``) or ``"period=<name>"``. Groups in which the model cannot be estimated (too
-    few clusters, absorbed regressors) raise :class:`EstimationError`
-    naming the group.
+    ``"<by>=<value>"`` (e.g. ``region=east``) or ``"period=<name>"``; ``merge``
+    (:func:`merge_groups`) folds groups of ``by`` into others first, and the set's
+    ``merged_from`` maps each member to the groups folded into it (comma-separated; empty
+    otherwise). Every group has at least
+    ``models.min_clusters`` clusters or :class:`EstimationError` names those
+    that do not, before anything is fitted; groups in which the model cannot
+    be estimated (absorbed regressors) raise it naming the group.
     """
     subsets: list[tuple[str, pd.DataFrame]] = []
+    merged_from: dict[str, str] = {}
     if by is not None:
         if by not in data.columns:
             raise MissingColumnError("heterogeneity", [by], available=list(data.columns))
         from imtfp import provinces  # regions in the NBS order, not alphabetical
 
-        for value in provinces.sort_regions(data[by].dropna().unique()):  # 东部、中部、西部、东北
-            subsets.append((f"{by}={value}", data[data[by] == value]))
+        values, into = merge_groups(data[by], merge)
+        for value in provinces.sort_regions(values.dropna().unique()):  # 东部、中部、西部、东北
+            subsets.append((f"{by}={value}", data[values == value]))
+            merged_from[f"{by}={value}"] = ",".join(into.get(str(value), []))
     for name, (start, end) in _check_periods(periods or {}).items():
         subsets.append((f"period={name}", data[(data[time] >= start) & (data[time] <= end)]))
     if not subsets:
         raise ConfigError("split_samples needs `by` or `periods`")
+    cl = cluster or entity
+    _refuse_small_groups(subsets, [y, *as_list(x), *controls], cl, "heterogeneity", limits)
     fits: dict[str, Estimates] = {}
     for column, sub in subsets:
         try:
@@ -100,7 +173,9 @@ def split_samples(
         except EstimationError as err:
             raise EstimationError(f"heterogeneity group {column}: {err}") from err
         fits[column] = fit
-    return ResultSet(fits)
+    out = ResultSet(fits)
+    out.merged_from = {c: merged_from.get(c, "") for c in fits}
+    return out
 
 
 def moderation(
@@ -243,8 +318,10 @@ class EqualityTest(Estimates):
 
     The protocol attributes cover the tested differences
     :math:`\\theta_g` (``<x>_x_<group>=<g>``, each group against the base
-    group); ``F`` (``df_num``, ``df_den``) and ``p`` are the joint Wald test,
-    ``differences`` maps each non-base group to its :math:`\\hat\\theta_g`.
+    group); ``F`` (``df_num``, ``df_den``) is the joint Wald statistic, ``p`` its
+    wild cluster bootstrap p-value (``p_analytic`` from F(q, G − 1), which ``p``
+    equals when ``bootstrap`` is 0), ``differences`` maps each non-base group to
+    its :math:`\\hat\\theta_g`, ``merged`` the groups folded into others.
     """
 
     terms: list[str]
@@ -260,6 +337,11 @@ class EqualityTest(Estimates):
     dep_var: str = ""
     nobs: int = 0
     n_clusters: int | None = None
+    p_analytic: float = np.nan
+    bootstrap: int = 0
+    weights: str = ""
+    merged: Mapping[str, list[str]] = field(default_factory=dict)
+    group_clusters: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def differences(self) -> dict[str, float]:
@@ -272,8 +354,72 @@ class EqualityTest(Estimates):
             f"equality of slopes across {len(self.groups)} groups (base {self.groups[0]})",
         )
         den = "∞" if self.df_den is None else str(self.df_den)
-        lines.append(("Wald F", f"{self.F:.4g} on ({self.df_num}, {den}) df, p = {self.p:.3g}"))
+        how = f"wild bootstrap ({self.weights}, B={self.bootstrap})" if self.bootstrap else "F"
+        lines.append(
+            ("Wald F", f"{self.F:.4g} on ({self.df_num}, {den}) df, p = {self.p:.3g} ({how})")
+        )
         return lines
+
+
+def wild_wald_p(
+    X: np.ndarray,
+    y: np.ndarray,
+    clusters: Sequence | np.ndarray,
+    *,
+    params: Sequence[int],
+    absorb: Sequence[np.ndarray] = (),
+    bootstrap: int = 9999,
+    weights: WildWeights = "webb",
+    seed: int,
+    limits: InferenceLimits | None = None,
+) -> float:
+    """Restricted wild cluster bootstrap p of the joint :math:`H_0: \\beta_j = 0,\\ j \\in` ``params``.
+
+    The DGP imposes the null (:math:`\\tilde y, \\tilde u` from the model without the tested
+    columns), draws :math:`y^*_b = \\tilde y + \\tilde u \\odot v_{g(i)b}` with the weights of
+    :func:`imtfp.core.wild.bootstrap_weights` (the same draws as
+    :func:`~imtfp.core.wild.wild_cluster_bootstrap` for that seed), refits, and compares
+    :math:`W^*_b = \\hat\\theta^{*\\prime}_b \\hat V^{*-1}_b \\hat\\theta^*_b` (clustered covariance
+    of each draw) with the sample :math:`W`: :math:`p = \\Pr^*(W^* > W)`. As in ``core.wild`` all
+    draws are linear in the weights: with :math:`\\xi = \\tilde X A R'` and
+    :math:`Q = M_D(\\tilde u \\odot C) - \\tilde X A \\tilde X'(\\tilde u\\odot C)`,
+    :math:`\\theta^*_b = T v_b`, :math:`T_{\\cdot g} = \\sum_{i\\in g}\\xi_i\\tilde u_i`, and the
+    cluster scores are :math:`S v_b`, :math:`S_{g\\cdot h} = \\sum_{i\\in g}\\xi_i Q_{ih}`. With one
+    restriction :math:`W = t^2` and the p-value is ``wild_cluster_bootstrap``'s symmetric one.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    codes = group_codes(clusters)
+    G = int(codes.max()) + 1
+    check_clusters(G, what="the wild cluster bootstrap", limits=limits)
+    absorb = list(absorb)
+    Xt = demean(X, absorb) if absorb else X
+    yt = demean(y, absorb) if absorb else y
+    A = np.linalg.inv(Xt.T @ Xt)
+    params = list(params)
+    xi = Xt @ A[:, params]  # (n, q)
+    others = np.delete(Xt, params, axis=1)
+    u_r = yt - others @ np.linalg.lstsq(others, yt, rcond=None)[0] if others.shape[1] else yt
+    u = yt - Xt @ (A @ (Xt.T @ yt))
+    theta = xi.T @ yt
+
+    def meat(scores: np.ndarray) -> np.ndarray:
+        return scores.T @ scores  # the small-sample factor cancels between W and W*
+
+    V_hat = meat(group_sums(xi * u[:, None], codes, G))
+    W = float(theta @ np.linalg.solve(V_hat, theta))
+    onehot = np.zeros((len(codes), G))
+    onehot[np.arange(len(codes)), codes] = 1.0
+    uc = onehot * u_r[:, None]
+    Q = (demean(uc, absorb) if absorb else uc) - Xt @ (A @ (Xt.T @ uc))
+    T = group_sums(xi * u_r[:, None], codes, G).T  # (q, G)
+    S = group_sums(xi[:, :, None] * Q[:, None, :], codes, G)  # (G, q, G)
+    v = bootstrap_weights(G, bootstrap, weights, np.random.default_rng(seed))  # (G, B)
+    th = T @ v  # (q, B)
+    sc = np.einsum("gqh,hb->bgq", S, v)  # (B, G, q)
+    Vb = np.einsum("bgq,bgr->bqr", sc, sc)
+    Wb = np.einsum("qb,bq->b", th, np.linalg.solve(Vb, th.T[..., None])[..., 0])
+    return float(np.mean(Wb > W))
 
 
 def group_equality_test(
@@ -289,22 +435,34 @@ def group_equality_test(
     cov: CovType = "clustered",
     cluster: str | None = None,
     interact_controls: bool = True,
+    merge: Mapping[str, str] | None = None,
+    bootstrap: int = 9999,
+    weights: WildWeights = "webb",
+    seed: int | None = None,
     limits: InferenceLimits | None = None,
 ) -> EqualityTest:
     """Wald/Chow test that the coefficient of ``x`` is equal across the groups of ``group``.
 
-    Returns an :class:`EqualityTest`: ``F``, ``df_num``, ``df_den``, ``p``,
-    ``groups`` and ``differences`` (each non-base group's estimated
-    difference from the base, first sorted, group), with ``params``,
-    ``bse``, ``pvalues`` and ``conf_int()`` of those differences.
+    Returns an :class:`EqualityTest`: ``F``, ``df_num``, ``df_den``, ``p`` (wild cluster
+    bootstrap with ``bootstrap`` draws of ``weights`` and ``seed``; F(q, G − 1) when
+    ``bootstrap`` is 0), ``p_analytic``, ``groups`` (after ``merge``, see :func:`merge_groups`)
+    and ``differences`` (each non-base group's estimated difference from the base, first
+    sorted, group), with ``params``, ``bse``, ``pvalues`` and ``conf_int()`` of those
+    differences. Groups below ``models.min_clusters`` clusters are refused, as in
+    :func:`split_samples`.
     """
     if group not in data.columns:
         raise MissingColumnError("equality test", [group], available=list(data.columns))
+    if bootstrap and seed is None:
+        raise ConfigError("the wild bootstrap of the equality test needs a seed")
     ctrl = [c for c in as_list(controls) if c not in (x, y)]
     df = data.dropna(subset=[group]).copy()
+    df[group], into = merge_groups(df[group], merge)
     levels = sorted(df[group].unique(), key=str)
     if len(levels) < 2:
         raise EstimationError(f"equality test: {group!r} has fewer than 2 groups")
+    counts = _refuse_small_groups([(f"{group}={g}", df[df[group] == g]) for g in levels],
+                                  [y, x, *ctrl], cluster or entity, "equality test", limits)  # fmt: skip
     tested, extra = [], []
     for g in levels[1:]:
         dg = (df[group] == g).astype(float)
@@ -336,7 +494,21 @@ def group_equality_test(
     q = len(idx)
     F = float(theta @ np.linalg.solve(V, theta)) / q
     den = fit.df_inf
-    p = float(stats.f.sf(F, q, den)) if den is not None else float(stats.chi2.sf(F * q, q))
+    p_f = float(special.fdtrc(q, den, F)) if den is not None else float(special.chdtrc(q, F * q))
+    p = p_f
+    if bootstrap:
+        s = fit.panel
+        X = np.column_stack([s.column(r) for r in terms])
+        if not fit.groups:
+            X = np.column_stack([X, np.ones(len(X))])
+        if q == 1:
+            p = wild_cluster_bootstrap(X, s.column(y), s.cluster, param=idx[0], bootstrap=bootstrap,
+                                       weights=weights, seed=seed, absorb=fit.groups,
+                                       level=None, limits=limits).p_value  # fmt: skip
+        else:
+            p = wild_wald_p(X, s.column(y), s.cluster, params=idx, absorb=fit.groups,
+                            bootstrap=bootstrap, weights=weights, seed=seed,
+                            limits=limits)  # fmt: skip
     return EqualityTest(
         terms=tested,
         coef=theta,
@@ -351,4 +523,9 @@ def group_equality_test(
         dep_var=y,
         nobs=fit.nobs,
         n_clusters=fit.n_clusters,
+        p_analytic=p_f,
+        bootstrap=int(bootstrap),
+        weights=str(weights) if bootstrap else "",
+        merged=into,
+        group_clusters=counts,
     )

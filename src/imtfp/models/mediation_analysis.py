@@ -51,6 +51,7 @@ from imtfp.core.bootstrap import (
 from imtfp.core.fe import demean, group_codes
 from imtfp.core.ols import coefficients_from_moments
 from imtfp.core.vcov import InferenceLimits
+from imtfp.core.wild import wild_cluster_bootstrap
 from imtfp.errors import ConfigError, EstimationError
 from imtfp.models._common import (
     CovType,
@@ -148,6 +149,8 @@ class MediationResult(Estimates):
     bootstrap: int = 0
     ci_percentile: tuple[float, float] = (np.nan, np.nan)
     ci_bc: tuple[float, float] = (np.nan, np.nan)
+    #: two_step mode: wild cluster (WCR, Webb) bootstrap p-value and CI of the X→M path a
+    a_wild: tuple[float, float, float] = (np.nan, np.nan, np.nan)
     boot_indirect: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     draws: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=int), repr=False)
 
@@ -256,6 +259,15 @@ class MediationResult(Estimates):
                     "stat": False,
                 }
             )
+        if self.mode == "two_step" and np.isfinite(self.a_wild[0]):
+            p_wild, lo, hi = self.a_wild
+            wild = {
+                **common,
+                "dep_var": self.m,
+                "cov": f"wild_bootstrap (webb, B={self.bootstrap})",
+            }
+            rows.append({**wild, "term": "a_wild_p", "estimate": p_wild, "stat": True})
+            rows.append({**wild, "term": "a_wild_ci", "ci_low": lo, "ci_high": hi, "stat": True})
         if self.mode == "stepwise":
             ind = {**common, "dep_var": self.y}
             rows.append(
@@ -426,6 +438,25 @@ def bootstrap_indirect(
     return out
 
 
+def _wild_a(
+    fit, x: str, bootstrap: int, seed: int, level: float, limits: InferenceLimits | None
+) -> tuple[float, float, float]:
+    """(p, CI low, CI high) of the X→M coefficient by the restricted wild cluster bootstrap (Webb
+    weights), the inference of the two-step design with few clusters (:mod:`imtfp.core.wild`)."""
+    s = fit.panel
+    if s.cluster is None:
+        return (np.nan, np.nan, np.nan)
+    X = np.column_stack([s.column(r) for r in fit.terms])
+    if not fit.groups:
+        X = np.column_stack([X, np.ones(len(X))])
+    res = wild_cluster_bootstrap(
+        X, s.column(fit.dep_var), s.cluster, param=fit.terms.index(x),
+        bootstrap=max(int(bootstrap), 99), weights="webb", seed=seed, absorb=fit.groups,
+        k_df=fit.k_df, level=level, limits=limits,
+    )  # fmt: skip
+    return (res.p_value, res.ci_low, res.ci_high)
+
+
 def mediation(
     data: pd.DataFrame,
     *,
@@ -449,7 +480,9 @@ def mediation(
     entity, time : panel columns; each present one adds its fixed effects to
         every equation. ``entity=None`` resamples rows instead of entities.
     cov : covariance of the path coefficients (clustered by the entity by default)
-    bootstrap : number of cluster-bootstrap draws of a·b (0 to skip)
+    bootstrap : number of cluster-bootstrap draws of a·b (0 to skip); in ``two_step`` mode the
+        number of wild cluster bootstrap draws of the X→M coefficient (rows ``a_wild_p``,
+        ``a_wild_ci``: restricted wild cluster bootstrap with Webb weights, seeded)
     seed : seed of the bootstrap draws
     mode : ``stepwise`` (all three equations) or ``two_step`` (X→M only)
     limits : fewest clusters the path covariances accept (:class:`~imtfp.core.vcov.InferenceLimits`)
@@ -489,7 +522,8 @@ def mediation(
         n_clusters=fit_a.n_clusters,
     )
     if mode == "two_step":
-        return MediationResult(mode=mode, paths=paths, **common)
+        a_wild = _wild_a(fit_a, x, bootstrap, seed, level, limits) if bootstrap else (np.nan,) * 3
+        return MediationResult(mode=mode, paths=paths, bootstrap=bootstrap, a_wild=a_wild, **common)
     fit_c = fit_twfe(df, y=y, x=x, what="mediation c-path", **kw)
     fit_b = fit_twfe(df, y=y, x=[x, m], what=f"mediation b-path ({m})", **kw)
     paths = {

@@ -240,7 +240,11 @@ MODELS: dict[str, Model] = {
                 "statistics.ri_draws",
                 "statistics.oster_beta",
                 "statistics.oster_delta",
-                "notes.falsification",
+                "notes.falsification_leads",
+                "notes.falsification_permutation",
+                "notes.falsification_placebo",
+                "notes.falsification_trends",
+                "notes.falsification_oster",
             ),
         ),
         Model(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from imtfp.core.vcov import limits_from_spec
@@ -30,6 +31,7 @@ from imtfp.models.heterogeneity import group_equality_test, moderation, split_sa
 from imtfp.models.iv import iv_2sls, lagged_regression
 from imtfp.models.mediation_analysis import mediation
 from imtfp.models.panel import fit_twfe, inference_panel
+from imtfp.models.power import minimum_detectable_effect
 from imtfp.models.registry import MODELS, model_spec
 from imtfp.models.threshold_regression import threshold
 from imtfp.tidy import tidy_frame
@@ -85,8 +87,10 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
     """Baseline table: one column per (fixed effects on/off) × control step.
 
     Columns are numbered "(1)", "(2)", … in the order: for each entry of
-    ``baseline.with_fe``, each control step. Without fixed effects the model is pooled OLS with
-    a constant and the same covariance. ``seed`` is unused (no randomness).
+    ``baseline.with_fe``, each control step. Each column ends with a row ``mde``: the minimum
+    detectable effect of the core regressor at 80 % power and 5 % size with that column's
+    standard error (:func:`mde_row`). Without fixed effects the model is pooled OLS with a
+    constant and the same covariance. ``seed`` is unused (no randomness).
     """
     frames, col = [], 0
     for with_fe in spec["baseline"]["with_fe"]:
@@ -103,7 +107,18 @@ def estimate_baseline(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Da
                 **_base(spec),
             )
             frames.append(fit.tidy(table="baseline", column=f"({col})"))
+            frames.append(mde_row(fit, spec["x"], column=f"({col})"))
     return _finish(frames, "baseline")
+
+
+def mde_row(fit, x, *, column: str, size: float = 0.05, power: float = 0.80) -> pd.DataFrame:
+    """Tidy row ``mde``: the minimum detectable effect of the core regressor (first of ``x``) at
+    ``power`` and ``size`` with the column's own standard error (:mod:`imtfp.models.power`)."""
+    term = as_list(x)[0]
+    row = fit.tidy(table="baseline", column=column, terms=[term])
+    mde = minimum_detectable_effect(fit, term, size=size, power=power)
+    return row.assign(term="mde", estimate=mde, se=np.nan, t=np.nan, p=np.nan, ci_low=np.nan,
+                      ci_high=np.nan)  # fmt: skip
 
 
 def estimate_inference(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
@@ -164,9 +179,14 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     Columns: ``region=<value>``, ``period=<name>`` (split samples),
     ``moderator=<name>`` (interaction rows and ``me_qNN`` marginal effects)
     and ``equality:<region column>`` with one row ``equality_F`` (estimate
-    = Wald F that the coefficient of x is equal across regions, p its
-    p-value). ``seed`` is unused.
+    = Wald F that the coefficient of x is equal across regions, p its wild
+    cluster bootstrap p-value with ``models.inference.wild_bootstrap`` draws
+    and ``seed``; ``p_analytic`` from F(q, G − 1)). ``heterogeneity.merge``
+    folds small regions into named ones (rows say ``merged_from``); a region
+    below ``models.min_clusters`` clusters is otherwise refused.
     """
+    from imtfp.models.clusters import wild_settings
+
     het = spec["heterogeneity"]
     x = as_list(spec["x"])
     ctrl = x[1:] + as_list(spec["controls"])
@@ -176,14 +196,28 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
     periods = het["periods"]
     if by is not None or periods:
         fits = split_samples(
-            panel, y=spec["y"], x=x[0], controls=ctrl, by=by, periods=periods, **common
+            panel,
+            y=spec["y"],
+            x=x[0],
+            controls=ctrl,
+            by=by,
+            periods=periods,
+            merge=het["merge"],
+            **common,
         )
-        frames.append(fits.tidy(table="heterogeneity"))
+        frames.append(
+            fits.tidy(table="heterogeneity").assign(
+                merged_from=lambda d: d["column"].map(fits.merged_from).fillna("")
+            )
+        )
     for name, col in het["moderators"].items():
         res = moderation(panel, y=spec["y"], x=x[0], moderator=col, controls=ctrl, **common)
         frames.append(res.tidy(table="heterogeneity", column=f"moderator={name}"))
     if by is not None and het["equality_test"]:
-        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl, **common)
+        draws, weights = wild_settings(spec)
+        test = group_equality_test(panel, y=spec["y"], x=x[0], group=by, controls=ctrl,
+                                   merge=het["merge"], bootstrap=draws, weights=weights,
+                                   seed=seed, **common)  # fmt: skip
         frames.append(
             tidy_frame(
                 [
@@ -193,7 +227,11 @@ def estimate_heterogeneity(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> 
                         "term": "equality_F",
                         "estimate": test.F,
                         "p": test.p,
-                        "cov": spec["cov"],
+                        "p_analytic": test.p_analytic,
+                        "cov": f"wild_bootstrap ({test.weights}, B={test.bootstrap})",
+                        "merged_from": ";".join(
+                            f"{k}<-{','.join(v)}" for k, v in test.merged.items()
+                        ),
                         "dep_var": spec["y"],
                         "controls": ",".join(ctrl),
                         "stat": True,

@@ -43,6 +43,8 @@ MEDIATION_TERMS = (
     "c_total",
     "total",
     "a",
+    "a_wild_p",
+    "a_wild_ci",
     "b",
     "c_prime",
     "indirect",
@@ -120,13 +122,18 @@ def descriptive_table(
     provenance: Provenance | None = None,
     simulated: bool = False,
     notes: Sequence[str] = (),
+    within: Mapping[str, float] | None = None,
 ) -> Table:
     """N, mean, standard deviation (n − 1), min and max of each variable.
 
-    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them.
+    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them. ``within``:
+    {variable: share of its variance left after the fixed effects}
+    (:func:`imtfp.models.power.within_share`), printed as a last column for those variables.
     """
     options, labels = _common(options, labels)
-    rows = []
+    rows = _within_rows(within)
+    if within:
+        notes = (*notes, labels.note("within_share"))
     for v in _numeric_variables(panel, variables):
         x = pd.to_numeric(panel[v], errors="coerce").dropna().to_numpy(dtype=float)
         described = {
@@ -150,6 +157,14 @@ def descriptive_table(
         provenance=provenance,
         simulated=simulated,
     )
+
+
+def _within_rows(within: Mapping[str, float] | None) -> list[dict]:
+    """Descriptive-table cells of the within-share column (issue 21)."""
+    return [
+        {"column": "within_share", "term": v, "estimate": float(x)}
+        for v, x in (within or {}).items()
+    ]
 
 
 def correlation_table(
@@ -561,13 +576,35 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
         found = df.loc[df["term"].astype(str) == term, "estimate"]
         return float(found.iloc[0]) if len(found) else float("nan")
 
+    # one clause per test that ran, so the note never describes a test the table does not show
+    columns = list(dict.fromkeys(df["column"].astype(str)))
     ratio = stat("oster_rmax") / stat("oster_r2")
-    note = labels.note(
-        "falsification",
-        draws=f"{stat('ri_draws'):.0f}" if pd.notna(stat("ri_draws")) else "—",
-        rmax=f"{ratio:.2g}" if pd.notna(ratio) else "—",
-    )
-    kw["notes"] = (note, *kw.get("notes", ()))
+    placebo = [c.split(":", 1)[1] for c in columns if c.startswith("placebo:")]
+
+    def sentence(lab: Labels) -> str:
+        zh = lab.language == "zh"
+        clauses = [
+            ("falsification_leads", any(c.startswith("lead") for c in columns), {}),
+            ("falsification_permutation", "permutation" in columns,
+             {"draws": f"{stat('ri_draws'):.0f}" if pd.notna(stat("ri_draws")) else "—"}),
+            ("falsification_placebo", bool(placebo),
+             {"names": ("、" if zh else ", ").join(lab.var(v) for v in placebo)}),
+            ("falsification_trends", "trends" in columns, {}),
+            ("falsification_oster", "oster" in columns,
+             {"rmax": f"{ratio:.2g}" if pd.notna(ratio) else "—"}),
+        ]  # fmt: skip
+        parts = [lab.note(key, **fields) for key, ran, fields in clauses if ran]
+        if not parts:
+            return ""
+        text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
+        return text if zh else text[0].upper() + text[1:]
+
+    if labels.language == "both":
+        note = " ".join(t for t in (sentence(Labels("zh", labels.catalog, strict=labels.strict)),
+                                    sentence(Labels("en", labels.catalog, strict=labels.strict))) if t)  # fmt: skip
+    else:
+        note = sentence(labels)
+    kw["notes"] = (note, *kw.get("notes", ())) if note else tuple(kw.get("notes", ()))
     return format_table(df, name="falsification", **kw)
 
 

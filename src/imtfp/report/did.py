@@ -86,6 +86,40 @@ def _stars(p: float, options) -> str:
     return stars_for(p, options.stars)
 
 
+def _credible(r) -> bool:
+    """False when the estimate's own diagnostics flag it (``stars_allowed`` of the summary)."""
+    flag = getattr(r, "stars_allowed", True)
+    return True if flag is None or pd.isna(flag) else bool(flag)
+
+
+def _att_cell(r, dec: int, options) -> Cell:
+    """ATT with stars, or without them when its own diagnostics contradict it (the note says why)."""
+    return num_cell(r.att, dec, _stars(r.p, options) if _credible(r) else "")
+
+
+def _credibility_note(labels: Labels, s: pd.DataFrame, options) -> list[str]:
+    """The note that says why estimates that would carry stars lost them, with the rule in force."""
+    if "stars_allowed" not in s:
+        return []
+    starred = s["p"].map(lambda p: bool(_stars(p, options)) if pd.notna(p) else False)
+    bad = s[~s["stars_allowed"].fillna(True).astype(bool) & starred]
+    if bad.empty:
+        return []
+    sep = "; " if labels.language == "en" else "；"
+    reasons = []
+    for key in ("pretrend", "breakdown"):
+        hit = bad[bad[f"flag_{key}"].fillna(False).astype(bool)]
+        if len(hit):
+            cols = ", ".join(
+                f"{labels.var(r.outcome)}/{did_label(labels, r.estimator)}"
+                for r in hit.itertuples()
+            )
+            reasons.append(f"{did_label(labels, f'reason_{key}')} ({cols})")
+    row = bad.iloc[0]
+    return [_note(labels, "not_credible", reasons=sep.join(reasons), alpha=f"{row['pretest_alpha']:g}",
+                  min_breakdown=f"{row['min_breakdown']:g}")]  # fmt: skip
+
+
 def _results(inputs, options, labels):
     s = inputs["summary"]
     dec = options.decimals
@@ -108,9 +142,7 @@ def _results(inputs, options, labels):
         )
 
     rows = [
-        line(
-            did_label(labels, "att"), lambda r: num_cell(r.att, dec, _stars(r.p, options)), "coef"
-        ),
+        line(did_label(labels, "att"), lambda r: _att_cell(r, dec, options), "coef"),
         line("", lambda r: Cell(f"({fmt_number(r.se, dec)})") if pd.notna(r.se) else Cell(), "se"),
         line(did_label(labels, "pretrend_p"), lambda r: p_cell(r.pretrend_p)),
         line(did_label(labels, "ri_p"), lambda r: p_cell(r.ri_p)),
@@ -129,7 +161,7 @@ def _results(inputs, options, labels):
         column_groups={c: c.split(":")[0] for c in cols}, title="",
     )  # fmt: skip
     cohorts = "; ".join(dict.fromkeys(s["cohorts"].astype(str)))
-    body = [_note(labels, "results", cohorts=cohorts)]
+    body = [_note(labels, "results", cohorts=cohorts), *_credibility_note(labels, s, options)]
     return table, body
 
 
@@ -164,6 +196,8 @@ def _att_gt(inputs, options, labels):
 
 def _honest(inputs, options, labels):
     h = inputs["honest"]
+    if "estimator" in h and "target" in h:  # the CS event study's average effect, as the note says
+        h = h[(h["estimator"] == "cs") & (h["target"] == "average")]
     s = inputs["summary"]
     dec = options.decimals
     outcomes = list(dict.fromkeys(h["outcome"]))
@@ -176,9 +210,11 @@ def _honest(inputs, options, labels):
         for o in outcomes:
             if (res, M) in by[o].index:
                 r = by[o].loc[(res, M)]
+                ident = (r["id_lb"], r["id_ub"]) if "id_lb" in r else (r["lb"], r["ub"])
+                robust = (r["lb"], r["ub"]) if "id_lb" in r else (r["ci_low"], r["ci_high"])
                 cells += [
-                    Cell(ci_text(r["lb"], r["ub"], dec)),
-                    Cell(ci_text(r["ci_low"], r["ci_high"], dec)),
+                    Cell(ci_text(*ident, dec) if np.isfinite(ident).all() else "—"),
+                    Cell(ci_text(*robust, dec) if np.isfinite(robust).all() else "—"),
                 ]
             else:
                 cells += [Cell(), Cell()]
@@ -246,7 +282,7 @@ def _checks(inputs, options, labels, *, row_label=None):
         for o in outcomes:
             for e in ests:
                 r = get.get((chk, o, e))
-                coef.append(num_cell(r.att, dec, _stars(r.p, options)) if r is not None else Cell())
+                coef.append(_att_cell(r, dec, options) if r is not None else Cell())
                 se.append(
                     Cell(f"({fmt_number(r.se, dec)})")
                     if r is not None and pd.notna(r.se)

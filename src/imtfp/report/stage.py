@@ -140,11 +140,16 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     first, last = panel.get("years", ["?", "?"])
     sep = "、" if labels.language != "en" else ", "
     dropped = panel.get("drop_provinces", [])
+    # cells rescaled across a statistical break (panel.splice) are observations, not imputations
+    spliced = (
+        imputed["method"] == "splice" if "method" in imputed else pd.Series(False, imputed.index)
+    )
+    filled = imputed[~spliced]
     fields = {
         "first": first,
         "last": last,
-        "cells": len(imputed),
-        "indicators": imputed["indicator"].nunique() if "indicator" in imputed else 0,
+        "cells": len(filled),
+        "indicators": filled["indicator"].nunique() if "indicator" in filled else 0,
     }
     parts = [labels.note("sample_window", **fields)]
     names = province_names(dropped, labels.language)
@@ -155,6 +160,9 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     if years_out:
         parts.append(labels.note("sample_years_out", years=sep.join(map(str, years_out))))
     parts.append(labels.note("sample_imputed", **fields))
+    if spliced.any():
+        n_series = imputed.loc[spliced, "indicator"].nunique()
+        parts.append(labels.note("sample_spliced", cells=int(spliced.sum()), indicators=n_series))
     return " ".join(parts) if labels.language == "en" else "".join(parts)
 
 
@@ -325,7 +333,8 @@ def make_table(
     if name in ("descriptive", "correlation"):
         panel = inputs["panel"]
         variables = [v for v in _variables(config["models"]) if v in panel]
-        return getattr(builders, f"{name}_table")(panel, variables=variables, **common)
+        extra = {"within": within_shares(panel, config["models"])} if name == "descriptive" else {}
+        return getattr(builders, f"{name}_table")(panel, variables=variables, **extra, **common)
     if name == "weights":
         return builders.weights_table(_two_level_weights(inputs["weights"]), **common)
     if name == "coupling":
@@ -334,7 +343,7 @@ def make_table(
             coupling.assign(region=coupling["province"].map(region)), **common
         )
     note = sample_note(config, inputs["imputed"], labels) if "imputed" in inputs else None
-    notes = (note,) if note else ()
+    notes = ((note,) if note else ()) + tuple(model_notes(name, config, inputs, labels))
     if name == "robustness":
         checks = {
             n: check_label(n, config, ov, labels)
@@ -346,6 +355,33 @@ def make_table(
     if name in ESTIMATE_MODELS:
         return MODELS[name].table_builder()(inputs["results"], notes=notes, **common)
     raise ReportError(f"unknown table {name!r}; known: {sorted(TABLE_INPUTS)}")
+
+
+def within_shares(panel: pd.DataFrame, models: Mapping) -> dict[str, float]:
+    """Within-share of variance of the outcome and the core regressor (descriptive table)."""
+    from imtfp.models.power import within_share
+
+    x = models["x"] if isinstance(models["x"], str) else models["x"][0]
+    entity, time = models.get("entity", "province"), models.get("time", "year")
+    return {
+        v: within_share(panel, v, entity=entity, time=time)
+        for v in dict.fromkeys([models["y"], x])
+        if v in panel
+    }
+
+
+def model_notes(
+    name: str, config: Mapping, inputs: Mapping[str, pd.DataFrame], labels: Labels
+) -> list[str]:
+    """Notes a model table gains from its results and the config's lineage (issue 21): how the
+    minimum detectable effect is computed, and the outcome–regressor source overlaps."""
+    from imtfp.lineage import overlap_notes
+
+    notes = []
+    results = inputs.get("results")
+    if results is not None and "term" in results and (results["term"] == "mde").any():
+        notes.append(labels.note("mde"))
+    return notes + overlap_notes(config, name, labels)
 
 
 def figure_kind(stem: str) -> str:

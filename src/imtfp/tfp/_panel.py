@@ -76,3 +76,16 @@ def panel_arrays(
         for c in columns
     }
     return PanelArrays(dmus=dmus, periods=periods, values=values)
+
+
+def level_on_rows(index: pd.DataFrame, keys: pd.DataFrame, col: str) -> np.ndarray:
+    """Cumulative index levels (``index[col]``, indexed by province and year from each province's
+    second year) on the rows ``keys``, 1 in each province's first year."""
+    merged = keys.merge(
+        index[col].rename("level").reset_index(), on=["province", "year"], how="left"
+    )
+    first = merged["year"] == merged.groupby("province")["year"].transform("min")
+    if (merged["level"].isna() != first).any():
+        rows = merged.loc[merged["level"].isna() != first, ["province", "year"]].head(5)
+        raise ConfigError(f"TFP index does not cover panel rows {rows.values.tolist()}")
+    return merged["level"].fillna(1.0).to_numpy()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.splice import splice_breaks
 from imtfp.tfp._checks import require_columns
 from imtfp.tfp.growth import real_output
 
@@ -63,29 +63,18 @@ def splice_labour(
         \bar g_i = (L_{i,s+n}/L_{i,s})^{1/n}, \qquad L^*_{i,t} = f_i L_{i,t}\ (t < s)
 
     A province without ``year - 1`` or ``year + n`` in the panel is left as it is. ``spec`` None
-    (no ``tfp.labour_splice``) returns the column unchanged.
+    (no ``tfp.labour_splice``) returns the column unchanged. (One break of
+    :func:`splice_breaks`, every province.)
 
     Returns
     -------
     Series ``labour`` in the panel's row order.
     """
-    labour = panel[column].astype(float).rename("labour").reset_index(drop=True)
     if not spec:
-        return labour
+        return panel[column].astype(float).rename("labour").reset_index(drop=True)
     if unknown := set(spec) - SPLICE_KEYS:
         raise ConfigError(f"tfp.labour_splice: unknown keys {sorted(unknown)}")
-    s, n = int(spec["year"]), int(spec.get("growth_years", 2))
-    if n < 1:
-        raise ConfigError(f"tfp.labour_splice.growth_years must be >= 1, not {n}")
-    df = panel[["province", "year"]].reset_index(drop=True).assign(L=labour)
-    wide = df.pivot(index="province", columns="year", values="L")
-    factor = pd.Series(1.0, index=wide.index)
-    if {s - 1, s, s + n} <= set(wide.columns):
-        g = (wide[s + n] / wide[s]) ** (1.0 / n)
-        f = wide[s] / (wide[s - 1] * g)
-        factor = f.where(np.isfinite(f), 1.0)
-    scale = np.where(df["year"] < s, df["province"].map(factor).to_numpy(float), 1.0)
-    return (labour * scale).rename("labour")
+    return splice_breaks(panel, column, [spec], what="tfp.labour_splice").rename("labour")
 
 
 def invest_per_resident(capital: pd.DataFrame, panel: pd.DataFrame) -> pd.Series:

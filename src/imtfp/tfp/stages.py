@@ -11,6 +11,7 @@ from imtfp.errors import ConfigError
 from imtfp.options import check_option
 from imtfp.provinces import to_code
 from imtfp.tfp._checks import require_columns
+from imtfp.tfp._panel import level_on_rows
 from imtfp.tfp.capital import capital_stock
 from imtfp.tfp.green import malmquist_luenberger
 from imtfp.tfp.growth import solow_residual
@@ -24,6 +25,7 @@ METHOD_COLUMNS = {
     "ml": "gtfp_ml",
     "sfa": "tfp_sfa",
 }
+CHAINS = ("economy", "industry")
 CAPITAL_DEFAULTS = {
     "delta": 0.096,
     "base": "zhang",
@@ -73,6 +75,7 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     # A split whose child province is not in the sample (e.g. a check dropping Chongqing) does not apply.
     present = set(df["province"])
     split = {_code(c): _code(p) for c, p in (cfg["split"] or {}).items() if _code(c) in present}
+    _check_base_year(df, cfg["base_year"], split)
     out = capital_stock(
         df,
         delta=float(cfg["delta"]),
@@ -85,28 +88,60 @@ def build_capital(invest: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     return out[["province", "year", "invest", "price", "capital"]].reset_index(drop=True)
 
 
+def _check_base_year(df: pd.DataFrame, base_year, split: Mapping[str, str]) -> None:
+    """``tfp.capital.base_year`` must be a year of every province's investment data (or of its
+    parent's, for a split): the message names the key, the province and its years (issue 22)."""
+    if base_year is None:
+        return
+    from imtfp import messages, provinces
+
+    years = df.groupby("province")["year"].agg(["min", "max"])
+    for prov, (lo, hi) in years.iterrows():
+        spans = [years.loc[p] for p in (prov, split.get(prov)) if p in years.index]
+        if not any(s["min"] <= int(base_year) <= s["max"] for s in spans):
+            raise messages.error(
+                ConfigError, "tfp.base_year_outside", year=int(base_year),
+                province=provinces.name(str(prov)), first=int(lo), last=int(hi),
+            )  # fmt: skip
+
+
+def chained_level(series: pd.DataFrame, column: str) -> pd.Series:
+    r"""A fixed-base level from a previous-year = 100 index, province by province (issue 22).
+
+    .. math::
+        P_{i,t_0 - 1} = 1, \qquad P_{i,t} = P_{i,t-1}\, I_{i,t} / 100
+
+    from each province's first observed year :math:`t_0`, so every published cell is used (the
+    first year's index is its level on a base of the year before). The chain stops at the first
+    missing year: the years after a gap cannot be linked and are left missing (the capital stage
+    then names the gap). Returns the level in the frame's row order.
+    """
+    df = series[["province", "year", column]].copy()
+    df["_row"] = np.arange(len(df))
+    df = df.sort_values(["province", "year"], kind="stable")
+    ratio = df[column].astype(float) / 100.0
+    step = df.groupby("province")["year"].diff()
+    broken = (ratio.isna() | (step.notna() & (step != 1))).groupby(df["province"]).cumsum() > 0
+    level = ratio.where(~broken).groupby(df["province"]).cumprod()
+    return (
+        pd.Series(level.to_numpy(), index=df["_row"].to_numpy()).sort_index().set_axis(series.index)
+    )
+
+
 def capital_from_series(series: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
     """Capital stage on the panel's long series: GFCF (catalog code ``gfcf``) and the fixed-base
     investment price index (``invest_price``), every observed year, provinces' own first years.
+    Without ``invest_price``, the previous-year = 100 index ``invest_price_index`` is chained into
+    one (:func:`chained_level`), as a researcher's EPS or yearbook panel gives it.
 
     Years where either series is missing are not part of the perpetual inventory (a province's
     series starts at its first complete year; an interior gap raises in :func:`capital_stock`).
     """
+    if "invest_price" not in series and "invest_price_index" in series:
+        series = series.assign(invest_price=chained_level(series, "invest_price_index"))
     require_columns(series, ["province", "year", "gfcf", "invest_price"], what="capital inputs")
     invest = series.rename(columns={"gfcf": "invest", "invest_price": "price"})
     return build_capital(invest.dropna(subset=["invest", "price"]), spec)
-
-
-def _level_with_base(index: pd.DataFrame, keys: pd.DataFrame, col: str) -> np.ndarray:
-    """Cumulative index levels on the panel's rows, 1 in each province's first year."""
-    merged = keys.merge(
-        index[col].rename("level").reset_index(), on=["province", "year"], how="left"
-    )
-    first = merged["year"] == merged.groupby("province")["year"].transform("min")
-    if (merged["level"].isna() != first).any():
-        rows = merged.loc[merged["level"].isna() != first, ["province", "year"]].head(5)
-        raise ConfigError(f"TFP index does not cover panel rows {rows.values.tolist()}")
-    return merged["level"].fillna(1.0).to_numpy()
 
 
 def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.DataFrame:
@@ -135,8 +170,11 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
     for m in methods:
         check_option(m, tuple(METHOD_COLUMNS), "tfp.methods item")
     outcome = spec.get("outcome")
-    if outcome is not None and outcome not in [METHOD_COLUMNS[m] for m in methods]:
-        raise ConfigError(f"tfp.outcome {outcome!r} is not produced by tfp.methods {methods}")
+    if outcome is not None and outcome not in tfp_columns(spec):
+        raise ConfigError(
+            f"tfp.outcome {outcome!r} is not produced by tfp.methods {methods} "
+            f"(chains {tfp_chains(spec)}: {tfp_columns(spec)})"
+        )
     require_columns(panel, ["province", "year", "gdp", "gdp_index", "employment"], what="TFP panel")
     df = panel.copy().reset_index(drop=True)
     df["province"] = df["province"].astype(str)
@@ -180,7 +218,7 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
             orientation=dea_cfg.get("orientation", "output"),
             frontier=dea_cfg.get("frontier", "contemporaneous"),
         )
-        out["tfp_malmquist"] = _level_with_base(mq, out[["province", "year"]], "tfp_level")
+        out["tfp_malmquist"] = level_on_rows(mq, out[["province", "year"]], "tfp_level")
     if "ml" in methods:
         ml_cfg = dict(spec.get("ml", {}))
         bad = list(ml_cfg.get("bad_outputs", []))
@@ -197,5 +235,62 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
             rts=ml_cfg.get("rts", "crs"),
             bad_disposability=ml_cfg.get("bad_disposability", "weak"),
         )
-        out["gtfp_ml"] = _level_with_base(ml, out[["province", "year"]], "tfp_level")
+        out["gtfp_ml"] = level_on_rows(ml, out[["province", "year"]], "tfp_level")
     return out.sort_values(["province", "year"], kind="stable").reset_index(drop=True)
+
+
+def tfp_chains(spec: Mapping) -> list[str]:
+    """``tfp.chains``: the TFP chains to build (default the whole economy only)."""
+    chains = list(spec.get("chains") or ["economy"])
+    for c in chains:
+        check_option(c, CHAINS, "tfp.chains item")
+    return chains
+
+
+def tfp_columns(spec: Mapping) -> list[str]:
+    """Every TFP column the configured chains and methods write."""
+    from imtfp.tfp.industry import industry_columns
+
+    out = []
+    if "economy" in tfp_chains(spec):
+        out += [METHOD_COLUMNS[m] for m in spec.get("methods", ["solow"])]
+    if "industry" in tfp_chains(spec):
+        out += industry_columns(spec)
+    return out
+
+
+def build_tfp_chains(
+    panel: pd.DataFrame, capitals: Mapping[str, pd.DataFrame], spec: Mapping
+) -> dict[str, pd.DataFrame]:
+    """The TFP stage over the chains of ``tfp.chains``, one frame on the panel's rows.
+
+    ``capitals``: the capital stage output of each chain (``economy``: :func:`build_capital`;
+    ``industry``: :func:`imtfp.tfp.industry.industry_capital`). The whole-economy chain is
+    :func:`build_tfp`; the industrial one :func:`imtfp.tfp.industry.build_industry_tfp`.
+
+    Returns
+    -------
+    ``{"tfp": frame, "elasticities": frame}``: the TFP columns of every chain side by side, and
+    the industrial chain's estimated elasticities (one row; empty without that chain).
+    """
+    from imtfp.tfp.industry import build_industry_tfp
+
+    chains = tfp_chains(spec)
+    outcome = spec.get("outcome")
+    if outcome is not None and outcome not in tfp_columns(spec):
+        raise ConfigError(
+            f"tfp.outcome {outcome!r} is not produced by the chains {chains} "
+            f"(they write {tfp_columns(spec)})"
+        )
+    if missing := [c for c in chains if c not in capitals]:
+        raise ConfigError(f"TFP stage: no capital stock given for chain(s) {missing}")
+    keys = panel[["province", "year"]].astype({"province": str})
+    out = keys.sort_values(["province", "year"], kind="stable").reset_index(drop=True)
+    elasticities = pd.DataFrame()
+    if "economy" in chains:
+        frame = build_tfp(panel, capitals["economy"], {**spec, "outcome": None})
+        out = out.merge(frame, on=["province", "year"], how="left", validate="one_to_one")
+    if "industry" in chains:
+        frame, elasticities = build_industry_tfp(panel, capitals["industry"], spec)
+        out = out.merge(frame, on=["province", "year"], how="left", validate="one_to_one")
+    return {"tfp": out, "elasticities": elasticities}

@@ -54,7 +54,13 @@ def test_province_rows_after_a_mid_table_note_are_read(tmp_path, note):
     assert _text_lines(r) == {1, 2, 3, 4, 6, 7, 9, 10} and _balanced(r)
 
 
-@pytest.mark.parametrize("label", ["內蒙古自治区", "大连", "新疆生产建设兵团"])
+def test_a_traditional_province_name_after_a_note_is_read_as_that_province(tmp_path):
+    path = _legacy(tmp_path, ["北京市,1,2", "注：中途的说明", "內蒙古自治区,3,4"])
+    r = read_nbs_file(path)
+    assert sorted(set(r.observations["province"])) == ["11", "15"] and _balanced(r)
+
+
+@pytest.mark.parametrize("label", ["苏州", "大连", "新疆生产建设兵团"])
 def test_numeric_rows_of_unknown_labels_after_a_note_are_refused_not_notes(tmp_path, label):
     path = _legacy(tmp_path, ["北京市,1,2", "注：中途的说明", f"{label},3,4"])
     with pytest.raises(IngestError, match=f"unknown province name '{label}'") as info:

@@ -21,20 +21,20 @@ def test_clusters_and_periods_follow_each_column_sample(panel):
             "x": "x",
             "controls": ["z"],
             "inference": {"wild_bootstrap": {"bootstrap": 199}},
-            "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False},
-            "few_clusters": "warn",  # the Northeast has 3 provinces
+            "heterogeneity": {"periods": {"early": [2011, 2016]}, "equality_test": False,
+                              "merge": {"northeast": "central"}},  # the Northeast has 3 provinces
         }
+    )  # fmt: skip
+    out = annotate_inference(
+        stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
     )
-    with pytest.warns(UserWarning, match="only 3 clusters"):
-        out = annotate_inference(
-            stages.estimate_heterogeneity(panel, spec, seed=1), panel, spec, seed=1
-        )
     core = out[out["term"] == "x"].set_index("column")
-    expected = panel.groupby("region")["province"].nunique()
-    for region, n in expected.items():
+    expected = panel.replace({"region": {"northeast": "central"}}).groupby("region")["province"]
+    for region, n in expected.nunique().items():
         assert core.loc[f"region={region}", "n_clusters"] == n
     assert core.loc["period=early", "n_periods"] == 6
-    assert core.loc["region=northeast", "n_clusters"] == 3
+    assert "region=northeast" not in core.index
+    assert core.loc["region=central", "merged_from"] == "northeast"
     assert core["wild_p"].between(0, 1).all()
 
 

@@ -39,6 +39,30 @@ def test_permutation_p_is_small_for_a_real_effect_and_not_for_a_null(panel):
     assert again == permutation_test(null, y="y", x="x", controls=["z"], bootstrap=199, seed=3)
 
 
+@pytest.mark.parametrize("effects", ["twoway", "entity", "none"])
+def test_vectorised_permutations_equal_refitting_each_draw(panel, effects):
+    # second implementation: permute x trajectories explicitly and refit the model for each draw
+    from imtfp.models.falsification import trajectory_permutations
+    from imtfp.models.panel import fit_twfe
+
+    rng = np.random.default_rng(4)
+    data = panel.drop(index=panel.index[(panel["province"] == "12") & (panel["year"] == 2014)])
+    data = data.assign(y=rng.normal(size=len(data)))  # unbalanced: one province has a gap
+    got = permutation_test(
+        data, y="y", x="x", controls=["z"], effects=effects, bootstrap=30, seed=5
+    )
+    df = data.sort_values(["province", "year"]).reset_index(drop=True)
+    rows, n_perm = trajectory_permutations(df["province"].to_numpy(), df["year"].to_numpy(),
+                                           bootstrap=30, seed=5)  # fmt: skip
+    assert n_perm == df["province"].nunique() - 1  # the province with a gap cannot swap
+    kw = dict(y="y", controls=["z"], entity="province", time="year", effects=effects)
+    beta = float(fit_twfe(df, x="x", **kw).params["x"])
+    betas = [float(fit_twfe(df.assign(x=df["x"].to_numpy()[r]), x="x", **kw).params["x"])
+             for r in rows]  # fmt: skip
+    assert got["estimate"] == pytest.approx(beta, rel=1e-10)
+    assert got["p"] == (1 + sum(abs(b) >= abs(beta) * (1 - 1e-12) for b in betas)) / 31
+
+
 def test_province_trends_absorb_a_trend_that_biases_the_baseline(panel):
     # x and y share province-specific trends: the baseline is biased, the trends column is not
     slope = {p: s for p, s in zip(sorted(panel["province"].unique()), np.linspace(-1, 1, 31))}

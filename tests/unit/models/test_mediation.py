@@ -61,7 +61,8 @@ def test_tidy_rows_and_two_step(panel):
     two = mediation(
         panel, y="y", x="x", m="m", controls=["z"], bootstrap=199, seed=2, mode="two_step"
     )
-    assert list(two.tidy()["term"]) == ["a"] and two.a == r.a and two.c is None
+    assert list(two.tidy()["term"]) == ["a", "a_wild_p", "a_wild_ci"] and two.a == r.a
+    assert two.c is None
 
 
 def test_bootstrap_deterministic(panel):

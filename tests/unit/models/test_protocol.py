@@ -43,6 +43,9 @@ NOT_ESTIMATORS = {
     # Estimates their p-values would be coef/se tests of the wrong hypothesis (I = 0, not E[I])
     "spatial_diagnostics": "tests of spatial dependence: a frame of statistics, df and p",
     "moran_panel": "Moran's I per period and pooled: a frame of statistics and p",
+    "honest_intervals": "Rambachan–Roth sets from (betahat, sigma): a frame M, lb, ub, method, as HonestDiD",
+    "identified_set": "the identified set's bounds (lb, ub) at one M",
+    "breakdown_value": "a number: the largest M at which the robust set excludes 0",
 }
 FORCE = InferenceLimits(dk_force=True)  # the simulated panel has 12 years
 M = imtfp.models
@@ -87,7 +90,13 @@ def _cases(panel, did) -> dict:
         ),
         "moderation": lambda: M.moderation(panel, x="x", moderator="q", **common),
         "group_equality_test": lambda: M.group_equality_test(
-            panel, x="x", group="region", **common
+            panel,
+            x="x",
+            group="region",
+            merge={"northeast": "central"},
+            bootstrap=99,
+            seed=1,
+            **common,
         ),
         "iv_2sls": lambda: M.iv_2sls(panel, endog="x", instruments=["w"], **common),
         "feiv": lambda: M.feiv("y ~ z | province + year | x ~ w", panel),

@@ -24,7 +24,12 @@ SPEC = dict(
     baseline=dict(stepwise=True, with_fe=[False, True]),
     inference=dict(wild_bootstrap=dict(bootstrap=199, weights="webb")),
     mediation=dict(channels={"chan": "m"}, bootstrap=99),
-    heterogeneity=dict(regions=True, periods={"early": [2011, 2016]}, moderators={"mz": "z"}),
+    heterogeneity=dict(
+        regions=True,
+        periods={"early": [2011, 2016]},
+        moderators={"mz": "z"},
+        merge={"northeast": "central"},
+    ),  # 3 provinces: a subgroup is refused
     iv=dict(instruments=["w"], lag=1),
     threshold=dict(q="q", grid=50, bootstrap=19),
     falsification=dict(leads=[1], permutation=dict(bootstrap=99), trends=True),

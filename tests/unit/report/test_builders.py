@@ -269,3 +269,21 @@ def test_frontier_table_names_a_column_whose_optimiser_did_not_converge(results)
     assert not any(
         "did not converge" in n for n in MODEL_TABLES["sfa"](converged, options=EN).notes
     )
+
+
+@pytest.mark.parametrize("language", ["zh", "en", "both"])
+def test_falsification_note_describes_only_the_tests_that_ran(results, language):
+    from imtfp.report.builders import falsification_table
+    from imtfp.report.labels import Labels
+
+    labels = Labels(language)
+    table = falsification_table(results, labels=labels)
+    note = " ".join(table.notes)
+    # leads, permutation and Oster ran; no placebo outcome, no trends column
+    assert ("placebo" not in note.lower()) and ("安慰剂" not in note)
+    assert ("trend" not in note.lower()) and ("趋势" not in note)
+    assert "999" in note
+    placebo = results[results["column"] == "baseline"].assign(column="placebo:urban")
+    with_placebo = falsification_table(pd.concat([results, placebo]), labels=labels)
+    text = " ".join(with_placebo.notes)
+    assert ("placebo outcomes" in text) or ("安慰剂" in text)

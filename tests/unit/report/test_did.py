@@ -76,3 +76,35 @@ def test_figures(inputs, kind, tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
     if kind == "event_study":
         assert len(fig.axes[0].containers) == 4  # one errorbar series per estimator
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_flagged_estimates_print_without_stars_and_a_note_says_why(inputs, language):
+    s = inputs["summary"].copy()
+    assert {
+        "stars_allowed",
+        "flag_pretrend",
+        "flag_breakdown",
+        "pretrend_p",
+        "breakdown_rm",
+    } <= set(s)
+    cs = s["estimator"] == "cs"
+    s.loc[cs, ["stars_allowed", "flag_pretrend"]] = [False, True]
+    flagged = {**inputs, "summary": s}
+    cfg = {"report": {"language": language}}
+    before = did_table("results", inputs, cfg, design="d", prov=PROV, simulated=False)
+    after = did_table("results", flagged, cfg, design="d", prov=PROV, simulated=False)
+    att_before, att_after = before.rows[0].cells, after.rows[0].cells
+    assert "*" in att_before[0].text and "*" not in att_after[0].text  # CS is the first column
+    assert att_after[1].text == att_before[1].text  # the others keep their stars
+    note = " ".join(after.notes)
+    reason = "pre-trend test rejects" if language == "en" else "平行趋势检验拒绝"
+    assert reason in note and "0.05" in note and reason not in " ".join(before.notes)
+
+
+def test_no_note_when_only_insignificant_estimates_are_flagged(inputs):
+    s = inputs["summary"].copy()
+    s[["stars_allowed", "flag_breakdown", "p"]] = [False, True, 0.5]  # nothing would have stars
+    table = did_table("results", {**inputs, "summary": s}, {"report": {"language": "en"}},
+                      design="d", prov=PROV, simulated=False)  # fmt: skip
+    assert "diagnostics contradict" not in " ".join(table.notes)

@@ -160,16 +160,22 @@ class StaticTwfeResult(Estimates):
 
 @dataclass(eq=False)
 class HonestDidResult(Estimates):
-    """Rambachan–Roth sensitivity of an event study: the target :math:`\\theta` (term ``theta``,
-    its standard error ``se``), the robust intervals by restriction and M (``table``: columns
-    restriction, M, lb, ub, ci_low, ci_high) and the breakdown values."""
+    """Rambachan–Roth sensitivity of an event study: the average post-period effect
+    :math:`\\theta` (term ``theta``, its standard error ``se``), the robust confidence sets by
+    restriction, target and M (``table``: :data:`imtfp.models.did.sensitivity.COLUMNS`) and the
+    breakdown values of the average (``breakdown_rm``, ``breakdown_sd``) and first-period
+    (``*_first``) effects."""
 
     theta: float
     se: float
     table: pd.DataFrame = field(repr=False)
     breakdown_rm: float
     breakdown_sd: float
-    max_pre_change: float
+    breakdown_rm_first: float = np.nan
+    breakdown_sd_first: float = np.nan
+    num_pre: int = 0
+    num_post: int = 0
+    m_unit: float = np.nan
     df_inf: int | None = None
     cov_type: str = "influence_function"
     dep_var: str = ""

@@ -9,7 +9,8 @@ DataFrames:
 1. :func:`design_frame` — the estimation frame: outcomes and controls by unit and year, with
    ``first_treated`` (0 = never treated);
 2. :func:`design_results` — every estimator on every outcome: tidy event-study rows, ATT(g,t),
-   Bacon decomposition, Rambachan–Roth grid and a summary with pre-trend, RI and breakdown values;
+   Bacon decomposition, Rambachan–Roth grid and a summary with pre-trend, RI and breakdown values
+   and the credibility flag of each estimate (:func:`credibility_flags`);
 3. :func:`design_multiverse` — the overall ATT over the product of design choices.
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from imtfp.errors import ConfigError
+from imtfp.errors import ConfigError, EstimationError
 from imtfp.models.did._results import DidAggregate
 from imtfp.models.did.bacon import bacon_decomposition
 from imtfp.models.did.cs import att_gt
@@ -36,6 +37,23 @@ logger = logging.getLogger("imtfp")
 
 ENTITY = {"province": "province", "city": "city"}
 ESTIMATORS = ("cs", "sa", "bjs", "twfe")
+
+
+def credibility_rule(spec: Mapping) -> dict[str, float]:
+    """``designs.<d>.credibility`` (schema defaults filled in): ``pretest_alpha`` (a pre-trend
+    test rejecting at this level flags the estimate) and ``min_breakdown`` (a relative-magnitude
+    breakdown value below it flags the estimate; 0 switches the criterion off)."""
+    return {k: float(v) for k, v in spec["credibility"].items()}
+
+
+def credibility_flags(pretrend_p: float, breakdown_rm: float, rule: Mapping[str, float]) -> dict:
+    """Whether an estimate's stars stand: ``flag_pretrend`` (p < ``pretest_alpha``),
+    ``flag_breakdown`` (breakdown :math:`\\bar M` < ``min_breakdown``), ``stars_allowed`` (neither).
+    A diagnostic that could not be computed (NaN) raises no flag; the rule is stored with them."""
+    pre = bool(np.isfinite(pretrend_p) and pretrend_p < rule["pretest_alpha"])
+    bd = bool(np.isfinite(breakdown_rm) and breakdown_rm < rule["min_breakdown"])
+    return {"flag_pretrend": pre, "flag_breakdown": bd, "stars_allowed": not (pre or bd),
+            "pretest_alpha": rule["pretest_alpha"], "min_breakdown": rule["min_breakdown"]}  # fmt: skip
 
 
 def design_spec(spec: Mapping) -> dict:
@@ -115,16 +133,46 @@ def _estimate(frame: pd.DataFrame, spec: Mapping, outcome: str, estimator: str, 
     raise ConfigError(f"unknown DiD estimator {estimator!r}; known: {ESTIMATORS}")
 
 
+def _honest(res: DidAggregate, spec: Mapping, seed: int) -> tuple[pd.DataFrame, dict]:
+    """Rambachan–Roth sets of an event study in the design's window (leads before, lags after)."""
+    try:
+        result = honest_did(
+            res,
+            mbar=spec["honest"]["mbar"],
+            m_se=spec["honest"]["m_se"],
+            anticipation=spec["anticipation"],
+            max_pre=max(int(spec["leads"]) - 1, 1),
+            max_post=int(spec["lags"]) + 1 + int(spec["anticipation"]),
+            seed=seed,
+        )
+    except EstimationError as err:  # reported in the summary (honest_error), not dropped
+        logger.warning("Rambachan–Roth sets of the %s event study: %s", res.estimator, err)
+        return pd.DataFrame(), {**dict.fromkeys(HONEST_KEYS, np.nan), "error": str(err)}
+    return result.table, {**{k: getattr(result, k) for k in HONEST_KEYS}, "error": ""}
+
+
+HONEST_KEYS = ("breakdown_rm", "breakdown_sd", "breakdown_rm_first", "breakdown_sd_first")
+
+
 def design_results(
     frame: pd.DataFrame, spec: Mapping, *, design: str, seed: int
 ) -> dict[str, pd.DataFrame]:
     """Every estimator on every outcome of a design.
 
     Returns frames ``results`` (tidy event-study and ATT rows), ``att_gt``, ``bacon``,
-    ``honest`` (Rambachan–Roth grid) and ``summary`` (one row per outcome × estimator: ATT, se,
-    p, pre-trend p, RI p and draws, breakdown values, units, treated units, cohorts).
+    ``honest`` (Rambachan–Roth sets by estimator, target, restriction and M) and ``summary``
+    (one row per outcome × estimator: ATT, se, p, pre-trend p, RI p and draws, breakdown values
+    of the average (``breakdown_rm``, ``breakdown_sd``) and first-period effect, the event study
+    they come from (``honest_source``), the credibility flags and rule of
+    :func:`credibility_flags`, units, treated units, cohorts).
+
+    The Rambachan–Roth analysis needs an event study normalised at e = −1: Callaway–Sant'Anna
+    with a universal base period (``cs``), Sun–Abraham and the binned TWFE event study use their
+    own; the imputation estimator (its pre-trend coefficients come from a separate regression)
+    uses the CS one, the static TWFE the TWFE event study.
     """
     spec = design_spec(spec)
+    rule = credibility_rule(spec)
     unit = ENTITY[spec["level"]]
     out: dict[str, list] = {k: [] for k in ("results", "att_gt", "bacon", "honest", "summary")}
     cohorts = ", ".join(
@@ -142,8 +190,6 @@ def design_results(
         cs_univ = att_gt(frame, control_group=spec["control_group"], method=spec["method"], base_period="universal",
                          anticipation=spec["anticipation"], controls=spec["controls"], cluster=spec["cluster"],
                          bootstrap=0, seed=seed, **keys).aggregate("dynamic")  # fmt: skip
-        honest = honest_did(cs_univ)
-        out["honest"].append(honest.table.assign(**tag, outcome=outcome, estimator="cs"))
         ri = randomization_inference(frame, control_group=spec["control_group"], base_period=spec["base_period"],
                                      anticipation=spec["anticipation"], bootstrap=spec["ri_draws"], seed=seed,
                                      **keys)  # fmt: skip
@@ -152,31 +198,49 @@ def design_results(
         )
         bacon = bacon_decomposition(frame, **keys)
         out["bacon"].append(bacon.comparisons.assign(**tag, outcome=outcome, twfe=bacon.twfe))
-        for est in spec["estimators"]:
-            res = (
-                cs.aggregate("dynamic")
-                if est == "cs"
-                else _estimate(frame, spec, outcome, est, seed=seed)
-            )
+        studies = {"cs": cs_univ}  # event study -> (honest table, info), computed once each
+        fits = {
+            est: cs.aggregate("dynamic") if est == "cs" else _estimate(frame, spec, outcome, est, seed=seed)
+            for est in spec["estimators"]
+        }  # fmt: skip
+        if "twfe" not in fits:  # the static TWFE borrows its diagnostics from the event study
+            fits_twfe = _estimate(frame, spec, outcome, "twfe", seed=seed)
+        else:
+            fits_twfe = fits["twfe"]
+        studies.update({est: fits[est] for est in ("sa",) if est in fits})
+        studies["twfe"] = fits_twfe
+        honest = {}
+        for name, es in studies.items():
+            table, info = _honest(es, spec, seed)
+            honest[name] = info
+            out["honest"].append(table.assign(**tag, outcome=outcome, estimator=name))
+        source = {"cs": "cs", "sa": "sa", "bjs": "cs", "twfe": "twfe", "twfe_static": "twfe"}
+        for est, res in fits.items():
             out["results"].append(
                 res.tidy(table="did", column=f"{outcome}:{est}").assign(**tag, outcome=outcome)
             )
             pre = cs.pretest if est == "cs" else pretrend_test(res)
             o = res.overall
+            info = honest[source[est]]
             out["summary"].append({
                 **tag, "outcome": outcome, "estimator": est, "att": o["att"], "se": o["se"],
                 "p": _p(o["att"], o["se"]), "pretrend_p": pre.p, "pretrend_df": pre.df,
                 "ri_p": ri.p if est == "cs" else np.nan, "ri_draws": ri.draws if est == "cs" else 0,
-                "breakdown_rm": honest.breakdown_rm if est == "cs" else np.nan,
-                "breakdown_sd": honest.breakdown_sd if est == "cs" else np.nan,
+                **{k: info[k] for k in HONEST_KEYS}, "honest_source": source[est],
+                "honest_error": info["error"],
+                **credibility_flags(pre.p, info["breakdown_rm"], rule),
                 "n_units": n_units, "n_treated": treated, "cohorts": cohorts, "nobs": res.nobs,
             })  # fmt: skip
         st = static_twfe(frame, controls=spec["controls"], cluster=spec["cluster"], **keys)
+        pre_tw = pretrend_test(fits_twfe)
         out["summary"].append({
             **tag, "outcome": outcome, "estimator": "twfe_static", "att": st.att, "se": st.se,
-            "p": _p(st.att, st.se), "pretrend_p": np.nan, "pretrend_df": 0, "ri_p": ri_twfe.p,
-            "ri_draws": ri_twfe.draws, "breakdown_rm": np.nan, "breakdown_sd": np.nan, "n_units": n_units,
-            "n_treated": treated, "cohorts": cohorts, "nobs": st.nobs,
+            "p": _p(st.att, st.se), "pretrend_p": pre_tw.p, "pretrend_df": pre_tw.df,
+            "ri_p": ri_twfe.p, "ri_draws": ri_twfe.draws,
+            **{k: honest["twfe"][k] for k in HONEST_KEYS}, "honest_source": "twfe",
+            "honest_error": honest["twfe"]["error"],
+            **credibility_flags(pre_tw.p, honest["twfe"]["breakdown_rm"], rule),
+            "n_units": n_units, "n_treated": treated, "cohorts": cohorts, "nobs": st.nobs,
         })  # fmt: skip
     frames = {
         k: pd.concat(v, ignore_index=True) if k != "summary" else pd.DataFrame(v)

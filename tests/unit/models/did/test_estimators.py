@@ -61,16 +61,21 @@ def test_pretrend_test_rejects_a_built_in_pre_trend():
 
 
 def test_honest_intervals_widen_and_breakdown_is_where_zero_enters():
-    from imtfp.models.did import att_gt
+    from imtfp.models.did import att_gt, honest_intervals
+    from imtfp.models.did.sensitivity import event_study_inputs
 
     es = att_gt(staggered(), base_period="universal", bootstrap=0, **KEYS).aggregate("dynamic")
-    res = honest_did(es, m_grid=(0, 1, 2, 4))
+    res = honest_did(es, mbar=(0, 1, 2, 4), max_pre=3, max_post=5)
     grid = res.table
-    rm = grid[grid["restriction"] == "relative_magnitude"]
-    assert (np.diff(rm["ci_high"] - rm["ci_low"]) > 0).all()
-    at = honest_did(es, m_grid=(res.breakdown_rm,)).table
-    row = at[at["restriction"] == "relative_magnitude"].iloc[0]
-    assert min(abs(row["ci_low"]), abs(row["ci_high"])) < 1e-10
+    rm = grid[(grid["restriction"] == "relative_magnitude") & (grid["target"] == "average")]
+    assert (np.diff(rm["ub"] - rm["lb"]) > 0).all()
+    b, V, times, n_pre, n_post = event_study_inputs(es, max_pre=3, max_post=5)
+    l_avg = (times[n_pre:] >= 0) / (times[n_pre:] >= 0).sum()
+    sets = honest_intervals(b, V, num_pre=n_pre, num_post=n_post, target=l_avg,
+                            M=[res.breakdown_rm, res.breakdown_rm + 0.02])  # fmt: skip
+    below, above = sets.iloc[0], sets.iloc[1]
+    assert below["lb"] > 0 or below["ub"] < 0  # still excludes 0 at the breakdown value
+    assert above["lb"] <= 0 <= above["ub"]
 
 
 def test_randomization_inference_p_values():
