@@ -10,6 +10,7 @@ from scipy import stats
 from imtfp.errors import ConfigError, MissingColumnError
 from imtfp.models.panel import fit_twfe
 from imtfp.models.power import mde_factor, minimum_detectable_effect, within_share
+from imtfp.models.registry import model_spec
 from imtfp.models.stages import estimate_baseline
 
 pytestmark = pytest.mark.unit
@@ -43,7 +44,7 @@ def test_mde_uses_the_fit_standard_error_and_t_reference():
 
 
 def test_baseline_columns_end_with_an_mde_row():
-    out = estimate_baseline(_panel(), {"y": "y", "x": "x", "controls": []}, seed=0)
+    out = estimate_baseline(_panel(), model_spec({"y": "y", "x": "x", "controls": []}), seed=0)
     for _column, rows in out.groupby("column", sort=False):
         assert rows["term"].iloc[-1] == "mde"
         x = rows[rows["term"] == "x"].iloc[0]
