@@ -128,3 +128,18 @@ def test_other_lists_still_replace():
     assert cfg.merge(
         {"panel": {"drop_years": [2020]}}, {"panel": {"drop_years": [2020, 2021]}}
     ) == {"panel": {"drop_years": [2020, 2021]}}
+
+
+def test_measure_columns_follow_the_tfp_chains():
+    """The columns a config may name include those its TFP chains write: the whole economy's (with
+    the K it used and tfp_sfa) and, where the industrial chain is configured, its own."""
+    from imtfp.config_check import measure_columns
+
+    economy = measure_columns({"tfp": {"methods": ["solow", "sfa"]}})
+    assert {"tfp_solow", "tfp_sfa", "gdp_real", "capital", "labour"} <= economy
+    assert "tfp_industry_solow" not in economy and "va_real_industry" not in economy
+    industry = measure_columns(
+        {"tfp": {"chains": ["industry"], "industry": {"methods": ["solow", "malmquist"]}}}
+    )
+    assert {"tfp_industry_solow", "tfp_industry_malmquist", "va_real_industry"} <= industry
+    assert {"capital_industry", "labour_industry", "misalloc_k"} <= industry
