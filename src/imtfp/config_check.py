@@ -37,13 +37,13 @@ KEY_COLUMNS = ("province", "year", "region")
 INDEX_COLUMNS = ("im_index", "technology", "factors", "industry")
 NQPF_COLUMNS = ("nqpf", "nqpf_labourers", "nqpf_means_of_labour", "nqpf_objects_of_labour")
 COUPLING_COLUMNS = ("ccd", "ccd_C", "ccd_T")
-TFP_COLUMNS = ("gdp_real", "gdp_growth", "labour", "invest_pc_real")
+TFP_COLUMNS = ("gdp_real", "gdp_growth", "labour", "capital", "invest_pc_real")
 #: TFP columns by method (``imtfp.tfp.stages.METHOD_COLUMNS``; not imported: it loads scipy).
 METHOD_COLUMNS = {
     "solow": ("tfp_solow",),
     "malmquist": ("tfp_malmquist",),
     "ml": ("gtfp_ml",),
-    "sfa": ("tfp_sfa", "sfa_rts", "sfa_tc", "sfa_tec", "sfa_sec", "sfa_tfpch"),
+    "sfa": ("tfp_sfa",),
 }
 #: Columns of the industrial chain (``tfp.chains: [industry]``; ``imtfp.tfp.industry``): its inputs
 #: and misallocation measures, and ``tfp_industry_<method>`` per ``tfp.industry.methods``.
@@ -226,9 +226,13 @@ def measure_columns(config: Mapping) -> set[str]:
         names |= set(TFP_COLUMNS)
         for method in tfp.get("methods") or []:
             names |= set(METHOD_COLUMNS.get(str(method), (f"tfp_{method}",)))
-        if "industry" in (tfp.get("chains") or ()):
-            methods = (tfp.get("industry") or {}).get("methods") or INDUSTRY_METHODS
-            names |= set(INDUSTRY_COLUMNS) | {f"tfp_industry_{m}" for m in methods}
+        # the industrial chain's columns wherever it is configured (tfp.chains, or its section: a
+        # named check that runs only the economy chain still inherits the baseline's model specs)
+        industry = tfp.get("industry")
+        if "industry" in (tfp.get("chains") or []) or isinstance(industry, Mapping):
+            names |= set(INDUSTRY_COLUMNS)
+            methods = (industry or {}).get("methods") or INDUSTRY_METHODS
+            names |= {f"tfp_industry_{m}" for m in methods}
     return names
 
 

@@ -109,11 +109,11 @@ def test_solow_residual_recovers_ln_a(chain, latent, truth, config):
     """
     alpha = truth["alpha"]
     assert config["tfp"]["alpha"] == alpha
-    k = chain["capital"][["province", "year", "capital"]].rename(columns={"capital": "capital_hat"})
+    # the TFP frame carries the K̂ it used (the capital stage's); latent.csv's capital is the true K
     f = (
         chain["tfp"]
+        .rename(columns={"capital": "capital_hat"})
         .merge(latent, on=["province", "year"], validate="one_to_one")
-        .merge(k, on=["province", "year"])
     )
     measurement = f["tfp_solow"] - f["lnA"] + alpha * np.log(f["capital_hat"] / f["capital"])
     n_years = f["year"].max() - f["year"].min()

@@ -193,9 +193,9 @@ class DynamicPanelFit(Estimates):
         return lines
 
     def tidy(self, *, table: str = "dynamic", column: str = "", level: float = 0.95):
-        """Coefficient rows, then model statistics: ``ar1``, ``ar2`` (estimate z, p),
-        ``hansen_j`` and ``sargan`` (estimate χ², p; extra column ``stat_df``), ``n_instruments``
-        and ``n_groups`` (estimate = the count)."""
+        """Coefficient rows, then the statistic rows (``stat`` true): ``ar1``, ``ar2``
+        (estimate z, p), ``hansen_j`` and ``sargan`` (estimate χ², p; extra column ``stat_df``),
+        ``n_instruments`` and ``n_groups`` (estimate = the count)."""
         base = super().tidy(table=table, column=column, level=level)
         base["entity_fe"] = True
         base["time_fe"] = self.time_effects
@@ -203,6 +203,7 @@ class DynamicPanelFit(Estimates):
             k: base.iloc[0][k] if len(base) else None
             for k in ("table", "column", "nobs", "cov", "dep_var", "entity_fe", "time_fe")
         }
+        tmpl["stat"] = True
         rows = [
             {**tmpl, "term": f"ar{m}", "estimate": z, "p": p}
             for m, (z, p) in sorted(self.ar_tests.items())
@@ -715,32 +716,33 @@ def _as_list(x) -> list[str]:
 
 
 def dynamic_spec(spec: Mapping) -> dict:
-    """The ``models.dynamic`` options with their defaults filled in (see :func:`estimate_dynamic`)."""
-    dyn = dict(spec.get("dynamic") or {})
+    """The ``models.dynamic`` options the stage runs, from the ``models:`` section with the
+    schema's defaults (:func:`imtfp.models.registry.model_spec`): ``y``, ``x`` and ``controls``
+    are the section's own when given, else those of ``models``; ``gmm`` defaults to y and x
+    endogenous with lags 2 to ``last_lag``; ``iv`` to the controls."""
+    dyn = spec["dynamic"]
     y = dyn.get("y") or spec["y"]
     x = _as_list(dyn.get("x") or spec["x"])
-    controls = _as_list(dyn["controls"] if "controls" in dyn else spec.get("controls", []))
-    last = dyn.get("last_lag", 3)
-    gmm = dyn.get("gmm") or {v: [2, last] for v in [y, *x]}
-    iv = dyn.get("iv")
+    controls = _as_list(dyn["controls"] if "controls" in dyn else spec["controls"])
+    gmm = dyn["gmm"] or {v: [2, dyn["last_lag"]] for v in [y, *x]}
     return {
         "y": y,
         "x": x,
         "controls": controls,
-        "y_lags": int(dyn.get("y_lags", 1)),
-        "x_lags": int(dyn.get("x_lags", 0)),
+        "y_lags": int(dyn["y_lags"]),
+        "x_lags": int(dyn["x_lags"]),
         "gmm": gmm,
-        "iv": controls if iv is None else _as_list(iv),
-        "iv_equation": dyn.get("iv_equation", "both"),
-        "methods": _as_list(dyn.get("method", ["difference", "system"])),
-        "steps": int(dyn.get("steps", 2)),
-        "collapse": bool(dyn.get("collapse", True)),
-        "time_effects": bool(dyn.get("time_effects", True)),
-        "small": bool(dyn.get("small", False)),
-        "h": int(dyn.get("h", 3)),
-        "max_instruments": dyn.get("max_instruments"),
-        "entity": spec.get("entity", "province"),
-        "time": spec.get("time", "year"),
+        "iv": controls if dyn["iv"] is None else _as_list(dyn["iv"]),
+        "iv_equation": dyn["iv_equation"],
+        "methods": _as_list(dyn["method"]),
+        "steps": int(dyn["steps"]),
+        "collapse": bool(dyn["collapse"]),
+        "time_effects": bool(dyn["time_effects"]),
+        "small": bool(dyn["small"]),
+        "h": int(dyn["h"]),
+        "max_instruments": dyn["max_instruments"],
+        "entity": spec["entity"],
+        "time": spec["time"],
     }
 
 
@@ -748,12 +750,13 @@ def estimate_dynamic(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.Dat
     """Dynamic-panel GMM table (robustness check): one column per method of
     ``models.dynamic.method`` (default ``[difference, system]``), named by the method.
 
-    The model is ``y ~ L(1/y_lags).y + L(0/x_lags).x + controls`` with GMM-style instruments
-    ``gmm`` (default: y and x endogenous, lags 2 to ``last_lag`` = 3, collapsed) and the controls
-    as IV-style instruments (``iv``). Rows: the coefficients, then ``ar1``, ``ar2`` (estimate z,
-    p), ``hansen_j``, ``sargan`` (estimate χ², p, ``stat_df``), ``n_instruments`` and ``n_groups``
-    (see :meth:`DynamicPanelFit.tidy`); ``nobs`` is repeated on every row. ``seed`` is unused
-    (no randomness).
+    ``spec`` is the ``models:`` section with the schema's defaults (:func:`dynamic_spec`). The
+    model is ``y ~ L(1/y_lags).y + L(0/x_lags).x + controls`` with GMM-style instruments
+    ``gmm`` (default: y and x endogenous, lags 2 to ``last_lag``, collapsed) and the controls
+    as IV-style instruments (``iv``). Rows: the coefficients, then the statistic rows (``stat``
+    true) ``ar1``, ``ar2`` (estimate z, p), ``hansen_j``, ``sargan`` (estimate χ², p,
+    ``stat_df``), ``n_instruments`` and ``n_groups`` (see :meth:`DynamicPanelFit.tidy`);
+    ``nobs`` is repeated on every row. ``seed`` is unused (no randomness).
     """
     o = dynamic_spec(spec)
     y_part = [f"L(1/{o['y_lags']}).{o['y']}"] if o["y_lags"] > 0 else []

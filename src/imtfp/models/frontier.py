@@ -96,8 +96,10 @@ class FrontierResult(Estimates):
         return lines
 
     def tidy(self, *, table: str = "sfa", column: str = "", level: float = 0.95) -> pd.DataFrame:
-        """Coefficient rows, then ``mean_efficiency``, ``log_likelihood``, ``lr_statistic``
-        (estimate = LR statistic, p = its mixed χ² p-value) and ``lr_df``."""
+        """Coefficient rows, then the statistic rows (``stat`` true) ``mean_efficiency``,
+        ``log_likelihood``, ``lr_statistic`` (estimate = LR statistic, p = its mixed χ² p-value)
+        and ``lr_df``; every row carries the extra columns ``converged`` and ``gradient_norm``
+        (of the optimiser at its stop), which a table reports when the fit did not converge."""
         coefs = super().tidy(table=table, column=column, level=level)
         lr = self.lr_test
         base = {
@@ -106,6 +108,7 @@ class FrontierResult(Estimates):
             "nobs": self.nobs,
             "cov": self.cov_type,
             "dep_var": self.dep_var,
+            "stat": True,
         }
         stats_rows = tidy_frame(
             [
@@ -115,7 +118,10 @@ class FrontierResult(Estimates):
                 {**base, "term": "lr_df", "estimate": float(lr.df)},
             ]
         )
-        return pd.concat([coefs, stats_rows], ignore_index=True)
+        out = pd.concat([coefs, stats_rows], ignore_index=True)
+        out["converged"] = bool(self.converged)
+        out["gradient_norm"] = float(self.fit.grad_norm) if self.fit is not None else np.nan
+        return out
 
 
 def _sample(
@@ -320,59 +326,61 @@ def _column_specs(section: Mapping) -> list[tuple[str, dict]]:
         bad = set(col) - (SFA_KEYS - {"columns"})
         if bad:
             raise ConfigError(f"models.sfa.columns[{k - 1}]: unknown keys {sorted(bad)}")
-        out.append((str(col.get("name", f"({k})")), {**base, **col}))
+        merged = {**base, **col}
+        out.append((str(merged.get("name") or f"({k})"), merged))
     return out
 
 
 def estimate_sfa(panel: pd.DataFrame, spec: Mapping, *, seed: int) -> pd.DataFrame:
     """Frontier table: one column per entry of ``models.sfa.columns`` (default: one).
 
-    ``spec`` is the ``models:`` section; its ``sfa`` mapping holds ``output`` and ``inputs``
-    (panel columns, logged when ``log`` is true, the default), ``form`` (``cobb_douglas`` or
-    ``translog``, :func:`imtfp.tfp.sfa.translog`), ``time_trend`` (default true),
-    ``distribution``, ``inefficiency``, ``z_intercept``, ``uhet``, ``panel`` (BC92 on
-    ``models.entity``/``models.time``, default true), ``time_varying``, ``cost``; each entry
-    of ``columns`` overrides these and may set ``name`` (default ``(k)``).
+    ``spec`` is the ``models:`` section with the schema's defaults
+    (:func:`imtfp.models.registry.model_spec`); its ``sfa`` mapping holds ``output`` and
+    ``inputs`` (panel columns, logged when ``log`` is true), ``form`` (``cobb_douglas`` or
+    ``translog``, :func:`imtfp.tfp.sfa.translog`), ``time_trend``, ``distribution``,
+    ``inefficiency``, ``z_intercept``, ``uhet``, ``panel`` (BC92 on ``models.entity`` /
+    ``models.time``), ``time_varying``, ``cost``; each entry of ``columns`` overrides these and
+    may set ``name`` (default ``(k)``).
 
     Rows per column (table ``sfa``): the frontier coefficients and ``sigmaSq``, ``gamma``,
-    ``mu``, ``eta``, ``Z_*`` / ``Zu_*`` as estimated, then ``mean_efficiency``,
-    ``log_likelihood``, ``lr_statistic`` (p = mixed χ² p-value) and ``lr_df``; ``nobs`` and
-    ``dep_var`` on every row, ``cov = "oim"``. ``seed`` is unused (no randomness).
+    ``mu``, ``eta``, ``Z_*`` / ``Zu_*`` as estimated, then the statistic rows
+    ``mean_efficiency``, ``log_likelihood``, ``lr_statistic`` (p = mixed χ² p-value) and
+    ``lr_df``; ``nobs`` and ``dep_var`` on every row, ``cov = "oim"``. ``seed`` is unused (no
+    randomness).
     """
     from imtfp.tfp.sfa import translog  # models may use measurement helpers
 
-    section = spec.get("sfa") or {}
+    section = spec["sfa"]
     if not section.get("output") or not section.get("inputs"):
         raise ConfigError("models.sfa needs 'output' and 'inputs'")
-    entity, time = spec.get("entity", "province"), spec.get("time", "year")
+    entity, time = spec["entity"], spec["time"]
     frames = []
     for name, col in _column_specs(section):
-        use_panel = bool(col.get("panel", True))
-        trend = time if col.get("time_trend", True) else None
+        use_panel = bool(col["panel"])
         terms = translog(
             panel,
             col["output"],
             as_list(col["inputs"]),
-            time=trend,
-            form=col.get("form", "cobb_douglas"),
-            log=bool(col.get("log", True)),
+            time=time if col["time_trend"] else None,
+            form=col["form"],
+            log=bool(col["log"]),
         )
-        extra = unique([*as_list(col.get("inefficiency")), *as_list(col.get("uhet"))])
+        extra = unique([*as_list(col["inefficiency"]), *as_list(col["uhet"])])
         keys = [entity, time]
         frame = pd.concat([panel[keys + [c for c in extra if c not in terms]], terms], axis=1)
         dep, rhs = terms.columns[0], list(terms.columns[1:])
-        z = col.get("inefficiency")
+        z = col["inefficiency"]
         fit = sfa(
             frame,
             f"{dep} ~ {' + '.join(rhs)}",
-            distribution=col.get("distribution", "half-normal"),
+            distribution=col["distribution"],
             inefficiency=as_list(z) if z is not None else None,
-            z_intercept=bool(col.get("z_intercept", True)),
-            uhet=as_list(col["uhet"]) if col.get("uhet") is not None else None,
+            z_intercept=bool(col["z_intercept"]),
+            uhet=as_list(col["uhet"]) if col["uhet"] is not None else None,
             entity=entity if use_panel else None,
             time=time if use_panel else None,
-            time_varying=bool(col.get("time_varying", False)),
-            cost=bool(col.get("cost", False)),
+            time_varying=bool(col["time_varying"]),
+            cost=bool(col["cost"]),
         )
         frames.append(fit.tidy(table="sfa", column=name))
     out = pd.concat(frames, ignore_index=True)

@@ -621,6 +621,236 @@ def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.
     return pd.DataFrame(rows)
 
 
+def _labels_in(kw: dict) -> Labels:
+    """The labels of a builder's keywords (set there, so format_table uses the same ones)."""
+    labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+    kw["labels"] = labels
+    return labels
+
+
+def _not_clustered(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a model whose standard errors are not clustered: no number of clusters (so no
+    clusters row and no few-cluster note, which would describe an inference it did not use)."""
+    return df.assign(n_clusters=np.nan) if "n_clusters" in df else df
+
+
+#: Parameters of the composed error of a frontier, printed after the coefficients.
+SFA_VARIANCE_TERMS = ("sigmaSq", "gamma", "mu", "eta")
+
+
+def sfa_terms(df: pd.DataFrame) -> list[str]:
+    """Row order of a frontier table: the frontier (in the order of the column with the most
+    frontier terms, a translog's second-order terms beside its first-order ones), the
+    inefficiency equation ``Z_*``, the variance parameters (``Zu_*``, ``Zv_*``, σ², γ, μ, η),
+    then the statistics in the estimator's order."""
+    stats = df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
+    coef = df[~stats]
+    special = lambda t: t.startswith(("Z_", "Zu_", "Zv_")) or t in SFA_VARIANCE_TERMS  # noqa: E731
+    per_column = [
+        [t for t in g["term"].astype(str) if not special(t)]
+        for _, g in coef.groupby("column", sort=False)
+    ]
+    frontier = list(dict.fromkeys([*max(per_column, key=len, default=[]), *sum(per_column, [])]))
+    present = list(dict.fromkeys(coef["term"].astype(str)))
+    z = [t for t in present if t.startswith("Z_")]
+    variance = [t for t in present if t.startswith(("Zu_", "Zv_"))]
+    variance += [t for t in SFA_VARIANCE_TERMS if t in present]
+    return [*frontier, *z, *variance, *dict.fromkeys(df.loc[stats, "term"].astype(str))]
+
+
+def _not_converged_note(
+    df: pd.DataFrame, labels: Labels, column_labels: Mapping[str, str] | None
+) -> list[str]:
+    """A note naming the columns whose likelihood maximisation stopped short of convergence
+    (tidy ``converged`` false), with the largest gradient left: their numbers are no estimates
+    one should read without that warning."""
+    if "converged" not in df or df["converged"].isna().all():
+        return []
+    failed = df[df["converged"].eq(False)]
+    if failed.empty:
+        return []
+    names = [
+        (column_labels or {}).get(c) or labels.column(c)
+        for c in dict.fromkeys(failed["column"].astype(str))
+    ]
+    grad = failed["gradient_norm"].astype(float).max() if "gradient_norm" in failed else np.nan
+    sep = "、" if labels.language != "en" else ", "
+    return [labels.note("sfa_not_converged", columns=sep.join(names), gradient=f"{grad:.3g}")]
+
+
+def sfa_table(results: pd.DataFrame, **kw) -> Table:
+    """Stochastic frontier (:func:`imtfp.models.frontier.estimate_sfa`), one column per
+    specification: the frontier coefficients (translog terms by their catalog patterns), the
+    inefficiency equation (``Z_*``), σ², γ, μ, η with their standard errors, then mean technical
+    efficiency, the log likelihood and the one-sided LR test of no inefficiency (p beneath, its
+    degrees of freedom) and N. Standard errors from the inverse observed information, not
+    clustered. Notes say what γ, η, the inefficiency equation and ln σ²_u's equation mean and
+    how the LR test is distributed, each when the table has it, and name any column whose
+    optimiser did not converge."""
+    df = _not_clustered(select_table(results, "sfa"))
+    labels = _labels_in(kw)
+    kw.setdefault("terms", sfa_terms(df))
+    terms = set(df["term"].astype(str))
+    extra = [labels.note("sfa_gamma")] if "gamma" in terms else []
+    extra += [labels.note("sfa_eta")] if "eta" in terms else []
+    extra += [labels.note("sfa_z")] if any(t.startswith("Z_") for t in terms) else []
+    extra += [labels.note("sfa_uhet")] if any(t.startswith("Zu_") for t in terms) else []
+    extra += [labels.note("sfa_lr")] if "lr_statistic" in terms else []
+    extra += _not_converged_note(df, labels, kw.get("column_labels"))
+    kw["notes"] = (*extra, *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters", "controls"))
+    return format_table(df, name="sfa", **kw)
+
+
+#: Spatial and dynamic parameters of a spatial panel model, printed first.
+SPATIAL_TERMS = ("rho", "lambda", "y(t-1)", "W*y(t-1)")
+#: Prefixes of the LeSage–Pace effect rows, short run then long run.
+SPATIAL_EFFECTS = ("direct", "indirect", "total", "direct_long", "indirect_long", "total_long")
+
+
+def spatial_terms(df: pd.DataFrame, *, hide: Sequence[str] = ()) -> list[str]:
+    """Row order of a spatial table: ρ or λ (and the dynamic terms), each regressor then each
+    ``W*`` lag, the effects of each regressor (direct, indirect, total; the long run after the
+    short run), then the statistics but σ²; the terms of the variables in ``hide`` are left out."""
+    stats = df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
+    present = list(dict.fromkeys(df.loc[~stats, "term"].astype(str)))
+    effect = tuple(f"{e}:" for e in SPATIAL_EFFECTS)
+    regressors = [
+        t
+        for t in present
+        if t not in SPATIAL_TERMS and not t.startswith(("W*", *effect)) and t not in hide
+    ]
+    ordered = [t for t in SPATIAL_TERMS if t in present]
+    ordered += regressors + [f"W*{v}" for v in regressors if f"W*{v}" in present]
+    ordered += [f"{e}:{v}" for e in SPATIAL_EFFECTS for v in regressors if f"{e}:{v}" in present]
+    # σ² is left out: on the scale of a log outcome it prints as 0.000 at the table's decimals
+    stat_terms = [t for t in dict.fromkeys(df.loc[stats, "term"].astype(str)) if t != "sigma2"]
+    return ordered + stat_terms
+
+
+def spatial_table(results: pd.DataFrame, **kw) -> Table:
+    """Spatial panel model (:func:`imtfp.models.spatial.stages.estimate_spatial`), one column per
+    weight matrix: ρ or λ, the regressors and their spatial lags ``W*x``, the LeSage–Pace direct,
+    indirect (spillover) and total effects with simulated standard errors (short and long run
+    for a dynamic model), then the log likelihood, Moran's I and the LM tests of the
+    non-spatial model with their p beneath, N and the fixed effects. Controls and their lags and
+    effects are summarised by the controls row unless ``report.control_terms`` is ``show``.
+    Notes name the model, its fixed effects and estimator, how the effects' standard errors were
+    simulated and, for economic-distance weights, the variable behind them."""
+    df = _not_clustered(select_table(results, "spatial"))
+    labels = _labels_in(kw)
+    options = kw.get("options") or ReportOptions()
+    hide = set()
+    if options.control_terms == "hide":
+        for value in df["controls"].dropna().astype(str):
+            hide.update(c.strip() for c in value.split(",") if c.strip())
+    kw.setdefault("terms", spatial_terms(df, hide=sorted(hide)))
+    kw["notes"] = (*_spatial_notes(df, labels), *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters",))
+    return format_table(df, name="spatial", **kw)
+
+
+def _first(df: pd.DataFrame, column: str) -> object:
+    values = df[column].dropna() if column in df else pd.Series(dtype=object)
+    return values.iloc[0] if len(values) else None
+
+
+def _spatial_notes(df: pd.DataFrame, labels: Labels) -> list[str]:
+    """The sentences under a spatial table, each from what its rows and extra columns hold."""
+    terms = set(df["term"].astype(str))
+    notes = []
+    model = _first(df, "spatial_model")
+    if model is not None:
+        entity, time = bool(_first(df, "entity_fe")), bool(_first(df, "time_fe"))
+        fe = {(True, True): "twoways", (True, False): "individual", (False, True): "time"}
+        notes.append(
+            _note_each_language(
+                labels,
+                "spatial_model",
+                model=lambda lab: lab.get("methods", str(model)),
+                fe=lambda lab: lab.note(f"spatial_fe_{fe.get((entity, time), 'twoways')}"),
+                estimator=lambda lab: lab.note(
+                    "spatial_lee_yu" if bool(_first(df, "lee_yu")) else "spatial_no_lee_yu"
+                ),
+            )
+        )
+    draws = _first(df, "impact_draws")
+    if any(t.startswith("direct:") for t in terms):
+        notes.append(labels.note("spatial_effects", draws=f"{int(draws)}" if draws else "—"))
+    if any(t.startswith("direct_long:") for t in terms):
+        notes.append(labels.note("spatial_long_run"))
+    if "moran_i" in terms or "lm_lag" in terms:
+        notes.append(labels.note("spatial_tests"))
+    column = _first(df, "economic_column")
+    if column is not None and (df["column"].astype(str) == "economic").any():
+        notes.append(
+            _note_each_language(
+                labels, "spatial_weights_economic", column=lambda lab: lab.var(column)
+            )
+        )
+    return notes
+
+
+def _note_each_language(labels: Labels, key: str, **fields: Callable[[Labels], str]) -> str:
+    """Note ``key`` whose fields are words of the table's language(s): each field a function of
+    the labels of one language (Chinese then English when the table prints both)."""
+    langs = ("zh", "en") if labels.language == "both" else (labels.language,)
+    texts = []
+    for lang in langs:
+        one = (
+            labels
+            if lang == labels.language
+            else Labels(lang, labels.catalog, strict=labels.strict)
+        )  # type: ignore[arg-type]
+        texts.append(one.note(key, **{k: f(one) for k, f in fields.items()}))
+    return " ".join(texts)
+
+
+def dynamic_table(results: pd.DataFrame, **kw) -> Table:
+    """Dynamic panel GMM (:func:`imtfp.models.dynamic.estimate_dynamic`), one column per method
+    (difference, system): the lagged outcome, the regressor and the constant (controls and year
+    dummies summarised by their rows), then AR(1) and AR(2) z with their p beneath, Hansen's J
+    and Sargan's statistic with p and degrees of freedom (the tidy ``stat_df``), the number of
+    instruments and of provinces, N. A note says how the instruments are built and that with
+    so few provinces the table is a robustness check (the instrument count must stay below the
+    number of provinces; the Hansen test is weak with many instruments)."""
+    df = select_table(results, "dynamic")
+    df = df[~df["term"].astype(str).str.fullmatch(r"year_\d+")]  # the year-FE row says them
+    df = _with_df_rows(df)
+    labels = _labels_in(kw)
+
+    def largest(term: str) -> str:
+        v = df.loc[df["term"].astype(str) == term, "estimate"].astype(float)
+        return f"{v.max():.0f}" if len(v) else "—"
+
+    notes = [labels.note("dynamic_method")]
+    notes.append(
+        labels.note(
+            "dynamic_groups", groups=largest("n_groups"), instruments=largest("n_instruments")
+        )
+    )
+    kw["notes"] = (*notes, *kw.get("notes", ()))
+    kw.setdefault("drop_model_rows", ("n_clusters",))  # the provinces' row says it
+    return format_table(df, name="dynamic", **kw)
+
+
+def _with_df_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """A ``<term>_df`` statistic row (its degrees of freedom) after each row with a ``stat_df``."""
+    if "stat_df" not in df or df["stat_df"].isna().all():
+        return df
+    rows = df.reset_index(drop=True)
+    has = rows["stat_df"].notna()
+    extra = rows[has].assign(
+        term=rows.loc[has, "term"].astype(str) + "_df",
+        estimate=rows.loc[has, "stat_df"].astype(float),
+        p=np.nan,
+        stat=True,
+    )
+    order = np.r_[2 * np.arange(len(rows)), 2 * np.flatnonzero(has) + 1]
+    out = pd.concat([rows, extra], ignore_index=True)
+    return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
 #: The builder of every table built from stored results: each model of the registry's (its
 #: entry's ``table``), and the named robustness checks.
 MODEL_TABLES: Mapping[str, Callable[..., Table]] = {

@@ -55,7 +55,6 @@ _TEX_ESCAPES = {
     "×": r"\ensuremath{\times}",
     "·": r"\ensuremath{\cdot}",
     "→": r"\ensuremath{\rightarrow}",
-    "γ": r"\ensuremath{\gamma}",
     "≤": r"\ensuremath{\le}",
     "≥": r"\ensuremath{\ge}",
     "–": "--",
@@ -63,6 +62,21 @@ _TEX_ESCAPES = {
     "−": "-",
     "<": r"\textless{}",
     ">": r"\textgreater{}",
+}
+# Greek letters and sub/superscript letters as math: the text fonts (Latin Modern) lack them
+_GREEK = "alpha beta gamma delta epsilon eta theta lambda mu rho sigma tau phi chi psi omega"
+_TEX_ESCAPES |= {
+    ch: rf"\ensuremath{{\{name}}}"
+    for name, ch in zip(_GREEK.split(), "αβγδεηθλμρστφχψω", strict=True)
+}
+_TEX_ESCAPES |= {"Σ": r"\ensuremath{\Sigma}", "Δ": r"\ensuremath{\Delta}"}
+_TEX_ESCAPES |= {
+    sub: rf"\textsubscript{{{c}}}" for sub, c in zip("ᵤᵥ₀₁₂₃₋", "uv0123-", strict=True)
+}
+_TEX_ESCAPES |= {
+    "³": r"\textsuperscript{3}",
+    "¹": r"\textsuperscript{1}",
+    "ȳ": r"\ensuremath{\bar y}",
 }
 _TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_ESCAPES))
 _NUMBER = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")

@@ -29,7 +29,7 @@ from imtfp.tfp.industry import (
     industry_checks,
 )
 from imtfp.tfp.malmquist import malmquist, malmquist_distances
-from imtfp.tfp.sfa import sfa_tfp, translog
+from imtfp.tfp.sfa import sfa_tfp, sfa_tfp_level, translog
 from imtfp.tfp.stages import build_capital, build_tfp, build_tfp_chains, capital_from_series
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "sbm",
     "sbm_details",
     "sfa_tfp",
+    "sfa_tfp_level",
     "solow_residual",
     "tornqvist_tfp_growth",
     "translog",

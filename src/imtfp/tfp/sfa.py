@@ -23,11 +23,16 @@ For a translog the quadratic identity (Diewert 1976) makes this exact for the fi
 = TC + TEC + SEC`, with the bar the mean of periods t and t−1 (input growth weighted by
 elasticity shares is the part that is not productivity). ``tfp_sfa`` is the cumulated index,
 1 in each entity's first period.
+
+:func:`sfa_tfp_level` is the TFP variant of the pipeline (``tfp.methods: [..., sfa]``, options
+``tfp.sfa``): the level on the rows of any frame whose output, capital and labour columns are
+named by the caller, so the whole-economy chain (:func:`imtfp.tfp.stages.build_tfp`) and any
+other chain call the same function with their own columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -215,3 +220,54 @@ def sfa_tfp(
             lambda s: s.where(s.notna().cummin())
         )
     return out
+
+
+#: ``tfp.sfa`` options of the SFA TFP variant and their defaults (as in the config schema).
+SFA_TFP_DEFAULTS: dict[str, object] = {
+    "form": "translog",
+    "distribution": "half-normal",
+    "time_varying": True,
+}
+
+
+def sfa_tfp_options(spec: Mapping | None) -> dict:
+    """The ``tfp.sfa`` options (``form``, ``distribution``, ``time_varying``) with their defaults;
+    an unknown key raises ConfigError."""
+    cfg = {**SFA_TFP_DEFAULTS, **dict(spec or {})}
+    unknown = sorted(set(cfg) - set(SFA_TFP_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"tfp.sfa: unknown keys {unknown}")
+    return cfg
+
+
+def sfa_tfp_level(
+    frame: pd.DataFrame,
+    *,
+    y: str,
+    capital: str,
+    labour: str,
+    entity: str,
+    time: str,
+    form: FrontierForm = "translog",
+    distribution: SFADistribution = "half-normal",
+    time_varying: bool = True,
+) -> pd.Series:
+    """SFA TFP level ``tfp_sfa`` (:func:`sfa_tfp` on output ``y`` and inputs ``capital``,
+    ``labour``) on the rows of ``frame``, indexed like it.
+
+    1 in each entity's first period; missing after a gap in ``time`` (the chain cannot be
+    linked). Options as :func:`sfa_tfp`; ``**sfa_tfp_options(tfp["sfa"])`` passes the config's.
+    """
+    res = sfa_tfp(
+        frame,
+        y,
+        [capital, labour],
+        entity=entity,
+        time=time,
+        form=form,
+        distribution=distribution,
+        time_varying=time_varying,
+    )
+    keys = frame[[entity, time]].reset_index(drop=True)
+    level = keys.merge(res[[entity, time, "tfp_sfa"]], on=[entity, time], how="left")
+    return pd.Series(level["tfp_sfa"].to_numpy(), index=frame.index, name="tfp_sfa")

@@ -17,8 +17,14 @@ from imtfp.tfp.green import malmquist_luenberger
 from imtfp.tfp.growth import solow_residual
 from imtfp.tfp.malmquist import malmquist
 from imtfp.tfp.output import invest_per_resident, output_chain, splice_labour
+from imtfp.tfp.sfa import sfa_tfp_level, sfa_tfp_options
 
-METHOD_COLUMNS = {"solow": "tfp_solow", "malmquist": "tfp_malmquist", "ml": "gtfp_ml"}
+METHOD_COLUMNS = {
+    "solow": "tfp_solow",
+    "malmquist": "tfp_malmquist",
+    "ml": "gtfp_ml",
+    "sfa": "tfp_sfa",
+}
 CHAINS = ("economy", "industry")
 CAPITAL_DEFAULTS = {
     "delta": 0.096,
@@ -145,13 +151,17 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
     ``gdp`` and ``gdp_index``), K the ``capital`` stage output, L ``employment`` (spliced across a
     census-basis break when ``labour_splice`` is set, :func:`~imtfp.tfp.output.splice_labour`).
     Besides the TFP columns the frame carries ``gdp_real``, ``gdp_growth`` (real growth, %),
-    ``labour`` (the L used) and, when the panel has ``population``, ``invest_pc_real``.
+    ``labour`` (the L used), ``capital`` (the K used) and, when the panel has ``population``,
+    ``invest_pc_real``.
 
     * ``tfp_solow`` — ln A of :func:`solow_residual` with ``alpha``;
     * ``tfp_malmquist`` — cumulative Malmquist index (inputs K, L; output Y;
       ``dea.orientation``, ``dea.frontier``), 1 in each province's first year;
     * ``gtfp_ml`` — cumulative Malmquist–Luenberger index with bad outputs
-      ``ml.bad_outputs`` (panel columns), 1 in the first year.
+      ``ml.bad_outputs`` (panel columns), 1 in the first year;
+    * ``tfp_sfa`` — cumulative TFP change of a Battese–Coelli (1992) frontier of Y on K and L
+      (:func:`~imtfp.tfp.sfa.sfa_tfp_level`, options ``sfa``: form, distribution,
+      time_varying), 1 in the first year.
 
     Raises ConfigError when a panel row has no capital stock or a needed
     column is missing (the message names the rows).
@@ -187,10 +197,16 @@ def build_tfp(panel: pd.DataFrame, capital: pd.DataFrame, spec: Mapping) -> pd.D
     out["gdp_real"] = chain["gdp_real"].to_numpy()
     out["gdp_growth"] = chain["gdp_growth"].to_numpy()
     out["labour"] = df["employment"].to_numpy()
+    out["capital"] = df["capital"].to_numpy()
     if "population" in df and {"invest", "price"} <= set(capital.columns):
         out["invest_pc_real"] = invest_per_resident(capital, df).to_numpy()
     if "solow" in methods:
         out["tfp_solow"] = solow_residual(df, alpha=spec.get("alpha", "estimate"))["ln_tfp"]
+    if "sfa" in methods:
+        out["tfp_sfa"] = sfa_tfp_level(
+            df, y="gdp_real", capital="capital", labour="employment", entity="province",
+            time="year", **sfa_tfp_options(spec.get("sfa")),
+        ).to_numpy()  # fmt: skip
     dea_cfg = dict(spec.get("dea", {}))
     if "malmquist" in methods:
         mq = malmquist(

@@ -7,6 +7,7 @@ import pytest
 from imtfp.errors import ConfigError, EstimationError, ImtfpError, MissingColumnError
 from imtfp.models import dynamic_panel, estimate_dynamic
 from imtfp.models.dynamic import LagTerm, parse_dynamic_formula, parse_lag_terms
+from imtfp.models.registry import model_spec
 from imtfp.tidy import TIDY_COLUMNS
 
 pytestmark = pytest.mark.unit
@@ -237,7 +238,7 @@ def test_recovers_known_coefficients(method):
 
 def test_stage_function(panel):
     spec = {"y": "y", "x": "x", "controls": ["z"], "dynamic": {"steps": 2}}
-    out = estimate_dynamic(panel, spec, seed=0)
+    out = estimate_dynamic(panel, model_spec(spec), seed=0)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert (out["table"] == "dynamic").all()
     assert list(out["column"].unique()) == ["difference", "system"]
@@ -257,7 +258,11 @@ def test_stage_function(panel):
         assert g.set_index("term").loc["n_groups", "estimate"] == 31
         assert g.set_index("term").loc["n_instruments", "estimate"] <= 31
     assert (out["controls"] == "z").all()
-    one = estimate_dynamic(panel, {**spec, "dynamic": {"method": "system", "small": True}}, seed=0)
+    one = estimate_dynamic(
+        panel, model_spec({**spec, "dynamic": {"method": "system", "small": True}}), seed=0
+    )
     assert list(one["column"].unique()) == ["system"]
     with pytest.raises(EstimationError, match="instruments exceed the 31 groups"):
-        estimate_dynamic(panel, {**spec, "dynamic": {"collapse": False, "last_lag": None}}, seed=0)
+        estimate_dynamic(
+            panel, model_spec({**spec, "dynamic": {"collapse": False, "last_lag": None}}), seed=0
+        )

@@ -8,6 +8,7 @@ import pytest
 
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.models.frontier import estimate_sfa, sfa
+from imtfp.models.registry import model_spec
 from imtfp.tidy import TIDY_COLUMNS
 
 pytestmark = pytest.mark.unit
@@ -55,7 +56,9 @@ def test_names_and_tidy(panel):
         "gamma",
     ]
     tidy = fit.tidy(column="(1)")
-    assert list(tidy.columns) == list(TIDY_COLUMNS)
+    assert list(tidy.columns) == [*TIDY_COLUMNS, "converged", "gradient_norm"]
+    assert (tidy["converged"] == fit.converged).all()
+    assert (tidy["gradient_norm"] == fit.fit.grad_norm).all()
     assert tidy["term"].tolist()[-4:] == [
         "mean_efficiency",
         "log_likelihood",
@@ -144,8 +147,8 @@ def test_stage_columns_and_rows(panel):
             ],
         },
     }
-    out = estimate_sfa(panel, spec, seed=1)
-    assert list(out.columns) == list(TIDY_COLUMNS)
+    out = estimate_sfa(panel, model_spec(spec), seed=1)
+    assert list(out.columns) == [*TIDY_COLUMNS, "converged", "gradient_norm"]
     assert (out["table"] == "sfa").all()
     assert out["column"].unique().tolist() == ["bc92", "bc95", "translog"]
     bc92 = out[out["column"] == "bc92"].set_index("term")
@@ -158,6 +161,10 @@ def test_stage_columns_and_rows(panel):
 
 def test_stage_rejects_unknown_keys(panel):
     with pytest.raises(ConfigError):
-        estimate_sfa(panel, {"sfa": {"output": "output", "inputs": ["capital"], "bad": 1}}, seed=0)
+        estimate_sfa(
+            panel,
+            model_spec({"sfa": {"output": "output", "inputs": ["capital"], "bad": 1}}),
+            seed=0,
+        )
     with pytest.raises(ConfigError):
-        estimate_sfa(panel, {"sfa": {"inputs": ["capital"]}}, seed=0)
+        estimate_sfa(panel, model_spec({"sfa": {"inputs": ["capital"]}}), seed=0)

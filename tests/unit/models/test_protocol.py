@@ -39,6 +39,10 @@ NOT_ESTIMATORS = {
     "specification_grid": "builds the grid of specifications (a frame of choices)",
     "estimate_specifications": "the multiverse engine's frame; SpecificationCurve views it",
     "falsification_tests": "the falsification model's stage function: a tidy frame",
+    # Moran's I and LM statistics have a null distribution, not a sampling covariance: as an
+    # Estimates their p-values would be coef/se tests of the wrong hypothesis (I = 0, not E[I])
+    "spatial_diagnostics": "tests of spatial dependence: a frame of statistics, df and p",
+    "moran_panel": "Moran's I per period and pooled: a frame of statistics and p",
     "honest_intervals": "Rambachan–Roth sets from (betahat, sigma): a frame M, lb, ub, method, as HonestDiD",
     "identified_set": "the identified set's bounds (lb, ub) at one M",
     "breakdown_value": "a number: the largest M at which the robust set excludes 0",
@@ -52,7 +56,25 @@ KEYS = dict(y="y", entity="unit", time="year", group="g")
 def _cases(panel, did) -> dict:
     es = D.att_gt(did, base_period="universal", bootstrap=0, **KEYS).aggregate("dynamic")
     common = dict(y="y", controls=["z"])
+    rng = np.random.default_rng(5)  # a frontier: normal noise less a half-normal inefficiency
+    noise = 0.3 * rng.normal(size=len(panel)) - np.abs(rng.normal(size=len(panel)))
+    frontier = panel.assign(yf=0.5 * panel["x"] + 0.3 * panel["z"] + noise)
+    n = panel["province"].nunique()  # a ring: each province borders the next and the previous
+    ring = (np.roll(np.eye(n), 1, axis=1) + np.roll(np.eye(n), -1, axis=1)) / 2
     return {
+        "sfa": lambda: M.sfa(frontier, "yf ~ x + z", entity="province", time="year"),
+        "spatial_panel": lambda: M.spatial_panel(
+            panel, "y ~ x + z", ring, entity="province", time="year", model="sdm", effects="twoways"
+        ),
+        "dynamic_panel": lambda: M.dynamic_panel(
+            panel,
+            "y ~ L1.y + x + z",
+            entity="province",
+            time="year",
+            gmm={"y": (2, 3)},
+            iv=["x", "z"],
+            collapse=True,
+        ),  # fmt: skip
         "twfe": lambda: M.twfe(panel, x="x", **common),
         "fit_twfe": lambda: M.fit_twfe(panel, x="x", **common),
         "feols": lambda: M.feols("y ~ x + z | province + year", panel),

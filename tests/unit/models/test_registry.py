@@ -145,6 +145,7 @@ def test_defaults_come_from_the_schema_only():
     validate({"seed": 1, "dataset": {"manifest": "m"}, "panel": {"years": [2011, 2012]},
               "models": spec, "designs": {"d": design}})  # fmt: skip
     # no literal default of a model option is repeated in the code that reads the spec
-    for path in ("stages.py", "clusters.py", "did/stages.py"):
+    for path in ("stages.py", "clusters.py", "did/stages.py", "frontier.py", "dynamic.py",
+                 "spatial/stages.py"):  # fmt: skip
         text = (ROOT / "src" / "imtfp" / "models" / path).read_text(encoding="utf-8")
         assert not re.search(r"spec(\[[^]]+\])*\.get\(\"[a-z_]+\", [^)]", text), path

@@ -14,6 +14,7 @@ import pytest
 from imtfp import provinces
 from imtfp import weights as spw
 from imtfp.errors import ConfigError, EstimationError
+from imtfp.models.registry import model_spec
 from imtfp.models.spatial import _numerics as nx
 from imtfp.models.spatial import spatial_panel
 from imtfp.models.spatial.diagnostics import moran_panel, spatial_diagnostics
@@ -335,7 +336,7 @@ def test_estimate_spatial_stage():
             "draws": 200,
         },
     }
-    out = estimate_spatial(panel, spec, seed=3)
+    out = estimate_spatial(panel, model_spec(spec), seed=3)
     assert list(out.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
     assert set(out["table"]) == {"spatial"}
     assert list(out["column"].unique()) == ["contiguity", "economic"]
@@ -351,9 +352,9 @@ def test_estimate_spatial_stage():
         "moran_i",
         "lm_lag",
     } <= terms
-    pd.testing.assert_frame_equal(out, estimate_spatial(panel, spec, seed=3))
+    pd.testing.assert_frame_equal(out, estimate_spatial(panel, model_spec(spec), seed=3))
     with pytest.raises(ConfigError, match="economic_column"):
-        estimate_spatial(panel, {**spec, "spatial": {"weights": ["economic"]}}, seed=3)
+        estimate_spatial(panel, model_spec({**spec, "spatial": {"weights": ["economic"]}}), seed=3)
 
 
 def test_labelled_w_is_reordered(W100):

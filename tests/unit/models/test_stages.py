@@ -33,6 +33,9 @@ SPEC = dict(
     iv=dict(instruments=["w"], lag=1),
     threshold=dict(q="q", grid=50, bootstrap=19),
     falsification=dict(leads=[1], permutation=dict(bootstrap=99), trends=True),
+    sfa=dict(output="y", inputs=["x", "z"], log=False),  # a frontier in levels: y can be < 0
+    dynamic=dict(method=["difference", "system"]),
+    spatial=dict(weights=["economic"], economic_column="q", draws=100),  # codes are not provinces
     few_clusters="warn",  # the northeast has 3 provinces (issue 16: refused unless the config says so)
     dk_force=True,  # 12 years < models.dk_min_periods
 )

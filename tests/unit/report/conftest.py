@@ -211,4 +211,69 @@ def results() -> pd.DataFrame:
     ):
         column = "permutation" if term.startswith("ri") else "oster"
         rows.append({"table": "falsification", "column": column, "term": term, "estimate": value})
+    rows += _frontier_rows() + _spatial_rows() + _dynamic_rows()
     return tidy_frame(rows)
+
+
+def _rows(table, column, coefs, stats, **facts):
+    """Coefficient rows (term, estimate, se, p) and statistic rows (term, estimate, p)."""
+    out = [
+        dict(table=table, column=column, term=t, estimate=b, se=se, p=p, t=b / se,
+             ci_low=b - 1.96 * se, ci_high=b + 1.96 * se, stat=False, **facts)
+        for t, b, se, p in coefs
+    ]  # fmt: skip
+    out += [
+        dict(table=table, column=column, term=t, estimate=v, p=p, stat=True, **facts)
+        for t, v, p in stats
+    ]
+    return out
+
+
+def _frontier_rows():
+    """Two frontier columns as estimate_sfa writes them (BC92 time-varying, BC95)."""
+    facts = dict(nobs=30, cov="oim", dep_var="ln_gdp_real")
+    front = [("(Intercept)", 1.2, 0.3, 1e-4), ("ln_capital", 0.4, 0.05, 0.0),
+             ("ln_labour", 0.5, 0.06, 0.0), ("t", 0.02, 0.01, 0.04)]  # fmt: skip
+    stats = [("mean_efficiency", 0.75, None), ("log_likelihood", 21.3, None)]
+    rows = _rows(
+        "sfa", "bc92",
+        [*front, ("sigmaSq", 0.05, 0.01, 0.0), ("gamma", 0.8, 0.05, 0.0), ("eta", 0.02, 0.01, 0.04)],
+        [*stats, ("lr_statistic", 12.4, 0.001), ("lr_df", 2.0, None)], **facts,
+    )  # fmt: skip
+    rows += _rows(
+        "sfa", "bc95",
+        [*front, ("Z_(Intercept)", 0.3, 0.1, 0.003), ("Z_im_index", -0.9, 0.2, 0.0),
+         ("sigmaSq", 0.02, 0.004, 0.0), ("gamma", 0.6, 0.1, 0.0)],
+        [*stats, ("lr_statistic", 30.1, 0.0), ("lr_df", 3.0, None)], **facts,
+    )  # fmt: skip
+    return rows
+
+
+def _spatial_rows():
+    """One SDM column as estimate_spatial writes it (control urban, contiguity weights)."""
+    facts = dict(nobs=30, entity_fe=True, time_fe=True, controls="urban", cov="ml", dep_var="tfp",
+                 spatial_model="sdm", lee_yu=True, impact_draws=1000)  # fmt: skip
+    coefs = [("rho", 0.3, 0.1, 0.003), ("im_index", 0.5, 0.1, 0.0), ("urban", 0.01, 0.02, 0.6),
+             ("W*im_index", 0.2, 0.1, 0.05), ("W*urban", 0.0, 0.02, 0.9)]  # fmt: skip
+    for e, b in (("direct", 0.52), ("indirect", 0.45), ("total", 0.97)):
+        coefs += [(f"{e}:im_index", b, 0.15, 0.002), (f"{e}:urban", 0.01, 0.03, 0.7)]
+    stats = [("log_likelihood", 40.2, None), ("sigma2", 0.0004, None), ("moran_i", 0.12, 0.01),
+             ("lm_lag", 5.1, 0.02), ("lm_error", 3.2, 0.07)]  # fmt: skip
+    return _rows("spatial", "contiguity", coefs, stats, **facts)
+
+
+def _dynamic_rows():
+    """Difference and system GMM columns as estimate_dynamic writes them."""
+    rows = []
+    for column, nobs, cons in (("difference", 20, []), ("system", 25, [("_cons", 0.4, 0.2, 0.05)])):
+        facts = dict(nobs=nobs, entity_fe=True, time_fe=True, controls="urban", cov="windmeijer",
+                     dep_var="tfp")  # fmt: skip
+        coefs = [("L1.tfp", 0.6, 0.1, 0.0), ("im_index", 0.3, 0.1, 0.004),
+                 ("urban", 0.01, 0.02, 0.6), ("year_2013", 0.02, 0.01, 0.05), *cons]  # fmt: skip
+        stats = [("ar1", -2.5, 0.012), ("ar2", 0.4, 0.69), ("hansen_j", 3.1, 0.54),
+                 ("sargan", 2.2, 0.7), ("n_instruments", 12.0, None), ("n_groups", 6.0, None)]  # fmt: skip
+        out = _rows("dynamic", column, coefs, stats, **facts)
+        for r in out:
+            r["stat_df"] = 4 if r["term"] in ("hansen_j", "sargan") else None
+        rows += out
+    return rows

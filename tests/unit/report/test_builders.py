@@ -202,6 +202,75 @@ def test_robustness_with_multiverse_summary_column(results):
         robustness_table(results, summary=pd.concat([summary, summary]))
 
 
+def _labels(table) -> list[str]:
+    return [r[0] for r in table.body_grid() if r[0]]
+
+
+def test_frontier_table_rows_in_model_order_without_clusters_or_controls(results):
+    table = MODEL_TABLES["sfa"](results, options=EN)
+    assert _labels(table) == [
+        "Constant", "ln Capital stock", "ln Labour", "Time trend",
+        "Inefficiency: Constant", "Inefficiency: IM index",
+        "σ² = σ²_u + σ²_v", "γ = σ²_u / σ²", "η (time-varying inefficiency)",
+        "Mean technical efficiency", "Log likelihood", "One-sided LR test (γ = 0)",
+        "LR test degrees of freedom", "Observations", "Inference",
+    ]  # fmt: skip
+    grid = {r[0]: r[1:] for r in table.body_grid() if r[0]}
+    assert grid["γ = σ²_u / σ²"] == ["0.800***", "0.600***"]  # a parameter: stars
+    assert grid["Mean technical efficiency"] == ["0.750", "0.750"]  # a statistic: none
+    assert grid["LR test degrees of freedom"] == ["2", "3"]
+    assert any("mixture of χ²" in n for n in table.notes)
+    assert any("inefficiency equation" in n for n in table.notes)
+
+
+def test_spatial_table_effects_of_the_regressor_and_controls_summarised(results):
+    table = MODEL_TABLES["spatial"](results, options=EN)
+    assert _labels(table) == [
+        "Spatial lag ρ", "IM index", "W × IM index",
+        "Direct effect: IM index", "Indirect effect (spillover): IM index", "Total effect: IM index",
+        "Log likelihood", "Moran's I (non-spatial residuals)", "LM lag", "LM error",
+        "Observations", "Province FE", "Year FE", "Controls", "Inference",
+    ]  # fmt: skip
+    assert any("Spatial Durbin model (SDM) with province and year" in n for n in table.notes)
+    assert any("1000 parameter draws" in n for n in table.notes)
+    shown = MODEL_TABLES["spatial"](
+        results, options=ReportOptions(language="en", control_terms="show")
+    )
+    assert {"Urbanisation", "W × Urbanisation", "Direct effect: Urbanisation"} <= set(
+        _labels(shown)
+    )
+
+
+def test_dynamic_table_degrees_of_freedom_and_the_few_groups_note(results):
+    table = MODEL_TABLES["dynamic"](results, options=EN)
+    labels = _labels(table)
+    assert labels[:3] == ["L1.TFP", "IM index", "Constant"]  # year dummies: the year-FE row
+    assert labels.index("Hansen test degrees of freedom") == labels.index("Hansen J") + 1
+    grid = {r[0]: r[1:] for r in table.body_grid() if r[0]}
+    assert grid["Instruments"] == ["12", "12"] and grid["Sargan test degrees of freedom"] == [
+        "4",
+        "4",
+    ]
+    assert "Clusters" not in grid
+    assert any("only 6 provinces" in n and "at most 12" in n for n in table.notes)
+
+
+def test_frontier_table_names_a_column_whose_optimiser_did_not_converge(results):
+    sfa = results[results["table"] == "sfa"].copy()
+    sfa["converged"] = sfa["column"] != "bc95"
+    sfa["gradient_norm"] = np.where(sfa["converged"], 1e-6, 44.5)
+    notes = MODEL_TABLES["sfa"](sfa, options=EN).notes
+    assert any(
+        n.startswith("BC95 inefficiency effects: the likelihood maximisation did not converge")
+        and "44.5" in n
+        for n in notes
+    )
+    converged = sfa.assign(converged=True)
+    assert not any(
+        "did not converge" in n for n in MODEL_TABLES["sfa"](converged, options=EN).notes
+    )
+
+
 @pytest.mark.parametrize("language", ["zh", "en", "both"])
 def test_falsification_note_describes_only_the_tests_that_ran(results, language):
     from imtfp.report.builders import falsification_table

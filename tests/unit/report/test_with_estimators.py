@@ -54,7 +54,16 @@ def sim_panel() -> pd.DataFrame:
                     "tfp": a_i + 0.3 * im + 0.4 * innov + 0.2 * im * (hc > 0) + rng.normal(0, 0.5),
                 }
             )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # production inputs and a Cobb–Douglas frontier less a half-normal inefficiency (own stream)
+    prod = np.random.default_rng(2718)
+    n = len(frame)
+    frame["capital"] = np.exp(prod.normal(8, 1, n))
+    frame["labour"] = np.exp(prod.normal(6, 0.5, n))
+    ln_y = 0.4 * np.log(frame["capital"]) + 0.6 * np.log(frame["labour"])
+    ln_y += 0.02 * (frame["year"] - 2011) + prod.normal(0, 0.1, n) - np.abs(prod.normal(0, 0.3, n))
+    frame["gdp_real"] = np.exp(ln_y)
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +88,18 @@ def stored(sim_panel) -> pd.DataFrame:
             "trends": True,
             "oster": {"rmax": 1.3},
         },
+        "sfa": {
+            "output": "gdp_real",
+            "inputs": ["capital", "labour"],
+            "columns": [
+                {"name": "bc92", "time_varying": True},
+                {"name": "bc95", "inefficiency": ["im_index"], "panel": False},
+                {"name": "translog", "form": "translog"},
+            ],
+        },
+        "dynamic": {"small": True},
+        # P00, P01 … are no province codes: economic distance needs none
+        "spatial": {"weights": ["economic"], "economic_column": "human_capital", "draws": 200},
         # T = 10: Driscoll–Kraay is refused unless forced (issue 16), as the pipeline's configs do
         "dk_force": True,
     }
@@ -127,6 +148,31 @@ def test_estimator_specific_rows(stored):
     het = MODEL_TABLES["heterogeneity"](stored, options=en)
     columns = [h.text for h in het.header[het.stub_row]]
     assert {"East", "Early period", "Moderator: Human capital", "Equality test"} <= set(columns)
+
+    def kinds(table) -> dict:
+        return {r.label: r.kind for r in table.rows if r.label}
+
+    sfa = MODEL_TABLES["sfa"](stored, options=en)
+    rows = kinds(sfa)
+    assert rows["γ = σ²_u / σ²"] == "coef" and rows["σ² = σ²_u + σ²_v"] == "coef"
+    assert rows["Mean technical efficiency"] == rows["One-sided LR test (γ = 0)"] == "stat"
+    order = [r.label for r in sfa.rows if r.label]
+    assert order.index("½(ln Capital stock)²") < order.index("Inefficiency: IM index")
+    assert order.index("Inefficiency: IM index") < order.index("γ = σ²_u / σ²")
+    assert "Clusters" not in rows and "Controls" not in rows  # ML, not clustered; no controls
+    spatial = MODEL_TABLES["spatial"](stored, options=en)
+    rows = kinds(spatial)
+    effects = [f"{e}: IM index" for e in ("Direct effect", "Indirect effect (spillover)")]
+    assert all(rows[e] == "coef" for e in [*effects, "Total effect: IM index", "W × IM index"])
+    assert rows["Moran's I (non-spatial residuals)"] == rows["LM lag"] == "stat"
+    assert "W × Urbanisation" not in rows  # a control's lag is summarised by the controls row
+    assert any("parameter draws" in n for n in spatial.notes)
+    gmm = MODEL_TABLES["dynamic"](stored, options=en)
+    rows = kinds(gmm)
+    assert rows["AR(2) test z"] == rows["Hansen J"] == rows["Instruments"] == "stat"
+    assert rows["Hansen test degrees of freedom"] == "stat"
+    assert not any(label.startswith("Year 20") for label in rows)  # year dummies: the year-FE row
+    assert any("robustness check" in n for n in gmm.notes)
 
 
 @pytest.mark.skipif(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from imtfp.errors import ConfigError, EstimationError
-from imtfp.tfp.sfa import sfa_tfp, translog
+from imtfp.tfp.sfa import sfa_tfp, sfa_tfp_level, sfa_tfp_options, translog
 
 pytestmark = pytest.mark.unit
 
@@ -94,3 +94,28 @@ def test_translog_on_the_demo_panel_converges():
     out = sfa_tfp(data, "gdp_real", ["capital", "employment"], entity="province", time="year")
     assert len(out) == len(data) and out["tfp_sfa"].notna().all()
     assert out["sfa_te"].between(0, 1).all()
+
+
+def test_sfa_tfp_level_is_on_the_rows_of_the_frame():
+    """The pipeline's variant: the level of sfa_tfp, aligned with the (unsorted) rows given."""
+    data = _panel().sample(frac=1.0, random_state=0)
+    level = sfa_tfp_level(
+        data, y="Y", capital="K", labour="L", entity="id", time="year", form="cobb_douglas"
+    )
+    full = sfa_tfp(data, "Y", ["K", "L"], entity="id", time="year", form="cobb_douglas")
+    expected = full.set_index(["id", "year"])["tfp_sfa"].loc[list(zip(data["id"], data["year"]))]
+    assert level.index.equals(data.index) and level.name == "tfp_sfa"
+    np.testing.assert_array_equal(level.to_numpy(), expected.to_numpy())
+    first = data["year"] == data.groupby("id")["year"].transform("min")
+    assert (level[first] == 1.0).all()
+
+
+def test_sfa_tfp_options():
+    assert sfa_tfp_options(None) == {
+        "form": "translog",
+        "distribution": "half-normal",
+        "time_varying": True,
+    }
+    assert sfa_tfp_options({"form": "cobb_douglas"})["form"] == "cobb_douglas"
+    with pytest.raises(ConfigError, match="tfp.sfa: unknown keys"):
+        sfa_tfp_options({"shape": "translog"})

@@ -115,6 +115,7 @@ def test_build_tfp_columns_and_levels():
         "gdp_real",
         "gdp_growth",
         "labour",
+        "capital",
         "tfp_solow",
         "tfp_malmquist",
         "gtfp_ml",
@@ -155,8 +156,10 @@ def test_build_tfp_errors():
         build_tfp(late, cap, {**SPEC, "real_gdp_base_year": 2014})
     with pytest.raises(ConfigError, match="tfp.outcome 'gtfp_ml'"):
         build_tfp(panel, cap, {**SPEC, "methods": ["solow"], "outcome": "gtfp_ml"})
-    with pytest.raises(ConfigError, match="'sfa'"):
-        build_tfp(panel, cap, {**SPEC, "methods": ["sfa"], "outcome": None})
+    with pytest.raises(ConfigError, match="'sbm'"):
+        build_tfp(panel, cap, {**SPEC, "methods": ["sbm"], "outcome": None})
+    with pytest.raises(ConfigError, match="tfp.sfa: unknown keys"):
+        build_tfp(panel, cap, {**SPEC, "methods": ["sfa"], "outcome": None, "sfa": {"shape": 1}})
     with pytest.raises(ConfigError, match="bad_outputs"):
         build_tfp(panel, cap, {**SPEC, "ml": {"bad_outputs": []}})
 
@@ -208,3 +211,18 @@ def test_config_fragment_validates_and_runs(path):
     # the whole-economy chain's columns (the real config's outcome is the industrial chain's)
     economy = [c for c in ("tfp_solow", "tfp_malmquist", "gtfp_ml", spec["outcome"]) if c in out]
     assert len(economy) >= 3 and out[economy].notna().all().all()
+
+
+def test_build_tfp_sfa_variant_is_the_frontier_of_its_own_inputs():
+    """tfp_sfa of the stage equals sfa_tfp_level called on the stage's own Y, K and L."""
+    from imtfp.tfp import sfa_tfp_level
+
+    panel, cap = _panel(), build_capital(_invest_chn(), SPEC)
+    spec = {**SPEC, "methods": ["solow", "sfa"], "sfa": {"form": "cobb_douglas"}}
+    out = build_tfp(panel, cap, {**spec, "outcome": "tfp_sfa"})
+    direct = sfa_tfp_level(
+        out.rename(columns={"labour": "employment"}), y="gdp_real", capital="capital",
+        labour="employment", entity="province", time="year", form="cobb_douglas",
+    )  # fmt: skip
+    np.testing.assert_allclose(out["tfp_sfa"], direct, rtol=1e-10)
+    assert (out.loc[out["year"] == 2008, "tfp_sfa"] == 1.0).all()

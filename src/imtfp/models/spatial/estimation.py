@@ -56,6 +56,7 @@ import pandas as pd
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
 from imtfp.models.formula import add_interactions, parse_formula
 from imtfp.models.spatial import _numerics as nx
+from imtfp.models.spatial.results import SpatialPanelResults
 from imtfp.options import check_option
 from imtfp.weights import align_weights, is_row_normalized
 
@@ -328,7 +329,7 @@ def spatial_panel(
     time_lag: bool = True,
     space_time_lag: bool = True,
     numerics: SpatialNumerics = "exact",
-):
+) -> SpatialPanelResults:
     """Estimate a spatial panel model with fixed effects (see the module docstring).
 
     Parameters
@@ -348,8 +349,6 @@ def spatial_panel(
     :class:`~imtfp.models.spatial.results.SpatialPanelResults` with terms ``rho``/``lambda``,
     ``y(t-1)``, ``W*y(t-1)``, the regressors and ``W*<regressor>``.
     """
-    from imtfp.models.spatial.results import SpatialPanelResults
-
     check_option(model, SpatialModel, "model")
     check_option(effects, SpatialEffects, "effects")
     check_option(numerics, SpatialNumerics, "numerics")
