@@ -1,8 +1,6 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
-import re
-
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -42,6 +40,16 @@ include: "workflow/rules/designs.smk"
 include: "workflow/rules/export.smk"
 
 
+# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
+# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from. Set before the
+# batches, which resolve the rules' jobs (a step of a batch writes its own job's file).
+benchmarks_beside_logs()
+
+
+# last: a batch rule runs jobs of the rules above in one process (see the file)
+include: "workflow/rules/batches.smk"
+
+
 # Jobs that take a second or two (collecting, summarising, hashing) run in the main process's
 # host even under a cluster profile: a cluster submission costs more than the job.
 localrules:
@@ -50,6 +58,7 @@ localrules:
     multiverse_collect,
     quality_report,
     export_panel,
+    did_checks,
 
 
 rule all:
@@ -69,10 +78,4 @@ onsuccess:
     write_run_summary()
 
 
-# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
-# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from.
-# (Set here for every rule, including ones added later, rather than repeated in each rule.)
-for _rule in workflow.rules:
-    if _rule.benchmark is None and _rule.log:
-        _rule.benchmark_modifier = workflow.modifier.path_modifier
-        _rule.benchmark = f"{re.sub(r'[.]log$', '', str(_rule.log[0]))}.benchmark.tsv"
+benchmarks_beside_logs()  # the batches and `all`

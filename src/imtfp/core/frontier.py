@@ -58,7 +58,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from imtfp.errors import EstimationError
 
@@ -457,6 +457,8 @@ def mixed_chi2_pvalue(stat: float, df: int) -> float:
     df > 1: :math:`\\tfrac14\\chi^2_{df-2} + \\tfrac12\\chi^2_{df-1} + \\tfrac14\\chi^2_{df}`
     (with :math:`\\chi^2_0` a point mass at zero).
     """
+
+    from scipy import stats  # lazy: imtfp.tfp imports this module, only this test needs stats
 
     def tail(k: int) -> float:
         if k == 0:

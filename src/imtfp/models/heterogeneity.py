@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from imtfp.core.vcov import InferenceLimits
 from imtfp.errors import ConfigError, EstimationError, MissingColumnError
@@ -336,6 +335,8 @@ def group_equality_test(
     q = len(idx)
     F = float(theta @ np.linalg.solve(V, theta)) / q
     den = fit.df_inf
+    from scipy import stats  # lazy: every model job imports this module, this test alone uses it
+
     p = float(stats.f.sf(F, q, den)) if den is not None else float(stats.chi2.sf(F * q, q))
     return EqualityTest(
         terms=tested,
