@@ -111,6 +111,7 @@ def write_benchmark(path: str, wall: float, cpu: float) -> None:
 
 
 def main(batch: Snakemake) -> None:
+    Path(batch.log[0]).parent.mkdir(parents=True, exist_ok=True)
     out = open(batch.log[0], "w", encoding="utf-8")  # noqa: SIM115 - the process's stderr to the end
     sys.stderr = out
     # warnings go through logging (each script's imtfp.logs.to_file); set once here, so that the
@@ -123,4 +124,5 @@ def main(batch: Snakemake) -> None:
     print(f"CPU of the process: {time.process_time():.2f} s", file=out, flush=True)
 
 
-main(snakemake)
+if __name__ == "__main__":  # as Snakemake runs it; a test imports the functions
+    main(snakemake)
