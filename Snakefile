@@ -1,6 +1,8 @@
 # imtfp: raw provincial statistics in, publication tables out.
 # Every rule calls one function of the imtfp package (src/imtfp); see README.md.
 
+import re
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -40,9 +42,8 @@ include: "workflow/rules/designs.smk"
 include: "workflow/rules/export.smk"
 
 
-# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
-# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from. Set before the
-# batches, which resolve the rules' jobs (a step of a batch writes its own job's file).
+# The benchmark files of the loop at the end, set already for the rules above: the batches resolve
+# their jobs as they load, and a step of a batch writes its own job's benchmark file.
 benchmarks_beside_logs()
 
 
@@ -78,4 +79,10 @@ onsuccess:
     write_run_summary()
 
 
-benchmarks_beside_logs()  # the batches and `all`
+# Every rule records its wall time and memory (snakemake's benchmark: TSV) beside its log, at
+# logs/<log path>.benchmark.tsv: the per-job costs the README's timings come from.
+# (Set here for every rule, including ones added later, rather than repeated in each rule.)
+for _rule in workflow.rules:
+    if _rule.benchmark is None and _rule.log:
+        _rule.benchmark_modifier = workflow.modifier.path_modifier
+        _rule.benchmark = f"{re.sub(r'[.]log$', '', str(_rule.log[0]))}.benchmark.tsv"

@@ -4,13 +4,10 @@
 # (data/derived/panel/panel.parquet), a named check writes under data/derived/robustness/<name>/ with
 # the config overlay of `robustness.<name>` merged onto the baseline.
 
-import hashlib
 import re
-from functools import cache
 from pathlib import Path
 
 import yaml
-from snakemake.exceptions import WorkflowError
 
 import imtfp.config
 import imtfp.logs
@@ -371,8 +368,8 @@ def did_targets():
 
 
 def benchmarks_beside_logs():
-    """Every rule with a log and no benchmark of its own gets logs/<log path>.benchmark.tsv
-    (set for every rule, including ones added later, rather than repeated in each rule)."""
+    """Every rule defined so far with a log and no benchmark gets logs/<log path>.benchmark.tsv:
+    the loop at the end of the Snakefile, run early for the rules the batches resolve."""
     for r in workflow.rules:
         if r.benchmark is None and r.log:
             r.benchmark_modifier = workflow.modifier.path_modifier
@@ -384,6 +381,12 @@ def benchmarks_beside_logs():
 # batch_steps resolves, from the rules themselves (Snakemake's Rule.expand_* as a job gets them),
 # the jobs that make a batch's targets: every step is plain data (paths, params, wildcards) that
 # workflow/scripts/batch.py turns back into the `snakemake` object of the step's script.
+
+import hashlib
+from functools import cache
+
+from snakemake.exceptions import WorkflowError
+
 
 
 @cache
