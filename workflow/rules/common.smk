@@ -368,8 +368,8 @@ def did_targets():
 
 
 def benchmarks_beside_logs():
-    """Every rule defined so far with a log and no benchmark gets logs/<log path>.benchmark.tsv:
-    the loop at the end of the Snakefile, run early for the rules the batches resolve."""
+    """logs/<log path>.benchmark.tsv for each rule defined so far with a log and no benchmark
+    (the loop at the end of the Snakefile, run early for the rules the batches resolve)."""
     for r in workflow.rules:
         if r.benchmark is None and r.log:
             r.benchmark_modifier = workflow.modifier.path_modifier
