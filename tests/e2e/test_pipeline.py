@@ -189,21 +189,6 @@ def test_html_report(workdir, first_run):
     assert "coupling_heatmap" in html and "baseline" in html
 
 
-def test_multiverse_through_cluster_executor_equals_local_run(workdir, first_run):
-    mv = workdir / "data" / "derived" / "robustness" / "multiverse"
-    local = pd.read_parquet(mv / "results.parquet")
-    shutil.rmtree(mv / "chunks")
-    (mv / "results.parquet").unlink()
-    run = subprocess.run(
-        [SNAKEMAKE, "--profile", "workflow/profiles/local-cluster", str((mv / "results.parquet").relative_to(workdir))],
-        cwd=workdir, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-5000:]
-    assert "multiverse_chunk" in run.stderr
-    pd.testing.assert_frame_equal(pd.read_parquet(mv / "results.parquet"), local, check_exact=True)
-    assert len(local) == 2 * 3 * 3 * 2 * 2 * 2 * 1  # y x controls sample fe winsor lag
-
-
 def test_a_batch_makes_what_its_rules_make_as_jobs_of_their_own(workdir, first_run):
     """The batches run the jobs of the rules in one process; the same jobs run one by one
     (`--allowed-rules`: the rules, not the batch) write the same bytes: a table, and a named
@@ -224,3 +209,18 @@ def test_a_batch_makes_what_its_rules_make_as_jobs_of_their_own(workdir, first_r
     ran = set(re.findall(r"^(?:local)?rule (\w+):", run.stdout + run.stderr, flags=re.M))
     assert ran == set(rules), ran
     assert {p: _sha(p) for p in files} == before
+
+
+def test_multiverse_through_cluster_executor_equals_local_run(workdir, first_run):
+    mv = workdir / "data" / "derived" / "robustness" / "multiverse"
+    local = pd.read_parquet(mv / "results.parquet")
+    shutil.rmtree(mv / "chunks")
+    (mv / "results.parquet").unlink()
+    run = subprocess.run(
+        [SNAKEMAKE, "--profile", "workflow/profiles/local-cluster", str((mv / "results.parquet").relative_to(workdir))],
+        cwd=workdir, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert "multiverse_chunk" in run.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(mv / "results.parquet"), local, check_exact=True)
+    assert len(local) == 2 * 3 * 3 * 2 * 2 * 2 * 1  # y x controls sample fe winsor lag
