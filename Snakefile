@@ -59,6 +59,15 @@ include: "workflow/rules/designs.smk"
 include: "workflow/rules/export.smk"
 
 
+# The benchmark files of the loop at the end, set already for the rules above: the batches resolve
+# their jobs as they load, and a step of a batch writes its own job's benchmark file.
+benchmarks_beside_logs()
+
+
+# last: a batch rule runs jobs of the rules above in one process (see the file)
+include: "workflow/rules/batches.smk"
+
+
 # Jobs that take a second or two (collecting, summarising, hashing) run in the main process's
 # host even under a cluster profile: a cluster submission costs more than the job.
 localrules:
@@ -67,6 +76,7 @@ localrules:
     multiverse_collect,
     quality_report,
     export_panel,
+    did_checks,
 
 
 rule all:

@@ -156,25 +156,30 @@ def test_baseline_table_layout_is_unchanged(workdir, first_run):
     assert body == expected.splitlines()
 
 
-def test_language_change_reruns_only_the_report_stage(workdir, first_run):
-    cfg = small_config()
-    cfg["report"]["language"] = "en"
-    other = workdir / "english.yaml"
-    other.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    dry = _snakemake(workdir, "-n", "--configfile", str(other))
-    assert dry.returncode == 0, dry.stderr[-3000:]
+def _planned(dry: subprocess.CompletedProcess) -> dict[str, int]:
+    """{rule: jobs} of a dry run's "Job stats" table."""
     stats = dry.stdout + dry.stderr
-    jobs = set(re.findall(r"^(\w+)\s+\d+$", stats[stats.index("Job stats") :], flags=re.M)) - {
-        "total"
-    }
-    assert jobs and jobs <= {
-        "table",
-        "figure",
-        "did_table",
-        "did_figure",
-        "output_manifest",
-        "all",
-    }, jobs
+    rows = re.findall(r"^(\w+)\s+(\d+)$", stats[stats.index("Job stats") :], flags=re.M)
+    return {rule: int(n) for rule, n in rows}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("language", "en"), ("stars", [0.05, 0.01]), ("decimals", 4)]
+)
+def test_a_report_option_reruns_the_report_jobs_only(workdir, first_run, key, value):
+    """Issue 24: after a complete run, a report-only option change plans at most 6 jobs (all
+    tables, all figures, the output manifest and `all`), with Snakemake's default rerun
+    triggers (mtime, params, input, code, software-env)."""
+    cfg = small_config()
+    cfg["report"][key] = value
+    other = workdir / f"report_{key}.yaml"
+    other.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    dry = _snakemake(workdir, "-n", "--quiet", "rules", "--configfile", str(other))
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    planned = _planned(dry)
+    total = planned.pop("total")
+    assert set(planned) == {"tables", "figures", "output_manifest", "all"}, planned
+    assert total <= 6
 
 
 def test_html_report(workdir, first_run):
@@ -182,6 +187,28 @@ def test_html_report(workdir, first_run):
     assert run.returncode == 0, run.stderr[-3000:]
     html = (workdir / "report.html").read_text(encoding="utf-8", errors="replace")
     assert "coupling_heatmap" in html and "baseline" in html
+
+
+def test_a_batch_makes_what_its_rules_make_as_jobs_of_their_own(workdir, first_run):
+    """The batches run the jobs of the rules in one process; the same jobs run one by one
+    (`--allowed-rules`: the rules, not the batch) write the same bytes: a table, and a named
+    check's measures and model."""
+    derived = workdir / "data" / "derived"
+    table = sorted((derived / "report" / "tables").glob("baseline.*"))
+    check = derived / "robustness" / "critic_weights"
+    files = [*table, check / "measure" / "index.parquet", check / "measure" / "analysis.parquet",
+             check / "models" / "baseline.parquet"]  # fmt: skip
+    before = {p: _sha(p) for p in files}
+    for p in files:
+        p.unlink()
+    targets = ["data/derived/report/tables/baseline.csv",
+               "data/derived/robustness/critic_weights/models/baseline.parquet"]  # fmt: skip
+    rules = ["table", "build_index", "analysis_frame", "estimate"]
+    run = _snakemake(workdir, *targets, "--allowed-rules", *rules)
+    assert run.returncode == 0, run.stderr[-5000:]
+    ran = set(re.findall(r"^(?:local)?rule (\w+):", run.stdout + run.stderr, flags=re.M))
+    assert ran == set(rules), ran
+    assert {p: _sha(p) for p in files} == before
 
 
 def test_multiverse_through_cluster_executor_equals_local_run(workdir, first_run):

@@ -252,16 +252,59 @@ def report_figures():
     return stems
 
 
-def exhibits():
-    """Every table and figure file, and the results they come from."""
-    tables = expand(
+def designs():
+    """The causal designs of the config (``designs``), in order."""
+    return list(config.get("designs", {}) or {})
+
+
+def report_table_files():
+    """Every file of the report's tables (``report.tables``), the CSV of each first."""
+    return expand(
         "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
     )
-    figures = expand(
+
+
+def report_figure_files():
+    """Every file of the report's figures (``report.figures``), the PNG of each first."""
+    return expand(
         "data/derived/report/figures/{figure}{ext}",
         figure=report_figures(),
         ext=[".png", *FIGURE_EXTS],
     )
+
+
+def did_table_files():
+    return [
+        f"data/derived/report/did/tables/did_{kind}_{d}{ext}"
+        for d in designs()
+        for kind in MODELS["did"].tables
+        for ext in (".csv", *TABLE_EXTS)
+    ]
+
+
+def did_figure_files():
+    return [
+        f"data/derived/report/did/figures/did_{kind}_{d}{ext}"
+        for d in designs()
+        for kind in MODELS["did"].figures
+        for ext in (".png", *FIGURE_EXTS)
+    ]
+
+
+def table_files():
+    """Every table of the run: the report's and each design's DiD tables (rule ``tables``)."""
+    return [*report_table_files(), *did_table_files()]
+
+
+def figure_files():
+    """Every figure of the run: the report's and each design's DiD figures (rule ``figures``)."""
+    return [*report_figure_files(), *did_figure_files()]
+
+
+def exhibits():
+    """Every table and figure file, and the results they come from."""
+    tables = report_table_files()
+    figures = report_figure_files()
     results = [
         "data/derived/quality/report.md",
         "data/derived/quality/checks.parquet",
@@ -359,20 +402,172 @@ def baseline_design(wildcards):
 def did_targets():
     """Every DiD result, table and figure of the configured designs."""
     out = []
-    exts = [".csv", *TABLE_EXTS]
-    for d in config.get("designs", {}) or {}:
+    for d in designs():
         out += [
             f"data/derived/designs/{d}/unmatched.csv",
             f"data/derived/robustness/did_multiverse/{d}.parquet",
         ]
-        for kind in MODELS["did"].tables:
-            out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
-        for kind in MODELS["did"].figures:
-            out += [
-                f"data/derived/report/did/figures/did_{kind}_{d}{ext}"
-                for ext in (".png", *FIGURE_EXTS)
-            ]
-    return out
+    return [*out, *did_table_files(), *did_figure_files()]
+
+
+def benchmarks_beside_logs():
+    """logs/<log path>.benchmark.tsv for each rule defined so far with a log and no benchmark
+    (the loop at the end of the Snakefile, run early for the rules the batches resolve)."""
+    for r in workflow.rules:
+        if r.benchmark is None and r.log:
+            r.benchmark_modifier = workflow.modifier.path_modifier
+            r.benchmark = f"{re.sub(r'[.]log$', '', str(r.log[0]))}.benchmark.tsv"
+
+
+# ---- batches: several jobs of the rules in one process (workflow/rules/batches.smk) -----------
+#
+# batch_steps resolves, from the rules themselves (Snakemake's Rule.expand_* as a job gets them),
+# the jobs that make a batch's targets: every step is plain data (paths, params, wildcards) that
+# workflow/scripts/batch.py turns back into the `snakemake` object of the step's script.
+
+import hashlib
+from functools import cache
+
+from snakemake.exceptions import WorkflowError
+
+
+
+@cache
+def _members():
+    """What a batch can run: every rule with a script, other than the batches."""
+    return tuple(
+        r for r in workflow.rules if r.script is not None and Path(r.script).name != "batch.py"
+    )
+
+
+def _producer(path):
+    """The rule (not a batch) that makes ``path``; exactly one must."""
+    rules = [r for r in _members() if r.is_producer(path)]
+    if len(rules) != 1:
+        names = ", ".join(r.name for r in rules) or "none"
+        raise WorkflowError(f"batch: {path} must have one producing rule, found {names}")
+    return rules[0]
+
+
+def _plain(named):
+    """A Snakemake named list as plain data: items (paths as str) and names -> [start, end]."""
+    items = [str(x) if isinstance(x, str) else x for x in named]
+    return {"items": items, "names": {k: list(v) for k, v in named._get_names()}}
+
+
+@cache
+def _script_sha(rule_name):
+    member = workflow.get_rule(rule_name)
+    path = Path(member.snakefile).parent / member.script
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _step(member, wildcards):
+    input_ = member.expand_input(wildcards)[0]
+    output = member.expand_output(wildcards)[0]
+    params = member.expand_params(wildcards, input_, output, None)[0]
+    return {
+        "rule": member.name,
+        "script": Path(member.script).name,  # under workflow/scripts, beside batch.py
+        "script_sha256": _script_sha(member.name),  # a change of the script reruns the batch
+        "wildcards": dict(wildcards),
+        "input": _plain(input_),
+        "output": _plain(output),
+        "params": _plain(params),
+        "log": _plain(member.expand_log(wildcards)),
+        "benchmark": str(member.expand_benchmark(wildcards)) if member.benchmark else None,
+    }
+
+
+@cache
+def batch_steps(targets, follow):
+    """Jobs that make ``targets``, dependencies first: each target's job, and the job of every
+    input of a step for which ``follow(path)`` is true (the other inputs are the batch's)."""
+    steps, seen = [], set()
+
+    def visit(path):
+        member = _producer(path)
+        wildcards = member.get_wildcards(path)
+        key = (member.name, tuple(sorted(wildcards.items())))
+        if key in seen:
+            return
+        seen.add(key)
+        for f in member.expand_input(wildcards)[0]:
+            if follow(str(f)):
+                visit(str(f))
+        steps.append(_step(member, wildcards))
+
+    for target in targets:
+        visit(target)
+    return tuple(steps)
+
+
+def batch_first(batch, steps):
+    """The batch before each of its steps' rules (``ruleorder``), so Snakemake takes the batch
+    for a file both make (needed where neither has wildcards, e.g. ingest; said for all)."""
+    for name in dict.fromkeys(s["rule"] for s in steps):
+        workflow.ruleorder(batch, name)
+
+
+def step_files(steps, kind):
+    return list(dict.fromkeys(f for s in steps for f in s[kind]["items"]))
+
+
+def batch_inputs(steps):
+    """Inputs of the steps that no step of the batch makes."""
+    made = set(step_files(steps, "output"))
+    return [f for f in step_files(steps, "input") if f not in made]
+
+
+def never(path):
+    """A ``follow`` of batch_steps: no input is made in the batch."""
+    return False
+
+
+def derived(path):
+    """A ``follow`` of batch_steps: every input under data/derived is made in the batch."""
+    return path.startswith("data/derived/")
+
+
+def after(steps):
+    """A ``follow`` of batch_steps: inputs under data/derived that ``steps`` neither make nor read."""
+    made = {*batch_inputs(steps), *step_files(steps, "output")}
+    return lambda path: derived(path) and path not in made
+
+
+@cache
+def under(folder):
+    """A ``follow`` of batch_steps: inputs under ``folder``."""
+    return lambda path: path.startswith(folder)
+
+
+def check_steps(wildcards):
+    """A named check's stages (those its overlay touches) and its baseline model."""
+    folder = f"data/derived/robustness/{wildcards.check}/"
+    targets = (f"{folder}measure/analysis.parquet", f"{folder}models/baseline.parquet")
+    return batch_steps(targets, under(folder))
+
+
+DID_FOLDER = "data/derived/{variant}designs/{design}/{dcheck}"
+
+
+def did_steps(wildcards):
+    """A design in one variant: timing, frame and every estimator."""
+    w = wildcards
+    folder = DID_FOLDER.format(variant=w.variant, design=w.design, dcheck=w.dcheck)
+    return batch_steps((f"{folder}unmatched.csv", f"{folder}summary.parquet"), under(folder))
+
+
+def digest(steps):
+    """What a batch's params record (Snakemake keeps the params of every output file: the steps
+    themselves, with the whole config in each table's, would be megabytes)."""
+    return hashlib.sha256(repr(steps).encode("utf-8")).hexdigest()
+
+
+def steps_param(steps):
+    """The steps as a param the script gets but Snakemake does not record: a function of
+    ``input`` counts as derived from the inputs (``digest`` records the steps instead)."""
+    return lambda wildcards, input: steps(wildcards) if callable(steps) else steps
 
 
 # ---- console: failures and the run summary (imtfp.logs) -----------------------------------------

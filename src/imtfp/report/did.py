@@ -18,10 +18,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from imtfp.report.labels import Labels
 from imtfp.report.stage import check_label, report_options
@@ -38,6 +38,9 @@ from imtfp.report.table import (
     standard_notes,
     stars_for,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported by the figures only: a table job never loads it
+    from matplotlib.figure import Figure
 
 ESTIMATOR_ORDER = ("cs", "sa", "bjs", "twfe", "twfe_static")
 MARKERS = {"cs": "o", "sa": "s", "bjs": "D", "twfe": "^"}
@@ -355,6 +358,8 @@ def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *
 
 def event_study_figure(results: pd.DataFrame, labels: Labels) -> Figure:
     """Pre- and post-period coefficients of every estimator with uniform bands, reference −1 at 0."""
+    from matplotlib.figure import Figure
+
     es = results[results["term"].astype(str) != "ATT"].copy()
     outcomes = list(dict.fromkeys(es["outcome"]))
     ests = [e for e in ESTIMATOR_ORDER if e in set(es["estimator"])]
@@ -382,6 +387,8 @@ def event_study_figure(results: pd.DataFrame, labels: Labels) -> Figure:
 def bacon_figure(bacon: pd.DataFrame, labels: Labels) -> Figure:
     """Goodman-Bacon scatter: each 2×2 estimate against its weight, by comparison type; the line
     is the TWFE estimate (the weighted sum)."""
+    from matplotlib.figure import Figure
+
     outcomes = list(dict.fromkeys(bacon["outcome"]))
     fig = Figure(figsize=(6.0, 3.2 * len(outcomes)), layout="constrained")
     axes = fig.subplots(len(outcomes), 1, squeeze=False)[:, 0]
