@@ -147,6 +147,18 @@ TABLE_EXTS = [
     for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"])
     if fmt != "csv"
 ]
+# report.languages: every table is written once per language, under report/tables/<language>/
+TABLE_LANGUAGES = config.get("report", {}).get("languages", ["zh"])
+
+
+def table_files(folder, name):
+    """Every file of one table (each language, each format), less the first language's CSV: the
+    rule's report() output."""
+    return [
+        f"{folder}/{lang}/{name}{ext}" for lang in TABLE_LANGUAGES for ext in (".csv", *TABLE_EXTS)
+    ][1:]
+
+
 # report.figure_formats besides the PNG the figure rule always writes (its report() output)
 FIGURE_EXTS = [
     f".{fmt}"
@@ -212,7 +224,10 @@ def report_figures():
 def exhibits():
     """Every table and figure file, and the results they come from."""
     tables = expand(
-        "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
+        "data/derived/report/tables/{lang}/{table}{ext}",
+        lang=TABLE_LANGUAGES,
+        table=report_tables(),
+        ext=[".csv", *TABLE_EXTS],
     )
     figures = expand(
         "data/derived/report/figures/{figure}{ext}",
@@ -230,7 +245,8 @@ def exhibits():
             else []
         ),
     ]
-    return [*tables, *figures, *results]
+    provenance = ["data/derived/report/provenance.md", "data/derived/report/provenance.docx"]
+    return [*tables, *figures, *provenance, *results]
 
 
 def final_targets():
@@ -323,7 +339,11 @@ def did_targets():
             f"data/derived/robustness/did_multiverse/{d}.parquet",
         ]
         for kind in MODELS["did"].tables:
-            out += [f"data/derived/report/did/tables/did_{kind}_{d}{ext}" for ext in exts]
+            out += [
+                f"data/derived/report/did/tables/{lang}/did_{kind}_{d}{ext}"
+                for lang in TABLE_LANGUAGES
+                for ext in exts
+            ]
         for kind in MODELS["did"].figures:
             out += [
                 f"data/derived/report/did/figures/did_{kind}_{d}{ext}"

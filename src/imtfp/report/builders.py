@@ -27,7 +27,9 @@ from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions
 from imtfp.report.table import (
+    FEW_CLUSTERS,
     Cell,
+    HeaderCell,
     Provenance,
     Row,
     Table,
@@ -120,10 +122,13 @@ def descriptive_table(
     provenance: Provenance | None = None,
     simulated: bool = False,
     notes: Sequence[str] = (),
+    units: Mapping[str, str] | None = None,
 ) -> Table:
     """N, mean, standard deviation (n − 1), min and max of each variable.
 
-    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them.
+    sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them. ``units``:
+    {variable: unit text} in the table's language, printed after the label
+    (``政府干预（%）``; :func:`imtfp.report.units.unit_text`).
     """
     options, labels = _common(options, labels)
     rows = []
@@ -146,10 +151,18 @@ def descriptive_table(
         model_rows=(),
         classify_terms=False,
         decimals_by_column={"nobs": 0},
+        term_labels=_with_units(labels, units),
         notes=notes,
         provenance=provenance,
         simulated=simulated,
     )
+
+
+def _with_units(labels: Labels, units: Mapping[str, str] | None) -> dict[str, str]:
+    """Row labels with the unit: ``政府干预（%）`` / ``Government intervention (%)``."""
+    if labels.language == "zh":
+        return {v: f"{labels.var(v)}（{u}）" for v, u in (units or {}).items() if u}
+    return {v: f"{labels.var(v)} ({u})" for v, u in (units or {}).items() if u}
 
 
 def correlation_table(
@@ -208,6 +221,7 @@ def weights_table(
     weights: pd.DataFrame,
     *,
     decimals: int | None = None,
+    indicators: Mapping[str, Mapping[str, str]] | None = None,
     options: ReportOptions | None = None,
     labels: Labels | None = None,
     provenance: Provenance | None = None,
@@ -219,6 +233,9 @@ def weights_table(
     is the subsystem (criterion layer) an indicator belongs to. Each subsystem
     row shows the sum of its indicators' weights. Default decimals:
     max(report.decimals, 4), since single weights are often below 0.01.
+    ``indicators``: {indicator: {"unit", "direction", "source"}} in the table's
+    language (:func:`imtfp.report.stage.indicator_facts`): printed as the columns
+    单位 and 方向 before the weights and 数据来源 after them.
     """
     options, labels = _common(options, labels)
     required = {"method", "indicator", "weight", "level"}
@@ -234,13 +251,14 @@ def weights_table(
     col_labels = {}
     for c, m, s in w[["column", "method", "scheme"]].drop_duplicates().itertuples(index=False):
         base = labels.column(m)
-        col_labels[c] = f"{base}（{labels.column(s)}）" if several_schemes and s else base
+        scheme = f"（{labels.column(s)}）" if labels.language == "zh" else f" ({labels.column(s)})"
+        col_labels[c] = base + scheme if several_schemes and s else base
     tidy = w.rename(columns={"indicator": "term", "weight": "estimate"})[
         ["column", "term", "estimate"]
     ]
     groups = dict(zip(w["indicator"].astype(str), w["level"].astype(str), strict=True))
     dec = max(options.decimals, 4) if decimals is None else decimals
-    return format_table(
+    table = format_table(
         tidy,
         name="weights",
         options=options,
@@ -257,6 +275,38 @@ def weights_table(
         provenance=provenance,
         simulated=simulated,
     )
+    if not indicators:
+        return table
+    facts = {labels.var(k): v for k, v in indicators.items()}
+
+    def column(key: str) -> list[str]:
+        return [
+            "" if r.kind == "section" else facts.get(r.label, {}).get(key) or "—"
+            for r in table.rows
+        ]
+
+    table = with_text_columns(table, labels.row("unit"), column("unit"), at=0)
+    table = with_text_columns(table, labels.row("direction"), column("direction"), at=1)
+    return with_text_columns(table, labels.row("source"), column("source"), at=table.ncols)
+
+
+def with_text_columns(table: Table, heading: str, texts: Sequence[str], *, at: int) -> Table:
+    """``table`` with a column of text cells (one per body row) inserted before data column ``at``;
+    ``heading`` goes on the header row of the column labels."""
+    header = []
+    for i, hrow in enumerate(table.header):
+        cells = list(hrow)
+        k, col = 0, 0
+        while k < len(cells) and col < at:  # the header cell that starts at column ``at``
+            col += cells[k].span
+            k += 1
+        cells.insert(k, HeaderCell(heading if i == table.stub_row else ""))
+        header.append(tuple(cells))
+    rows = tuple(
+        Row(r.label, (*r.cells[:at], Cell(t), *r.cells[at:]), r.kind, r.rule_above)
+        for r, t in zip(table.rows, texts, strict=True)
+    )
+    return replace(table, header=tuple(header), rows=rows)
 
 
 def coupling_table(
@@ -479,10 +529,7 @@ def iv_table(results: pd.DataFrame, **kw) -> Table:
     kw["labels"] = labels
     kw["notes"] = (labels.note("no_instrument"), *kw.get("notes", ()))
     table = format_table(df, name="iv", **kw)
-    if "title" in kw:
-        return table
-    title, subtitle = labels.title_pair("iv_lag")
-    return replace(table, title=title, subtitle=subtitle)
+    return table if "title" in kw else replace(table, title=labels.title("iv_lag"))
 
 
 #: Level at which a threshold must be significant (bootstrap p of its F test) to be reported.
@@ -562,6 +609,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
         return float(found.iloc[0]) if len(found) else float("nan")
 
     # one clause per test that ran, so the note never describes a test the table does not show
+    df, withheld = oster_for_table(df, stars=(kw.get("options") or ReportOptions()).stars)
     columns = list(dict.fromkeys(df["column"].astype(str)))
     ratio = stat("oster_rmax") / stat("oster_r2")
     placebo = [c.split(":", 1)[1] for c in columns if c.startswith("placebo:")]
@@ -577,6 +625,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
             ("falsification_trends", "trends" in columns, {}),
             ("falsification_oster", "oster" in columns,
              {"rmax": f"{ratio:.2g}" if pd.notna(ratio) else "—"}),
+            ("falsification_oster_delta", "oster" in columns and not withheld, {}),
         ]  # fmt: skip
         parts = [lab.note(key, **fields) for key, ran, fields in clauses if ran]
         if not parts:
@@ -584,13 +633,41 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
         text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
         return text if zh else text[0].upper() + text[1:]
 
-    if labels.language == "both":
-        note = " ".join(t for t in (sentence(Labels("zh", labels.catalog, strict=labels.strict)),
-                                    sentence(Labels("en", labels.catalog, strict=labels.strict))) if t)  # fmt: skip
-    else:
-        note = sentence(labels)
-    kw["notes"] = (note, *kw.get("notes", ())) if note else tuple(kw.get("notes", ()))
+    note = sentence(labels)
+    extra = [note] if note else []
+    if withheld:
+        extra.append(labels.note("oster_withheld"))
+    kw["notes"] = (*extra, *kw.get("notes", ()))
     return format_table(df, name="falsification", **kw)
+
+
+def oster_for_table(df: pd.DataFrame, *, stars: Sequence[float]) -> tuple[pd.DataFrame, bool]:
+    """The falsification rows with Oster's δ withheld (NA: printed "—") unless the baseline
+    coefficient it is about is significant, and whether it was.
+
+    δ is the selection on unobservables, relative to observables, that would take the
+    coefficient to zero; read as robustness it presumes a coefficient distinguishable from zero.
+    The baseline coefficient is the ``baseline`` column's coefficient row (not a statistic); it
+    is significant when it would carry a star, i.e. p (the wild p if the column has few clusters
+    and one) below the largest level of ``report.stars``.
+    """
+    term = df["term"].astype(str)
+    delta = term == "oster_delta"
+    base = df[(df["column"].astype(str) == "baseline") & ~_is_stat(df)]
+    if not delta.any() or base.empty:
+        return df, False
+    r = base.iloc[0]
+    few = pd.notna(r.get("n_clusters")) and float(r["n_clusters"]) < FEW_CLUSTERS
+    p = r.get("wild_p") if few and pd.notna(r.get("wild_p")) else r.get("p")
+    if pd.notna(p) and float(p) < max(stars):
+        return df, False
+    out = df.copy()
+    out.loc[delta, ["estimate", "p"]] = np.nan
+    return out, True
+
+
+def _is_stat(df: pd.DataFrame) -> pd.Series:
+    return df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
 
 
 def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:
