@@ -119,7 +119,6 @@ rule did_table:
         exhibit=did_exhibit_config(),
         config_hash=config_hash(config),
         source=data_source(),
-        folder="data/derived/report/did/tables",
     script:
         "../scripts/did_table.py"
 

@@ -24,7 +24,6 @@ rule table:
         exhibit=config,
         config_hash=config_hash(config),
         source=data_source(),
-        folder="data/derived/report/tables",
     script:
         "../scripts/table.py"
 

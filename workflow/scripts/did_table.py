@@ -14,5 +14,6 @@ inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 prov = provenance(
     cfg, source=src["source"], vintage=src["vintage"], config_hash_=snakemake.params.config_hash
 )
-publish_did_table(snakemake.wildcards.kind, inputs, cfg, Path(snakemake.params.folder),
+folder = Path(snakemake.output[0]).parent.parent  # <folder>/<first language>/<table>.csv
+publish_did_table(snakemake.wildcards.kind, inputs, cfg, folder,
                   design=snakemake.wildcards.design, prov=prov, simulated=src["simulated"])  # fmt: skip

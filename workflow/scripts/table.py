@@ -14,5 +14,6 @@ inputs = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
 prov = provenance(
     cfg, source=src["source"], vintage=src["vintage"], config_hash_=snakemake.params.config_hash
 )
-publish_table(snakemake.wildcards.table, inputs, cfg, Path(snakemake.params.folder), prov=prov,
-              simulated=src["simulated"])  # fmt: skip
+# output[0] is <folder>/<first language>/<table>.csv: every language is written under <folder>
+folder = Path(snakemake.output[0]).parent.parent
+publish_table(snakemake.wildcards.table, inputs, cfg, folder, prov=prov, simulated=src["simulated"])

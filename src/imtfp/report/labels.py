@@ -138,7 +138,7 @@ class Labels:
             return name
         hint = (
             f"add `report: {{variable_labels: {{{name}: {{zh: …, en: …}}}}}}` to the config"
-            if where in ("variable", "column", "group")
+            if where in ("variable", "column", "group", "design")
             else "add an entry to the label catalog"
         )
         if self.strict:

@@ -36,6 +36,7 @@ EPONYMS = frozenset(
         "Pearson", "Spearman", "Moran", "Solow", "Durbin", "Arellano", "Bond", "Blundell",
         "Newey", "West", "Wooldridge", "Battese", "Coelli", "Tobit", "Probit", "Logit", "Sargan",
         "Anselin", "LeSage", "Pace", "Elhorst", "Lee", "Theil", "Herfindahl", "Cobb", "Douglas",
+        "Sun", "Andrews", "Pakes",
         "Kernel", "Gaussian", "Epanechnikov", "Wilcoxon", "Bonferroni", "Holm", "Romano", "Wolf",
     }
 )  # fmt: skip

@@ -231,8 +231,8 @@ def _ratio_text(unit: Unit, zh: bool) -> str | None:
 def _rate_text(unit: Unit, zh: bool) -> str | None:
     """One dimension over at most one: the prefixes that make the scale exact (公里/万人)."""
     (_, noun), den = unit.num[0], (unit.den[0][1] if unit.den else None)
-    pairs = [(pn, pd) for pd in ("", "百", "万") for pn in ("",)] + [
-        (pn, pd) for pn in ("千", "万", "百万", "亿") for pd in ("", "百", "万")
+    pairs = [(pn, pd) for pd in ("", "百", "千", "万") for pn in ("",)] + [
+        (pn, pd) for pn in ("千", "万", "百万", "亿") for pd in ("", "百", "千", "万")
     ]
     for pn, pd in pairs:
         if den is None and pd:
