@@ -508,8 +508,25 @@ def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:
 def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
     """Split samples (``region=east``, ``period=early``), moderation
     (``moderator=<var>``: centred interaction and marginal effects ``me_qNN``)
-    and the equality test (``equality:<group>``), one column each."""
-    return model_table(results, key="heterogeneity", **kw)
+    and the equality test (``equality:<group>``), one column each. A group that small
+    groups were folded into (``merged_from``) says so: 中部（含东北） / Central (incl. Northeast)."""
+    df = select_table(results, "heterogeneity")
+    if "merged_from" in df:
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        merged = df.dropna(subset=["merged_from"]).groupby("column", sort=False)["merged_from"]
+        kw["column_labels"] = {
+            **{c: _merged_label(labels, c, str(m.iloc[0])) for c, m in merged if str(m.iloc[0])},
+            **kw.get("column_labels", {}),
+        }
+    return format_table(df, name="heterogeneity", **kw)
+
+
+def _merged_label(labels: Labels, column: str, merged_from: str) -> str:
+    names = [labels.column(g) for g in merged_from.split(",") if g]
+    if labels.language == "zh":
+        return f"{labels.column(column)}（含{'、'.join(names)}）"
+    return f"{labels.column(column)} (incl. {', '.join(names)})"
 
 
 def iv_table(results: pd.DataFrame, **kw) -> Table:

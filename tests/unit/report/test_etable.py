@@ -17,6 +17,7 @@ from imtfp.errors import InputTypeError, ReportError
 from imtfp.models.formula import feiv, feols
 from imtfp.report import etable, etable_table, format_table
 from imtfp.report.options import ReportOptions
+from imtfp.report.purity import foreign_text
 from imtfp.report.table import fmt_number
 
 pytestmark = pytest.mark.unit
@@ -199,6 +200,8 @@ def test_did_aggregate_prints_its_overall_att(iv_data):
     ols = feols("tfp ~ im_index | province + year", iv_data)
     grid = {row[0]: row[1:] for row in etable_table([ols, agg], language="en").body_grid()}
     assert grid["ATT"] == ["", "0.400***"] and "e0" not in grid
+    assert grid["Inference"] == ["Clustered (province)", "Influence function"]
+    assert foreign_text(etable([ols, agg], language="zh"), "zh") == []
 
 
 def test_statistic_rows_are_typed_by_the_estimator_not_by_their_name(data):
