@@ -120,13 +120,15 @@ class Table:
             return self.header_stubs[i]
         return self.stub if i == self.stub_row else ""
 
-    def header_grid(self) -> list[list[str]]:
-        """Header rows expanded to one string per column (a spanned text in its first column)."""
+    def header_grid(self, *, repeat_spans: bool = False) -> list[list[str]]:
+        """Header rows expanded to one string per column: a spanned text in its first column, or
+        (``repeat_spans``: formats without spans, Markdown and CSV) in every column it spans, so
+        each column names its group and dependent variable."""
         grid = []
         for i, hrow in enumerate(self.header):
             line = [self.header_stub(i)]
             for h in hrow:
-                line += [h.text] + [""] * (h.span - 1)
+                line += [h.text] * h.span if repeat_spans else [h.text] + [""] * (h.span - 1)
             grid.append(line)
         return grid
 
@@ -351,7 +353,7 @@ def assemble_table(
     """Put header, body and notes together (shared by every table builder).
 
     Header rows: column groups (spanning consecutive equal groups) if given,
-    the column labels, then the dependent variable of each column (its row
+    the column labels, then the dependent variables (spanning; the row
     labelled 被解释变量 / Dependent variable) if given.
     """
     if not rows:
@@ -371,11 +373,7 @@ def assemble_table(
     header.append(tuple(HeaderCell(column_labels.get(c, c)) for c in columns))
     stubs.append(stub)
     if dep_vars and any(dep_vars.get(c) for c in columns):
-        # one cell per column, not spanning: every column names its outcome (in Markdown and CSV
-        # a spanned text shows in its first column only)
-        header.append(
-            tuple(HeaderCell(labels.var(dep_vars[c]) if dep_vars.get(c) else "") for c in columns)
-        )
+        header.append(_spans([labels.var(dep_vars[c]) if dep_vars.get(c) else "" for c in columns]))
         stubs.append(labels.row("dep_var"))
     return Table(
         name=name,

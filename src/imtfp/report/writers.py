@@ -196,7 +196,7 @@ def _md_escape(text: str) -> str:
 
 
 def _md_pipe_table(table: Table) -> list[str]:
-    header = table.header_grid()
+    header = table.header_grid(repeat_spans=True)
     lines = ["| " + " | ".join(_md_escape(t) for t in header[0]) + " |"]
     lines.append("| :--- |" + " :---: |" * table.ncols)
     body = header[1:] + [
@@ -212,8 +212,8 @@ def to_markdown(table: Table) -> str:
     """GitHub-flavoured Markdown: bold title, pipe table(s), notes as paragraphs.
 
     Markdown has one header row: the first header row is the table header,
-    further header rows (column labels, dependent variables) open the body.
-    Section rows are bold. A wide table is one pipe table per panel, each under
+    further header rows (column labels, dependent variables) open the body; a
+    spanning header text is repeated in each column it spans. Section rows are bold. A wide table is one pipe table per panel, each under
     its italic panel title.
     """
     lines = [f"**{_md_escape(table.title)}**"]
@@ -230,8 +230,9 @@ def to_markdown(table: Table) -> str:
 def to_csv(table: Table) -> str:
     """The printed grid as CSV; title and notes as leading/trailing ``# `` comment lines.
 
-    Read back with ``pandas.read_csv(path, comment="#")``. A wide table gives each panel's
-    grid in turn, after a row holding the panel title.
+    Read back with ``pandas.read_csv(path, comment="#")``. A spanning header text is repeated
+    in each column it spans. A wide table gives each panel's grid in turn, after a row holding
+    the panel title.
     """
     buf = io.StringIO()
     buf.write(f"# {table.title}\n")
@@ -239,7 +240,7 @@ def to_csv(table: Table) -> str:
     for title, panel in table.panels():
         if title:
             w.writerow([title])
-        for row in panel.header_grid() + panel.body_grid():
+        for row in panel.header_grid(repeat_spans=True) + panel.body_grid():
             w.writerow(row)
     for note in table.notes:
         buf.write(f"# {note}\n")

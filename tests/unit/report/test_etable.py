@@ -171,7 +171,9 @@ def test_ols_and_iv_side_by_side(iv_data):
     assert grid["IM index"][1].startswith(fmt_number(iv.params["im_index"], 3))
     assert grid["First-stage F"][0] == "" and grid["First-stage F"][1] != ""
     # the dependent-variable row is filled, in every column
-    dep = next(row for row in table.header_grid() if row[0] == "Dependent variable")
+    dep = next(
+        row for row in table.header_grid(repeat_spans=True) if row[0] == "Dependent variable"
+    )
     assert dep[1:] == ["TFP", "TFP"]
     # the IV fit's control is named, not printed as a coefficient as well
     assert "Government intervention" not in grid and grid["Controls"] == ["Yes", "Yes"]
