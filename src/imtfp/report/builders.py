@@ -368,8 +368,30 @@ def coupling_table(
 def model_table(results: pd.DataFrame, *, key: str, **kw) -> Table:
     """The rows of table ``key`` formatted as they are: one column per model column, statistic
     rows as the label catalog classes them (the builder of a registry model with no layout of
-    its own). Keywords are those of :func:`~imtfp.report.table.format_table`."""
-    return format_table(select_table(results, key), name=key, **kw)
+    its own). A column that small groups were folded into (tidy ``merged_from``, e.g. the
+    heterogeneity's regions) says so: 中部（含东北） / Central (incl. Northeast). Keywords are
+    those of :func:`~imtfp.report.table.format_table`."""
+    df = select_table(results, key)
+    if "merged_from" in df and df["merged_from"].fillna("").astype(str).str.len().any():
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        merged = df.dropna(subset=["merged_from"]).groupby("column", sort=False)["merged_from"]
+        kw["column_labels"] = {
+            **{c: _merged_label(labels, c, str(m.iloc[0])) for c, m in merged if str(m.iloc[0])},
+            **kw.get("column_labels", {}),
+        }
+    return format_table(df, name=key, **kw)
+
+
+def _merged_label(labels: Labels, column: str, merged_from: str) -> str:
+    """``中部（含东北）``: the column's label and the groups folded into it (``a,b``; the equality
+    test's ``central<-northeast`` form is not a column label and is left alone)."""
+    if "<-" in merged_from:
+        return labels.column(column)
+    names = [labels.column(g) for g in merged_from.split(",") if g]
+    if labels.language == "zh":
+        return f"{labels.column(column)}（含{'、'.join(names)}）"
+    return f"{labels.column(column)} (incl. {', '.join(names)})"
 
 
 def baseline_table(results: pd.DataFrame, **kw) -> Table:
@@ -508,25 +530,9 @@ def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:
 def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
     """Split samples (``region=east``, ``period=early``), moderation
     (``moderator=<var>``: centred interaction and marginal effects ``me_qNN``)
-    and the equality test (``equality:<group>``), one column each. A group that small
-    groups were folded into (``merged_from``) says so: 中部（含东北） / Central (incl. Northeast)."""
-    df = select_table(results, "heterogeneity")
-    if "merged_from" in df:
-        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
-        kw["labels"] = labels
-        merged = df.dropna(subset=["merged_from"]).groupby("column", sort=False)["merged_from"]
-        kw["column_labels"] = {
-            **{c: _merged_label(labels, c, str(m.iloc[0])) for c, m in merged if str(m.iloc[0])},
-            **kw.get("column_labels", {}),
-        }
-    return format_table(df, name="heterogeneity", **kw)
-
-
-def _merged_label(labels: Labels, column: str, merged_from: str) -> str:
-    names = [labels.column(g) for g in merged_from.split(",") if g]
-    if labels.language == "zh":
-        return f"{labels.column(column)}（含{'、'.join(names)}）"
-    return f"{labels.column(column)} (incl. {', '.join(names)})"
+    and the equality test (``equality:<group>``), one column each; a region that
+    small ones were merged into says so (:func:`model_table`)."""
+    return model_table(results, key="heterogeneity", **kw)
 
 
 def iv_table(results: pd.DataFrame, **kw) -> Table:

@@ -224,8 +224,7 @@ def test_falsification_note_describes_only_the_tests_that_ran(results, language)
     ("language", "expected"), [("zh", "中部（含东北）"), ("en", "Central (incl. Northeast)")]
 )
 def test_a_merged_subgroup_says_what_it_holds(results, language, expected):
-    from imtfp.report.builders import heterogeneity_table
-
     rows = results.assign(merged_from=np.where(results["column"] == "central", "northeast", ""))
-    table = heterogeneity_table(rows, options=ReportOptions(language=language))
+    # the registry's builder of the heterogeneity table (the generic one)
+    table = MODEL_TABLES["heterogeneity"](rows, options=ReportOptions(language=language))
     assert expected in [h.text for h in table.header[table.stub_row]]
