@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         import os
 
         os.environ["IMTFP_LANG"] = args.lang
-    messages.use_language("zh")  # the default of a researcher's run, as report.language
+    messages.use_language("zh")  # the default of a researcher's run, as report.languages
     try:
         if args.command == "init":
             from imtfp.init import init

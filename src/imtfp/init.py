@@ -758,7 +758,7 @@ def config_text(
         tables.append("baseline")
         figures.append("tfp_by_region")
     lines += ["", _line(0, "report", None, c("report")),
-              _line(2, "language", language, c("language")),
+              _line(2, "languages", [language], c("languages")),
               _line(2, "formats", ["tex", "docx", "md", "csv"], c("formats")),
               _line(2, "figure_formats", ["png", "pdf"]),
               _line(2, "tables", tables, c("tables"), width=60),

@@ -86,7 +86,7 @@ def _excepthook(kind, exc, tb) -> None:
 
 
 def _use_run_language() -> None:
-    """Messages of a rule's job in the run's language (``report.language`` of Snakemake's config)."""
+    """Messages of a rule's job in the run's language (the first of ``report.languages`` of Snakemake's config)."""
     from imtfp import messages
 
     smk = getattr(sys.modules.get("__main__"), "snakemake", None)

@@ -5,7 +5,7 @@ take their text from here: each message has an id (``config.unknown_key``) and a
 ``en`` text with ``{fields}``. Nothing a user reads is assembled in two places.
 
 The language is, in order: the environment variable ``IMTFP_LANG`` (``zh``/``en``), the language the
-run set (:func:`use_language`, from ``report.language`` of the config; ``both`` reads as ``zh``),
+run set (:func:`use_language`, from the first of ``report.languages`` of the config),
 else English. An error built by :func:`error` carries its id and arguments (``msg_id``,
 ``msg_args``), so :func:`render` can print it again in another language.
 
@@ -56,17 +56,21 @@ def language() -> str:
 
 
 def use_language(lang: object) -> str:
-    """Set the run's language (``zh``, ``en``; ``both`` is ``zh``); return the language in force."""
+    """Set the run's language (``zh``, ``en``); return the language in force."""
     _STATE["language"] = _normal(lang)
     return language()
 
 
 def language_of(config: object) -> str | None:
-    """``report.language`` of a config as a message language (None when absent or not understood)."""
+    """The first of ``report.languages`` of a config as a message language (None when absent or
+    not understood)."""
     if not isinstance(config, Mapping):
         return None
     report = config.get("report")
-    return _normal(report.get("language")) if isinstance(report, Mapping) else None
+    languages = report.get("languages") if isinstance(report, Mapping) else None
+    if not isinstance(languages, list | tuple) or not languages:
+        return None
+    return _normal(languages[0])
 
 
 def text(msg_id: str, *, lang: str | None = None, **args: object) -> str:

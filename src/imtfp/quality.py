@@ -4,7 +4,7 @@ The summary on top answers what a reader asks first: how many files and cells we
 rejected, excluded or imputed, which plausibility checks warn or fail (and on which cells), and how
 complete the data are. The detail follows; full cell lists (rejects, imputed cells) come last.
 Provinces are named (北京, or Beijing in English), never coded (11), everywhere in the report.
-Headings, the summary and column names follow the run's language (``report.language``; the texts
+Headings, the summary and column names follow the run's language (the first of ``report.languages``; the texts
 are in :mod:`imtfp.messages`). The report says the data are simulated only when the demo wrote
 them (:func:`imtfp.demo.wrote`), not because a copied manifest says ``simulated: true``.
 """

@@ -31,6 +31,7 @@ def small_config() -> dict:
     mv = cfg["multiverse"]
     mv["choices"].update(x=["im_index", "im_critic", "ccd"], sample=["all", "drop_2020"], lag=[0])
     mv["chunks"] = 2
+    cfg["report"]["languages"] = ["zh", "en"]  # both sets: each checked for one language only
     return cfg
 
 
@@ -102,20 +103,46 @@ def test_every_exhibit_in_every_format_and_the_manifest(workdir, first_run):
     derived = workdir / "data" / "derived"
     cfg = small_config()
     for table in cfg["report"]["tables"]:
-        for ext in cfg["report"]["formats"]:
-            assert (derived / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0, (
-                table,
-                ext,
-            )
+        for lang in cfg["report"]["languages"]:
+            for ext in cfg["report"]["formats"]:
+                path = derived / "report" / "tables" / lang / f"{table}.{ext}"
+                assert path.stat().st_size > 0, (table, lang, ext)
+    for ext in ("md", "docx"):  # one provenance file per run, not a paragraph under every table
+        assert (derived / "report" / f"provenance.{ext}").stat().st_size > 0
     figures = {p.name for p in (derived / "report" / "figures").iterdir()}
     assert {"coupling_heatmap.png", "coupling_heatmap.pdf", "specification_curve.png"} <= figures
     assert {f"mediation_path_{c}.pdf" for c in cfg["models"]["mediation"]["channels"]} <= figures
     manifest = json.loads((derived / "manifest.json").read_text(encoding="utf-8"))
     for path, sha in manifest.items():
         assert _sha(workdir / path) == sha, path
-    assert "SIMULATED" in (derived / "report" / "tables" / "baseline.md").read_text(
+    assert "模拟数据" in (derived / "report" / "tables" / "zh" / "baseline.md").read_text(
         encoding="utf-8"
-    ) or "模拟数据" in (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
+    )
+    assert "Simulated" in (derived / "report" / "tables" / "en" / "baseline.md").read_text(
+        encoding="utf-8"
+    )
+    provenance = (derived / "report" / "provenance.md").read_text(encoding="utf-8")
+    assert "simulated-v1" in provenance and "配置哈希" in provenance
+
+
+def test_every_table_is_in_one_language(workdir, first_run):
+    """No English in a Chinese table and no Chinese in an English one (issue 25): in every
+    Markdown table of the run, a Chinese table has no run of three or more Latin letters outside
+    imtfp.report.purity.ALLOWED_LATIN (so no raw code such as `pilot` or `demo`), an English
+    table no Chinese character or punctuation. The same check runs on a real run's tables in
+    tests/e2e/test_table_language.py."""
+    from imtfp.report.purity import foreign_text
+
+    report = workdir / "data" / "derived" / "report"
+    checked, found = 0, {}
+    for lang in ("zh", "en"):
+        for md in sorted(report.glob(f"**/tables/{lang}/*.md")):
+            checked += 1
+            bad = foreign_text(md.read_text(encoding="utf-8"), lang)
+            if bad:
+                found[str(md.relative_to(report))] = sorted(set(bad))
+    assert checked >= 2 * len(small_config()["report"]["tables"]), checked
+    assert not found, found
 
 
 def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
@@ -135,7 +162,7 @@ def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
     pooled = core.iloc[0]
     assert not pooled["entity_fe"] and not pooled["controls"]
     assert not pooled["ci_low"] <= truth["total_effect"] <= pooled["ci_high"]
-    md = (workdir / "data" / "derived" / "report" / "tables" / "baseline.md").read_text(
+    md = (workdir / "data" / "derived" / "report" / "tables" / "zh" / "baseline.md").read_text(
         encoding="utf-8"
     )
     assert f"{last['estimate']:.3f}" in md and f"({last['se']:.3f})" in md
@@ -143,15 +170,16 @@ def test_baseline_table_recovers_the_simulated_effect(workdir, first_run):
 
 
 def test_baseline_table_layout_is_unchanged(workdir, first_run):
-    """A layout snapshot, not a reference: the Markdown baseline table, less its provenance
-    paragraph (config hash and package versions), equals tests/e2e/expected/baseline.md, so a
-    refactoring that moves a digit, a star, a label or a note shows here. (The numbers' correctness
-    is tested against the simulated truth above and against published references elsewhere.)
-    Regenerate the file deliberately when a change of layout is intended."""
-    md = (workdir / "data" / "derived" / "report" / "tables" / "baseline.md").read_text(
+    """A layout snapshot, not a reference: the Chinese Markdown baseline table equals
+    tests/e2e/expected/baseline.md, so a refactoring that moves a digit, a star, a label or a note
+    shows here. (The numbers' correctness is tested against the simulated truth above and against
+    published references elsewhere.) Regenerate the file deliberately when a change of layout is
+    intended. The provenance (config hash, package versions) is in report/provenance.md, not in
+    the table (report.provenance: file)."""
+    md = (workdir / "data" / "derived" / "report" / "tables" / "zh" / "baseline.md").read_text(
         encoding="utf-8"
     )
-    body = [line for line in md.splitlines() if not line.startswith(("数据来源", "Data source"))]
+    body = md.splitlines()
     expected = (ROOT / "tests" / "e2e" / "expected" / "baseline.md").read_text(encoding="utf-8")
     assert body == expected.splitlines()
 
@@ -164,7 +192,7 @@ def _planned(dry: subprocess.CompletedProcess) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("language", "en"), ("stars", [0.05, 0.01]), ("decimals", 4)]
+    ("key", "value"), [("languages", ["en"]), ("stars", [0.05, 0.01]), ("decimals", 4)]
 )
 def test_a_report_option_reruns_the_report_jobs_only(workdir, first_run, key, value):
     """Issue 24: after a complete run, a report-only option change plans at most 6 jobs (all

@@ -1,9 +1,10 @@
 """Every .tex table a pipeline run wrote compiles with XeLaTeX (ctex, booktabs, threeparttable, siunitx).
 
-Looks in ``data/derived/report/tables`` and ``runs/*/data/derived/report/tables`` of this checkout
-(``.ci/run`` runs this after ``make real``) and in the folders of ``IMTFP_TEX_DIRS`` (``:``-separated).
+Looks in ``data/derived/report/tables/<language>`` and ``runs/*/data/derived/report/tables/<language>``
+of this checkout (``.ci/run`` runs this after ``make real``) and in the folders of ``IMTFP_TEX_DIRS``
+(``:``-separated).
 Skips with the reason when XeLaTeX or ctex is not installed, or when no run has written tables yet.
-The formatter's own tables (every table type, zh/en/both) are compiled by
+The formatter's own tables (every table type, zh and en) are compiled by
 ``tests/unit/report/test_latex.py``.
 """
 
@@ -23,8 +24,8 @@ PREAMBLE = "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siuni
 
 def table_folders() -> list[Path]:
     found = [
-        ROOT / "data" / "derived" / "report" / "tables",
-        *sorted(ROOT.glob("runs/*/data/derived/report/tables")),
+        *sorted(ROOT.glob("data/derived/report/tables/*")),
+        *sorted(ROOT.glob("runs/*/data/derived/report/tables/*")),
     ]
     found += [Path(p) for p in os.environ.get("IMTFP_TEX_DIRS", "").split(":") if p]
     unique = dict.fromkeys(f.resolve() for f in found)

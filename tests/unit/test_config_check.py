@@ -139,6 +139,8 @@ def test_the_industrial_chain_columns_are_those_the_chain_writes():
     assert set(industry.INPUT_COLUMNS.values()) <= set(INDUSTRY_COLUMNS)
     assert tuple(industry.INDUSTRY_DEFAULTS["methods"]) == INDUSTRY_METHODS
     assert {"tau_k", "tau_l", "misalloc_k", "misalloc_l"} <= set(INDUSTRY_COLUMNS)
+
+
 def test_measure_columns_follow_the_tfp_chains():
     """The columns a config may name include those its TFP chains write: the whole economy's (with
     the K it used and tfp_sfa) and, where the industrial chain is configured, its own."""

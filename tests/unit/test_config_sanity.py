@@ -68,7 +68,7 @@ def test_sanity_errors_name_the_key(changes, key):
         ({"panel": {"years": [2020, 2012]}}, "robustness.chk.panel.years"),
         ({"dataset": {"manifest": "other.yaml"}}, "robustness.chk.dataset"),
         ({"seed": 7}, "robustness.chk.seed"),
-        ({"report": {"language": "en"}}, "robustness.chk.report"),
+        ({"report": {"languages": ["en"]}}, "robustness.chk.report"),
     ],
 )
 def test_overlay_errors_carry_the_full_key_path(overlay, key):

@@ -95,7 +95,7 @@ def test_every_column_gets_a_label_without_a_variable_labels_entry(tmp_path):
     panel = pd.DataFrame(
         {"province": ["44"], "year": [2020], "broadband_ports": [1.0], "ccd_C": [0.5], "zz": [1.0]}
     )
-    _, strict = report_options({"report": {"language": "zh"}})
+    _, strict = report_options({"report": {"languages": ["zh"]}})
     assert label("broadband_ports", "zh", strict) == "互联网宽带接入端口"
     assert label("broadband_ports", "en", None) == "Broadband access ports"
     assert label("ccd_C", "zh", strict) == "耦合度 C"

@@ -174,7 +174,7 @@ rule tables:
     output:
         [
             report(
-                f"data/derived/report/tables/{t}.csv",
+                f"data/derived/report/tables/{TABLE_LANGUAGES[0]}/{t}.csv",
                 caption="../report/table.rst",
                 category="5 Tables",
                 labels={"table": t},
@@ -183,7 +183,7 @@ rule tables:
         ],
         [
             report(
-                f"data/derived/report/did/tables/did_{kind}_{d}.csv",
+                f"data/derived/report/did/tables/{TABLE_LANGUAGES[0]}/did_{kind}_{d}.csv",
                 caption="../report/did_table.rst",
                 category="7 Causal designs",
                 labels={"design": d, "table": kind},
@@ -191,7 +191,7 @@ rule tables:
             for d in designs()
             for kind in MODELS["did"].tables
         ],
-        [f for f in table_files() if not f.endswith(".csv")],
+        [f for f in table_files() if f not in first_language_csvs()],
     log:
         "logs/batch/tables.log",
     conda:

@@ -190,6 +190,18 @@ TABLE_EXTS = [
     for fmt in config.get("report", {}).get("formats", ["tex", "docx", "md", "csv"])
     if fmt != "csv"
 ]
+# report.languages: every table is written once per language, under <folder>/<language>/
+TABLE_LANGUAGES = config.get("report", {}).get("languages", ["zh"])
+
+
+def language_files(folder, name):
+    """Every file of one table (each language, each format), less the first language's CSV: the
+    table rule's report() output."""
+    return [
+        f"{folder}/{lang}/{name}{ext}" for lang in TABLE_LANGUAGES for ext in (".csv", *TABLE_EXTS)
+    ][1:]
+
+
 # report.figure_formats besides the PNG the figure rule always writes (its report() output)
 FIGURE_EXTS = [
     f".{fmt}"
@@ -260,7 +272,10 @@ def designs():
 def report_table_files():
     """Every file of the report's tables (``report.tables``), the CSV of each first."""
     return expand(
-        "data/derived/report/tables/{table}{ext}", table=report_tables(), ext=[".csv", *TABLE_EXTS]
+        "data/derived/report/tables/{lang}/{table}{ext}",
+        lang=TABLE_LANGUAGES,
+        table=report_tables(),
+        ext=[".csv", *TABLE_EXTS],
     )
 
 
@@ -275,9 +290,10 @@ def report_figure_files():
 
 def did_table_files():
     return [
-        f"data/derived/report/did/tables/did_{kind}_{d}{ext}"
+        f"data/derived/report/did/tables/{lang}/did_{kind}_{d}{ext}"
         for d in designs()
         for kind in MODELS["did"].tables
+        for lang in TABLE_LANGUAGES
         for ext in (".csv", *TABLE_EXTS)
     ]
 
@@ -291,9 +307,26 @@ def did_figure_files():
     ]
 
 
+PROVENANCE_FILES = ["data/derived/report/provenance.md", "data/derived/report/provenance.docx"]
+
+
 def table_files():
-    """Every table of the run: the report's and each design's DiD tables (rule ``tables``)."""
-    return [*report_table_files(), *did_table_files()]
+    """Every table of the run: the report's, each design's DiD tables and the provenance file
+    (rule ``tables``)."""
+    return [*report_table_files(), *did_table_files(), *PROVENANCE_FILES]
+
+
+def first_language_csvs():
+    """The CSV of every table in the first language: the tables batch's report() outputs."""
+    lang = TABLE_LANGUAGES[0]
+    return [
+        *(f"data/derived/report/tables/{lang}/{t}.csv" for t in report_tables()),
+        *(
+            f"data/derived/report/did/tables/{lang}/did_{kind}_{d}.csv"
+            for d in designs()
+            for kind in MODELS["did"].tables
+        ),
+    ]
 
 
 def figure_files():
@@ -316,7 +349,7 @@ def exhibits():
             else []
         ),
     ]
-    return [*tables, *figures, *results]
+    return [*tables, *PROVENANCE_FILES, *figures, *results]
 
 
 def final_targets():

@@ -103,12 +103,12 @@ rule did_table:
         multiverse="data/derived/robustness/did_multiverse/{design}.parquet",
     output:
         report(
-            "data/derived/report/did/tables/did_{kind}_{design}.csv",
+            f"data/derived/report/did/tables/{TABLE_LANGUAGES[0]}/did_{{kind}}_{{design}}.csv",
             caption="../report/did_table.rst",
             category="7 Causal designs",
             labels={"design": "{design}", "table": "{kind}"},
         ),
-        multiext("data/derived/report/did/tables/did_{kind}_{design}", *TABLE_EXTS),
+        language_files("data/derived/report/did/tables", "did_{kind}_{design}"),
     log:
         "logs/report/did/tables/did_{kind}_{design}.log",
     wildcard_constraints:

@@ -4,7 +4,11 @@
 rule export_panel:
     input:
         panel="data/derived/measure/analysis.parquet",
-        tables=expand("data/derived/report/tables/{table}.csv", table=report_tables()),
+        tables=expand(
+            "data/derived/report/tables/{lang}/{table}.csv",
+            lang=TABLE_LANGUAGES[0],
+            table=report_tables(),
+        ),
     output:
         dta="data/derived/export/panel.dta",
         xlsx="data/derived/export/panel.xlsx",

@@ -8,24 +8,42 @@ rule table:
         unpack(table_inputs),
     output:
         report(
-            "data/derived/report/tables/{table}.csv",
+            f"data/derived/report/tables/{TABLE_LANGUAGES[0]}/{{table}}.csv",
             caption="../report/table.rst",
             category="5 Tables",
             labels={"table": "{table}"},
         ),
-        multiext("data/derived/report/tables/{table}", *TABLE_EXTS),
+        language_files("data/derived/report/tables", "{table}"),
     log:
         "logs/report/tables/{table}.log",
     conda:
         "../envs/imtfp.yaml"
     params:
         # the whole validated config: the robustness table labels each check from its resolved
-        # config, and every table prints the hash of the whole config of the run
+        # config, and the provenance (note or file) names the hash of the whole config of the run
         exhibit=config,
         config_hash=config_hash(config),
         source=data_source(),
     script:
         "../scripts/table.py"
+
+
+rule provenance:
+    input:
+        manifest=config["dataset"]["manifest"],
+    output:
+        "data/derived/report/provenance.md",
+        "data/derived/report/provenance.docx",
+    log:
+        "logs/report/provenance.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        exhibit=exhibit_config(),
+        config_hash=config_hash(config),
+        source=data_source(),
+    script:
+        "../scripts/provenance.py"
 
 
 rule figure:

@@ -16,7 +16,7 @@ export_panel(
     dta=snakemake.output.dta,
     xlsx=snakemake.output.xlsx,
     tables=tables,
-    language="en" if options.language == "en" else "zh",
-    labels=labels if options.language != "both" else None,
+    language=options.language,  # the first of report.languages, as the tables it holds
+    labels=labels,
 )
 log.info("panel exported with %d table sheets", len(tables))

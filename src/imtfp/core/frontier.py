@@ -458,8 +458,6 @@ def mixed_chi2_pvalue(stat: float, df: int) -> float:
     (with :math:`\\chi^2_0` a point mass at zero).
     """
 
-    from scipy import stats  # lazy: imtfp.tfp imports this module, only this test needs stats
-
     def tail(k: int) -> float:
         if k == 0:
             return 0.0 if stat > 0 else 1.0

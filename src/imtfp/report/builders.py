@@ -27,7 +27,9 @@ from imtfp.options import check_option
 from imtfp.report.labels import Labels
 from imtfp.report.options import ReportOptions
 from imtfp.report.table import (
+    FEW_CLUSTERS,
     Cell,
+    HeaderCell,
     Provenance,
     Row,
     Table,
@@ -123,12 +125,15 @@ def descriptive_table(
     simulated: bool = False,
     notes: Sequence[str] = (),
     within: Mapping[str, float] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> Table:
     """N, mean, standard deviation (n − 1), min and max of each variable.
 
     sd = √(Σ(x − x̄)² / (n − 1)) over non-missing values; N counts them. ``within``:
     {variable: share of its variance left after the fixed effects}
     (:func:`imtfp.models.power.within_share`), printed as a last column for those variables.
+    ``units``: {variable: unit text} in the table's language, printed after the label
+    (``政府干预（%）``; :func:`imtfp.report.units.unit_text`).
     """
     options, labels = _common(options, labels)
     rows = _within_rows(within)
@@ -153,6 +158,7 @@ def descriptive_table(
         model_rows=(),
         classify_terms=False,
         decimals_by_column={"nobs": 0},
+        term_labels=_with_units(labels, units),
         notes=notes,
         provenance=provenance,
         simulated=simulated,
@@ -165,6 +171,13 @@ def _within_rows(within: Mapping[str, float] | None) -> list[dict]:
         {"column": "within_share", "term": v, "estimate": float(x)}
         for v, x in (within or {}).items()
     ]
+
+
+def _with_units(labels: Labels, units: Mapping[str, str] | None) -> dict[str, str]:
+    """Row labels with the unit: ``政府干预（%）`` / ``Government intervention (%)``."""
+    if labels.language == "zh":
+        return {v: f"{labels.var(v)}（{u}）" for v, u in (units or {}).items() if u}
+    return {v: f"{labels.var(v)} ({u})" for v, u in (units or {}).items() if u}
 
 
 def correlation_table(
@@ -223,6 +236,7 @@ def weights_table(
     weights: pd.DataFrame,
     *,
     decimals: int | None = None,
+    indicators: Mapping[str, Mapping[str, str]] | None = None,
     options: ReportOptions | None = None,
     labels: Labels | None = None,
     provenance: Provenance | None = None,
@@ -234,6 +248,9 @@ def weights_table(
     is the subsystem (criterion layer) an indicator belongs to. Each subsystem
     row shows the sum of its indicators' weights. Default decimals:
     max(report.decimals, 4), since single weights are often below 0.01.
+    ``indicators``: {indicator: {"unit", "direction", "source"}} in the table's
+    language (:func:`imtfp.report.stage.indicator_facts`): printed as the columns
+    单位 and 方向 before the weights and 数据来源 after them.
     """
     options, labels = _common(options, labels)
     required = {"method", "indicator", "weight", "level"}
@@ -249,13 +266,14 @@ def weights_table(
     col_labels = {}
     for c, m, s in w[["column", "method", "scheme"]].drop_duplicates().itertuples(index=False):
         base = labels.column(m)
-        col_labels[c] = f"{base}（{labels.column(s)}）" if several_schemes and s else base
+        scheme = f"（{labels.column(s)}）" if labels.language == "zh" else f" ({labels.column(s)})"
+        col_labels[c] = base + scheme if several_schemes and s else base
     tidy = w.rename(columns={"indicator": "term", "weight": "estimate"})[
         ["column", "term", "estimate"]
     ]
     groups = dict(zip(w["indicator"].astype(str), w["level"].astype(str), strict=True))
     dec = max(options.decimals, 4) if decimals is None else decimals
-    return format_table(
+    table = format_table(
         tidy,
         name="weights",
         options=options,
@@ -272,6 +290,38 @@ def weights_table(
         provenance=provenance,
         simulated=simulated,
     )
+    if not indicators:
+        return table
+    facts = {labels.var(k): v for k, v in indicators.items()}
+
+    def column(key: str) -> list[str]:
+        return [
+            "" if r.kind == "section" else facts.get(r.label, {}).get(key) or "—"
+            for r in table.rows
+        ]
+
+    table = with_text_columns(table, labels.row("unit"), column("unit"), at=0)
+    table = with_text_columns(table, labels.row("direction"), column("direction"), at=1)
+    return with_text_columns(table, labels.row("source"), column("source"), at=table.ncols)
+
+
+def with_text_columns(table: Table, heading: str, texts: Sequence[str], *, at: int) -> Table:
+    """``table`` with a column of text cells (one per body row) inserted before data column ``at``;
+    ``heading`` goes on the header row of the column labels."""
+    header = []
+    for i, hrow in enumerate(table.header):
+        cells = list(hrow)
+        k, col = 0, 0
+        while k < len(cells) and col < at:  # the header cell that starts at column ``at``
+            col += cells[k].span
+            k += 1
+        cells.insert(k, HeaderCell(heading if i == table.stub_row else ""))
+        header.append(tuple(cells))
+    rows = tuple(
+        Row(r.label, (*r.cells[:at], Cell(t), *r.cells[at:]), r.kind, r.rule_above)
+        for r, t in zip(table.rows, texts, strict=True)
+    )
+    return replace(table, header=tuple(header), rows=rows)
 
 
 def coupling_table(
@@ -333,8 +383,30 @@ def coupling_table(
 def model_table(results: pd.DataFrame, *, key: str, **kw) -> Table:
     """The rows of table ``key`` formatted as they are: one column per model column, statistic
     rows as the label catalog classes them (the builder of a registry model with no layout of
-    its own). Keywords are those of :func:`~imtfp.report.table.format_table`."""
-    return format_table(select_table(results, key), name=key, **kw)
+    its own). A column that small groups were folded into (tidy ``merged_from``, e.g. the
+    heterogeneity's regions) says so: 中部（含东北） / Central (incl. Northeast). Keywords are
+    those of :func:`~imtfp.report.table.format_table`."""
+    df = select_table(results, key)
+    if "merged_from" in df and df["merged_from"].fillna("").astype(str).str.len().any():
+        labels = kw.get("labels") or Labels((kw.get("options") or ReportOptions()).language)
+        kw["labels"] = labels
+        merged = df.dropna(subset=["merged_from"]).groupby("column", sort=False)["merged_from"]
+        kw["column_labels"] = {
+            **{c: _merged_label(labels, c, str(m.iloc[0])) for c, m in merged if str(m.iloc[0])},
+            **kw.get("column_labels", {}),
+        }
+    return format_table(df, name=key, **kw)
+
+
+def _merged_label(labels: Labels, column: str, merged_from: str) -> str:
+    """``中部（含东北）``: the column's label and the groups folded into it (``a,b``; the equality
+    test's ``central<-northeast`` form is not a column label and is left alone)."""
+    if "<-" in merged_from:
+        return labels.column(column)
+    names = [labels.column(g) for g in merged_from.split(",") if g]
+    if labels.language == "zh":
+        return f"{labels.column(column)}（含{'、'.join(names)}）"
+    return f"{labels.column(column)} (incl. {', '.join(names)})"
 
 
 def baseline_table(results: pd.DataFrame, **kw) -> Table:
@@ -473,7 +545,8 @@ def _with_indirect_ci(df: pd.DataFrame) -> pd.DataFrame:
 def heterogeneity_table(results: pd.DataFrame, **kw) -> Table:
     """Split samples (``region=east``, ``period=early``), moderation
     (``moderator=<var>``: centred interaction and marginal effects ``me_qNN``)
-    and the equality test (``equality:<group>``), one column each."""
+    and the equality test (``equality:<group>``), one column each; a region that
+    small ones were merged into says so (:func:`model_table`)."""
     return model_table(results, key="heterogeneity", **kw)
 
 
@@ -494,10 +567,7 @@ def iv_table(results: pd.DataFrame, **kw) -> Table:
     kw["labels"] = labels
     kw["notes"] = (labels.note("no_instrument"), *kw.get("notes", ()))
     table = format_table(df, name="iv", **kw)
-    if "title" in kw:
-        return table
-    title, subtitle = labels.title_pair("iv_lag")
-    return replace(table, title=title, subtitle=subtitle)
+    return table if "title" in kw else replace(table, title=labels.title("iv_lag"))
 
 
 #: Level at which a threshold must be significant (bootstrap p of its F test) to be reported.
@@ -577,6 +647,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
         return float(found.iloc[0]) if len(found) else float("nan")
 
     # one clause per test that ran, so the note never describes a test the table does not show
+    df, withheld = oster_for_table(df, stars=(kw.get("options") or ReportOptions()).stars)
     columns = list(dict.fromkeys(df["column"].astype(str)))
     ratio = stat("oster_rmax") / stat("oster_r2")
     placebo = [c.split(":", 1)[1] for c in columns if c.startswith("placebo:")]
@@ -592,6 +663,7 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
             ("falsification_trends", "trends" in columns, {}),
             ("falsification_oster", "oster" in columns,
              {"rmax": f"{ratio:.2g}" if pd.notna(ratio) else "—"}),
+            ("falsification_oster_delta", "oster" in columns and not withheld, {}),
         ]  # fmt: skip
         parts = [lab.note(key, **fields) for key, ran, fields in clauses if ran]
         if not parts:
@@ -599,13 +671,41 @@ def falsification_table(results: pd.DataFrame, **kw) -> Table:
         text = ("；" if zh else "; ").join(parts) + ("。" if zh else ".")
         return text if zh else text[0].upper() + text[1:]
 
-    if labels.language == "both":
-        note = " ".join(t for t in (sentence(Labels("zh", labels.catalog, strict=labels.strict)),
-                                    sentence(Labels("en", labels.catalog, strict=labels.strict))) if t)  # fmt: skip
-    else:
-        note = sentence(labels)
-    kw["notes"] = (note, *kw.get("notes", ())) if note else tuple(kw.get("notes", ()))
+    note = sentence(labels)
+    extra = [note] if note else []
+    if withheld:
+        extra.append(labels.note("oster_withheld"))
+    kw["notes"] = (*extra, *kw.get("notes", ()))
     return format_table(df, name="falsification", **kw)
+
+
+def oster_for_table(df: pd.DataFrame, *, stars: Sequence[float]) -> tuple[pd.DataFrame, bool]:
+    """The falsification rows with Oster's δ withheld (NA: printed "—") unless the baseline
+    coefficient it is about is significant, and whether it was.
+
+    δ is the selection on unobservables, relative to observables, that would take the
+    coefficient to zero; read as robustness it presumes a coefficient distinguishable from zero.
+    The baseline coefficient is the ``baseline`` column's coefficient row (not a statistic); it
+    is significant when it would carry a star, i.e. p (the wild p if the column has few clusters
+    and one) below the largest level of ``report.stars``.
+    """
+    term = df["term"].astype(str)
+    delta = term == "oster_delta"
+    base = df[(df["column"].astype(str) == "baseline") & ~_is_stat(df)]
+    if not delta.any() or base.empty:
+        return df, False
+    r = base.iloc[0]
+    few = pd.notna(r.get("n_clusters")) and float(r["n_clusters"]) < FEW_CLUSTERS
+    p = r.get("wild_p") if few and pd.notna(r.get("wild_p")) else r.get("p")
+    if pd.notna(p) and float(p) < max(stars):
+        return df, False
+    out = df.copy()
+    out.loc[delta, ["estimate", "p"]] = np.nan
+    return out, True
+
+
+def _is_stat(df: pd.DataFrame) -> pd.Series:
+    return df["stat"].fillna(False).astype(bool) if "stat" in df else pd.Series(False, df.index)
 
 
 def multiverse_rows(summary: pd.DataFrame, *, column: str = "multiverse") -> pd.DataFrame:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from imtfp.report.labels import Labels
-from imtfp.report.stage import check_label, report_options
+from imtfp.report.stage import check_label, province_names, report_options
 from imtfp.report.table import (
     Cell,
     Provenance,
@@ -54,34 +54,37 @@ def did_label(labels: Labels, key: object) -> str:
     return labels.var(key)
 
 
-def _title(labels: Labels, key: str, design: str) -> tuple[str, str]:
-    entry = labels.entry("did", f"title_{key}")
-    zh, en = (entry["zh"], entry["en"]) if entry else (key, key)
-    zh, en = f"{zh}：{design}", f"{en}: {design}"
-    return {"zh": (zh, ""), "en": (en, ""), "both": (zh, en)}[labels.language]
+def did_title(labels: Labels, key: str, design: str) -> str:
+    """ "多期双重差分估计结果：宽带中国" — the design by its label (catalog ``designs`` or
+    ``report.variable_labels``), never by its config key."""
+    kind = labels.pick(labels.catalog["did"][f"title_{key}"])
+    return f"{kind}{'：' if labels.language == 'zh' else ': '}{labels.design(design)}"
 
 
 def _note(labels: Labels, key: str, **fields) -> str:
-    entry = labels.catalog["did"][f"note_{key}"]
-    zh, en = str(entry["zh"]).format(**fields), str(entry["en"]).format(**fields)
-    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[labels.language]
+    return str(labels.catalog["did"][f"note_{key}"][labels.language]).format(**fields)
 
 
 def _finish(table: Table, labels: Labels, key: str, design: str) -> Table:
-    title, subtitle = _title(labels, key, design)
-    return dataclasses.replace(table, title=title, subtitle=subtitle)
+    return dataclasses.replace(table, title=did_title(labels, key, design))
 
 
 def did_table(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *, design: str,
-              prov: Provenance, simulated: bool) -> Table:  # fmt: skip
-    """Build DiD table ``kind`` (results, att_gt, honest, checks, multiverse) of ``design``."""
-    options, labels = report_options(config)
+              prov: Provenance, simulated: bool, language: str | None = None) -> Table:  # fmt: skip
+    """Build DiD table ``kind`` (results, att_gt, honest, checks, multiverse) of ``design`` in
+    ``language`` (default the first of ``report.languages``)."""
+    options, labels = report_options(config, language)
     # the checks' rows are described by what each check ran, not by its name
     checks = partial(_checks, row_label=lambda chk: _check_words(labels, chk, config, design))
     builder = {"results": _results, "att_gt": _att_gt, "honest": _honest, "checks": checks,
                "multiverse": _multiverse}[kind]  # fmt: skip
     table, body = builder(inputs, options, labels)
-    notes = standard_notes(labels, body=body, simulated=simulated, provenance=prov)
+    notes = standard_notes(
+        labels,
+        body=body,
+        simulated=simulated,
+        provenance=prov if options.provenance == "note" else None,
+    )
     return _finish(dataclasses.replace(table, notes=notes), labels, kind, design)
 
 
@@ -113,7 +116,7 @@ def _credibility_note(labels: Labels, s: pd.DataFrame, options) -> list[str]:
     for key in ("pretrend", "breakdown"):
         hit = bad[bad[f"flag_{key}"].fillna(False).astype(bool)]
         if len(hit):
-            cols = ", ".join(
+            cols = ("、" if labels.language == "zh" else ", ").join(
                 f"{labels.var(r.outcome)}/{did_label(labels, r.estimator)}"
                 for r in hit.itertuples()
             )
@@ -221,7 +224,8 @@ def _honest(inputs, options, labels):
                 ]
             else:
                 cells += [Cell(), Cell()]
-        rows.append(Row(f"{did_label(labels, res)}, M = {M:g}", tuple(cells), "ci"))
+        comma = "，" if labels.language == "zh" else ", "
+        rows.append(Row(f"{did_label(labels, res)}{comma}M = {M:g}", tuple(cells), "ci"))
     table = assemble_table(
         name="did_honest", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "restriction"),
         column_labels={c: did_label(labels, c.split(":")[1]) for c in cols},
@@ -239,22 +243,28 @@ def _word(labels: Labels, value: object) -> str:
     return labels.pick(found) if found else str(value)
 
 
+def _colon(labels: Labels) -> str:
+    return "：" if labels.language == "zh" else ": "
+
+
 def _design_overlay_words(labels: Labels, overlay: Mapping) -> str:
-    """``对照组：尚未处理；预期期数：1`` — a design-level check described by its own settings."""
-    sep, colon = ("; ", ": ") if labels.language == "en" else ("；", "：")
+    """``对照组：尚未处理；预期期数：1`` — a design-level check described by its own settings
+    (provinces by their names in the table's language)."""
+    sep, enum = ("；", "、") if labels.language == "zh" else ("; ", ", ")
     parts = []
     for key, value in overlay.items():
         if isinstance(value, Mapping):
-            text = "、".join(f"{k} {v}" for k, v in value.items())
+            names = province_names(list(value), labels.language)
+            text = enum.join(f"{n} {v}" for n, v in zip(names, value.values(), strict=True))
         elif isinstance(value, (list, tuple)):
             text = (
                 "–".join(str(v) for v in value)
                 if key == "years"
-                else "、".join(_word(labels, v) for v in value)
+                else enum.join(province_names([_word(labels, v) for v in value], labels.language))
             )
         else:
             text = _word(labels, value)
-        parts.append(f"{did_label(labels, key)}{colon}{text}")
+        parts.append(f"{did_label(labels, key)}{_colon(labels)}{text}")
     return sep.join(parts)
 
 
@@ -325,7 +335,9 @@ def _multiverse(inputs, options, labels):
                 else labels.column(level)
             )
             rows.append(
-                stats_row(f"{did_label(labels, ch)}: {name}", m[m[ch].astype(str) == level])
+                stats_row(
+                    f"{did_label(labels, ch)}{_colon(labels)}{name}", m[m[ch].astype(str) == level]
+                )
             )
     table = assemble_table(
         name="did_multiverse", labels=labels, columns=cols, rows=rows, stub=did_label(labels, "choice"),
@@ -349,8 +361,7 @@ def did_figure(kind: str, inputs: Mapping[str, pd.DataFrame], config: Mapping, *
             if kind == "event_study"
             else bacon_figure(inputs["bacon"], labels)
         )
-        title, sub = _title(labels, kind, design)
-        fig.suptitle(f"{title}\n{sub}" if sub else title)
+        fig.suptitle(did_title(labels, kind, design))
         if simulated:
             footnote(fig, labels)
         return fig
@@ -423,12 +434,10 @@ def _legend_beside(axes, labels: Labels) -> None:
     An axes legend is part of the axes' layout box, so constrained layout makes room for it
     (a figure legend ``outside`` is placed without regard to the suptitle and footnote).
     """
-    from imtfp.report.figures import bilingual_lines
-
     entries = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
     if entries:
-        axes[0].legend(entries.values(), [bilingual_lines(k, labels) for k in entries],
+        axes[0].legend(entries.values(), list(entries),
                        loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7)  # fmt: skip

@@ -13,8 +13,13 @@ Accepted models: imtfp results (every :class:`~imtfp.results.Estimates`, e.g.
 ``std_errors``, ``pvalues``, ``nobs``, ``rsquared_within``). Every model becomes tidy rows in one
 column, and :func:`~imtfp.report.table.format_table` and :func:`~imtfp.report.writers.write_table`
 do the rest — the same formatter and writers as the pipeline's tables, so a user's table and the
-pipeline's look alike (stars, standard errors in parentheses, fixed-effect and control rows, N,
-within R², clusters; zh/en/both; LaTeX, Word, Markdown, CSV).
+pipeline's look alike (stars, standard errors in parentheses, the dependent variable, fixed-effect
+and control rows, N, within R², clusters; zh or en; LaTeX, Word, Markdown, CSV).
+
+One model is one column: an IV fit prints its 2SLS column (with its first-stage F and
+weak-identification rows), not its first stages and OLS comparison, so
+``etable([ols, iv])`` puts OLS and IV side by side; a DiD aggregate prints its overall ATT beside
+them. A variable is printed either as a coefficient row or in the "控制变量" rows, never both.
 
 Why not maketables or great-tables: both render from their own table model (great-tables to
 HTML/LaTeX/Word through its own styles, maketables through great-tables or its own docx writer), so
@@ -28,7 +33,6 @@ import math
 import pathlib
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -37,7 +41,7 @@ from imtfp.errors import InputTypeError, ReportError
 from imtfp.options import check_option
 from imtfp.report.labels import Labels, LabelWarning
 from imtfp.report.options import Language, ReportOptions, TableFormat
-from imtfp.report.table import Row, Table, format_table, int_cell
+from imtfp.report.table import Table, format_table
 from imtfp.tidy import TIDY_COLUMNS, tidy_frame
 
 TITLES = {"zh": "回归结果", "en": "Regression results"}
@@ -110,7 +114,17 @@ def model_tidy(model: object, column: str) -> pd.DataFrame:
         )
     if "column" not in frame or frame["column"].fillna("").astype(str).nunique() <= 1:
         frame["column"] = column
+    elif not isinstance(model, pd.DataFrame) and (frame["column"].astype(str) == column).any():
+        # a model whose tidy() adds side columns (an IV fit's first stages and OLS comparison):
+        # its own column is the model
+        frame = frame[frame["column"].astype(str) == column]
+    if _is_did_aggregate(model):
+        frame = frame[frame["term"].astype(str) == "ATT"]  # the event-study terms: its own figure
     return frame
+
+
+def _is_did_aggregate(model: object) -> bool:
+    return type(model).__name__ in ("DidAggregate", "StaticTwfeResult")
 
 
 def _clusters(model: object) -> int | None:
@@ -172,6 +186,11 @@ def etable_table(
         language=language, stars=tuple(stars), decimals=decimals, control_terms=control_terms
     )
     tidy = pd.concat([model_tidy(m, col) for col, m in items], ignore_index=True)
+    clusters = {col: _clusters(m) for col, m in items}
+    given = tidy["n_clusters"] if "n_clusters" in tidy else pd.Series(np.nan, index=tidy.index)
+    tidy["n_clusters"] = given.astype("Float64").fillna(
+        tidy["column"].map(clusters).astype("Float64")
+    )
     tidy = tidy[[c for c in TIDY_COLUMNS if c in tidy] + [c for c in tidy if c not in TIDY_COLUMNS]]
     if keep is None and control_terms == "hide":
         keep = _shown_terms(tidy)
@@ -180,7 +199,7 @@ def etable_table(
     with warnings.catch_warnings():
         # a user's own variable names are printed as they are; no warning for a missing label
         warnings.simplefilter("ignore", LabelWarning)
-        table = format_table(
+        return format_table(
             tidy,
             name=name,
             options=options,
@@ -190,15 +209,8 @@ def etable_table(
             term_labels=term_labels,
             column_labels={col: col for col, _ in items},
             notes=notes,
-            title=title or (TITLES["zh"] if language != "en" else TITLES["en"]),
+            title=title or TITLES[language],
         )
-        clusters = [_clusters(m) for _, m in items]
-        if any(c is not None for c in clusters):
-            row = Row(cat.var("n_clusters"), tuple(int_cell(c) for c in clusters), "model")
-            table = replace(table, rows=(*table.rows, row))
-    if language == "both" and title is None:
-        table = replace(table, subtitle=TITLES["en"])
-    return table
 
 
 def etable(
@@ -217,7 +229,7 @@ def etable(
     ----------
     models : sequence (columns (1), (2), …) or mapping column label → model
     labels : term → printed label (overrides the catalog), or a :class:`Labels` catalog
-    language : ``zh``, ``en`` or ``both``
+    language : ``zh`` or ``en``
     stars : significance levels; one ``*`` per level with p < level
     format : ``md``, ``tex``, ``docx``, ``csv`` or several; default the suffix of ``path``, else ``md``
     path : file to write (``path`` with each format's suffix when several formats are given)

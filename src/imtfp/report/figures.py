@@ -102,28 +102,19 @@ def footnote(fig: Figure, labels: Labels, key: str = "simulated") -> None:
 
     The note is the figure's ``supxlabel`` without a ``y``: constrained layout then sets aside
     a bottom margin of its height and places it there, below every axis label and legend
-    (a plain ``fig.text`` is outside the layout and lands on the x-axis title). A bilingual
-    note breaks between its Chinese and English sentences.
+    (a plain ``fig.text`` is outside the layout and lands on the x-axis title).
     """
-    entry = labels.catalog["notes"][key]
-    text = f"{entry['zh']}\n{entry['en']}" if labels.language == "both" else labels.note(key)
-    fig.supxlabel(text, x=0.99, ha="right", fontsize=6, color="0.4", multialignment="right")
+    fig.supxlabel(
+        labels.note(key), x=0.99, ha="right", fontsize=6, color="0.4", multialignment="right"
+    )
 
 
 def _finish(fig: Figure, labels: Labels, key: str, simulated: bool, title: bool) -> Figure:
     if title:
-        text, sub = labels.title_pair(key)
-        fig.suptitle(f"{text}\n{sub}" if sub else text)
+        fig.suptitle(labels.title(key))
     if simulated:
         footnote(fig, labels)
     return fig
-
-
-def bilingual_lines(text: str, labels: Labels) -> str:
-    """A ``both`` label ``中文 (English)`` on two lines (a long one does not fit one line)."""
-    if labels.language == "both" and " (" in text:
-        return text.replace(" (", "\n(", 1)
-    return text
 
 
 def _region_rank(labels: Labels) -> Callable[[object], int]:
@@ -351,20 +342,16 @@ def heterogeneity_coef_plot(
     lo, hi = _ci(rows)
     est = rows["estimate"].to_numpy(float)
     with figure_rc(options):
-        width = 6.0 if labels.language == "both" else 5.0  # bilingual group names are long
+        width = 5.0
         fig = Figure(figsize=(width, 0.45 * len(rows) + 1.4), layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(rows))[::-1]
         ax.hlines(y, lo, hi, color="0.2", lw=1.2)
         ax.plot(est, y, "o", color="C0", ms=5)
         ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
-        ax.set_yticks(
-            y, [bilingual_lines(labels.column(c), labels) for c in rows["column"].astype(str)]
-        )
+        ax.set_yticks(y, [labels.column(c) for c in rows["column"].astype(str)])
         var, ci = labels.var(term), labels.row("ci95")
-        ax.set_xlabel(
-            {"zh": f"{var}（{ci}）", "en": f"{var} ({ci})", "both": f"{var}\n{ci}"}[labels.language]
-        )
+        ax.set_xlabel(f"{var}（{ci}）" if labels.language == "zh" else f"{var} ({ci})")
         return _finish(fig, labels, "heterogeneity_coef", simulated, title)
 
 
@@ -386,8 +373,7 @@ def mediation_path(
     ``c_prime``, ``indirect`` and optionally ``boot_ci``. The indirect effect
     follows the table's rules (:func:`imtfp.report.builders.mediation_for_table`):
     its stars come from the bootstrap percentile interval, printed beside it.
-    Box labels in ``both`` put the English name on a second line, and the
-    summary lines are stacked, so nothing overlaps in any language. A
+    The summary lines are stacked, so nothing overlaps in either language. A
     ``two_step`` channel (no b, c′) says so instead of printing dashes.
     """
     from imtfp.report.builders import mediation_for_table
@@ -429,12 +415,10 @@ def mediation_path(
 
 
 def _path_boxes(ax, places: Mapping[str, tuple[float, float, str]], labels: Labels) -> dict:
-    """The three boxes; a bilingual label breaks before its English part."""
+    """The three boxes."""
     out = {}
     for key, (bx, by, name) in places.items():
         text = labels.var(name)
-        if labels.language == "both" and " (" in text:
-            text = text.replace(" (", "\n(", 1)
         out[key] = ax.text(
             bx,
             by,
@@ -468,14 +452,12 @@ def _path_summary(
 ) -> list[str]:
     """Lines beneath the diagram: total effect, indirect effect with its bootstrap interval."""
     if by_term.get("b") is None and by_term.get("indirect") is None:
-        entry = labels.catalog["notes"]["mediation_two_step"]
-        langs = ("zh", "en") if labels.language == "both" else (labels.language,)
         total = (
             [f"{labels.var('c_total')} = {coef('c_total')}"]
             if by_term.get("c_total") is not None
             else []
         )
-        return [*total, *(str(entry[k]) for k in langs)]
+        return [*total, labels.note("mediation_two_step")]
     lines = [
         f"{labels.var('c_total')} = {coef('c_total')}",
         f"{labels.var('indirect')} = {coef('indirect')}",
@@ -525,7 +507,7 @@ def specification_curve(
         _spec_estimates(top, s, sig, baseline, labels, max_bars=max_bars)
         _spec_indicators(bottom, s, sig, pairs, choices, labels)
         top.set_xlim(-0.5, len(s) - 0.5)
-        bottom.set_xlabel(bilingual_lines(labels.row("specification"), labels))
+        bottom.set_xlabel(labels.row("specification"))
         return _finish(fig, labels, "specification_curve", simulated, title)
 
 

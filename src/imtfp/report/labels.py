@@ -5,9 +5,8 @@ The catalog is one file, ``labels.yaml`` beside this module (package data).
 falls back to the raw name with a :class:`LabelWarning`, never an error, so a
 new variable in config never breaks a table.
 
-``language="both"`` joins the two as ``中文 (English)`` (identical texts are
-printed once); titles and notes are handled by the table builder (Chinese
-title with an English subtitle, each note in Chinese then in English).
+Every text is in one language: a table is written once per language of the
+run (``report.languages``), never as ``中文 (English)``.
 """
 
 from __future__ import annotations
@@ -89,7 +88,7 @@ class Labels:
 
     Parameters
     ----------
-    language : {"zh", "en", "both"}
+    language : {"zh", "en"}
     catalog : mapping, optional
         Defaults to the packaged ``labels.yaml``; tests may pass their own.
     strict : bool
@@ -112,12 +111,7 @@ class Labels:
     # -- basic look-ups -------------------------------------------------
     def pick(self, entry: Mapping, prefix: str = "") -> str:
         """The text of a catalog entry in this language (``prefix`` selects e.g. ``se_zh``)."""
-        zh, en = str(entry[prefix + "zh"]), str(entry[prefix + "en"])
-        if self.language == "zh":
-            return zh
-        if self.language == "en":
-            return en
-        return zh if zh == en else f"{zh} ({en})"
+        return str(entry[prefix + self.language])
 
     def entry(self, section: str, key: str) -> Mapping | None:
         """The raw catalog entry ``section.key``, or None."""
@@ -144,7 +138,7 @@ class Labels:
             return name
         hint = (
             f"add `report: {{variable_labels: {{{name}: {{zh: …, en: …}}}}}}` to the config"
-            if where in ("variable", "column", "group")
+            if where in ("variable", "column", "group", "design")
             else "add an entry to the label catalog"
         )
         if self.strict:
@@ -189,28 +183,13 @@ class Labels:
         return Term(self.unknown(name, "variable"), "coef")
 
     def _fill(self, spec: Mapping, m: re.Match) -> str:
-        langs = ("zh", "en") if self.language == "both" else (self.language,)
-        zh_en = [self._fill_one(str(spec[lang]), m, lang) for lang in langs]
-        if len(zh_en) == 1 or zh_en[0] == zh_en[1]:
-            return zh_en[0]
-        return f"{zh_en[0]} ({zh_en[1]})"
-
-    def _fill_one(self, template: str, m: re.Match, lang: str) -> str:
         def sub(g: re.Match) -> str:
             raw = m.group(int(g.group(2))) or ""
             if g.group(1) == "var:":
-                return self._sibling(lang).var(raw)
+                return self.var(raw)
             return regime_range(raw) if g.group(1) == "range:" else raw
 
-        return re.sub(r"\{(var:|range:)?(\d+)\}", sub, template)
-
-    def _sibling(self, lang: str) -> Labels:
-        """These labels in one language, sharing the set of names already warned about."""
-        if lang == self.language:
-            return self
-        other = Labels(lang, self.catalog, strict=self.strict)  # type: ignore[arg-type]
-        other._warned = self._warned
-        return other
+        return re.sub(r"\{(var:|range:)?(\d+)\}", sub, str(spec[self.language]))
 
     def column(self, name: object) -> str:
         """Label of a table column (a region, inference method, check, stage, variable …).
@@ -239,13 +218,9 @@ class Labels:
         return self._template(key, var)
 
     def _template(self, key: str, var: str = "") -> str:
-        """A ``templates`` entry with ``{name}`` filled by the label of ``var`` in each language."""
+        """A ``templates`` entry with ``{name}`` filled by the label of ``var``."""
         entry = self.catalog["templates"][key]
-        texts = {
-            lang: str(entry[lang]).format(name=self._sibling(lang).var(var) if var else "")
-            for lang in (("zh", "en") if self.language == "both" else (self.language,))
-        }
-        return self.pick({"zh": texts.get("zh", ""), "en": texts.get("en", ""), **texts})
+        return str(entry[self.language]).format(name=self.var(var) if var else "")
 
     def region(self, name: object) -> str:
         found = self.find(name, ("regions",))
@@ -257,20 +232,14 @@ class Labels:
     def title(self, key: str) -> str:
         return self.get("titles", key)
 
-    def title_pair(self, key: str) -> tuple[str, str]:
-        """(title, subtitle): the subtitle is the English title when ``language == "both"``."""
-        found = self.entry("titles", key)
-        if not found:
-            return self.unknown(key, "title"), ""
-        if self.language == "both":
-            return str(found["zh"]), str(found["en"])
-        return self.pick(found), ""
+    def design(self, name: object) -> str:
+        """Label of a causal design (``designs`` of the catalog, or ``report.variable_labels``)."""
+        found = self.find(name, ("designs", "variables"))
+        return found if found is not None else self.unknown(name, "design")
 
     def note(self, key: str, **fields: object) -> str:
-        """A note sentence, formatted; both languages give Chinese then English."""
-        entry = self.catalog["notes"][key]
-        zh, en = str(entry["zh"]).format(**fields), str(entry["en"]).format(**fields)
-        return {"zh": zh, "en": en, "both": f"{zh} {en}"}[self.language]
+        """A note sentence of the catalog's ``notes``, formatted."""
+        return str(self.catalog["notes"][key][self.language]).format(**fields)
 
     def inference_se(self, cov: str) -> tuple[str, str] | None:
         """(zh, en) phrase for the standard errors of an inference method, or None if unknown.

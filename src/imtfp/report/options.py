@@ -8,14 +8,15 @@ invalid setting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from imtfp.errors import ConfigError
 from imtfp.models.registry import REPORT_TABLES
 from imtfp.options import check_option
 
-Language = Literal["zh", "en", "both"]
+Language = Literal["zh", "en"]
+ProvenanceMode = Literal["file", "note"]
 TableFormat = Literal["tex", "docx", "md", "csv"]
 FigureFormat = Literal["png", "pdf"]
 FontKey = Literal["noto_serif_sc", "noto_sans_sc"]
@@ -39,9 +40,17 @@ class ReportOptions:
 
     Parameters
     ----------
-    language : {"zh", "en", "both"}
-        ``both``: Chinese title with an English subtitle, every label written
-        ``中文 (English)``, and each note given in Chinese then in English.
+    language : {"zh", "en"}
+        The language of the table or figure being built. Every table is in one language only
+        (no English in a Chinese table, no Chinese in an English one, beyond the symbols and
+        abbreviations of :data:`imtfp.report.purity.ALLOWED_LATIN`).
+    languages : tuple of {"zh", "en"}
+        The languages a run writes (config ``report.languages``): every table once per language,
+        under ``report/tables/<language>/``; figures in the first. :func:`options_from_config`
+        sets ``language`` to the first.
+    provenance : {"file", "note"}
+        Where data sources, vintages, config hash and package versions go: ``file`` — only the
+        run's ``report/provenance.{md,docx}``; ``note`` — also a last note under every table.
     stars : tuple of float
         Significance levels; a coefficient gets one star for each level with
         ``p < level`` (default 0.1, 0.05, 0.01 → ``*``, ``**``, ``***``).
@@ -59,6 +68,8 @@ class ReportOptions:
     """
 
     language: Language = "zh"
+    languages: tuple[Language, ...] = ("zh",)
+    provenance: ProvenanceMode = "file"
     stars: tuple[float, ...] = (0.1, 0.05, 0.01)
     decimals: int = 3
     separate_stats: bool = False
@@ -74,7 +85,12 @@ class ReportOptions:
     figures: tuple[str, ...] = FIGURE_KEYS
 
     def __post_init__(self) -> None:
-        check_option(self.language, Language, "report.language")
+        if not self.languages or len(set(self.languages)) != len(self.languages):
+            raise ConfigError(f"report.languages={list(self.languages)!r}: distinct, at least one")
+        for lang in self.languages:
+            check_option(lang, Language, "report.languages")
+        check_option(self.language, Language, "language")
+        check_option(self.provenance, ProvenanceMode, "report.provenance")
         check_option(self.control_terms, ControlTerms, "report.control_terms")
         check_option(self.font, FontKey, "report.font")
         for f in self.formats:
@@ -96,16 +112,27 @@ class ReportOptions:
             if g not in FIGURE_KEYS:
                 raise ConfigError(f"report.figures: {g!r} is not one of {list(FIGURE_KEYS)}")
 
+    def in_language(self, language: Language) -> ReportOptions:
+        """The same options for a table in ``language``."""
+        return replace(self, language=language)
+
 
 def options_from_config(section: Mapping[str, object] | None) -> ReportOptions:
     """Build :class:`ReportOptions` from the ``report:`` section of the config.
 
-    Unknown keys raise ConfigError (the schema forbids them too); lists become tuples.
+    Unknown keys raise ConfigError (the schema forbids them too); lists become tuples. The
+    options are those of the first of ``languages`` (:meth:`ReportOptions.in_language` for another).
     """
     section = dict(section or {})
-    known = {f.name for f in fields(ReportOptions)}
+    if "language" in section:
+        raise ConfigError(
+            "report.language is now report.languages, a list: [zh], [en] or [zh, en] (each table "
+            "written once per language; the bilingual 'both' is gone)"
+        )
+    known = {f.name for f in fields(ReportOptions)} - {"language"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ConfigError(f"report: unknown option(s) {unknown}; known: {sorted(known)}")
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
-    return ReportOptions(**kwargs)
+    languages = kwargs.get("languages") or ("zh",)
+    return ReportOptions(**kwargs, language=languages[0])

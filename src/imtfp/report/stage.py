@@ -14,6 +14,7 @@ from importlib import metadata
 import pandas as pd
 
 from imtfp import provinces
+from imtfp.core.vcov import DK_MIN_PERIODS
 from imtfp.errors import ImtfpError, ReportError
 from imtfp.models.registry import ESTIMATE_MODELS, MODELS
 from imtfp.provinces import region
@@ -21,6 +22,7 @@ from imtfp.report import builders
 from imtfp.report.labels import Labels, load_catalog
 from imtfp.report.options import ReportOptions, options_from_config
 from imtfp.report.table import Provenance, Table
+from imtfp.report.units import indicator_facts, variable_units
 
 # Stored results each exhibit is built from: {argument: path under data/derived/}. A model
 # table reads its model's results (models/<name>.parquet, one per model of the registry).
@@ -96,8 +98,9 @@ def _variables(models: Mapping) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def report_options(config: Mapping) -> tuple[ReportOptions, Labels]:
-    """Options of the ``report`` section, and the label catalog with its ``variable_labels`` overrides.
+def report_options(config: Mapping, language: str | None = None) -> tuple[ReportOptions, Labels]:
+    """Options of the ``report`` section in ``language`` (default the first of
+    ``report.languages``), and the label catalog with its ``variable_labels`` overrides.
 
     ``report.variable_labels: {name: {zh: …, en: …}}`` labels a variable (or a column such as a
     mediation channel or a robustness check) for one dataset — a new control, or an index that
@@ -108,6 +111,8 @@ def report_options(config: Mapping) -> tuple[ReportOptions, Labels]:
     section = dict(config.get("report") or {})
     overrides = section.pop("variable_labels", {}) or {}
     options = options_from_config(section)
+    if language is not None:
+        options = options.in_language(language)  # type: ignore[arg-type]
     catalog = load_catalog()
     if overrides:
         catalog = {**catalog, "variables": {**catalog.get("variables", {}), **overrides}}
@@ -131,11 +136,6 @@ def sample_note(config: Mapping, imputed: pd.DataFrame, labels: Labels | None = 
     """Analysis window, provinces and years left out, and how many cells were imputed, in the
     table's language (the cells by indicator are listed in the quality report)."""
     labels = labels or report_options(config)[1]
-    if labels.language == "both":
-        zh, en = (
-            sample_note(config, imputed, _one_language(labels, lang)) for lang in ("zh", "en")
-        )
-        return f"{zh} {en}"
     panel = config.get("panel", {})
     first, last = panel.get("years", ["?", "?"])
     sep = "、" if labels.language != "en" else ", "
@@ -201,11 +201,6 @@ def check_label(name: str, config: Mapping, overlay: Mapping, labels: Labels) ->
     """
     from imtfp.config import merge
 
-    if labels.language == "both":
-        (zh, same), (en, _) = (
-            check_label(name, config, overlay, _one_language(labels, lang)) for lang in ("zh", "en")
-        )
-        return labels.pick({"zh": zh, "en": en}), same
     changes = check_changes(config, overlay)
     if not changes:
         return labels.note("check_same"), True
@@ -284,22 +279,10 @@ _DESCRIBERS: dict[tuple[str, str], Callable[[object, Mapping, Labels], str | Non
 }
 
 
-def _one_language(labels: Labels, language: str) -> Labels:
-    """The same catalog and strictness in one language (for texts built per language)."""
-    return Labels(language, labels.catalog, strict=labels.strict)  # type: ignore[arg-type]
-
-
 def _phrase(labels: Labels, key: str, value: object, sections: tuple[str, ...]) -> str:
-    """Note ``key`` with ``{name}`` = the label of ``value`` in each language of the table."""
-    entry = labels.catalog["notes"][key]
-    texts = {}
-    for lang in ("zh", "en") if labels.language == "both" else (labels.language,):
-        one = Labels(lang, labels.catalog, strict=labels.strict)  # type: ignore[arg-type]
-        name = one.find(value, sections)
-        texts[lang] = str(entry[lang]).format(
-            name=name if name is not None else one.unknown(value, "column")
-        )
-    return labels.pick({"zh": texts.get("zh", ""), "en": texts.get("en", ""), **texts})
+    """Note ``key`` with ``{name}`` = the label of ``value``."""
+    name = labels.find(value, sections)
+    return labels.note(key, name=name if name is not None else labels.unknown(value, "column"))
 
 
 def _describe_transforms(spec: Mapping, labels: Labels) -> str:
@@ -322,21 +305,34 @@ def make_table(
     *,
     prov: Provenance,
     simulated: bool,
+    language: str | None = None,
 ) -> Table:
-    """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs.
+    """Build table ``name`` (a key of :data:`TABLE_INPUTS`) from its stored inputs, in
+    ``language`` (default the first of ``report.languages``).
 
     ``config`` is the run's whole config: the robustness table labels each named check from
-    what its resolved config runs (:func:`check_label`).
+    what its resolved config runs (:func:`check_label`). ``prov`` is printed as the last note
+    only with ``report.provenance: note`` (else it is the run's ``report/provenance`` file).
     """
-    options, labels = report_options(config)
-    common = {"options": options, "labels": labels, "provenance": prov, "simulated": simulated}
+    options, labels = report_options(config, language)
+    common = {
+        "options": options,
+        "labels": labels,
+        "provenance": prov if options.provenance == "note" else None,
+        "simulated": simulated,
+    }
     if name in ("descriptive", "correlation"):
         panel = inputs["panel"]
         variables = [v for v in _variables(config["models"]) if v in panel]
         extra = {"within": within_shares(panel, config["models"])} if name == "descriptive" else {}
+        if name == "descriptive":
+            common["units"] = variable_units(variables, config, options.language)
         return getattr(builders, f"{name}_table")(panel, variables=variables, **extra, **common)
     if name == "weights":
-        return builders.weights_table(_two_level_weights(inputs["weights"]), **common)
+        facts = indicator_facts(config, options.language)
+        return builders.weights_table(
+            _two_level_weights(inputs["weights"]), indicators=facts, **common
+        )
     if name == "coupling":
         coupling = inputs["coupling"]
         return builders.coupling_table(
@@ -344,6 +340,8 @@ def make_table(
         )
     note = sample_note(config, inputs["imputed"], labels) if "imputed" in inputs else None
     notes = ((note,) if note else ()) + tuple(model_notes(name, config, inputs, labels))
+    # a Driscoll–Kraay column below the configured minimum of periods prints no stars
+    common["dk_min_periods"] = int(config["models"].get("dk_min_periods", DK_MIN_PERIODS))
     if name == "robustness":
         checks = {
             n: check_label(n, config, ov, labels)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -83,49 +83,143 @@ class HeaderCell:
     span: int = 1
 
 
+#: Most data columns a printed table (or panel) has: a wider table is split into panels.
+MAX_COLUMNS = 8
+
+
 @dataclass(frozen=True)
 class Table:
     """A journal-layout table, independent of the output format.
 
     ``header`` rows each span all data columns; ``stub`` heads the row-label
-    column on the header row ``stub_row``; ``notes`` are printed beneath, the
-    first one carrying the "注：" / "Notes:" prefix.
+    column on the header row ``stub_row``, ``header_stubs`` (if given) label every
+    header row (e.g. 被解释变量 beside the dependent variables); ``notes`` are
+    printed beneath, the first one carrying the "注：" / "Notes:" prefix.
+    ``panel_title`` names the panels of a table wider than :data:`MAX_COLUMNS`
+    (``面板{letter}`` / ``Panel {letter}``): see :meth:`panels`.
     """
 
     name: str
     title: str
-    subtitle: str
     stub: str
     stub_row: int
     header: tuple[tuple[HeaderCell, ...], ...]
     rows: tuple[Row, ...]
     notes: tuple[str, ...]
+    header_stubs: tuple[str, ...] = ()
+    panel_title: str = "Panel {letter}"
 
     @property
     def ncols(self) -> int:
         """Number of data columns (the row-label column not counted)."""
         return sum(h.span for h in self.header[-1]) if self.header else len(self.rows[0].cells)
 
-    def header_grid(self) -> list[list[str]]:
-        """Header rows expanded to one string per column (a spanned text in its first column)."""
+    def header_stub(self, i: int) -> str:
+        """Text of the row-label column on header row ``i``."""
+        if self.header_stubs:
+            return self.header_stubs[i]
+        return self.stub if i == self.stub_row else ""
+
+    def header_grid(self, *, repeat_spans: bool = False) -> list[list[str]]:
+        """Header rows expanded to one string per column: a spanned text in its first column, or
+        (``repeat_spans``: formats without spans, Markdown and CSV) in every column it spans, so
+        each column names its group and dependent variable."""
         grid = []
         for i, hrow in enumerate(self.header):
-            line = [self.stub if i == self.stub_row else ""]
+            line = [self.header_stub(i)]
             for h in hrow:
-                line += [h.text] + [""] * (h.span - 1)
+                line += [h.text] * h.span if repeat_spans else [h.text] + [""] * (h.span - 1)
             grid.append(line)
         return grid
 
     def body_grid(self) -> list[list[str]]:
         return [[r.label] + [c.text for c in r.cells] for r in self.rows]
 
+    def panels(self, max_columns: int = MAX_COLUMNS) -> list[tuple[str, Table]]:
+        """The table as printed: ``[("", self)]``, or panels of at most ``max_columns`` columns.
+
+        Column groups (a spanning first header row) stay whole where they fit; otherwise the
+        columns are dealt into ⌈n / max_columns⌉ panels of near-equal width. Each panel keeps
+        the header rows of its columns and the body rows with a cell in them (section rows
+        with a member row); its title is ``panel_title`` with the letter A, B, ….
+        """
+        if self.ncols <= max_columns:
+            return [("", self)]
+        return [
+            (self.panel_title.format(letter=chr(ord("A") + k)), self._columns(cols))
+            for k, cols in enumerate(_panel_columns(self, max_columns))
+        ]
+
+    def _columns(self, cols: Sequence[int]) -> Table:
+        """This table restricted to the data columns ``cols`` (0-based)."""
+        header = []
+        for hrow in self.header:
+            owner: list[tuple[int, str]] = []  # (index of the spanning cell, text) per column
+            for k, h in enumerate(hrow):
+                owner += [(k, h.text)] * h.span
+            cells: list[HeaderCell] = []
+            last = None
+            for j in cols:
+                if cells and owner[j][0] == last:
+                    cells[-1] = HeaderCell(cells[-1].text, cells[-1].span + 1)
+                else:
+                    cells.append(HeaderCell(owner[j][1]))
+                last = owner[j][0]
+            header.append(tuple(cells))
+        rows = [
+            Row(r.label, tuple(r.cells[j] for j in cols), r.kind, r.rule_above) for r in self.rows
+        ]
+        return replace(self, header=tuple(header), rows=_kept_rows(rows))
+
+
+def _panel_columns(table: Table, max_columns: int) -> list[list[int]]:
+    """Column indices of each panel: whole column groups packed in order where they fit, else
+    columns dealt evenly (15 → 8 + 7, 12 → 6 + 6)."""
+    n = table.ncols
+    groups: list[list[int]] = []
+    if len(table.header) > 1 and any(h.span > 1 for h in table.header[0]):
+        start = 0
+        for h in table.header[0]:
+            groups.append(list(range(start, start + h.span)))
+            start += h.span
+    if groups and all(len(g) <= max_columns for g in groups):
+        panels: list[list[int]] = []
+        for g in groups:
+            if panels and len(panels[-1]) + len(g) <= max_columns:
+                panels[-1] += g
+            else:
+                panels.append(list(g))
+        return panels
+    k = math.ceil(n / max_columns)
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    out, start = [], 0
+    for size in sizes:
+        out.append(list(range(start, start + size)))
+        start += size
+    return out
+
+
+def _kept_rows(rows: Sequence[Row]) -> tuple[Row, ...]:
+    """Rows with a printed cell, and each section row followed by one of them."""
+    kept = [r for r in rows if r.kind == "section" or any(c.text for c in r.cells)]
+    out = []
+    for i, r in enumerate(kept):
+        following = kept[i + 1] if i + 1 < len(kept) else None
+        if r.kind == "section" and (following is None or following.kind == "section"):
+            if not any(c.text for c in r.cells):
+                continue
+        out.append(r)
+    return tuple(out)
+
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where the numbers come from, printed as the last note of every table.
+    """Where the numbers come from: the run's ``report/provenance.{md,docx}``, and the last
+    note of every table when ``report.provenance: note``.
 
-    ``versions`` maps package → version (passed in by the rule; the report
-    layer never inspects the environment itself).
+    ``source`` names the data sources (their catalogue names), ``vintage`` their releases;
+    ``versions`` maps package → version (passed in by the rule; the report layer never
+    inspects the environment itself).
     """
 
     source: str
@@ -177,10 +271,6 @@ def ci_text(lo: object, hi: object, decimals: int) -> str:
 # -- notes --------------------------------------------------------------------
 
 
-def _pair(language: str, zh: str, en: str) -> str:
-    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[language]
-
-
 def stars_note(labels: Labels, levels: Sequence[float]) -> str:
     """'*、**、*** 分别表示在 10%、5%、1% 的水平上显著。' for the configured levels."""
     ordered = sorted(levels, reverse=True)
@@ -190,13 +280,10 @@ def stars_note(labels: Labels, levels: Sequence[float]) -> str:
     def en_join(items: list[str]) -> str:
         return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-    zh = labels.catalog["notes"]["stars"]["zh"].format(
-        stars="、".join(symbols), levels="、".join(pct)
-    )
-    en = labels.catalog["notes"]["stars"]["en"].format(stars=en_join(symbols), levels=en_join(pct))
-    if len(symbols) == 1:
-        en = en.replace(" denote ", " denotes ")
-    return _pair(labels.language, zh, en)
+    if labels.language == "zh":
+        return labels.note("stars", stars="、".join(symbols), levels="、".join(pct))
+    en = labels.note("stars", stars=en_join(symbols), levels=en_join(pct))
+    return en.replace(" denote ", " denotes ") if len(symbols) == 1 else en
 
 
 def inference_note(
@@ -211,19 +298,21 @@ def inference_note(
         return labels.note("se_mixed" if by_row else "se_by_column")
     phrase = labels.inference_se(covs[0]) if covs else None
     zh, en = phrase if phrase else ("标准误", "standard errors")
-    tpl = labels.catalog["notes"][stat]
-    zh_text = tpl["zh"].format(se=zh)
-    en_text = tpl["en"].format(se=en)
-    return _pair(labels.language, zh_text, en_text[:1].upper() + en_text[1:])
+    text = labels.note(stat, se=zh if labels.language == "zh" else en)
+    return text[:1].upper() + text[1:]
 
 
 def provenance_note(labels: Labels, prov: Provenance) -> str:
-    versions = sorted(prov.versions.items())
-    tpl = labels.catalog["notes"]["provenance"]
-    fields = {"source": prov.source, "vintage": prov.vintage, "config_hash": prov.config_hash}
-    zh = tpl["zh"].format(versions="，".join(f"{k} {v}" for k, v in versions), **fields)
-    en = tpl["en"].format(versions=", ".join(f"{k} {v}" for k, v in versions), **fields)
-    return _pair(labels.language, zh, en)
+    """ "数据来源：…（版本：…）；配置哈希：…；软件版本：…。" (``report.provenance: note``)."""
+    sep = "，" if labels.language == "zh" else ", "
+    versions = sep.join(f"{k} {v}" for k, v in sorted(prov.versions.items()))
+    return labels.note(
+        "provenance",
+        source=prov.source,
+        vintage=prov.vintage,
+        config_hash=prov.config_hash,
+        versions=versions,
+    )
 
 
 def standard_notes(
@@ -233,7 +322,7 @@ def standard_notes(
     simulated: bool = False,
     provenance: Provenance | None = None,
 ) -> tuple[str, ...]:
-    """Body notes, then the simulated-data notice and provenance; "注：" on the first."""
+    """Body notes, then the simulated-data notice and (if given) provenance; "注：" on the first."""
     notes = list(body)
     if simulated:
         notes.append(labels.note("simulated"))
@@ -264,35 +353,38 @@ def assemble_table(
     """Put header, body and notes together (shared by every table builder).
 
     Header rows: column groups (spanning consecutive equal groups) if given,
-    the column labels, then the dependent variables (spanning) if given.
+    the column labels, then the dependent variables (spanning; the row
+    labelled 被解释变量 / Dependent variable) if given.
     """
     if not rows:
         raise ReportError(f"table {name!r}: no rows to print")
     column_labels = dict(column_labels or {})
+    stub = labels.row("variable") if stub is None else stub
     header: list[tuple[HeaderCell, ...]] = []
+    stubs: list[str] = []
     if column_groups:
         header.append(
             _spans(
                 [labels.column(column_groups[c]) if column_groups.get(c) else "" for c in columns]
             )
         )
+        stubs.append("")
     stub_row = len(header)
     header.append(tuple(HeaderCell(column_labels.get(c, c)) for c in columns))
+    stubs.append(stub)
     if dep_vars and any(dep_vars.get(c) for c in columns):
         header.append(_spans([labels.var(dep_vars[c]) if dep_vars.get(c) else "" for c in columns]))
-    if title is None:
-        title, subtitle = labels.title_pair(name)
-    else:
-        subtitle = ""
+        stubs.append(labels.row("dep_var"))
     return Table(
         name=name,
-        title=title,
-        subtitle=subtitle,
-        stub=labels.row("variable") if stub is None else stub,
+        title=labels.title(name) if title is None else title,
+        stub=stub,
         stub_row=stub_row,
         header=tuple(header),
         rows=tuple(rows),
         notes=tuple(notes),
+        header_stubs=tuple(stubs),
+        panel_title=labels.row("panel"),
     )
 
 
@@ -340,7 +432,8 @@ class _Grid:
 
     ``few``: columns with fewer than :data:`FEW_CLUSTERS` clusters; ``wild``: columns whose
     headline coefficient carries a wild-bootstrap p that the table prints (few clusters, or
-    ``report.headline_wild``).
+    ``report.headline_wild``); ``unstarred``: columns whose inference the table's notes call
+    unreliable (Driscoll–Kraay on too few periods), which print no stars.
     """
 
     columns: tuple[str, ...]
@@ -350,6 +443,8 @@ class _Grid:
     stars: tuple[float, ...]
     few: frozenset[str]
     wild: bool
+    unstarred: frozenset[str] = frozenset()
+    dk_min_periods: int = DK_MIN_PERIODS
 
     def get(self, column: str, term: str) -> object | None:
         return self.cells.get((column, term))
@@ -363,10 +458,16 @@ class _Grid:
 
     def star_p(self, column: str, r: object) -> object:
         """The p the stars follow: ``p_star`` if given (e.g. a bound implied by a bootstrap
-        interval), the wild p in a few-cluster column, else the reported p."""
+        interval), the wild p in a few-cluster column, else the reported p. None (no stars)
+        where the notes call the inference unreliable: a column of :attr:`unstarred`, or a
+        few-cluster column without a wild p."""
         if not _isna(r.p_star):
             return r.p_star
-        return r.wild_p if column in self.few and not _isna(r.wild_p) else r.p
+        if column in self.unstarred:
+            return None
+        if column in self.few:
+            return None if _isna(r.wild_p) else r.wild_p
+        return r.p
 
 
 @dataclass
@@ -402,6 +503,7 @@ def format_table(
     provenance: Provenance | None = None,
     simulated: bool = False,
     title: str | None = None,
+    dk_min_periods: int = DK_MIN_PERIODS,
 ) -> Table:
     """Build the journal table of a tidy result frame (:mod:`imtfp.tidy`).
 
@@ -441,11 +543,18 @@ def format_table(
     notes : sequence of str
         Extra notes (already in the table's language), after the inference
         and stars notes and before the simulated-data and provenance notes.
+    provenance : Provenance, optional
+        Printed as the last note (``report.provenance: note``); default none.
+    dk_min_periods : int
+        Fewest periods for Driscoll–Kraay (config ``models.dk_min_periods``): a
+        Driscoll–Kraay column on fewer periods is marked † with a note that its
+        inference is unreliable, and prints no stars.
 
     Stars: one ``*`` per level in ``options.stars`` with p < level, where p is
     the wild cluster bootstrap p in a column with fewer than
     :data:`FEW_CLUSTERS` clusters (printed in braces beneath, the clustered
-    p in brackets beside it). A term is a statistic (no stars, no se) when its
+    p in brackets beside it; without a wild p such a column prints no stars,
+    and a note says why). A term is a statistic (no stars, no se) when its
     rows are typed so (tidy ``stat`` True, set by the estimator); a term whose
     rows are untyped (``stat`` NA: a user's frame) is one when the label catalog
     says so (``statistics`` or a ``kind: stat`` pattern, e.g. ``sobel_z``,
@@ -458,15 +567,18 @@ def format_table(
     df = normalise_tidy(tidy, name=name)
     info = _term_info(df, labels, term_labels, classify_terms)
     facts = _model_facts(df, list(dict.fromkeys(df["column"])))
-    grid = _grid(df, facts, options, decimals_by_column)
+    grid = _grid(df, facts, options, decimals_by_column, dk_min_periods)
     ordered = _ordered_terms(df, info, terms, options, row_groups)
+    facts, stripped = _controls_not_printed(facts, [t for t in ordered if info[t].kind == "coef"])
     rows, seen = _body_rows(ordered, info, grid, labels, show, row_groups, group_totals)
     wanted = _wanted_model_rows(facts, model_rows, drop_model_rows)
+    if stripped and not any(_split_controls(v) for v in facts["controls"].values()):
+        wanted = [m for m in wanted if m != "controls"]  # every control is a printed row
     rows = _append_model_rows(rows, wanted, facts, grid, labels, options)
     col_labels = _column_labels(grid.columns, labels, column_labels, group_sep)
-    if "inference" not in wanted:  # no inference row to carry the dagger: the header does
-        col_labels = {c: t + ("†" if _dk_flagged(facts, c) else "") for c, t in col_labels.items()}
     body_notes = _body_notes(rows, seen, facts, grid, labels, options, show, wanted, col_labels)
+    if "inference" not in wanted:  # no inference row to carry the dagger: the header does
+        col_labels = {c: t + ("†" if c in grid.unstarred else "") for c, t in col_labels.items()}
     groups = _column_groups(list(grid.columns), group_sep)
     return assemble_table(
         name=name,
@@ -519,6 +631,7 @@ def _grid(
     facts: Mapping[str, Mapping[str, object]],
     options: ReportOptions,
     decimals_by_column: Mapping[str, int] | None,
+    dk_min_periods: int = DK_MIN_PERIODS,
 ) -> _Grid:
     columns = tuple(dict.fromkeys(df["column"]))
     few = frozenset(
@@ -532,7 +645,25 @@ def _grid(
         stars=options.stars,
         few=few,
         wild=options.headline_wild,
+        unstarred=frozenset(c for c in columns if _dk_flagged(facts, c, dk_min_periods)),
+        dk_min_periods=dk_min_periods,
     )
+
+
+def _controls_not_printed(
+    facts: Mapping[str, Mapping[str, object]], printed: Sequence[str]
+) -> tuple[dict[str, dict[str, object]], bool]:
+    """The model facts with every term printed as a coefficient row taken out of the control
+    sets (a variable is shown either as a coefficient or in the 是/否 control rows, never both),
+    and whether any was."""
+    out = {k: dict(v) for k, v in facts.items()}
+    shown, stripped = set(printed), False
+    for c, value in facts["controls"].items():
+        names = _split_controls(value)
+        if names and shown & set(names):
+            out["controls"][c] = ",".join(n for n in names if n not in shown)
+            stripped = True
+    return out, stripped
 
 
 def _body_rows(
@@ -637,7 +768,7 @@ def _append_model_rows(
     options: ReportOptions,
 ) -> list[Row]:
     stats_start = len(rows)
-    rows = rows + _model_rows(wanted, facts, grid.columns, labels, grid.dec)
+    rows = rows + _model_rows(wanted, facts, grid, labels)
     if options.separate_stats and 0 < stats_start < len(rows):
         first = rows[stats_start]
         rows[stats_start] = Row(first.label, first.cells, first.kind, True)
@@ -681,7 +812,7 @@ def _body_notes(
     if seen.p:
         notes.append(stars_note(labels, options.stars))
     notes += _few_cluster_notes(seen, facts, grid, labels, col_labels)
-    notes += _driscoll_kraay_notes(facts, grid.columns, labels, col_labels)
+    notes += _driscoll_kraay_notes(facts, grid, labels, col_labels)
     if "controls" in wanted:
         notes += _controls_note(facts, grid.columns, labels)
     return notes
@@ -712,24 +843,27 @@ def _few_cluster_notes(
     return out
 
 
-def _dk_flagged(facts: Mapping[str, Mapping[str, object]], column: str) -> bool:
-    """Driscoll–Kraay on fewer than :data:`DK_MIN_PERIODS` periods."""
+def _dk_flagged(
+    facts: Mapping[str, Mapping[str, object]], column: str, dk_min_periods: int = DK_MIN_PERIODS
+) -> bool:
+    """Driscoll–Kraay on fewer than ``dk_min_periods`` periods."""
     cov, periods = facts["cov"].get(column), facts["n_periods"].get(column)
     return (
         cov is not None
         and str(cov).startswith("driscoll_kraay")
         and periods is not None
-        and float(periods) < DK_MIN_PERIODS  # type: ignore[arg-type]
+        and not _isna(periods)
+        and float(periods) < dk_min_periods  # type: ignore[arg-type]
     )
 
 
 def _driscoll_kraay_notes(
     facts: Mapping[str, Mapping[str, object]],
-    columns: Sequence[str],
+    grid: _Grid,
     labels: Labels,
     col_labels: Mapping[str, str],
 ) -> list[str]:
-    flagged = [c for c in columns if _dk_flagged(facts, c)]
+    flagged = [c for c in grid.columns if c in grid.unstarred]
     if not flagged:
         return []
     periods = min(int(float(facts["n_periods"][c])) for c in flagged)  # type: ignore[arg-type]
@@ -738,7 +872,7 @@ def _driscoll_kraay_notes(
             "dk_few_periods",
             columns=_join(labels, [col_labels[c] for c in flagged]),
             periods=periods,
-            threshold=DK_MIN_PERIODS,
+            threshold=grid.dk_min_periods,
         )
     ]
 
@@ -906,10 +1040,10 @@ def _model_facts(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, dict[str
 def _model_rows(
     wanted: Sequence[ModelRow],
     facts: Mapping[str, Mapping[str, object]],
-    columns: Sequence[str],
+    grid: _Grid,
     labels: Labels,
-    dec: int,
 ) -> list[Row]:
+    columns, dec = grid.columns, grid.dec
     builders = {
         "nobs": lambda: [Row(labels.var("nobs"), _ints(facts["nobs"], columns), "model")],
         "r2_within": lambda: _r2_rows(facts, columns, labels, dec),
@@ -919,7 +1053,7 @@ def _model_rows(
         "n_clusters": lambda: [
             Row(labels.var("n_clusters"), _ints(facts["n_clusters"], columns), "model")
         ],
-        "inference": lambda: [_inference_row(facts, columns, labels)],
+        "inference": lambda: [_inference_row(facts, grid, labels)],
     }
     return [row for m in wanted for row in builders[m]()]
 
@@ -983,15 +1117,13 @@ def _controls_rows(
     ]
 
 
-def _inference_row(
-    facts: Mapping[str, Mapping[str, object]], columns: Sequence[str], labels: Labels
-) -> Row:
+def _inference_row(facts: Mapping[str, Mapping[str, object]], grid: _Grid, labels: Labels) -> Row:
     """The inference method of each column; Driscoll–Kraay on too few periods gets a dagger."""
     cells = []
-    for c in columns:
+    for c in grid.columns:
         cov = facts["cov"][c]
         text = labels.column(cov) if cov else ""
-        cells.append(Cell(text + ("†" if _dk_flagged(facts, c) else "")))
+        cells.append(Cell(text + ("†" if c in grid.unstarred else "")))
     return Row(labels.row("inference"), tuple(cells), "indicator")
 
 

@@ -271,7 +271,7 @@ def test_frontier_table_names_a_column_whose_optimiser_did_not_converge(results)
     )
 
 
-@pytest.mark.parametrize("language", ["zh", "en", "both"])
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_falsification_note_describes_only_the_tests_that_ran(results, language):
     from imtfp.report.builders import falsification_table
     from imtfp.report.labels import Labels
@@ -287,3 +287,13 @@ def test_falsification_note_describes_only_the_tests_that_ran(results, language)
     with_placebo = falsification_table(pd.concat([results, placebo]), labels=labels)
     text = " ".join(with_placebo.notes)
     assert ("placebo outcomes" in text) or ("安慰剂" in text)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("zh", "中部（含东北）"), ("en", "Central (incl. Northeast)")]
+)
+def test_a_merged_subgroup_says_what_it_holds(results, language, expected):
+    rows = results.assign(merged_from=np.where(results["column"] == "central", "northeast", ""))
+    # the registry's builder of the heterogeneity table (the generic one)
+    table = MODEL_TABLES["heterogeneity"](rows, options=ReportOptions(language=language))
+    assert expected in [h.text for h in table.header[table.stub_row]]

@@ -39,9 +39,11 @@ def test_header_row_and_known_cell(baseline):
     assert grid.rows[first_body].cells[0].text == "智能制造指数"
     assert grid.rows[first_body].cells[1].text == "0.520***"
     assert grid.rows[first_body + 1].cells[2].text == "(0.150)"
-    # the dependent-variable header spans both data columns (one merged cell)
+    # the dependent-variable header spans both data columns (one merged cell), labelled
     assert grid.rows[1].cells[1]._tc is grid.rows[1].cells[2]._tc
-    assert grid.rows[1].cells[1].text == "全要素生产率"
+    assert (
+        grid.rows[1].cells[1].text == "全要素生产率" and grid.rows[1].cells[0].text == "被解释变量"
+    )
 
 
 def test_three_line_borders_in_the_table_xml(baseline):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 def _table(ncols: int) -> Table:
     return Table(
-        name="t", title="表", subtitle="", stub="变量", stub_row=0,
+        name="t", title="表", stub="变量", stub_row=0,
         header=(tuple(HeaderCell(f"({j + 1})") for j in range(ncols)),),
         rows=(Row("x", tuple(Cell("0.100", "0.100") for _ in range(ncols))),), notes=(),
     )  # fmt: skip
@@ -35,7 +35,7 @@ def test_a4_portrait_for_a_narrow_table():
 
 
 def test_landscape_for_a_wide_table_with_columns_filling_the_text_width():
-    data = to_docx(_table(14))  # the robustness table's width
+    data = to_docx(_table(8))  # the widest panel a table prints
     s = _section(data)
     assert s.orientation == WD_ORIENT.LANDSCAPE
     assert (round(s.page_width.cm, 2), round(s.page_height.cm, 2)) == (29.7, 21.0)
@@ -47,6 +47,7 @@ def test_landscape_for_a_wide_table_with_columns_filling_the_text_width():
 def test_orientation_can_be_forced():
     assert not is_landscape(_table(LANDSCAPE_COLUMNS))
     assert is_landscape(_table(LANDSCAPE_COLUMNS + 1))
+    assert not is_landscape(_table(14))  # printed as two panels of 7 columns
     assert _section(to_docx(_table(3), orientation="landscape")).orientation == WD_ORIENT.LANDSCAPE
     assert _section(to_docx(_table(14), orientation="portrait")).orientation == WD_ORIENT.PORTRAIT
     with pytest.raises(ConfigError, match="orientation"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
@@ -13,9 +14,10 @@ import statsmodels.formula.api as smf
 from linearmodels import PanelOLS
 
 from imtfp.errors import InputTypeError, ReportError
-from imtfp.models.formula import feols
+from imtfp.models.formula import feiv, feols
 from imtfp.report import etable, etable_table, format_table
 from imtfp.report.options import ReportOptions
+from imtfp.report.purity import foreign_text
 from imtfp.report.table import fmt_number
 
 pytestmark = pytest.mark.unit
@@ -61,10 +63,11 @@ def test_markdown_has_stars_se_fe_controls_n_and_clusters(fits):
 def test_same_rows_as_the_pipeline_formatter(fits):
     tidy = pd.concat([f.tidy(column=c) for f, c in zip(fits, ["(1)", "(2)"], strict=True)])
     ours = etable_table(fits, language="en")
-    pipeline = format_table(tidy, name="baseline", options=ReportOptions(language="en"))
-    clusters = ours.rows[-1]
-    assert clusters.label == "Clusters"
-    assert ours.rows[:-1] == pipeline.rows and ours.notes == pipeline.notes
+    pipeline = format_table(
+        tidy.assign(n_clusters=20), name="baseline", options=ReportOptions(language="en")
+    )
+    assert "Clusters" in [r.label for r in ours.rows]
+    assert ours.rows == pipeline.rows and ours.notes == pipeline.notes
 
 
 def test_statsmodels_and_linearmodels_results(data):
@@ -107,7 +110,7 @@ def test_bad_input_is_named():
     shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)"
 )
 def test_etable_tex_compiles(fits, tmp_path):
-    body = etable(fits, language="both", format="tex")
+    body = etable(fits, language="zh", format="tex")
     doc = (
         "\\documentclass{ctexart}\n\\usepackage{booktabs,threeparttable,siunitx}\n\\begin{document}\n"
         + body
@@ -127,9 +130,80 @@ def test_a_control_in_one_column_but_a_regressor_in_another_is_printed(data):
     grid = {
         row[0]: row[1:] for row in etable_table([as_control, interacted], language="en").body_grid()
     }
-    assert grid["Government intervention"][1] != ""  # the main effect of the interaction
-    controls = next(v for k, v in grid.items() if k.startswith("Control"))
-    assert controls == ["Yes", "No"]
+    # printed as a coefficient (the main effect of the interaction in (2), the control in (1)) …
+    gov = grid["Government intervention"]
+    assert gov[0].startswith(fmt_number(as_control.params["gov"], 3)) and gov[1] != ""
+    # … and therefore never also as a "Controls: Yes" row
+    assert not [k for k in grid if k.startswith("Control")]
+
+
+def test_a_control_is_a_coefficient_or_a_yes_row_never_both(fits):
+    shown = etable_table(fits, language="zh", control_terms="show")
+    labels = [r.label for r in shown.rows]
+    assert "政府干预" in labels  # the coefficient row
+    assert not any(label.startswith("控制变量") for label in labels)
+    hidden = etable_table(fits, language="zh")
+    labels = [r.label for r in hidden.rows]
+    assert "政府干预" not in labels and "控制变量：政府干预" in labels
+
+
+@pytest.fixture(scope="module")
+def iv_data() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    G, T = 25, 8
+    prov = np.repeat(np.arange(G), T)
+    z = rng.normal(size=G * T)
+    u = rng.normal(size=G * T)
+    x = z + 0.5 * u + rng.normal(size=G * T)
+    gov = rng.normal(size=G * T)
+    y = 0.4 * x + 0.1 * gov + u + rng.normal(size=G)[prov]
+    return pd.DataFrame({"province": [f"p{p}" for p in prov], "year": np.tile(np.arange(T), G),
+                         "im_index": x, "gov": gov, "tfp": y, "iv_post": z})  # fmt: skip
+
+
+def test_ols_and_iv_side_by_side(iv_data):
+    ols = feols("tfp ~ im_index + gov | province + year", iv_data, controls=["gov"])
+    iv = feiv("tfp ~ gov | province + year | im_index ~ iv_post", iv_data)
+    table = etable_table([ols, iv], language="en")
+    assert table.header_grid()[0][1:] == ["(1)", "(2)"]  # one column per model
+    grid = {row[0]: row[1:] for row in table.body_grid()}
+    assert grid["IM index"][0].startswith(fmt_number(ols.params["im_index"], 3))
+    assert grid["IM index"][1].startswith(fmt_number(iv.params["im_index"], 3))
+    assert grid["First-stage F"][0] == "" and grid["First-stage F"][1] != ""
+    # the dependent-variable row is filled, in every column
+    dep = next(
+        row for row in table.header_grid(repeat_spans=True) if row[0] == "Dependent variable"
+    )
+    assert dep[1:] == ["TFP", "TFP"]
+    # the IV fit's control is named, not printed as a coefficient as well
+    assert "Government intervention" not in grid and grid["Controls"] == ["Yes", "Yes"]
+    assert grid["Clusters"] == ["25", "25"]
+
+
+def test_ols_and_iv_in_chinese_word(iv_data):
+    ols = feols("tfp ~ im_index + gov | province + year", iv_data, controls=["gov"])
+    iv = feiv("tfp ~ gov | province + year | im_index ~ iv_post", iv_data)
+    data = etable([ols, iv], language="zh", format="docx")
+    grid = docx.Document(io.BytesIO(data)).tables[0]
+    rows = [[c.text for c in row.cells] for row in grid.rows]
+    assert rows[0] == ["变量", "(1)", "(2)"]
+    assert rows[1] == ["被解释变量", "全要素生产率", "全要素生产率"]
+    assert any(r[0] == "第一阶段 F 值" for r in rows)
+
+
+def test_did_aggregate_prints_its_overall_att(iv_data):
+    from imtfp.models.did._results import DidAggregate
+
+    agg = DidAggregate(
+        kind="dynamic", estimator="cs", index=np.array([-1, 0, 1]), coef=np.array([0.0, 0.3, 0.5]),
+        vcov=np.diag([0.01, 0.01, 0.02]), overall_att=0.4, overall_se=0.1, crit=2.5,
+        dep_var="tfp", nobs=200,
+    )  # fmt: skip
+    ols = feols("tfp ~ im_index | province + year", iv_data)
+    grid = {row[0]: row[1:] for row in etable_table([ols, agg], language="en").body_grid()}
+    assert grid["ATT"] == ["", "0.400***"] and "e0" not in grid
+    assert grid["Inference"] == ["Clustered (province)", "Influence function"]
+    assert foreign_text(etable([ols, agg], language="zh"), "zh") == []
 
 
 def test_statistic_rows_are_typed_by_the_estimator_not_by_their_name(data):

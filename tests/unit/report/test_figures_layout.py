@@ -31,7 +31,7 @@ from imtfp.tidy import tidy_frame
 
 pytestmark = pytest.mark.unit
 YEARS = list(range(2011, 2023))
-LANGUAGES = ["zh", "en", "both"]
+LANGUAGES = ["zh", "en"]
 
 
 # -- the check itself ---------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def every_figure(language: str, did_inputs) -> dict[str, Figure]:
     }
     for ch in ("innovation", "factor_allocation", "upgrading"):
         figs[f"mediation_path_{ch}"] = F.mediation_path(_mediation(), channel=ch, **common)
-    cfg = {"report": {"language": language}}
+    cfg = {"report": {"languages": [language]}}
     for kind in ("event_study", "bacon"):
         figs[f"did_{kind}"] = did_figure(kind, did_inputs, cfg, design="pilot", simulated=True)
     return figs

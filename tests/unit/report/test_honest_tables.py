@@ -34,7 +34,7 @@ IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+")
 
 def texts(table) -> list[str]:
     """Every string a reader sees: title, header, body, notes."""
-    out = [table.title, table.subtitle, table.stub, *table.notes]
+    out = [table.title, table.stub, *table.notes]
     out += [c for row in table.header_grid() for c in row]
     out += [c for row in table.body_grid() for c in row]
     return out

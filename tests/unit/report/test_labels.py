@@ -59,7 +59,7 @@ def test_column_numbers_and_years_are_self_labelled_without_warning():
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("zh", "智能制造指数"), ("en", "IM index"), ("both", "智能制造指数 (IM index)")],
+    [("zh", "智能制造指数"), ("en", "IM index")],
 )
 def test_language(language, expected):
     assert Labels(language).var("im_index") == expected

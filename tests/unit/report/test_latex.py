@@ -26,8 +26,8 @@ NUMBER_CELL = re.compile(r"^-?\d+(\.\d+)?(\\sym\{\*+\})?$")
 @pytest.fixture
 def all_tables(panel, coupling, weights, results):
     tables = []
-    for language in ("zh", "en", "both"):
-        options = ReportOptions(language=language, separate_stats=language == "both")
+    for language in ("zh", "en"):
+        options = ReportOptions(language=language, separate_stats=language == "en")
         tables += [
             descriptive_table(panel, variables=["im_index", "tfp", "urban"], options=options),
             correlation_table(panel, variables=["im_index", "tfp", "urban"], options=options),

@@ -71,13 +71,3 @@ def test_markdown_en_custom_stars_and_decimals_match_hand_written_file():
     options = ReportOptions(language="en", stars=(0.05, 0.01), decimals=2)
     table = baseline_table(fixed_tidy(), options=options)
     assert to_markdown(table) == (EXPECTED / "baseline_en.md").read_text(encoding="utf-8")
-
-
-def test_markdown_both_languages_has_subtitle_and_bilingual_labels():
-    text = to_markdown(baseline_table(fixed_tidy(), options=ReportOptions(language="both")))
-    lines = text.splitlines()
-    assert lines[:2] == ["**基准回归结果**", "*Baseline regression results*"]
-    assert "| 智能制造指数 (IM index) | 0.523*** | -0.021 |" in lines
-    assert any(
-        line.startswith("注：括号内为按省份聚类的稳健标准误。 Standard errors") for line in lines
-    )

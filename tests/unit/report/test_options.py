@@ -42,22 +42,25 @@ def test_config_validates_and_builds_options(path):
     section = dict(config["report"])
     section.pop("variable_labels", None)  # label overrides: read by report_options, not an option
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
-    expected = ReportOptions(**kwargs)
+    expected = ReportOptions(**kwargs, language=kwargs.get("languages", ("zh",))[0])
     assert options_from_config(section) == expected
     assert report_options(config)[0] == expected
 
 
 def test_schema_and_options_name_the_same_keys(schema):
     assert schema["additionalProperties"] is False
-    # variable_labels is the one key that is no ReportOptions field (stage.report_options reads it).
+    # variable_labels is the one key that is no ReportOptions field (stage.report_options reads it);
+    # language is the one field that is no key (the language of the table being built: one of
+    # report.languages).
     options = {f.name for f in fields(ReportOptions)}
-    assert set(schema["properties"]) == options | {"variable_labels"}
+    assert set(schema["properties"]) == (options - {"language"}) | {"variable_labels"}
 
 
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("language", "fr"),
+        ("languages", ["fr"]),
+        ("provenance", "footer"),
         ("stars", [0.1, 1.5]),
         ("decimals", -1),
         ("formats", ["pdf"]),

@@ -110,7 +110,7 @@ def stored(sim_panel) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-@pytest.mark.parametrize("language", ["zh", "en", "both"])
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_estimator_output_formats_with_full_labels(stored, language):
     options = ReportOptions(language=language)
     for key, build in MODEL_TABLES.items():
@@ -179,7 +179,7 @@ def test_estimator_specific_rows(stored):
     shutil.which("xelatex") is None, reason="xelatex not installed (TeX Live with ctex needed)"
 )
 def test_estimator_tables_compile_with_xelatex(stored, tmp_path):
-    options = ReportOptions(language="both")
+    options = ReportOptions(language="zh")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelWarning)
         body = "\n".join(
