@@ -11,6 +11,7 @@ import yaml
 
 import imtfp.config
 import imtfp.config_check
+import imtfp.credibility
 import imtfp.demo
 import imtfp.lineage
 import imtfp.logs
@@ -229,6 +230,12 @@ def data_source():
     return {"source": source, "vintage": ", ".join(vintages), "simulated": simulated()}
 
 
+def credibility_inputs(wildcards):
+    """The stored results the credibility report reads (imtfp.credibility.report_inputs)."""
+    paths = imtfp.credibility.report_inputs(config, models=model_tables())
+    return {k: f"data/derived/{v}" for k, v in paths.items()}
+
+
 def report_tables():
     wanted = config.get("report", {}).get("tables", list(TABLE_INPUTS))
     available = set(model_tables()) | {"descriptive", "correlation", "weights", "coupling"}
@@ -264,6 +271,7 @@ def exhibits():
     )
     results = [
         "data/derived/quality/report.md",
+        *(f"data/derived/{p}" for p in imtfp.credibility.REPORT_FILES.values()),
         "data/derived/quality/checks.parquet",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
         *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
