@@ -184,6 +184,12 @@ def simulated_truth():
     )
 
 
+def credibility_inputs(wildcards):
+    """The stored results the credibility report reads (imtfp.credibility.report_inputs)."""
+    paths = imtfp.credibility.report_inputs(config, models=model_tables())
+    return {k: f"data/derived/{v}" for k, v in paths.items()}
+
+
 # ---- report -------------------------------------------------------------------------------------
 
 TABLE_EXTS = [
@@ -230,12 +236,6 @@ def data_source():
     return {"source": source, "vintage": ", ".join(vintages), "simulated": simulated()}
 
 
-def credibility_inputs(wildcards):
-    """The stored results the credibility report reads (imtfp.credibility.report_inputs)."""
-    paths = imtfp.credibility.report_inputs(config, models=model_tables())
-    return {k: f"data/derived/{v}" for k, v in paths.items()}
-
-
 def report_tables():
     wanted = config.get("report", {}).get("tables", list(TABLE_INPUTS))
     available = set(model_tables()) | {"descriptive", "correlation", "weights", "coupling"}
@@ -271,7 +271,6 @@ def exhibits():
     )
     results = [
         "data/derived/quality/report.md",
-        *(f"data/derived/{p}" for p in imtfp.credibility.REPORT_FILES.values()),
         "data/derived/quality/checks.parquet",
         *expand("data/derived/models/{model}.parquet", model=model_tables()),
         *(["data/derived/robustness/checks.parquet"] if config.get("robustness") else []),
@@ -280,6 +279,7 @@ def exhibits():
             if config.get("multiverse")
             else []
         ),
+        *(f"data/derived/{p}" for p in imtfp.credibility.REPORT_FILES.values()),
     ]
     return [*tables, *figures, *results]
 
