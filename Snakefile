@@ -55,6 +55,7 @@ include: "workflow/rules/measure.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/credibility.smk"
 include: "workflow/rules/designs.smk"
 include: "workflow/rules/export.smk"
 

@@ -318,12 +318,14 @@ def write_run_summary(derived: str | Path, log_dir: str | Path) -> str:
     """Write ``<derived>/run_summary.md`` (Snakemake's ``onsuccess``), print it, return its text."""
     import pandas as pd
 
+    from imtfp import credibility
+
     derived = Path(derived)
     extra = {}
     panel, imputed = derived / "panel" / "panel.parquet", derived / "panel" / "imputed.parquet"
     if panel.is_file() and imputed.is_file():
         extra["panel/imputed"] = imputed_warnings(pd.read_parquet(panel), pd.read_parquet(imputed))
-    text = run_summary(log_dir, extra=extra)
+    text = run_summary(log_dir, extra=extra) + credibility.summary_pointer(derived)
     (derived / "run_summary.md").parent.mkdir(parents=True, exist_ok=True)
     (derived / "run_summary.md").write_text(text, encoding="utf-8")
     print(f"\n{text}", file=sys.stderr)

@@ -11,6 +11,7 @@ import yaml
 
 import imtfp.config
 import imtfp.config_check
+import imtfp.credibility
 import imtfp.demo
 import imtfp.lineage
 import imtfp.logs
@@ -183,6 +184,12 @@ def simulated_truth():
     )
 
 
+def credibility_inputs(wildcards):
+    """The stored results the credibility report reads (imtfp.credibility.report_inputs)."""
+    paths = imtfp.credibility.report_inputs(config, models=model_tables())
+    return {k: f"data/derived/{v}" for k, v in paths.items()}
+
+
 # ---- report -------------------------------------------------------------------------------------
 
 TABLE_EXTS = [
@@ -348,6 +355,7 @@ def exhibits():
             if config.get("multiverse")
             else []
         ),
+        *(f"data/derived/{p}" for p in imtfp.credibility.REPORT_FILES.values()),
     ]
     return [*tables, *PROVENANCE_FILES, *figures, *results]
 

@@ -1,0 +1,25 @@
+# stored results -> the credibility report of the headline estimates, in Chinese and in English
+# (imtfp.credibility.credibility_report): data/derived/quality/credibility.{zh,en}.md.
+
+
+# Reading a few stored frames and writing two Markdown pages: cheaper than a cluster submission.
+localrules:
+    credibility_report,
+
+
+rule credibility_report:
+    input:
+        unpack(credibility_inputs),
+    output:
+        zh="data/derived/quality/credibility.zh.md",
+        en="data/derived/quality/credibility.en.md",
+    log:
+        "logs/quality/credibility.log",
+    conda:
+        "../envs/imtfp.yaml"
+    params:
+        # the whole config: the models spec, the labels and the lineage of the composites
+        exhibit=config,
+        simulated=simulated(),
+    script:
+        "../scripts/credibility_report.py"
