@@ -175,7 +175,10 @@ def to_xlsx(
     """
     import csv
 
+    import zipfile
+
     import openpyxl
+    from openpyxl.writer.excel import ExcelWriter
 
     from imtfp.report.writers import _fixed_zip
 
@@ -200,7 +203,9 @@ def to_xlsx(
     wb.properties.modified = FIXED_TIME
     wb.properties.lastModifiedBy = "imtfp"
     buf = io.BytesIO()
-    wb.save(buf)
+    # openpyxl's save() stamps properties.modified with the clock: write through its ExcelWriter,
+    # which keeps FIXED_TIME, so two runs give the same bytes
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(_fixed_zip(buf.getvalue()))
     return sheets

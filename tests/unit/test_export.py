@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -60,6 +62,10 @@ def test_dta_and_xlsx_are_byte_reproducible(panel, tmp_path):
     to_xlsx(panel, tmp_path / "a.xlsx")
     to_xlsx(panel, tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    # not the clock: openpyxl's save() would stamp the time of writing (two runs a second apart
+    # would differ)
+    core = zipfile.ZipFile(tmp_path / "a.xlsx").read("docProps/core.xml").decode()
+    assert "<dcterms:modified" in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
 
 
 def test_xlsx_sheets_headers_and_province_names(panel, tmp_path):
