@@ -472,7 +472,6 @@ from functools import cache
 from snakemake.exceptions import WorkflowError
 
 
-
 @cache
 def _members():
     """What a batch can run: every rule with a script, other than the batches."""
