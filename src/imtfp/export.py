@@ -174,7 +174,6 @@ def to_xlsx(
     and notes, kept as text rows). Returns the sheet names in order.
     """
     import csv
-
     import zipfile
 
     import openpyxl
