@@ -355,6 +355,15 @@ def check_overlap(config: Mapping, relations: Relations | None = None) -> None:
                 )
 
 
+def series_name(code: str, language: str) -> str:
+    """A warehouse series by its catalogue name in ``language`` (the code if it has none)."""
+    from imtfp.ingest import catalog
+
+    names = catalog.indicators().set_index("code")
+    column = "name_zh" if language == "zh" else "name_en"
+    return str(names.at[code, column]) if code in names.index else code
+
+
 def overlap_notes(config: Mapping, table: str, labels) -> list[str]:
     """Table notes for the overlaps of the regressions behind ``table`` (labels: imtfp.report.labels.Labels).
 
@@ -374,7 +383,9 @@ def overlap_notes(config: Mapping, table: str, labels) -> list[str]:
                 kind,
                 outcome=labels.var(o.outcome),
                 regressor=labels.var(o.regressor),
-                series=", ".join(o.series()),
+                series=("、" if labels.language == "zh" else ", ").join(
+                    series_name(s, labels.language) for s in o.series()
+                ),
             )  # fmt: skip
         )
     return list(dict.fromkeys(notes))

@@ -270,8 +270,25 @@ def run_summary(
     return "\n".join(lines) + "\n"
 
 
+#: The line a batch job (workflow/scripts/batch.py) writes to its log naming the step that failed.
+STEP_FAILED = "batch step failed:"
+
+
+def failed_step(log_file: str | None) -> tuple[str, str] | None:
+    """(rule, log file) of the step that failed in a batch job whose log is ``log_file``."""
+    path = Path(log_file) if log_file else None
+    if path is None or not path.is_file():
+        return None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(STEP_FAILED):
+            rule, log = line[len(STEP_FAILED) :].split()
+            return rule, log
+    return None
+
+
 def failed_jobs(snakemake_log) -> list[tuple[str, str | None]]:
-    """(rule, log file) of each failed job, read from Snakemake's own log of the run."""
+    """(rule, log file) of each failed job, read from Snakemake's own log of the run; for a batch
+    job, the step that failed in it (its rule and its own log)."""
     if isinstance(snakemake_log, (list, tuple)):  # Snakemake passes the log file(s) of the run
         snakemake_log = snakemake_log[-1] if snakemake_log else None
     path = Path(str(snakemake_log)) if snakemake_log else None
@@ -284,7 +301,7 @@ def failed_jobs(snakemake_log) -> list[tuple[str, str | None]]:
         log = re.match(r"\s*log: (\S+)", line)
         if log and failed and failed[-1][1] is None:
             failed[-1][1] = log.group(1)
-    return [tuple(f) for f in failed]
+    return [failed_step(log) or (rule, log) for rule, log in failed]
 
 
 def last_error(log_file: str | Path | None) -> str:

@@ -196,8 +196,9 @@ def _planned(dry: subprocess.CompletedProcess) -> dict[str, int]:
 )
 def test_a_report_option_reruns_the_report_jobs_only(workdir, first_run, key, value):
     """Issue 24: after a complete run, a report-only option change plans at most 6 jobs (all
-    tables, all figures, the output manifest and `all`), with Snakemake's default rerun
-    triggers (mtime, params, input, code, software-env)."""
+    tables, all figures, the output manifest and `all`; the credibility report where it prints
+    the option: stars and decimals), with Snakemake's default rerun triggers (mtime, params,
+    input, code, software-env)."""
     cfg = small_config()
     cfg["report"][key] = value
     other = workdir / f"report_{key}.yaml"
@@ -206,7 +207,9 @@ def test_a_report_option_reruns_the_report_jobs_only(workdir, first_run, key, va
     assert dry.returncode == 0, dry.stderr[-3000:]
     planned = _planned(dry)
     total = planned.pop("total")
-    assert set(planned) == {"tables", "figures", "output_manifest", "all"}, planned
+    report_jobs = {"tables", "figures", "output_manifest", "all"}
+    assert report_jobs <= set(planned) <= report_jobs | {"credibility_report"}, planned
+    assert ("credibility_report" in planned) == (key != "languages")  # it writes both languages
     assert total <= 6
 
 
@@ -222,14 +225,14 @@ def test_a_batch_makes_what_its_rules_make_as_jobs_of_their_own(workdir, first_r
     (`--allowed-rules`: the rules, not the batch) write the same bytes: a table, and a named
     check's measures and model."""
     derived = workdir / "data" / "derived"
-    table = sorted((derived / "report" / "tables").glob("baseline.*"))
+    table = sorted((derived / "report" / "tables" / "zh").glob("baseline.*"))
     check = derived / "robustness" / "critic_weights"
     files = [*table, check / "measure" / "index.parquet", check / "measure" / "analysis.parquet",
              check / "models" / "baseline.parquet"]  # fmt: skip
     before = {p: _sha(p) for p in files}
     for p in files:
         p.unlink()
-    targets = ["data/derived/report/tables/baseline.csv",
+    targets = ["data/derived/report/tables/zh/baseline.csv",
                "data/derived/robustness/critic_weights/models/baseline.parquet"]  # fmt: skip
     rules = ["table", "build_index", "analysis_frame", "estimate"]
     run = _snakemake(workdir, *targets, "--allowed-rules", *rules)

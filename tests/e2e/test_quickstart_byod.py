@@ -69,7 +69,8 @@ def test_init_says_what_it_matched_and_wrote(project):
     out = runs[1].stdout
     assert "读取 mine.xlsx：每行一个省份-年份，30 个省份，2011–2022 年，19 列对应到指标" in out
     assert "固定资产投资价格指数（上年=100）  →  invest_price_index" in out
-    assert "人均地区生产总值（元）: 指标目录中没有这个名称" in out
+    # the catalogue's per-resident GRP is in 元/人: a column in 元 is not taken for it
+    assert "人均地区生产总值（元）: 单位 元 不能换算成 gdp_pc_v2020 的单位（元/人）" in out
     assert "内蒙 → 内蒙古" in out and "（已写入 panel.drop_provinces）：西藏" in out
     assert "已写入 configs/mine.yaml 与 configs/manifests/mine.yaml" in out
     config = yaml.safe_load((work / "configs" / "mine.yaml").read_text(encoding="utf-8"))
@@ -79,7 +80,7 @@ def test_init_says_what_it_matched_and_wrote(project):
 def test_the_run_reaches_the_baseline_under_runs_mine(project):
     work, runs = project
     derived = work / "runs" / "mine" / "data" / "derived"
-    assert (derived / "report" / "tables" / "baseline.docx").stat().st_size > 0
+    assert (derived / "report" / "tables" / "zh" / "baseline.docx").stat().st_size > 0
     assert not (work / "data" / "derived").exists()  # nothing outside the run folder
     truth = yaml.safe_load((ROOT / "data/raw/demo/truth.yaml").read_text(encoding="utf-8"))
     tidy = pd.read_parquet(derived / "models" / "baseline.parquet")
@@ -89,7 +90,8 @@ def test_the_run_reaches_the_baseline_under_runs_mine(project):
     report = (derived / "quality" / "report.md").read_text(encoding="utf-8")
     assert report.startswith("# 数据质量报告") and "1 个拒收" in report
     assert "模拟数据 — 由 `imtfp.demo` 生成" not in report  # the manifest is imtfp init's
-    note = (derived / "report" / "tables" / "baseline.md").read_text(encoding="utf-8")
+    # the data source as the manifest describes it, in the run's provenance file
+    note = (derived / "report" / "provenance.md").read_text(encoding="utf-8")
     assert "SIMULATED practice panel written by imtfp.demo --eps" in note  # the file says so
     assert "# 运行摘要" in runs[2].stderr
 

@@ -115,6 +115,18 @@ def test_failed_jobs_and_their_last_error_from_snakemake_and_job_logs(tmp_path):
     assert logs.last_error(tmp_path / "absent.log") == "(no log written)"
 
 
+def test_a_failed_batch_is_reported_as_its_failed_step(tmp_path):
+    """A batch job (workflow/scripts/batch.py) names the step that failed: the summary gives that
+    step's rule and log, as if it had run as a job of its own."""
+    step_log = tmp_path / "ingest.log"
+    step_log.write_text("Traceback ...\nimtfp.errors.IngestError: file x.csv, line 1: bad\n")
+    batch_log = tmp_path / "panel.log"
+    batch_log.write_text(f"panel: 3 jobs in one process\n{logs.STEP_FAILED} ingest {step_log}\n")
+    run_log = tmp_path / "run.log"
+    run_log.write_text(f"Error in rule panel:\n    jobid: 1\n    log: {batch_log} (check log)\n")
+    assert logs.failed_jobs([str(run_log)]) == [("ingest", str(step_log))]
+
+
 def test_console_lines_follow_the_run_language_and_show_the_run_folder(tmp_path, monkeypatch):
     # issue 22: under run_name the console pointed at logs/ingest.log instead of runs/eps/logs/…
     from imtfp import messages

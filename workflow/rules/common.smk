@@ -184,6 +184,15 @@ def simulated_truth():
     )
 
 
+def credibility_config():
+    """The config the credibility report reads: all of it but the report section's keys other
+    than the stars, decimals and variable labels (a change of languages or formats does not
+    rewrite it)."""
+    shown = config.get("report") or {}
+    kept = {k: shown[k] for k in ("stars", "decimals", "variable_labels") if k in shown}
+    return {**config, "report": kept}
+
+
 def credibility_inputs(wildcards):
     """The stored results the credibility report reads (imtfp.credibility.report_inputs)."""
     paths = imtfp.credibility.report_inputs(config, models=model_tables())

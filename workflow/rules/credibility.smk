@@ -18,8 +18,9 @@ rule credibility_report:
     conda:
         "../envs/imtfp.yaml"
     params:
-        # the whole config: the models spec, the labels and the lineage of the composites
-        exhibit=config,
+        # the config but the report's presentation (it writes both languages, every format):
+        # the models spec, the labels, stars, decimals and the lineage of the composites
+        exhibit=credibility_config(),
         simulated=simulated(),
     script:
         "../scripts/credibility_report.py"

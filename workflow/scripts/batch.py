@@ -34,7 +34,7 @@ from snakemake.iocontainers import (
     Wildcards,
 )
 
-from imtfp.logs import console, failure_line
+from imtfp.logs import STEP_FAILED, console, failure_line, shown_path
 
 
 def namedlist(cls: type[Namedlist], data: dict) -> Namedlist:
@@ -79,9 +79,11 @@ def run_step(step: dict, batch: Snakemake, out) -> None:
         # one line on the console; then the batch's log, and the batch fails
         traceback.print_exc()
         sys.stderr.flush()
-        line = failure_line(exc, rule=step["rule"], log=job.log[0] if job.log else "")
+        line = failure_line(exc, rule=step["rule"], log=shown_path(job.log[0]) if job.log else "")
         console(line)
         print(line, file=out, flush=True)
+        # the step behind the batch's failure, for the failed-jobs summary (imtfp.logs.failed_jobs)
+        print(f"{STEP_FAILED} {step['rule']} {job.log[0] if job.log else '-'}", file=out, flush=True)
         print(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
               file=out, flush=True)  # fmt: skip
         raise SystemExit(1) from None
