@@ -83,7 +83,9 @@ def run_step(step: dict, batch: Snakemake, out) -> None:
         console(line)
         print(line, file=out, flush=True)
         # the step behind the batch's failure, for the failed-jobs summary (imtfp.logs.failed_jobs)
-        print(f"{STEP_FAILED} {step['rule']} {job.log[0] if job.log else '-'}", file=out, flush=True)
+        print(
+            f"{STEP_FAILED} {step['rule']} {job.log[0] if job.log else '-'}", file=out, flush=True
+        )
         print(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
               file=out, flush=True)  # fmt: skip
         raise SystemExit(1) from None
