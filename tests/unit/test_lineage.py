@@ -118,5 +118,6 @@ def test_overlap_notes_for_tables():
     cfg = imtfp.config.load(ROOT / "configs/real_nbs.yaml")
     labels = Labels("en")
     base = lineage.overlap_notes(cfg, "baseline", labels)
-    assert len(base) == 1 and "industry_va" in base[0] and "share source series" in base[0]
+    shared = lineage.series_name("industry_va", "en")  # the catalogue's name, not the code
+    assert len(base) == 1 and shared in base[0] and "share source series" in base[0]
     assert lineage.overlap_notes(cfg, "robustness", labels) == []  # no composite overlap
