@@ -83,7 +83,7 @@ def report_only_config(tree: Path) -> Path:
     else:
         report["language"] = "en" if report.get("language") != "en" else "zh"
     path = tree / ".pipeline_timing_report_only.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
