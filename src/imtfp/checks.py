@@ -471,6 +471,15 @@ def run_checks(
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n_cells": "int64", "n_tested": "int64"})
 
 
+def log_results(results: pd.DataFrame, log) -> None:
+    """One line a check in a job's log: a warning unless it passed (the run summary collects them)."""
+    for row in results.itertuples(index=False):
+        (log.warning if row.status != "pass" else log.info)(
+            "%s %s on %s: %d cells. %s %s",
+            row.status, row.check, row.indicator, row.n_cells, row.detail, row.cells,
+        )  # fmt: skip
+
+
 def raise_on_failure(results: pd.DataFrame) -> None:
     """Raise :class:`PlausibilityError` naming check, indicator, provinces and years of every ``fail``."""
     failed = results[results["status"] == "fail"]

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from imtfp.checks import log_results
 from imtfp.logs import to_file
 from imtfp.tfp import industry_checks
 
@@ -12,13 +13,4 @@ results = industry_checks(
     snakemake.params.spec,
 )
 results.to_parquet(snakemake.output[0], index=False)
-for row in results.itertuples(index=False):
-    (log.warning if row.status != "pass" else log.info)(
-        "%s %s on %s: %d cells. %s %s",
-        row.status,
-        row.check,
-        row.indicator,
-        row.n_cells,
-        row.detail,
-        row.cells,
-    )
+log_results(results, log)
