@@ -37,6 +37,7 @@ EPONYMS = frozenset(
         "Newey", "West", "Wooldridge", "Battese", "Coelli", "Tobit", "Probit", "Logit", "Sargan",
         "Anselin", "LeSage", "Pace", "Elhorst", "Lee", "Theil", "Herfindahl", "Cobb", "Douglas",
         "Sun", "Andrews", "Pakes", "Windmeijer", "Kodde", "Palm", "Caudill", "Ford", "Gropper",
+        "Bartik",
         "Kernel", "Gaussian", "Epanechnikov", "Wilcoxon", "Bonferroni", "Holm", "Romano", "Wolf",
     }
 )  # fmt: skip

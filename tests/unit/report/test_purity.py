@@ -133,3 +133,17 @@ def test_every_table_is_in_one_language(language, panel, coupling, weights, resu
         t.name: sorted(set(foreign_text(to_markdown(t) + to_csv(t), language))) for t in tables
     }
     assert not {k: v for k, v in found.items() if v}
+
+
+def test_every_indicator_name_of_the_catalogue_is_in_its_language():
+    """The weights table prints the source series by catalogue name (a real run found
+    工业机器人存量(Bartik分配) before Bartik was listed as an eponym)."""
+    from imtfp.ingest import catalog
+
+    names = catalog.indicators()
+    for language in ("zh", "en"):
+        bad = {
+            code: foreign_text(str(name), language)
+            for code, name in zip(names["code"], names[f"name_{language}"], strict=True)
+        }
+        assert not {k: v for k, v in bad.items() if v}, language
