@@ -772,8 +772,14 @@ class _Results:
 # --------------------------------------------------------------------------- summary
 
 
+#: Columns the summaries add to the results (multiverse_summary.standardise, robustness): derived
+#: from the estimates and the choices, never a choice themselves.
+DERIVED_COLUMNS = ("estimate_std", "ci_low_std", "ci_high_std", "time_effects", "headline")
+
+
 def _choice_columns(results: pd.DataFrame) -> list[str]:
-    return [c for c in results.columns if c not in {"spec_id", *RESULT_COLUMNS, "p_wild"}]
+    not_choices = {"spec_id", *RESULT_COLUMNS, "p_wild", *DERIVED_COLUMNS}
+    return [c for c in results.columns if c not in not_choices]
 
 
 def choice_influence(results: pd.DataFrame) -> pd.DataFrame:

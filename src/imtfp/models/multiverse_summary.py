@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from imtfp.errors import ConfigError
-from imtfp.models.multiverse import CHOICE_DEFAULTS, find_spec
+from imtfp.models.multiverse import CHOICE_DEFAULTS, DERIVED_COLUMNS, find_spec
 
 #: Whether a level of the ``fe`` choice absorbs time effects (the headline needs them by default).
 TIME_EFFECTS = {"twoway": True, "time": True, "entity": False, "none": False}
-STD_COLUMNS = ("estimate_std", "ci_low_std", "ci_high_std")
+STD_COLUMNS = DERIVED_COLUMNS[:3]
 
 
 def within_sd(data: pd.DataFrame, columns: Sequence[str], *, entity: str = "province") -> dict:

@@ -305,6 +305,17 @@ def test_choice_influence_is_sorted():
     assert infl.loc[0, "level_max"] == "1"
 
 
+def test_choice_influence_ignores_the_columns_the_summaries_add():
+    """A real run named ci_high_std the choice that moves estimates most: the standardised
+    estimates, time_effects and headline are derived columns, not choices."""
+    res = toy_results()
+    res = res.assign(
+        estimate_std=res["estimate"] * 10, ci_low_std=0.0, ci_high_std=res["estimate"] * 100,
+        time_effects=True, headline=res["estimate"] > 0,
+    )  # fmt: skip
+    assert choice_influence(res)["choice"].tolist() == ["lag", "fe"]
+
+
 def test_summary_needs_the_baseline():
     with pytest.raises(ConfigError, match="99"):
         specification_curve_summary(toy_results(), baseline_spec_id=99)
