@@ -113,7 +113,7 @@ def render(results: dict, which: str = "full") -> str:
     lines = [
         BEGIN,
         f"Generated from `benchmarks/results.json` by `make bench` (measured {dates[0]} – "
-        f"{dates[-1]}, {results['machine']['cpus']} CPUs shared with other jobs; medians of "
+        f"{dates[-1]}, {results['machine']['cpus']} CPUs; medians of "
         "interleaved repeats; load = 1-minute load average before / after).",
         "",
         "| workload | imtfp | peer | ratio | memory above the data | target | met | load |",

@@ -153,8 +153,8 @@ def render(results: dict) -> str:
     lines = [
         BEGIN,
         f"Generated from `benchmarks/pipeline.json` by `python benchmarks/pipeline_timing.py` "
-        f"(measured {results['measured']}, {results['machine']['cpus']} CPUs shared with other "
-        f"jobs; medians of {results['repeats']} interleaved runs of each tree; before = "
+        f"(measured {results['measured']}, {results['machine']['cpus']} CPUs; medians of "
+        f"{results['repeats']} interleaved runs of each tree; before = "
         f"`{b['commit']}`, after = `{a['commit']}`; load = 1-minute load average, before "
         f"{_loads(b, 'full')}, after {_loads(a, 'full')}).",
         "",

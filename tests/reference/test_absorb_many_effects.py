@@ -148,7 +148,8 @@ def test_feiv_with_three_effects_equals_dummy_2sls(data):
     [({"CRV1": "firm"}, {}), ("hetero", {"cov": "robust"}), ("iid", {"cov": "unadjusted"})],
 )
 def test_matches_pyfixest(data, vcov, kw):
-    pf = pytest.importorskip("pyfixest")
+    import pyfixest as pf  # the test extra installs it: a reference test never skips
+
     sample, full, _ = data
     fit = feols(FORMULA, full, **kw)
     with pytest.warns(UserWarning):  # pyfixest warns that it drops the singleton

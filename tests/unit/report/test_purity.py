@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import warnings
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from imtfp.models.did.stages import design_checks, design_multiverse, design_results
@@ -28,6 +26,8 @@ from imtfp.report.did import did_table
 from imtfp.report.labels import LabelWarning, load_catalog
 from imtfp.report.purity import ALLOWED_LATIN, foreign_text
 from imtfp.report.table import Provenance
+
+from .test_did import sim
 
 pytestmark = pytest.mark.unit
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -81,24 +81,11 @@ def test_every_catalog_text_is_in_its_language(language):
     assert not {k: v for k, v in bad.items() if v}
 
 
-def _staggered() -> pd.DataFrame:
-    rng = np.random.default_rng(3)
-    rows = []
-    for i in range(24):
-        g = (2014, 2016, 0)[i % 3]
-        mu = rng.normal()
-        for t in range(2011, 2020):
-            eff = 0.2 * (t - g + 1) if g and t >= g else 0.0
-            rows.append({"province": f"{i:02d}", "year": t, "first_treated": g,
-                         "tfp_solow": mu + 0.05 * t + eff + rng.normal(0, 0.05)})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
 @pytest.fixture(scope="module")
 def did_inputs():
     spec = {"pilots": "x", "policy": "p", "level": "province", "outcomes": ["tfp_solow"],
             "bootstrap": 99, "ri_draws": 99}  # fmt: skip
-    frame = _staggered()
+    frame = sim()  # the staggered panel of the DiD table tests
     out = design_results(frame, spec, design="pilot", seed=1)
     out["checks"] = design_checks({"baseline": out["summary"], "drop_2020": out["summary"]})
     out["multiverse"] = design_multiverse(frame, spec, design="pilot", seed=1)
